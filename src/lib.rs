@@ -1,0 +1,13 @@
+//! blastradius: a dependency blast-radius simulator.
+//!
+//! Data flows through the modules in this order: [`scenario`] (the file format) →
+//! [`model`] (validated, petgraph) → [`sim`] (one trial, no I/O) → [`stats`] (streaming,
+//! mergeable accumulators) → [`analysis`] → [`report`] (every output format).
+
+pub mod cli;
+pub mod error;
+pub mod model;
+pub mod report;
+pub mod scenario;
+
+pub use error::{Diagnostic, Error};

@@ -1,0 +1,3 @@
+pub fn warnings(_l: &super::Loaded) -> Vec<crate::error::Diagnostic> {
+    Vec::new()
+}

@@ -1,0 +1,777 @@
+//! Lowering: scenario shapes → validated model, collecting every problem with its place.
+
+use std::collections::{HashMap, HashSet};
+
+use petgraph::graph::DiGraph;
+
+use super::*;
+use crate::scenario::duration::parse_hours;
+use crate::scenario::locate::{Anchor, Locator};
+use crate::scenario::{DepSpec, DistSpec, EventSpec, HazardSpec, ModeSpec, OrderSpec, TaggedDist};
+
+/// Which part of the file a problem belongs to, for its field path and its position.
+#[derive(Clone, Copy)]
+enum Owner<'a> {
+    Top,
+    Site(&'a str),
+    Service(&'a str),
+    /// The chain of event names, outermost first, is kept in `Ctx::event_path`.
+    Event,
+    Recovery,
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    loc: &'a Locator<'a>,
+    variant: Option<&'a str>,
+    variant_sites: HashSet<&'a str>,
+    variant_services: HashSet<&'a str>,
+    event_path: Vec<&'a str>,
+    diags: &'a mut Vec<Diagnostic>,
+    failed: bool,
+}
+
+impl<'a> Ctx<'a> {
+    /// Reports a problem at `field` (a path below the owner) near the literal `value`.
+    fn err(&mut self, owner: Owner<'_>, field: &str, value: Option<&str>, message: String) {
+        self.failed = true;
+        let from_variant = match owner {
+            Owner::Site(id) => self.variant_sites.contains(id),
+            Owner::Service(id) => self.variant_services.contains(id),
+            _ => false,
+        };
+        // In a variant, problems of base entities were already reported with the base.
+        if self.variant.is_some() && !from_variant {
+            return;
+        }
+        let mut anchors: Vec<Anchor> = Vec::new();
+        let mut path = String::new();
+        if let (Some(v), true) = (self.variant, from_variant) {
+            anchors.push(Anchor::Field("variants"));
+            anchors.push(Anchor::Name(v));
+            path.push_str(&format!("variants[{v}]."));
+        }
+        match owner {
+            Owner::Top => {}
+            Owner::Site(id) => {
+                anchors.push(Anchor::Field("sites"));
+                anchors.push(Anchor::Id(id));
+                path.push_str(&format!("sites[{id}]"));
+            }
+            Owner::Service(id) => {
+                anchors.push(Anchor::Field("services"));
+                anchors.push(Anchor::Id(id));
+                path.push_str(&format!("services[{id}]"));
+            }
+            Owner::Event => {
+                anchors.push(Anchor::Field("events"));
+                path.push_str("events");
+                for (i, n) in self.event_path.iter().enumerate() {
+                    if i > 0 {
+                        anchors.push(Anchor::Field("then"));
+                        path.push_str(".then");
+                    }
+                    anchors.push(Anchor::Name(n));
+                    path.push_str(&format!("[{n}]"));
+                }
+            }
+            Owner::Recovery => {
+                anchors.push(Anchor::Field("recovery"));
+                path.push_str("recovery");
+            }
+        }
+        let fields: Vec<&str> = field.split('.').filter(|f| !f.is_empty()).collect();
+        for f in &fields {
+            let name = f.split('[').next().unwrap_or(f);
+            anchors.push(Anchor::Field(name));
+        }
+        if !field.is_empty() {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(field);
+        }
+        if let Some(v) = value {
+            anchors.push(Anchor::Str(v));
+        }
+        let (line, col) = self.loc.locate(&anchors);
+        self.diags
+            .push(Diagnostic::at(self.file, line, col, &path, message));
+    }
+
+    fn hours(&mut self, owner: Owner<'_>, field: &str, text: &str) -> Option<f64> {
+        match parse_hours(text) {
+            Ok(h) => Some(h),
+            Err(m) => {
+                self.err(owner, field, Some(text), m);
+                None
+            }
+        }
+    }
+
+    fn dist(&mut self, owner: Owner<'_>, field: &str, spec: &DistSpec) -> Option<Dist> {
+        match spec {
+            DistSpec::Fixed(t) => self.hours(owner, field, t).map(Dist::Fixed),
+            DistSpec::Tagged(t) => match t {
+                TaggedDist::Exp { mean } => {
+                    let m = self.hours(owner, field, mean)?;
+                    if m <= 0.0 {
+                        self.err(
+                            owner,
+                            field,
+                            Some(mean),
+                            "Exp mean must be greater than zero".into(),
+                        );
+                        return None;
+                    }
+                    Some(Dist::Exp { mean: m })
+                }
+                TaggedDist::Uniform { min, max } => {
+                    let (a, b) = (self.hours(owner, field, min), self.hours(owner, field, max));
+                    let (a, b) = (a?, b?);
+                    if a > b {
+                        self.err(
+                            owner,
+                            field,
+                            Some(min),
+                            format!("Uniform min ({min}) is greater than max ({max})"),
+                        );
+                        return None;
+                    }
+                    Some(Dist::Uniform { min: a, max: b })
+                }
+                TaggedDist::Triangular { min, mode, max } => {
+                    let (a, c, b) = (
+                        self.hours(owner, field, min),
+                        self.hours(owner, field, mode),
+                        self.hours(owner, field, max),
+                    );
+                    let (a, c, b) = (a?, c?, b?);
+                    if !(a <= c && c <= b) {
+                        self.err(owner, field, Some(min), format!(
+                            "Triangular needs min ≤ mode ≤ max, got min {min}, mode {mode}, max {max}"
+                        ));
+                        return None;
+                    }
+                    Some(Dist::Triangular {
+                        min: a,
+                        mode: c,
+                        max: b,
+                    })
+                }
+                TaggedDist::LogNormal { median, p95 } => {
+                    let (m, p) = (
+                        self.hours(owner, field, median),
+                        self.hours(owner, field, p95),
+                    );
+                    let (m, p) = (m?, p?);
+                    if m <= 0.0 {
+                        self.err(
+                            owner,
+                            field,
+                            Some(median),
+                            "LogNormal median must be greater than zero".into(),
+                        );
+                        return None;
+                    }
+                    if p < m {
+                        self.err(owner, field, Some(p95), format!(
+                            "LogNormal p95 ({p95}) is below its median ({median}); the 95th percentile must be at least the median"
+                        ));
+                        return None;
+                    }
+                    Some(Dist::log_normal(m, p))
+                }
+                TaggedDist::Weibull { shape, scale } => {
+                    let s = self.hours(owner, field, scale)?;
+                    if !shape.is_finite() || *shape <= 0.0 || *shape > 1000.0 {
+                        self.err(
+                            owner,
+                            field,
+                            None,
+                            format!("Weibull shape must be in (0, 1000], got {shape}"),
+                        );
+                        return None;
+                    }
+                    if s <= 0.0 {
+                        self.err(
+                            owner,
+                            field,
+                            Some(scale),
+                            "Weibull scale must be greater than zero".into(),
+                        );
+                        return None;
+                    }
+                    Some(Dist::Weibull {
+                        shape: *shape,
+                        scale: s,
+                    })
+                }
+                TaggedDist::Empirical(values) => {
+                    if values.is_empty() {
+                        self.err(
+                            owner,
+                            field,
+                            None,
+                            "Empirical needs at least one value".into(),
+                        );
+                        return None;
+                    }
+                    let mut out = Vec::with_capacity(values.len());
+                    for v in values {
+                        out.push(self.hours(owner, field, v));
+                    }
+                    out.into_iter()
+                        .collect::<Option<Vec<f64>>>()
+                        .map(Dist::Empirical)
+                }
+            },
+        }
+    }
+
+    fn fraction(
+        &mut self,
+        owner: Owner<'_>,
+        field: &str,
+        x: f64,
+        lo_open: bool,
+        what: &str,
+    ) -> Option<f64> {
+        let ok = x.is_finite() && x <= 1.0 && if lo_open { x > 0.0 } else { x >= 0.0 };
+        if ok {
+            Some(x)
+        } else {
+            let range = if lo_open { "(0, 1]" } else { "[0, 1]" };
+            self.err(
+                owner,
+                field,
+                None,
+                format!("{what} must be in {range}, got {x}"),
+            );
+            None
+        }
+    }
+
+    fn hazards(&mut self, owner: Owner<'_>, specs: &[HazardSpec]) -> Vec<Hazard> {
+        let mut out = Vec::new();
+        for (i, h) in specs.iter().enumerate() {
+            let f = format!("hazards[{i}]");
+            // A bare duration for `mtbf` means exponential with that mean.
+            let mtbf = match &h.mtbf {
+                DistSpec::Fixed(t) => self
+                    .hours(owner, &format!("{f}.mtbf"), t)
+                    .map(|m| Dist::Exp { mean: m }),
+                other => self.dist(owner, &format!("{f}.mtbf"), other),
+            };
+            let repair = self.dist(owner, &format!("{f}.repair"), &h.repair);
+            if let Some(m) = &mtbf {
+                if m.mean() <= 0.0 {
+                    self.err(
+                        owner,
+                        &format!("{f}.mtbf"),
+                        None,
+                        "mtbf must be greater than zero".into(),
+                    );
+                    continue;
+                }
+            }
+            if let (Some(mtbf), Some(repair)) = (mtbf, repair) {
+                out.push(Hazard { mtbf, repair });
+            }
+        }
+        out
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._/-".contains(&b))
+}
+
+/// Lowers `s` (the base, or the base with variant `variant` applied) into a model.
+/// Problems are appended to `diags`; `None` when there were any.
+pub(super) fn lower<'a>(
+    s: &Scenario,
+    variant: Option<&'a crate::scenario::VariantSpec>,
+    file: &'a str,
+    loc: &'a Locator<'a>,
+    diags: &'a mut Vec<Diagnostic>,
+) -> Option<Model> {
+    let mut cx = Ctx {
+        file,
+        loc,
+        variant: variant.map(|v| v.name.as_str()),
+        variant_sites: variant
+            .iter()
+            .flat_map(|v| v.sites.iter().map(|x| x.id.as_str()))
+            .collect(),
+        variant_services: variant
+            .iter()
+            .flat_map(|v| v.services.iter().map(|x| x.id.as_str()))
+            .collect(),
+        event_path: Vec::new(),
+        diags,
+        failed: false,
+    };
+
+    let horizon = cx.hours(Owner::Top, "horizon", &s.horizon).unwrap_or(1.0);
+    if horizon <= 0.0 {
+        cx.err(
+            Owner::Top,
+            "horizon",
+            Some(&s.horizon),
+            "horizon must be greater than zero".into(),
+        );
+    }
+    if s.trials == Some(0) {
+        cx.err(
+            Owner::Top,
+            "trials",
+            None,
+            "trials must be at least 1".into(),
+        );
+    }
+
+    // Sites.
+    let mut site_ix: HashMap<&str, SiteIdx> = HashMap::new();
+    for (i, site) in s.sites.iter().enumerate() {
+        if !valid_id(&site.id) {
+            cx.err(
+                Owner::Site(&site.id),
+                "id",
+                None,
+                format!(
+                    "site id \"{}\" may only use a-z, 0-9 and . _ / -",
+                    site.id.escape_debug()
+                ),
+            );
+        }
+        if site_ix.insert(&site.id, i).is_some() {
+            cx.err(
+                Owner::Site(&site.id),
+                "id",
+                None,
+                format!("duplicate site id \"{}\"", site.id),
+            );
+        }
+    }
+    let site_ids: Vec<&str> = s.sites.iter().map(|x| x.id.as_str()).collect();
+    let find_site = |cx: &mut Ctx, owner: Owner, field: &str, id: &str| -> Option<SiteIdx> {
+        match site_ix.get(id) {
+            Some(&i) => Some(i),
+            None => {
+                let mut msg = format!("unknown site \"{id}\"");
+                match crate::error::suggest(id, site_ids.iter().copied()) {
+                    Some(sug) => msg.push_str(&format!("; did you mean \"{sug}\"?")),
+                    None => msg.push_str("; sites are declared under `sites`"),
+                }
+                cx.err(owner, field, Some(id), msg);
+                None
+            }
+        }
+    };
+    let mut sites = Vec::with_capacity(s.sites.len());
+    for site in &s.sites {
+        let owner = Owner::Site(&site.id);
+        let parent = match &site.parent {
+            Some(p) => find_site(&mut cx, owner, "parent", p),
+            None => None,
+        };
+        let hazards = cx.hazards(owner, &site.hazards);
+        sites.push(Site {
+            id: site.id.clone(),
+            name: site.name.clone().unwrap_or_else(|| site.id.clone()),
+            kind: site.kind,
+            parent,
+            hazards,
+        });
+    }
+    // Parent cycles: walk up from each site; more steps than sites means a cycle.
+    let mut reported_cycle = HashSet::new();
+    for start in 0..sites.len() {
+        let mut seen = vec![start];
+        let mut cur = sites[start].parent;
+        while let Some(p) = cur {
+            if let Some(pos) = seen.iter().position(|&x| x == p) {
+                let mut cycle: Vec<usize> = seen[pos..].to_vec();
+                cycle.sort_unstable();
+                if reported_cycle.insert(cycle) {
+                    let names: Vec<&str> =
+                        seen[pos..].iter().map(|&x| sites[x].id.as_str()).collect();
+                    cx.err(
+                        Owner::Site(&sites[start].id),
+                        "parent",
+                        None,
+                        format!(
+                            "site parents form a cycle: {} → {}",
+                            names.join(" → "),
+                            names[0]
+                        ),
+                    );
+                }
+                break;
+            }
+            seen.push(p);
+            cur = sites[p].parent;
+        }
+    }
+    if cx.failed {
+        // Later checks walk the site tree; stop here rather than report noise.
+        return None;
+    }
+
+    // Services.
+    let mut svc_ix: HashMap<&str, ServiceIdx> = HashMap::new();
+    for (i, svc) in s.services.iter().enumerate() {
+        if !valid_id(&svc.id) {
+            cx.err(
+                Owner::Service(&svc.id),
+                "id",
+                None,
+                format!(
+                    "service id \"{}\" may only use a-z, 0-9 and . _ / -",
+                    svc.id.escape_debug()
+                ),
+            );
+        }
+        if svc_ix.insert(&svc.id, i).is_some() {
+            cx.err(
+                Owner::Service(&svc.id),
+                "id",
+                None,
+                format!("duplicate service id \"{}\"", svc.id),
+            );
+        }
+    }
+    let svc_ids: Vec<&str> = s.services.iter().map(|x| x.id.as_str()).collect();
+    let find_svc = |cx: &mut Ctx, owner: Owner, field: &str, id: &str| -> Option<ServiceIdx> {
+        match svc_ix.get(id) {
+            Some(&i) => Some(i),
+            None => {
+                let mut msg = format!("unknown service \"{id}\"");
+                match crate::error::suggest(id, svc_ids.iter().copied()) {
+                    Some(sug) => msg.push_str(&format!("; did you mean \"{sug}\"?")),
+                    None => msg.push_str("; services are declared under `services`"),
+                }
+                cx.err(owner, field, Some(id), msg);
+                None
+            }
+        }
+    };
+
+    let mut services = Vec::with_capacity(s.services.len());
+    for (si, svc) in s.services.iter().enumerate() {
+        let owner = Owner::Service(&svc.id);
+        if svc.replicas.is_empty() {
+            cx.err(
+                owner,
+                "replicas",
+                None,
+                format!(
+                    "service \"{}\" has no replicas; list at least one site it runs in",
+                    svc.id
+                ),
+            );
+        }
+        let mut replicas = Vec::new();
+        for r in &svc.replicas {
+            if let Some(i) = find_site(&mut cx, owner, "replicas", r) {
+                if replicas.contains(&i) {
+                    cx.err(
+                        owner,
+                        "replicas",
+                        Some(r),
+                        format!("site \"{r}\" is listed twice in replicas"),
+                    );
+                }
+                replicas.push(i);
+            }
+        }
+        let mode = match &svc.mode {
+            None => Mode::ActiveActive { min: 1 },
+            Some(ModeSpec::ActiveActive { min }) => {
+                if *min == 0 {
+                    cx.err(
+                        owner,
+                        "mode",
+                        None,
+                        "ActiveActive min must be at least 1".into(),
+                    );
+                } else if *min as usize > svc.replicas.len() && !svc.replicas.is_empty() {
+                    cx.err(
+                        owner,
+                        "mode",
+                        None,
+                        format!(
+                        "ActiveActive(min: {min}) needs at least {min} replicas, but \"{}\" has {}",
+                        svc.id,
+                        svc.replicas.len()
+                    ),
+                    );
+                }
+                Mode::ActiveActive {
+                    min: (*min as usize).max(1),
+                }
+            }
+            Some(ModeSpec::ActiveStandby { failover, success }) => {
+                let f = cx
+                    .dist(owner, "mode.failover", failover)
+                    .unwrap_or(Dist::zero());
+                let p = cx
+                    .fraction(owner, "mode.success", *success, false, "success")
+                    .unwrap_or(1.0);
+                Mode::ActiveStandby {
+                    failover: f,
+                    success: p,
+                }
+            }
+        };
+        let restart = match &svc.restart {
+            Some(d) => cx.dist(owner, "restart", d).unwrap_or(Dist::zero()),
+            None => Dist::zero(),
+        };
+        let rebuild = match &svc.rebuild {
+            None => None,
+            Some(rb) => {
+                if rb.to.is_empty() {
+                    cx.err(
+                        owner,
+                        "rebuild.to",
+                        None,
+                        "rebuild needs at least one site in `to`".into(),
+                    );
+                }
+                let to: Vec<SiteIdx> = rb
+                    .to
+                    .iter()
+                    .filter_map(|t| find_site(&mut cx, owner, "rebuild.to", t))
+                    .collect();
+                let takes = cx
+                    .dist(owner, "rebuild.takes", &rb.takes)
+                    .unwrap_or(Dist::zero());
+                Some(Rebuild { to, takes })
+            }
+        };
+        let mut depends_on: Vec<Dependency> = Vec::new();
+        for (di, d) in svc.depends_on.iter().enumerate() {
+            let field = format!("depends_on[{di}]");
+            let Some(on) = find_svc(&mut cx, owner, &field, d.on()) else {
+                continue;
+            };
+            if on == si {
+                cx.err(
+                    owner,
+                    &field,
+                    Some(d.on()),
+                    format!("\"{}\" depends on itself", svc.id),
+                );
+                continue;
+            }
+            if depends_on.iter().any(|x| x.on == on) {
+                cx.err(
+                    owner,
+                    &field,
+                    Some(d.on()),
+                    format!("\"{}\" is listed twice in depends_on", d.on()),
+                );
+                continue;
+            }
+            let (share, grace) = match d {
+                DepSpec::Id(_) => (1.0, 0.0),
+                DepSpec::Full(f) => {
+                    let share = match f.share {
+                        None => 1.0,
+                        Some(x) => cx
+                            .fraction(owner, &format!("{field}.share"), x, true, "share")
+                            .unwrap_or(1.0),
+                    };
+                    let grace = match &f.grace {
+                        None => 0.0,
+                        Some(g) => cx.hours(owner, &format!("{field}.grace"), g).unwrap_or(0.0),
+                    };
+                    (share, grace)
+                }
+            };
+            depends_on.push(Dependency { on, share, grace });
+        }
+        let mut recovery_needs = Vec::new();
+        for n in &svc.recovery_needs {
+            if let Some(i) = find_svc(&mut cx, owner, "recovery_needs", n) {
+                if i == si {
+                    cx.err(
+                        owner,
+                        "recovery_needs",
+                        Some(n),
+                        format!("\"{}\" lists itself in recovery_needs", svc.id),
+                    );
+                } else if !recovery_needs.contains(&i) {
+                    recovery_needs.push(i);
+                }
+            }
+        }
+        let hazards = cx.hazards(owner, &svc.hazards);
+        services.push(Service {
+            id: svc.id.clone(),
+            name: svc.name.clone().unwrap_or_else(|| svc.id.clone()),
+            group: svc.group.clone(),
+            description: svc.description.clone(),
+            users: svc.users,
+            replicas,
+            mode,
+            restart,
+            rebuild,
+            depends_on,
+            recovery_needs,
+            hazards,
+        });
+    }
+
+    // Events.
+    let mut events = Vec::new();
+    for e in &s.events {
+        if let Some(ev) = lower_event(&mut cx, e, true, &find_site) {
+            events.push(ev);
+        }
+    }
+
+    // Recovery.
+    let r = &s.recovery;
+    let crews = match r.crews {
+        Some(0) => {
+            cx.err(
+                Owner::Recovery,
+                "crews",
+                None,
+                "crews must be at least 1 (leave it out for unlimited)".into(),
+            );
+            None
+        }
+        Some(n) => Some(n.min(usize::MAX as u64) as usize),
+        None => None,
+    };
+    let bootstrap = r
+        .bootstrap
+        .as_ref()
+        .and_then(|b| cx.hours(Owner::Recovery, "bootstrap", b));
+    let recovery = Recovery {
+        crews,
+        order: match r.order {
+            OrderSpec::ByUsers => RecoveryOrder::ByUsers,
+            OrderSpec::ByOrder => RecoveryOrder::ByOrder,
+        },
+        bootstrap,
+    };
+
+    if cx.failed {
+        return None;
+    }
+
+    let mut graph = DiGraph::with_capacity(services.len(), 0);
+    for i in 0..services.len() {
+        graph.add_node(i);
+    }
+    for (i, svc) in services.iter().enumerate() {
+        for d in &svc.depends_on {
+            graph.add_edge(
+                Model::node(i),
+                Model::node(d.on),
+                EdgeKind::Depends {
+                    share: d.share,
+                    grace: d.grace,
+                },
+            );
+        }
+        for &n in &svc.recovery_needs {
+            graph.add_edge(Model::node(i), Model::node(n), EdgeKind::Needs);
+        }
+    }
+
+    Some(Model {
+        name: s.name.clone(),
+        description: s.description.clone(),
+        sources: s.sources.clone(),
+        currency: s.currency.clone(),
+        horizon,
+        trials: s.trials.unwrap_or(DEFAULT_TRIALS),
+        seed: s.seed.unwrap_or(0),
+        sites,
+        services,
+        events,
+        recovery,
+        graph,
+    })
+}
+
+fn lower_event<'a>(
+    cx: &mut Ctx<'a>,
+    e: &'a EventSpec,
+    top: bool,
+    find_site: &dyn Fn(&mut Ctx, Owner, &str, &str) -> Option<SiteIdx>,
+) -> Option<Event> {
+    cx.event_path.push(&e.name);
+    let owner = Owner::Event;
+    let site = find_site(cx, owner, "site", &e.site);
+    let start = match (top, &e.at, &e.after) {
+        (true, _, Some(_)) => {
+            cx.err(
+                owner,
+                "after",
+                None,
+                "`after` is for follow-on events under `then`; a top-level event starts `at`"
+                    .into(),
+            );
+            None
+        }
+        (false, Some(_), _) => {
+            cx.err(
+                owner,
+                "at",
+                None,
+                "a follow-on event starts `after` its parent's start, not `at`".into(),
+            );
+            None
+        }
+        (true, Some(d), None) => cx.dist(owner, "at", d),
+        (false, None, Some(d)) => cx.dist(owner, "after", d),
+        (_, None, None) => Some(Dist::zero()),
+    };
+    let probability = cx
+        .fraction(
+            owner,
+            "probability",
+            e.probability.unwrap_or(1.0),
+            false,
+            "probability",
+        )
+        .unwrap_or(1.0);
+    let lasts = cx.dist(owner, "lasts", &e.lasts);
+    if let Some(p) = e.per_year {
+        if !p.is_finite() || p < 0.0 {
+            cx.err(
+                owner,
+                "per_year",
+                None,
+                format!("per_year must be a finite number ≥ 0, got {p}"),
+            );
+        }
+    }
+    let mut then = Vec::new();
+    for f in &e.then {
+        if let Some(ev) = lower_event(cx, f, false, find_site) {
+            then.push(ev);
+        }
+    }
+    cx.event_path.pop();
+    Some(Event {
+        name: e.name.clone(),
+        site: site?,
+        start: start?,
+        probability,
+        lasts: lasts?,
+        destroys: e.destroys,
+        per_year: e.per_year,
+        then,
+    })
+}

@@ -1,0 +1,333 @@
+//! The validated model: scenario text lowered into checked, index-based data with the
+//! service dependency graph held in petgraph.
+//!
+//! Everything here has been checked: ids resolve, distributions have sane parameters,
+//! probabilities are probabilities. Code downstream (`sim`, `analysis`) relies on it and
+//! never re-checks. Every problem found while lowering is reported together, each with the
+//! file, line, column and field it concerns.
+
+pub mod diagnostics;
+pub mod dist;
+mod lower;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Diagnostic, Error};
+pub use crate::scenario::SiteKind;
+use crate::scenario::{self, Scenario};
+pub use dist::Dist;
+
+pub type SiteIdx = usize;
+pub type ServiceIdx = usize;
+
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub id: String,
+    pub name: String,
+    pub kind: SiteKind,
+    pub parent: Option<SiteIdx>,
+    pub hazards: Vec<Hazard>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Hazard {
+    /// Time to the next failure, from the start and from the end of each repair.
+    pub mtbf: Dist,
+    /// Recovery work (services) or elapsed time (sites) of one failure.
+    pub repair: Dist,
+}
+
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// Up while at least `min` replicas are up.
+    ActiveActive { min: usize },
+    /// The first replica serves; failover to the next one that is up.
+    ActiveStandby { failover: Dist, success: f64 },
+}
+
+#[derive(Debug, Clone)]
+pub struct Dependency {
+    pub on: ServiceIdx,
+    /// Share of users lost while `on` is down past `grace`; 1.0 is a hard dependency.
+    pub share: f64,
+    pub grace: f64,
+}
+
+impl Dependency {
+    pub fn is_hard(&self) -> bool {
+        self.share >= 1.0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Rebuild {
+    pub to: Vec<SiteIdx>,
+    pub takes: Dist,
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub id: String,
+    pub name: String,
+    pub group: String,
+    pub description: String,
+    pub users: u64,
+    pub replicas: Vec<SiteIdx>,
+    pub mode: Mode,
+    pub restart: Dist,
+    pub rebuild: Option<Rebuild>,
+    pub depends_on: Vec<Dependency>,
+    pub recovery_needs: Vec<ServiceIdx>,
+    pub hazards: Vec<Hazard>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub name: String,
+    pub site: SiteIdx,
+    /// Start time: from 0 for top-level events, from the parent's start for follow-ons.
+    pub start: Dist,
+    pub probability: f64,
+    pub lasts: Dist,
+    pub destroys: bool,
+    pub per_year: Option<f64>,
+    pub then: Vec<Event>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecoveryOrder {
+    ByUsers,
+    ByOrder,
+}
+
+#[derive(Debug, Clone)]
+pub struct Recovery {
+    /// At most this many recovery tasks progress at once; `None`: all of them.
+    pub crews: Option<usize>,
+    pub order: RecoveryOrder,
+    /// Hours after which a task blocked in a recovery deadlock bypasses its needs.
+    pub bootstrap: Option<f64>,
+}
+
+/// What the edges of [`Model::graph`] mean.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EdgeKind {
+    /// `depends_on`, with its share and grace.
+    Depends { share: f64, grace: f64 },
+    /// `recovery_needs`.
+    Needs,
+}
+
+/// A validated scenario, or one of its variants applied to it.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub description: String,
+    pub sources: Vec<String>,
+    pub currency: Option<String>,
+    pub horizon: f64,
+    pub trials: u64,
+    pub seed: u64,
+    pub sites: Vec<Site>,
+    pub services: Vec<Service>,
+    pub events: Vec<Event>,
+    pub recovery: Recovery,
+    /// Node `i` is service `i`; an edge `a → b` says `a` depends on or needs `b`.
+    pub graph: DiGraph<ServiceIdx, EdgeKind>,
+}
+
+/// Default number of trials when neither the file nor the command line gives one.
+pub const DEFAULT_TRIALS: u64 = 10_000;
+
+impl Model {
+    pub fn site_index(&self, id: &str) -> Option<SiteIdx> {
+        self.sites.iter().position(|s| s.id == id)
+    }
+    pub fn service_index(&self, id: &str) -> Option<ServiceIdx> {
+        self.services.iter().position(|s| s.id == id)
+    }
+    pub fn node(i: ServiceIdx) -> NodeIndex {
+        NodeIndex::new(i)
+    }
+    /// Whether `site` is `ancestor` or lies inside it.
+    pub fn site_within(&self, site: SiteIdx, ancestor: SiteIdx) -> bool {
+        let mut s = Some(site);
+        // The parent chain is acyclic (validated), so this ends.
+        while let Some(x) = s {
+            if x == ancestor {
+                return true;
+            }
+            s = self.sites[x].parent;
+        }
+        false
+    }
+    /// Services that list `i` in `depends_on` (any share), in file order.
+    pub fn dependents(&self, i: ServiceIdx) -> Vec<ServiceIdx> {
+        let mut v: Vec<ServiceIdx> = self
+            .graph
+            .edges_directed(Self::node(i), petgraph::Direction::Incoming)
+            .filter(|e| matches!(e.weight(), EdgeKind::Depends { .. }))
+            .map(|e| petgraph::visit::EdgeRef::source(&e).index())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+/// A scenario file read, parsed and validated, with every variant validated too.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The path as given (for messages and reports).
+    pub file: String,
+    pub sha256: String,
+    pub scenario: Scenario,
+    pub model: Model,
+    pub variants: Vec<Variant>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub name: String,
+    pub description: String,
+    pub cost: Option<f64>,
+    pub model: Model,
+}
+
+impl Loaded {
+    pub fn variant(&self, name: &str) -> Result<&Variant, Error> {
+        self.variants
+            .iter()
+            .find(|v| v.name == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
+                let mut msg = format!("no variant named \"{name}\" in {}", self.file);
+                if let Some(s) = crate::error::suggest(name, names.iter().copied()) {
+                    msg.push_str(&format!("; did you mean \"{s}\"?"));
+                } else if names.is_empty() {
+                    msg.push_str("; the scenario has no variants");
+                } else {
+                    msg.push_str(&format!("; variants: {}", names.join(", ")));
+                }
+                Error::usage(msg)
+            })
+    }
+
+    /// Warnings about the design (single points of failure and the like), base first.
+    pub fn warnings(&self) -> Vec<Diagnostic> {
+        diagnostics::warnings(self)
+    }
+}
+
+/// Reads, parses and validates a scenario file.
+pub fn load(path: &str) -> Result<Loaded, Error> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::read(path, e))?;
+    if meta.len() > scenario::MAX_FILE_BYTES as u64 {
+        return Err(Error::invalid(vec![Diagnostic::at(
+            path,
+            0,
+            0,
+            "",
+            format!(
+                "the file is {} MiB; scenario files are limited to {} MiB",
+                meta.len() / (1024 * 1024),
+                scenario::MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        )]));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::read(path, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let (line, col) = crate::scenario::Locator::new(
+            std::str::from_utf8(&e.as_bytes()[..e.utf8_error().valid_up_to()]).unwrap_or(""),
+        )
+        .line_col(e.utf8_error().valid_up_to());
+        Error::invalid(vec![Diagnostic::at(
+            path,
+            line,
+            col,
+            "",
+            "the file is not valid UTF-8".into(),
+        )])
+    })?;
+    load_str(path, &text)
+}
+
+/// Parses and validates scenario text; `file` names it in messages.
+pub fn load_str(file: &str, text: &str) -> Result<Loaded, Error> {
+    let scenario = scenario::parse(file, text)?;
+    let sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
+    let locator = scenario::Locator::new(text);
+    let mut diags = Vec::new();
+    let model = lower::lower(&scenario, None, file, &locator, &mut diags);
+    let mut variants = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for v in &scenario.variants {
+        if !seen.insert(v.name.as_str()) {
+            let (line, col) = locator.locate(&[
+                scenario::locate::Anchor::Field("variants"),
+                scenario::locate::Anchor::Name(&v.name),
+            ]);
+            diags.push(Diagnostic::at(
+                file,
+                line,
+                col,
+                &format!("variants[{}]", v.name),
+                format!("duplicate variant name \"{}\"", v.name),
+            ));
+            continue;
+        }
+        let applied = apply_variant(&scenario, v);
+        if let Some(m) = lower::lower(&applied, Some(v), file, &locator, &mut diags) {
+            variants.push(Variant {
+                name: v.name.clone(),
+                description: v.description.clone(),
+                cost: v.cost,
+                model: m,
+            });
+        }
+        if let Some(c) = v.cost {
+            if !c.is_finite() || c < 0.0 {
+                let (line, col) = locator.locate(&[
+                    scenario::locate::Anchor::Field("variants"),
+                    scenario::locate::Anchor::Name(&v.name),
+                    scenario::locate::Anchor::Field("cost"),
+                ]);
+                diags.push(Diagnostic::at(
+                    file,
+                    line,
+                    col,
+                    &format!("variants[{}].cost", v.name),
+                    format!("cost must be a finite number ≥ 0, got {c}"),
+                ));
+            }
+        }
+    }
+    if !diags.is_empty() {
+        diags.sort_by_key(|d| (d.line == 0, d.line, d.col));
+        diags.dedup();
+        return Err(Error::invalid(diags));
+    }
+    Ok(Loaded {
+        file: file.to_string(),
+        sha256,
+        scenario,
+        model: model.expect("no diagnostics means the model was built"),
+        variants,
+    })
+}
+
+/// A variant's services replace the base services with the same id (or are added); its
+/// sites are added.
+pub fn apply_variant(base: &Scenario, v: &scenario::VariantSpec) -> Scenario {
+    let mut s = base.clone();
+    s.variants.clear();
+    for svc in &v.services {
+        match s.services.iter_mut().find(|x| x.id == svc.id) {
+            Some(slot) => *slot = svc.clone(),
+            None => s.services.push(svc.clone()),
+        }
+    }
+    s.sites.extend(v.sites.iter().cloned());
+    s
+}
