@@ -1,0 +1,343 @@
+//! The flat arrays the hot loop reads, compiled once from a validated [`Model`].
+//!
+//! Adjacency is stored CSR-style (`offsets[i]..offsets[i + 1]` into one flat array), so a
+//! trial walks contiguous memory and allocates nothing.
+
+use crate::model::{Dist, Mode, Model, RecoveryOrder};
+
+pub const NONE: u32 = u32::MAX;
+
+/// A compressed sparse row list: the items of row `i` are `items[offsets[i]..offsets[i+1]]`.
+#[derive(Debug, Clone, Default)]
+pub struct Csr<T> {
+    pub offsets: Vec<u32>,
+    pub items: Vec<T>,
+}
+
+impl<T> Csr<T> {
+    pub fn from_rows(rows: impl IntoIterator<Item = Vec<T>>) -> Self {
+        let mut offsets = vec![0u32];
+        let mut items = Vec::new();
+        for r in rows {
+            items.extend(r);
+            offsets.push(items.len() as u32);
+        }
+        Csr { offsets, items }
+    }
+    #[inline]
+    pub fn row(&self, i: usize) -> &[T] {
+        &self.items[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+    #[inline]
+    pub fn range(&self, i: usize) -> std::ops::Range<usize> {
+        self.offsets[i] as usize..self.offsets[i + 1] as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Edge {
+    /// The service depended on.
+    pub on: u32,
+    pub share: f64,
+    pub grace: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ReverseEdge {
+    /// The dependent service.
+    pub from: u32,
+    /// Index of the edge in `deps.items`.
+    pub edge: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum CMode {
+    ActiveActive { min: u32 },
+    ActiveStandby { failover: u32, success: f64 },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CHazard {
+    pub mtbf: u32,
+    pub repair: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct CEvent {
+    pub site: u32,
+    /// Index of the parent event in `events`, or `NONE` for a top-level event.
+    pub parent: u32,
+    pub start: u32,
+    pub probability: f64,
+    pub lasts: u32,
+    pub destroys: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub horizon: f64,
+    pub dists: Vec<Dist>,
+    // Sites.
+    pub site_parent: Vec<u32>,
+    pub site_hazards: Csr<CHazard>,
+    /// Replicas whose site is this site or lies inside it.
+    pub site_subtree_replicas: Csr<u32>,
+    // Replicas: service `s` owns replicas `svc_replicas.range(s)`, in file order.
+    pub replica_site: Vec<u32>,
+    pub replica_service: Vec<u32>,
+    pub svc_replicas: Csr<u32>,
+    // Services.
+    pub users: Vec<f64>,
+    /// Weight in the recovery curve: users, or 1 for every service when nobody has users.
+    pub weight: Vec<f64>,
+    pub total_weight: f64,
+    pub mode: Vec<CMode>,
+    pub restart: Vec<u32>,
+    /// Rebuild distribution, or `NONE`.
+    pub rebuild_takes: Vec<u32>,
+    pub rebuild_to: Csr<u32>,
+    pub deps: Csr<Edge>,
+    /// For each service, the edges that point at it.
+    pub dependents: Csr<ReverseEdge>,
+    /// Position of each hard dependency among its service's hard dependencies (cause index
+    /// − 1), or `NONE` for partial ones. Parallel to `deps.items`.
+    pub hard_rank: Vec<u32>,
+    /// Cause slots of each service: 0 is "own", then one per hard dependency.
+    pub cause_offsets: Vec<u32>,
+    pub needs: Csr<u32>,
+    /// For each service, the services whose recovery needs it.
+    pub needed_by: Csr<u32>,
+    pub svc_hazards: Csr<CHazard>,
+    /// Crew priority: lower is served first.
+    pub priority: Vec<u32>,
+    /// Stable per-service key (hash of the id) for per-service random streams, so a
+    /// service draws the same numbers in the base and in a variant.
+    pub svc_key: Vec<u64>,
+    pub events: Vec<CEvent>,
+    pub crews: Option<usize>,
+    pub bootstrap: Option<f64>,
+    pub has_partial: bool,
+}
+
+/// FNV-1a, 64 bit: a fixed, portable hash for stream keys.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+impl Compiled {
+    pub fn new(m: &Model) -> Compiled {
+        let mut dists: Vec<Dist> = Vec::new();
+        let mut add = |d: &Dist| -> u32 {
+            if let Some(i) = dists.iter().position(|x| x == d) {
+                return i as u32;
+            }
+            dists.push(d.clone());
+            (dists.len() - 1) as u32
+        };
+        let zero = add(&Dist::zero());
+        let _ = zero;
+        let site_parent = m
+            .sites
+            .iter()
+            .map(|s| s.parent.map_or(NONE, |p| p as u32))
+            .collect();
+        let site_hazards = Csr::from_rows(m.sites.iter().map(|s| {
+            s.hazards
+                .iter()
+                .map(|h| CHazard {
+                    mtbf: add(&h.mtbf),
+                    repair: add(&h.repair),
+                })
+                .collect()
+        }));
+        let mut replica_site = Vec::new();
+        let mut replica_service = Vec::new();
+        let mut rows = Vec::new();
+        for (i, s) in m.services.iter().enumerate() {
+            let mut row = Vec::new();
+            for &site in &s.replicas {
+                row.push(replica_site.len() as u32);
+                replica_site.push(site as u32);
+                replica_service.push(i as u32);
+            }
+            rows.push(row);
+        }
+        let svc_replicas = Csr::from_rows(rows);
+        // Each replica is listed under its site and every ancestor.
+        let mut per_site: Vec<Vec<u32>> = vec![Vec::new(); m.sites.len()];
+        for (r, &site) in replica_site.iter().enumerate() {
+            let mut cur = Some(site as usize);
+            while let Some(x) = cur {
+                per_site[x].push(r as u32);
+                cur = m.sites[x].parent;
+            }
+        }
+        let site_subtree_replicas = Csr::from_rows(per_site);
+
+        let users: Vec<f64> = m.services.iter().map(|s| s.users as f64).collect();
+        let total_users: f64 = users.iter().sum();
+        let weight: Vec<f64> = if total_users > 0.0 {
+            users.clone()
+        } else {
+            vec![1.0; users.len()]
+        };
+        let total_weight = weight.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+        let mode = m
+            .services
+            .iter()
+            .map(|s| match &s.mode {
+                Mode::ActiveActive { min } => CMode::ActiveActive { min: *min as u32 },
+                Mode::ActiveStandby { failover, success } => CMode::ActiveStandby {
+                    failover: add(failover),
+                    success: *success,
+                },
+            })
+            .collect();
+        let restart = m.services.iter().map(|s| add(&s.restart)).collect();
+        let rebuild_takes = m
+            .services
+            .iter()
+            .map(|s| s.rebuild.as_ref().map_or(NONE, |r| add(&r.takes)))
+            .collect();
+        let rebuild_to = Csr::from_rows(m.services.iter().map(|s| {
+            s.rebuild
+                .as_ref()
+                .map_or(Vec::new(), |r| r.to.iter().map(|&x| x as u32).collect())
+        }));
+        let deps = Csr::from_rows(m.services.iter().map(|s| {
+            s.depends_on
+                .iter()
+                .map(|d| Edge {
+                    on: d.on as u32,
+                    share: d.share,
+                    grace: d.grace,
+                })
+                .collect()
+        }));
+        let mut hard_rank = Vec::with_capacity(deps.items.len());
+        let mut cause_offsets = vec![0u32];
+        for s in 0..m.services.len() {
+            let mut k = 0;
+            for e in deps.row(s) {
+                if e.share >= 1.0 {
+                    hard_rank.push(k);
+                    k += 1;
+                } else {
+                    hard_rank.push(NONE);
+                }
+            }
+            let last = *cause_offsets.last().unwrap_or(&0);
+            cause_offsets.push(last + 1 + k);
+        }
+        let mut rev: Vec<Vec<ReverseEdge>> = vec![Vec::new(); m.services.len()];
+        for s in 0..m.services.len() {
+            for ei in deps.range(s) {
+                rev[deps.items[ei].on as usize].push(ReverseEdge {
+                    from: s as u32,
+                    edge: ei as u32,
+                });
+            }
+        }
+        let dependents = Csr::from_rows(rev);
+        let needs = Csr::from_rows(
+            m.services
+                .iter()
+                .map(|s| s.recovery_needs.iter().map(|&x| x as u32).collect()),
+        );
+        let mut nb: Vec<Vec<u32>> = vec![Vec::new(); m.services.len()];
+        for (s, svc) in m.services.iter().enumerate() {
+            for &n in &svc.recovery_needs {
+                nb[n].push(s as u32);
+            }
+        }
+        let needed_by = Csr::from_rows(nb);
+        let svc_hazards = Csr::from_rows(m.services.iter().map(|s| {
+            s.hazards
+                .iter()
+                .map(|h| CHazard {
+                    mtbf: add(&h.mtbf),
+                    repair: add(&h.repair),
+                })
+                .collect()
+        }));
+        let mut order: Vec<usize> = (0..m.services.len()).collect();
+        if m.recovery.order == RecoveryOrder::ByUsers {
+            // Most users first; ties in file order (the sort is stable).
+            order.sort_by(|&a, &b| m.services[b].users.cmp(&m.services[a].users));
+        }
+        let mut priority = vec![0u32; m.services.len()];
+        for (rank, &s) in order.iter().enumerate() {
+            priority[s] = rank as u32;
+        }
+        let svc_key = m.services.iter().map(|s| fnv1a(s.id.as_bytes())).collect();
+        let mut events = Vec::new();
+        fn flatten(
+            e: &crate::model::Event,
+            parent: u32,
+            out: &mut Vec<CEvent>,
+            add: &mut dyn FnMut(&Dist) -> u32,
+        ) {
+            let me = out.len() as u32;
+            out.push(CEvent {
+                site: e.site as u32,
+                parent,
+                start: add(&e.start),
+                probability: e.probability,
+                lasts: add(&e.lasts),
+                destroys: e.destroys,
+            });
+            for f in &e.then {
+                flatten(f, me, out, add);
+            }
+        }
+        for e in &m.events {
+            flatten(e, NONE, &mut events, &mut add);
+        }
+        let has_partial = deps.items.iter().any(|e| e.share < 1.0);
+        Compiled {
+            horizon: m.horizon,
+            dists,
+            site_parent,
+            site_hazards,
+            site_subtree_replicas,
+            replica_site,
+            replica_service,
+            svc_replicas,
+            users,
+            weight,
+            total_weight,
+            mode,
+            restart,
+            rebuild_takes,
+            rebuild_to,
+            deps,
+            dependents,
+            hard_rank,
+            cause_offsets,
+            needs,
+            needed_by,
+            svc_hazards,
+            priority,
+            svc_key,
+            events,
+            crews: m.recovery.crews,
+            bootstrap: m.recovery.bootstrap,
+            has_partial,
+        }
+    }
+
+    pub fn n_services(&self) -> usize {
+        self.users.len()
+    }
+    pub fn n_sites(&self) -> usize {
+        self.site_parent.len()
+    }
+    pub fn n_causes(&self) -> usize {
+        *self.cause_offsets.last().unwrap_or(&0) as usize
+    }
+}

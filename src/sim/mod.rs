@@ -1,0 +1,12 @@
+//! The Monte Carlo engine: one trial at a time, no I/O, cannot fail on a validated model.
+//!
+//! [`compiled`] turns the petgraph model into flat arrays once; [`trial`] plays one trial
+//! exactly in continuous time; [`outcome`] is what a trial yields.
+
+pub mod compiled;
+pub mod outcome;
+pub mod trial;
+
+pub use compiled::Compiled;
+pub use outcome::Outcome;
+pub use trial::Trial;

@@ -1,0 +1,77 @@
+//! What one trial produces (DESIGN.md §3), in flat arrays indexed by service.
+
+use super::compiled::Compiled;
+use super::trial::CURVE_POINTS;
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Hours fully down.
+    pub downtime: Vec<f64>,
+    /// Hours up but degraded by a partial dependency.
+    pub degraded: Vec<f64>,
+    /// Σ lost share × degraded hours.
+    pub lost_share_hours: Vec<f64>,
+    /// `users × (downtime + lost_share_hours)`.
+    pub user_hours_lost: Vec<f64>,
+    /// When the service last came back from a full outage (the horizon if it never did);
+    /// NaN if it was never down.
+    pub restored_at: Vec<f64>,
+    /// Downtime by cause: slot 0 is the service's own state, then one per hard
+    /// dependency, at `Compiled::cause_offsets[s]..`.
+    pub cause_hours: Vec<f64>,
+    pub total_user_hours_lost: f64,
+    /// Services down or degraded at some time: the blast radius.
+    pub services_affected: u32,
+    pub peak_down: u32,
+    pub deadlock: bool,
+    /// User-weighted share of service available at the grid times.
+    pub curve: Vec<f64>,
+}
+
+impl Outcome {
+    pub fn new(c: &Compiled) -> Self {
+        let n = c.n_services();
+        Outcome {
+            downtime: vec![0.0; n],
+            degraded: vec![0.0; n],
+            lost_share_hours: vec![0.0; n],
+            user_hours_lost: vec![0.0; n],
+            restored_at: vec![f64::NAN; n],
+            cause_hours: vec![0.0; c.n_causes()],
+            total_user_hours_lost: 0.0,
+            services_affected: 0,
+            peak_down: 0,
+            deadlock: false,
+            curve: vec![1.0; CURVE_POINTS],
+        }
+    }
+
+    pub(super) fn reset(&mut self) {
+        self.downtime.fill(0.0);
+        self.degraded.fill(0.0);
+        self.lost_share_hours.fill(0.0);
+        self.user_hours_lost.fill(0.0);
+        self.restored_at.fill(f64::NAN);
+        self.cause_hours.fill(0.0);
+        self.total_user_hours_lost = 0.0;
+        self.services_affected = 0;
+        self.peak_down = 0;
+        self.deadlock = false;
+        self.curve.fill(1.0);
+    }
+
+    pub(super) fn finish(&mut self, c: &Compiled) {
+        let mut total = 0.0;
+        let mut affected = 0;
+        for s in 0..self.downtime.len() {
+            let uh = c.users[s] * (self.downtime[s] + self.lost_share_hours[s]);
+            self.user_hours_lost[s] = uh;
+            total += uh;
+            if self.downtime[s] > 0.0 || self.degraded[s] > 0.0 {
+                affected += 1;
+            }
+        }
+        self.total_user_hours_lost = total;
+        self.services_affected = affected;
+    }
+}

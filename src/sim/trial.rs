@@ -1,0 +1,1276 @@
+//! One trial: an exact, event-driven simulation in continuous time on `[0, horizon]`.
+//!
+//! State changes only at events (a site going down or up, a hazard failure, a recovery
+//! task finishing, a grace period running out, a deadlock bypass). Between two events
+//! nothing changes, so every duration is exact: there is no time step.
+//!
+//! At each event time, every event due at that instant is applied first, then the state
+//! is *settled* once:
+//! 1. services whose replicas or own failures changed recompute their own state
+//!    (`ActiveActive`, `ActiveStandby` with failover, rebuild);
+//! 2. the set of services that are down is recomputed as the least fixed point of
+//!    "own state down, or a hard dependency down past its grace" — equivalently the
+//!    greatest fixed point of "up", so mutually dependent services that both run stay up;
+//! 3. recovery tasks are re-assigned: a task progresses while its service's
+//!    `recovery_needs` are up (or it bypassed them after a deadlock) and, with crews,
+//!    while it holds one of the `crews` by priority;
+//! 4. every service whose class (up, degraded by a share, down for a cause) changed has
+//!    its time accounted.
+//!
+//! Settling once per instant means no zero-length flicker ever reaches the statistics.
+//! Nothing here allocates once the [`Trial`] has been built: every list is reused.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_pcg::Pcg64Mcg;
+
+use super::compiled::{CMode, Compiled, NONE};
+use super::outcome::Outcome;
+
+/// Marks the rebuilt replica of a service in `serving`.
+const REBUILT: u32 = u32::MAX - 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rep {
+    Up,
+    /// Its site (or an ancestor) is down.
+    SiteDown,
+    /// Its site is back; restart work is under way.
+    Restarting,
+    /// Lost to a destroying event, for the rest of the horizon.
+    Destroyed,
+    /// The rebuilt replica, before a rebuild has finished.
+    NotBuilt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Restart { replica: u32 },
+    RebuiltRestart,
+    Failover { target: u32, success: bool },
+    Rebuild { site: u32 },
+    Repair { hazard: u32 },
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Task {
+    service: u32,
+    kind: Kind,
+    remaining: f64,
+    last_update: f64,
+    running: bool,
+    version: u32,
+    /// Since when its needs have been down; NaN while not blocked.
+    blocked_since: f64,
+    bypass: bool,
+    cycle_found: bool,
+    /// Position in `active`.
+    pos: u32,
+    /// Creation order, for stable priority ties.
+    seq: u64,
+    /// Equal to the assignment round in which it was given a crew.
+    chosen: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Ev {
+    Site {
+        site: u32,
+        delta: i32,
+        destroy: bool,
+    },
+    Hazard {
+        service: u32,
+        hazard: u32,
+    },
+    TaskDone {
+        task: u32,
+        version: u32,
+    },
+    Grace {
+        service: u32,
+        edge: u32,
+        since: f64,
+    },
+    Bypass {
+        task: u32,
+        since: f64,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+struct QItem {
+    t: f64,
+    seq: u64,
+    ev: Ev,
+}
+
+impl PartialEq for QItem {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for QItem {}
+impl PartialOrd for QItem {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for QItem {
+    // Reversed: BinaryHeap is a max-heap and we want the earliest (then first pushed).
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.t.total_cmp(&self.t).then(o.seq.cmp(&self.seq))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Class {
+    down: bool,
+    cause: u32,
+    share: f64,
+}
+
+const UP: Class = Class {
+    down: false,
+    cause: 0,
+    share: 0.0,
+};
+
+/// Number of points of the recovery curve, evenly spaced on `[0, horizon]`.
+pub const CURVE_POINTS: usize = 101;
+
+/// The reusable state of one worker: build once, then [`Trial::run`] any number of trials.
+pub struct Trial<'c> {
+    c: &'c Compiled,
+    now: f64,
+    heap: BinaryHeap<QItem>,
+    seq: u64,
+    chacha: ChaCha8Rng,
+    svc_rng: Vec<Pcg64Mcg>,
+    svc_rng_gen: Vec<u64>,
+    gen: u64,
+    trial_key: u64,
+    // Sites.
+    site_own_down: Vec<u32>,
+    site_destroyed: Vec<bool>,
+    event_start: Vec<f64>,
+    // Replicas.
+    rep: Vec<Rep>,
+    rep_task: Vec<u32>,
+    // Services.
+    own_down: Vec<bool>,
+    hazard_down: Vec<u32>,
+    serving: Vec<u32>,
+    failover_task: Vec<u32>,
+    failover_failed: Vec<bool>,
+    rb_site: Vec<u32>,
+    rb_rep: Vec<Rep>,
+    rb_task: Vec<u32>,
+    rebuild_task: Vec<u32>,
+    watch: Vec<u32>,
+    watched: Vec<bool>,
+    eff_down: Vec<bool>,
+    down_since: Vec<f64>,
+    up_since: Vec<f64>,
+    lost_share: Vec<f64>,
+    class: Vec<Class>,
+    class_since: Vec<f64>,
+    n_down: u32,
+    lost_weight: f64,
+    // Tasks.
+    tasks: Vec<Task>,
+    free: Vec<u32>,
+    active: Vec<u32>,
+    task_seq: u64,
+    // Work lists.
+    dirty: Vec<u32>,
+    is_dirty: Vec<bool>,
+    touched: Vec<u32>,
+    is_touched: Vec<bool>,
+    seeds_down: Vec<u32>,
+    seeds_up: Vec<u32>,
+    region: Vec<u32>,
+    mark: Vec<u64>,
+    mark_gen: u64,
+    in_down: Vec<bool>,
+    stack: Vec<u32>,
+    runnable: Vec<u32>,
+    svc_blocked: Vec<bool>,
+    next_grid: usize,
+    /// The results of the last trial run.
+    pub outcome: Outcome,
+}
+
+impl<'c> Trial<'c> {
+    pub fn new(c: &'c Compiled) -> Self {
+        let n = c.n_services();
+        let nr = c.replica_site.len();
+        let ns = c.n_sites();
+        Trial {
+            c,
+            now: 0.0,
+            heap: BinaryHeap::new(),
+            seq: 0,
+            chacha: ChaCha8Rng::seed_from_u64(0),
+            svc_rng: vec![Pcg64Mcg::new(0); n],
+            svc_rng_gen: vec![0; n],
+            gen: 0,
+            trial_key: 0,
+            site_own_down: vec![0; ns],
+            site_destroyed: vec![false; ns],
+            event_start: vec![f64::NAN; c.events.len()],
+            rep: vec![Rep::Up; nr],
+            rep_task: vec![NONE; nr],
+            own_down: vec![false; n],
+            hazard_down: vec![0; n],
+            serving: vec![NONE; n],
+            failover_task: vec![NONE; n],
+            failover_failed: vec![false; n],
+            rb_site: vec![NONE; n],
+            rb_rep: vec![Rep::NotBuilt; n],
+            rb_task: vec![NONE; n],
+            rebuild_task: vec![NONE; n],
+            watch: Vec::new(),
+            watched: vec![false; n],
+            eff_down: vec![false; n],
+            down_since: vec![0.0; n],
+            up_since: vec![f64::NAN; n],
+            lost_share: vec![0.0; n],
+            class: vec![UP; n],
+            class_since: vec![0.0; n],
+            n_down: 0,
+            lost_weight: 0.0,
+            tasks: Vec::new(),
+            free: Vec::new(),
+            active: Vec::new(),
+            task_seq: 0,
+            dirty: Vec::new(),
+            is_dirty: vec![false; n],
+            touched: Vec::new(),
+            is_touched: vec![false; n],
+            seeds_down: Vec::new(),
+            seeds_up: Vec::new(),
+            region: Vec::new(),
+            mark: vec![0; n],
+            mark_gen: 0,
+            in_down: vec![false; n],
+            stack: Vec::new(),
+            runnable: Vec::new(),
+            svc_blocked: vec![false; n],
+            next_grid: 0,
+            outcome: Outcome::new(c),
+        }
+    }
+
+    fn reset(&mut self, seed: u64, index: u64) {
+        let c = self.c;
+        self.now = 0.0;
+        self.heap.clear();
+        self.seq = 0;
+        self.chacha = ChaCha8Rng::seed_from_u64(seed);
+        self.chacha.set_stream(index);
+        self.gen += 1;
+        self.trial_key = splitmix(seed ^ splitmix(index.wrapping_add(0x9e37_79b9_7f4a_7c15)));
+        self.site_own_down.fill(0);
+        self.site_destroyed.fill(false);
+        self.rep.fill(Rep::Up);
+        self.rep_task.fill(NONE);
+        self.own_down.fill(false);
+        self.hazard_down.fill(0);
+        for s in 0..c.n_services() {
+            self.serving[s] = c.svc_replicas.offsets[s];
+        }
+        self.failover_task.fill(NONE);
+        self.failover_failed.fill(false);
+        self.rb_site.fill(NONE);
+        self.rb_rep.fill(Rep::NotBuilt);
+        self.rb_task.fill(NONE);
+        self.rebuild_task.fill(NONE);
+        for &s in &self.watch {
+            self.watched[s as usize] = false;
+        }
+        self.watch.clear();
+        self.eff_down.fill(false);
+        self.up_since.fill(f64::NAN);
+        self.lost_share.fill(0.0);
+        self.class.fill(UP);
+        self.class_since.fill(0.0);
+        self.n_down = 0;
+        self.lost_weight = 0.0;
+        self.tasks.clear();
+        self.free.clear();
+        self.active.clear();
+        self.task_seq = 0;
+        self.next_grid = 0;
+        self.outcome.reset();
+    }
+
+    fn push(&mut self, t: f64, ev: Ev) {
+        if t < self.c.horizon {
+            self.seq += 1;
+            self.heap.push(QItem {
+                t,
+                seq: self.seq,
+                ev,
+            });
+        }
+    }
+
+    /// The random stream of service `s` in this trial: a portable generator keyed by the
+    /// scenario seed, the trial and the service id, so that draws stay paired between a
+    /// base design and its variants (common random numbers).
+    fn rng(&mut self, s: usize) -> &mut Pcg64Mcg {
+        if self.svc_rng_gen[s] != self.gen {
+            self.svc_rng_gen[s] = self.gen;
+            let k = splitmix(self.trial_key ^ self.c.svc_key[s]);
+            let k2 = splitmix(k ^ 0xd1b5_4a32_d192_ed03);
+            self.svc_rng[s] = Pcg64Mcg::new(((k as u128) << 64) | (k2 as u128 | 1));
+        }
+        &mut self.svc_rng[s]
+    }
+
+    fn draw(&mut self, s: usize, dist: u32) -> f64 {
+        let c = self.c;
+        c.dists[dist as usize].sample(self.rng(s))
+    }
+
+    /// Plays trial number `index` of a run with master seed `seed`; results are left in
+    /// [`Trial::outcome`]. The result depends on `(seed, index)` and the scenario alone.
+    pub fn run(&mut self, seed: u64, index: u64) {
+        self.reset(seed, index);
+        let c = self.c;
+        let horizon = c.horizon;
+        // 1. Events and their follow-ons, in file order (pre-order), from the trial stream.
+        for i in 0..c.events.len() {
+            let e = &c.events[i];
+            self.event_start[i] = f64::NAN;
+            let parent_start = if e.parent == NONE {
+                0.0
+            } else {
+                self.event_start[e.parent as usize]
+            };
+            if parent_start.is_nan() {
+                continue; // the parent did not happen
+            }
+            let u: f64 = self.chacha.random();
+            if u >= e.probability {
+                continue;
+            }
+            let start = parent_start + c.dists[e.start as usize].sample(&mut self.chacha);
+            let lasts = c.dists[e.lasts as usize].sample(&mut self.chacha);
+            self.event_start[i] = start;
+            if start < horizon {
+                self.push(
+                    start,
+                    Ev::Site {
+                        site: e.site,
+                        delta: 1,
+                        destroy: e.destroys,
+                    },
+                );
+                self.push(
+                    start + lasts,
+                    Ev::Site {
+                        site: e.site,
+                        delta: -1,
+                        destroy: false,
+                    },
+                );
+            }
+        }
+        // 2. Site hazards: alternating renewal processes; a site's repair is elapsed time.
+        for site in 0..c.n_sites() {
+            for hi in c.site_hazards.range(site) {
+                let h = c.site_hazards.items[hi];
+                let mut t = c.dists[h.mtbf as usize].sample(&mut self.chacha);
+                while t < horizon {
+                    let r = c.dists[h.repair as usize].sample(&mut self.chacha);
+                    self.push(
+                        t,
+                        Ev::Site {
+                            site: site as u32,
+                            delta: 1,
+                            destroy: false,
+                        },
+                    );
+                    self.push(
+                        t + r,
+                        Ev::Site {
+                            site: site as u32,
+                            delta: -1,
+                            destroy: false,
+                        },
+                    );
+                    t += r + c.dists[h.mtbf as usize].sample(&mut self.chacha).max(1e-9);
+                }
+            }
+        }
+        // 3. Service hazards: the first failure of each; later ones follow each repair.
+        for s in 0..c.n_services() {
+            for hi in c.svc_hazards.range(s) {
+                let h = c.svc_hazards.items[hi];
+                let t = self.draw(s, h.mtbf);
+                self.push(
+                    t,
+                    Ev::Hazard {
+                        service: s as u32,
+                        hazard: hi as u32,
+                    },
+                );
+            }
+        }
+        // 4. The event loop.
+        while let Some(top) = self.heap.peek() {
+            let t = top.t;
+            if t >= horizon {
+                break;
+            }
+            self.record_curve_before(t);
+            self.now = t;
+            while let Some(top) = self.heap.peek() {
+                if top.t != t {
+                    break;
+                }
+                let item = self.heap.pop().expect("peeked");
+                self.apply(item.ev);
+            }
+            self.settle();
+        }
+        self.now = horizon;
+        self.record_curve_before(f64::INFINITY);
+        for s in 0..c.n_services() {
+            let cl = self.class[s];
+            self.close_class(s, cl);
+            if cl.down {
+                // Still down at the horizon: restored no earlier than the horizon.
+                self.outcome.restored_at[s] = horizon;
+            }
+        }
+        self.outcome.finish(c);
+    }
+
+    fn record_curve_before(&mut self, t: f64) {
+        let h = self.c.horizon;
+        while self.next_grid < CURVE_POINTS {
+            let g = h * self.next_grid as f64 / (CURVE_POINTS - 1) as f64;
+            if g >= t && t.is_finite() {
+                break;
+            }
+            let avail = (1.0 - self.lost_weight / self.c.total_weight).clamp(0.0, 1.0);
+            self.outcome.curve[self.next_grid] = avail;
+            self.next_grid += 1;
+        }
+    }
+
+    fn mark_dirty(&mut self, s: u32) {
+        if !self.is_dirty[s as usize] {
+            self.is_dirty[s as usize] = true;
+            self.dirty.push(s);
+        }
+    }
+
+    fn touch(&mut self, s: u32) {
+        if !self.is_touched[s as usize] {
+            self.is_touched[s as usize] = true;
+            self.touched.push(s);
+        }
+    }
+
+    fn watch(&mut self, s: u32) {
+        if !self.watched[s as usize] {
+            self.watched[s as usize] = true;
+            self.watch.push(s);
+        }
+    }
+
+    fn site_up(&self, site: u32) -> bool {
+        let mut x = site;
+        while x != NONE {
+            if self.site_own_down[x as usize] > 0 {
+                return false;
+            }
+            x = self.c.site_parent[x as usize];
+        }
+        true
+    }
+
+    fn site_destroyed(&self, site: u32) -> bool {
+        let mut x = site;
+        while x != NONE {
+            if self.site_destroyed[x as usize] {
+                return true;
+            }
+            x = self.c.site_parent[x as usize];
+        }
+        false
+    }
+
+    fn within(&self, site: u32, ancestor: u32) -> bool {
+        let mut x = site;
+        while x != NONE {
+            if x == ancestor {
+                return true;
+            }
+            x = self.c.site_parent[x as usize];
+        }
+        false
+    }
+
+    // ----- tasks -------------------------------------------------------------------
+
+    fn new_task(&mut self, service: u32, kind: Kind, work: f64) -> u32 {
+        self.task_seq += 1;
+        let task = Task {
+            service,
+            kind,
+            remaining: work,
+            last_update: self.now,
+            running: false,
+            version: 0,
+            blocked_since: f64::NAN,
+            bypass: false,
+            cycle_found: false,
+            pos: self.active.len() as u32,
+            seq: self.task_seq,
+            chosen: 0,
+        };
+        let id = match self.free.pop() {
+            Some(id) => {
+                let v = self.tasks[id as usize].version;
+                self.tasks[id as usize] = Task {
+                    version: v.wrapping_add(1),
+                    ..task
+                };
+                id
+            }
+            None => {
+                self.tasks.push(task);
+                (self.tasks.len() - 1) as u32
+            }
+        };
+        self.active.push(id);
+        id
+    }
+
+    fn drop_task(&mut self, id: u32) {
+        let pos = self.tasks[id as usize].pos as usize;
+        self.active.swap_remove(pos);
+        if pos < self.active.len() {
+            let moved = self.active[pos];
+            self.tasks[moved as usize].pos = pos as u32;
+        }
+        let t = &mut self.tasks[id as usize];
+        t.version = t.version.wrapping_add(1);
+        t.running = false;
+        self.free.push(id);
+    }
+
+    // ----- applying events ----------------------------------------------------------
+
+    fn apply(&mut self, ev: Ev) {
+        let c = self.c;
+        match ev {
+            Ev::Site {
+                site,
+                delta,
+                destroy,
+            } => {
+                let x = site as usize;
+                self.site_own_down[x] = (self.site_own_down[x] as i32 + delta).max(0) as u32;
+                if destroy {
+                    self.site_destroyed[x] = true;
+                }
+                for i in c.site_subtree_replicas.range(x) {
+                    let r = c.site_subtree_replicas.items[i];
+                    if destroy && self.rep[r as usize] != Rep::Destroyed {
+                        if self.rep_task[r as usize] != NONE {
+                            self.drop_task(self.rep_task[r as usize]);
+                            self.rep_task[r as usize] = NONE;
+                        }
+                        self.rep[r as usize] = Rep::Destroyed;
+                        self.mark_dirty(c.replica_service[r as usize]);
+                        continue;
+                    }
+                    self.refresh_replica(r);
+                }
+                // Rebuilt replicas live in sites chosen during the trial.
+                for i in 0..self.watch.len() {
+                    let s = self.watch[i];
+                    let rs = self.rb_site[s as usize];
+                    if rs != NONE && self.within(rs, site) {
+                        if destroy && self.rb_rep[s as usize] != Rep::Destroyed {
+                            if self.rb_task[s as usize] != NONE {
+                                self.drop_task(self.rb_task[s as usize]);
+                                self.rb_task[s as usize] = NONE;
+                            }
+                            self.rb_rep[s as usize] = Rep::Destroyed;
+                        } else {
+                            self.refresh_rebuilt(s);
+                        }
+                    }
+                    self.mark_dirty(s);
+                }
+            }
+            Ev::Hazard { service, hazard } => {
+                let s = service as usize;
+                let h = c.svc_hazards.items[hazard as usize];
+                let work = self.draw(s, h.repair);
+                self.hazard_down[s] += 1;
+                if work > 0.0 {
+                    self.new_task(service, Kind::Repair { hazard }, work);
+                } else {
+                    self.repair_done(service, hazard);
+                }
+                self.mark_dirty(service);
+            }
+            Ev::TaskDone { task, version } => {
+                let t = self.tasks[task as usize];
+                if t.version != version || !t.running {
+                    return;
+                }
+                self.drop_task(task);
+                let s = t.service;
+                match t.kind {
+                    Kind::Restart { replica } => {
+                        self.rep_task[replica as usize] = NONE;
+                        self.rep[replica as usize] = Rep::Up;
+                    }
+                    Kind::RebuiltRestart => {
+                        self.rb_task[s as usize] = NONE;
+                        self.rb_rep[s as usize] = Rep::Up;
+                    }
+                    Kind::Failover { target, success } => {
+                        self.failover_task[s as usize] = NONE;
+                        if success {
+                            self.serving[s as usize] = target;
+                        } else {
+                            self.failover_failed[s as usize] = true;
+                        }
+                    }
+                    Kind::Rebuild { site } => {
+                        self.rebuild_task[s as usize] = NONE;
+                        self.rb_site[s as usize] = site;
+                        self.rb_rep[s as usize] = Rep::Up;
+                        self.serving[s as usize] = REBUILT;
+                    }
+                    Kind::Repair { hazard } => self.repair_done(s, hazard),
+                }
+                self.mark_dirty(s);
+            }
+            Ev::Grace {
+                service,
+                edge,
+                since,
+            } => {
+                let d = c.deps.items[edge as usize].on as usize;
+                if self.eff_down[d] && self.down_since[d] == since {
+                    if c.deps.items[edge as usize].share >= 1.0 && !self.eff_down[service as usize]
+                    {
+                        self.seeds_down.push(service);
+                    }
+                    self.touch(service);
+                }
+            }
+            Ev::Bypass { task, since } => {
+                let t = &mut self.tasks[task as usize];
+                // Still the same blocked episode of a live task?
+                if t.blocked_since == since && !t.bypass {
+                    t.bypass = true;
+                }
+            }
+        }
+    }
+
+    fn repair_done(&mut self, s: u32, hazard: u32) {
+        let h = self.c.svc_hazards.items[hazard as usize];
+        self.hazard_down[s as usize] -= 1;
+        let next = self.now + self.draw(s as usize, h.mtbf).max(1e-9);
+        self.push(next, Ev::Hazard { service: s, hazard });
+    }
+
+    /// A replica follows its site: down with it, then restart work once it is back.
+    fn refresh_replica(&mut self, r: u32) {
+        let c = self.c;
+        let up = self.site_up(c.replica_site[r as usize]);
+        let s = c.replica_service[r as usize];
+        match (self.rep[r as usize], up) {
+            (Rep::Up, false) => self.rep[r as usize] = Rep::SiteDown,
+            (Rep::Restarting, false) => {
+                self.drop_task(self.rep_task[r as usize]);
+                self.rep_task[r as usize] = NONE;
+                self.rep[r as usize] = Rep::SiteDown;
+            }
+            (Rep::SiteDown, true) => {
+                let work = self.draw(s as usize, c.restart[s as usize]);
+                if work > 0.0 {
+                    self.rep[r as usize] = Rep::Restarting;
+                    self.rep_task[r as usize] =
+                        self.new_task(s, Kind::Restart { replica: r }, work);
+                } else {
+                    self.rep[r as usize] = Rep::Up;
+                }
+            }
+            _ => return,
+        }
+        self.mark_dirty(s);
+    }
+
+    fn refresh_rebuilt(&mut self, s: u32) {
+        let c = self.c;
+        let up = self.site_up(self.rb_site[s as usize]);
+        match (self.rb_rep[s as usize], up) {
+            (Rep::Up, false) => self.rb_rep[s as usize] = Rep::SiteDown,
+            (Rep::Restarting, false) => {
+                self.drop_task(self.rb_task[s as usize]);
+                self.rb_task[s as usize] = NONE;
+                self.rb_rep[s as usize] = Rep::SiteDown;
+            }
+            (Rep::SiteDown, true) => {
+                let work = self.draw(s as usize, c.restart[s as usize]);
+                if work > 0.0 {
+                    self.rb_rep[s as usize] = Rep::Restarting;
+                    self.rb_task[s as usize] = self.new_task(s, Kind::RebuiltRestart, work);
+                } else {
+                    self.rb_rep[s as usize] = Rep::Up;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn replica_up(&self, s: usize, r: u32) -> bool {
+        if r == REBUILT {
+            self.rb_rep[s] == Rep::Up
+        } else {
+            self.rep[r as usize] == Rep::Up
+        }
+    }
+
+    // ----- settling -------------------------------------------------------------------
+
+    /// A service's own state from its mode, replicas, own failures and rebuild.
+    fn update_own(&mut self, s: usize) {
+        let c = self.c;
+        let reps = c.svc_replicas.range(s);
+        // Rebuild once every original replica is lost to a destroying event.
+        if c.rebuild_takes[s] != NONE
+            && self.rb_site[s] == NONE
+            && reps.clone().all(|r| self.rep[r] == Rep::Destroyed)
+        {
+            self.watch(s as u32);
+            let t = self.rebuild_task[s];
+            if t != NONE {
+                if let Kind::Rebuild { site } = self.tasks[t as usize].kind {
+                    if !self.site_up(site) {
+                        self.drop_task(t);
+                        self.rebuild_task[s] = NONE;
+                    }
+                }
+            }
+            if self.rebuild_task[s] == NONE {
+                let target = c
+                    .rebuild_to
+                    .row(s)
+                    .iter()
+                    .copied()
+                    .find(|&x| self.site_up(x) && !self.site_destroyed(x));
+                if let Some(site) = target {
+                    let work = self.draw(s, c.rebuild_takes[s]);
+                    if work > 0.0 {
+                        self.rebuild_task[s] =
+                            self.new_task(s as u32, Kind::Rebuild { site }, work);
+                    } else {
+                        self.rb_site[s] = site;
+                        self.rb_rep[s] = Rep::Up;
+                        self.serving[s] = REBUILT;
+                    }
+                }
+            }
+        }
+        let mode_up = match c.mode[s] {
+            CMode::ActiveActive { min } => {
+                if self.rb_site[s] != NONE {
+                    self.rb_rep[s] == Rep::Up
+                } else {
+                    let up = reps.clone().filter(|&r| self.rep[r] == Rep::Up).count();
+                    up >= min as usize
+                }
+            }
+            CMode::ActiveStandby { failover, success } => {
+                let serving = self.serving[s];
+                if self.replica_up(s, serving) {
+                    if self.failover_task[s] != NONE {
+                        self.drop_task(self.failover_task[s]);
+                        self.failover_task[s] = NONE;
+                    }
+                    self.failover_failed[s] = false;
+                    true
+                } else {
+                    let ft = self.failover_task[s];
+                    if ft != NONE {
+                        if let Kind::Failover { target, .. } = self.tasks[ft as usize].kind {
+                            if self.rep[target as usize] != Rep::Up {
+                                self.drop_task(ft);
+                                self.failover_task[s] = NONE;
+                            }
+                        }
+                    }
+                    let mut up = false;
+                    if self.failover_task[s] == NONE && !self.failover_failed[s] {
+                        // The next replica after the serving one, in file order, that is up.
+                        let n = reps.len();
+                        let start = if serving == REBUILT {
+                            0
+                        } else {
+                            serving as usize - reps.start + 1
+                        };
+                        let target = (0..n)
+                            .map(|k| reps.start + (start + k) % n)
+                            .find(|&r| r as u32 != serving && self.rep[r] == Rep::Up);
+                        if let Some(target) = target {
+                            let work = self.draw(s, failover);
+                            let ok = self.rng(s).random::<f64>() < success;
+                            let target = target as u32;
+                            if work > 0.0 {
+                                self.failover_task[s] = self.new_task(
+                                    s as u32,
+                                    Kind::Failover {
+                                        target,
+                                        success: ok,
+                                    },
+                                    work,
+                                );
+                            } else if ok {
+                                self.serving[s] = target;
+                                up = true;
+                            } else {
+                                self.failover_failed[s] = true;
+                            }
+                        }
+                    }
+                    up
+                }
+            }
+        };
+        let own = !mode_up || self.hazard_down[s] > 0;
+        if own != self.own_down[s] {
+            self.own_down[s] = own;
+            if own {
+                if !self.eff_down[s] {
+                    self.seeds_down.push(s as u32);
+                }
+            } else if self.eff_down[s] {
+                self.seeds_up.push(s as u32);
+            }
+        }
+        self.touch(s as u32);
+    }
+
+    /// Whether an edge to `d` with this grace is active now: `d` down for longer than the
+    /// grace. The comparison uses the same expression as the grace timer's due time, so
+    /// the edge is active exactly when its timer fires.
+    #[inline]
+    fn edge_active(&self, d: usize, grace: f64) -> bool {
+        self.eff_down[d] && (grace <= 0.0 || self.now >= self.down_since[d] + grace)
+    }
+
+    fn set_down(&mut self, s: usize) {
+        self.eff_down[s] = true;
+        // Down again at the very instant it came up: the outage is continuous.
+        if self.up_since[s] != self.now {
+            self.down_since[s] = self.now;
+        }
+        self.n_down += 1;
+    }
+
+    /// Recomputes which services are down after own states changed (see module docs).
+    fn propagate(&mut self) {
+        let c = self.c;
+        // Phase A: services that may come up. The region is every down service reachable
+        // from the seeds through hard dependencies; within it, the down set is rebuilt as
+        // a least fixed point with everything outside held as it is.
+        if !self.seeds_up.is_empty() {
+            self.mark_gen += 1;
+            let g = self.mark_gen;
+            self.region.clear();
+            self.stack.clear();
+            for i in 0..self.seeds_up.len() {
+                let s = self.seeds_up[i];
+                if self.eff_down[s as usize] && self.mark[s as usize] != g {
+                    self.mark[s as usize] = g;
+                    self.stack.push(s);
+                }
+            }
+            while let Some(x) = self.stack.pop() {
+                self.region.push(x);
+                for i in c.dependents.range(x as usize) {
+                    let re = c.dependents.items[i];
+                    let f = re.from as usize;
+                    if c.deps.items[re.edge as usize].share >= 1.0
+                        && self.eff_down[f]
+                        && self.mark[f] != g
+                    {
+                        self.mark[f] = g;
+                        self.stack.push(f as u32);
+                    }
+                }
+            }
+            // Seeds of the region's down set.
+            for i in 0..self.region.len() {
+                let s = self.region[i] as usize;
+                let mut down = self.own_down[s];
+                if !down {
+                    for e in c.deps.row(s) {
+                        if e.share >= 1.0
+                            && self.mark[e.on as usize] != g
+                            && self.edge_active(e.on as usize, e.grace)
+                        {
+                            down = true;
+                            break;
+                        }
+                    }
+                }
+                self.in_down[s] = down;
+                if down {
+                    self.stack.push(s as u32);
+                }
+            }
+            while let Some(x) = self.stack.pop() {
+                for i in c.dependents.range(x as usize) {
+                    let re = c.dependents.items[i];
+                    let f = re.from as usize;
+                    let e = c.deps.items[re.edge as usize];
+                    if e.share >= 1.0
+                        && self.mark[f] == g
+                        && !self.in_down[f]
+                        && (e.grace <= 0.0 || self.now >= self.down_since[x as usize] + e.grace)
+                    {
+                        self.in_down[f] = true;
+                        self.stack.push(f as u32);
+                    }
+                }
+            }
+            for i in 0..self.region.len() {
+                let s = self.region[i] as usize;
+                if !self.in_down[s] {
+                    self.eff_down[s] = false;
+                    self.up_since[s] = self.now;
+                    self.n_down -= 1;
+                    for j in c.dependents.range(s) {
+                        let f = c.dependents.items[j].from;
+                        self.touch(f);
+                    }
+                }
+                self.in_down[s] = false;
+                self.touch(s as u32);
+            }
+            self.seeds_up.clear();
+        }
+        // Phase B: services going down, and everything that hard-depends on them with no
+        // grace; graced dependents get a timer.
+        self.stack.clear();
+        for i in 0..self.seeds_down.len() {
+            let s = self.seeds_down[i] as usize;
+            if self.eff_down[s] {
+                continue;
+            }
+            let cause = self.own_down[s]
+                || c.deps
+                    .row(s)
+                    .iter()
+                    .any(|e| e.share >= 1.0 && self.edge_active(e.on as usize, e.grace));
+            if cause {
+                self.set_down(s);
+                self.stack.push(s as u32);
+            }
+        }
+        self.seeds_down.clear();
+        while let Some(x) = self.stack.pop() {
+            let x = x as usize;
+            self.touch(x as u32);
+            for i in c.dependents.range(x) {
+                let re = c.dependents.items[i];
+                let f = re.from as usize;
+                let e = c.deps.items[re.edge as usize];
+                self.touch(f as u32);
+                let due = self.down_since[x] + e.grace;
+                if e.grace > 0.0 && self.now < due {
+                    self.push(
+                        due,
+                        Ev::Grace {
+                            service: f as u32,
+                            edge: re.edge,
+                            since: self.down_since[x],
+                        },
+                    );
+                } else if e.share >= 1.0 && !self.eff_down[f] {
+                    self.set_down(f);
+                    self.stack.push(f as u32);
+                }
+            }
+        }
+    }
+
+    fn settle(&mut self) {
+        let c = self.c;
+        // 1. Own states. Updating one service never dirties another, so one pass suffices.
+        let mut i = 0;
+        while i < self.dirty.len() {
+            let s = self.dirty[i] as usize;
+            self.is_dirty[s] = false;
+            self.update_own(s);
+            i += 1;
+        }
+        self.dirty.clear();
+        // 2. Who is down.
+        self.propagate();
+        // 3. Recovery tasks.
+        self.assign_tasks();
+        // 4. Accounting for every service whose class may have changed.
+        let mut i = 0;
+        while i < self.touched.len() {
+            let s = self.touched[i] as usize;
+            self.is_touched[s] = false;
+            let new = self.current_class(s);
+            let old = self.class[s];
+            if new != old {
+                self.close_class(s, old);
+                let lost_old = if old.down { 1.0 } else { old.share };
+                let lost_new = if new.down { 1.0 } else { new.share };
+                self.lost_weight += c.weight[s] * (lost_new - lost_old);
+                if old.down && !new.down {
+                    self.outcome.restored_at[s] = self.now;
+                }
+                self.class[s] = new;
+            }
+            i += 1;
+        }
+        self.touched.clear();
+        if self.n_down > self.outcome.peak_down {
+            self.outcome.peak_down = self.n_down;
+        }
+    }
+
+    fn current_class(&mut self, s: usize) -> Class {
+        let c = self.c;
+        if self.eff_down[s] {
+            let mut cause = 0;
+            if !self.own_down[s] {
+                for ei in c.deps.range(s) {
+                    let e = c.deps.items[ei];
+                    if e.share >= 1.0 && self.edge_active(e.on as usize, e.grace) {
+                        cause = c.hard_rank[ei] + 1;
+                        break;
+                    }
+                }
+            }
+            return Class {
+                down: true,
+                cause,
+                share: 0.0,
+            };
+        }
+        let mut keep = 1.0;
+        if c.has_partial {
+            for e in c.deps.row(s) {
+                if e.share < 1.0 && self.edge_active(e.on as usize, e.grace) {
+                    keep *= 1.0 - e.share;
+                }
+            }
+        }
+        self.lost_share[s] = 1.0 - keep;
+        Class {
+            down: false,
+            cause: 0,
+            share: 1.0 - keep,
+        }
+    }
+
+    /// Adds the time since the class began to the trial's tallies for service `s`.
+    fn close_class(&mut self, s: usize, cl: Class) {
+        let dt = self.now - self.class_since[s];
+        self.class_since[s] = self.now;
+        if dt <= 0.0 {
+            return;
+        }
+        let o = &mut self.outcome;
+        if cl.down {
+            o.downtime[s] += dt;
+            o.cause_hours[self.c.cause_offsets[s] as usize + cl.cause as usize] += dt;
+        } else if cl.share > 0.0 {
+            o.degraded[s] += dt;
+            o.lost_share_hours[s] += cl.share * dt;
+        }
+    }
+
+    fn needs_up(&self, s: usize) -> bool {
+        self.c
+            .needs
+            .row(s)
+            .iter()
+            .all(|&n| !self.eff_down[n as usize])
+    }
+
+    fn assign_tasks(&mut self) {
+        let c = self.c;
+        if self.active.is_empty() {
+            return;
+        }
+        loop {
+            self.runnable.clear();
+            let mut any_blocked = false;
+            for i in 0..self.active.len() {
+                let id = self.active[i];
+                let t = self.tasks[id as usize];
+                let ok = t.bypass || self.needs_up(t.service as usize);
+                let task = &mut self.tasks[id as usize];
+                if ok {
+                    task.blocked_since = f64::NAN;
+                    task.cycle_found = false;
+                    self.runnable.push(id);
+                } else {
+                    if task.blocked_since.is_nan() {
+                        task.blocked_since = self.now;
+                    }
+                    any_blocked = true;
+                }
+            }
+            if any_blocked && self.detect_deadlocks() {
+                continue; // a task bypassed its needs at this instant: assign again
+            }
+            break;
+        }
+        if let Some(crews) = c.crews {
+            if self.runnable.len() > crews {
+                let tasks = &self.tasks;
+                let pri = &c.priority;
+                self.runnable.sort_unstable_by_key(|&id| {
+                    let t = &tasks[id as usize];
+                    (pri[t.service as usize], t.seq)
+                });
+                self.runnable.truncate(crews);
+            }
+        }
+        // Mark the chosen ones, then start and stop tasks whose status changed.
+        self.mark_gen += 1;
+        let g = self.mark_gen;
+        for i in 0..self.runnable.len() {
+            let id = self.runnable[i];
+            self.tasks[id as usize].chosen = g;
+        }
+        for i in 0..self.active.len() {
+            let id = self.active[i];
+            let want = self.tasks[id as usize].chosen == g;
+            self.set_running(id, want);
+        }
+    }
+
+    fn set_running(&mut self, id: u32, want: bool) {
+        let now = self.now;
+        let t = &mut self.tasks[id as usize];
+        if t.running == want {
+            return;
+        }
+        if t.running {
+            t.remaining = (t.remaining - (now - t.last_update)).max(0.0);
+        }
+        t.last_update = now;
+        t.running = want;
+        t.version = t.version.wrapping_add(1);
+        if want {
+            let (done, version) = (now + t.remaining, t.version);
+            self.push(done, Ev::TaskDone { task: id, version });
+        }
+    }
+
+    /// Looks for blocked tasks that wait on each other in a cycle (a recovery deadlock).
+    /// Returns whether some task bypassed its needs at this very instant.
+    fn detect_deadlocks(&mut self) -> bool {
+        let c = self.c;
+        self.svc_blocked.fill(false);
+        for &id in &self.active {
+            let t = &self.tasks[id as usize];
+            if !t.blocked_since.is_nan() && !t.bypass {
+                self.svc_blocked[t.service as usize] = true;
+            }
+        }
+        let mut bypassed_now = false;
+        for i in 0..self.active.len() {
+            let id = self.active[i];
+            let t = self.tasks[id as usize];
+            if t.blocked_since.is_nan() || t.bypass || t.cycle_found {
+                continue;
+            }
+            if !self.in_wait_cycle(t.service as usize) {
+                continue;
+            }
+            self.outcome.deadlock = true;
+            self.tasks[id as usize].cycle_found = true;
+            if let Some(b) = c.bootstrap {
+                let at = t.blocked_since + b;
+                if at <= self.now {
+                    self.tasks[id as usize].bypass = true;
+                    bypassed_now = true;
+                } else {
+                    self.push(
+                        at,
+                        Ev::Bypass {
+                            task: id,
+                            since: t.blocked_since,
+                        },
+                    );
+                }
+            }
+        }
+        bypassed_now
+    }
+
+    /// Whether following "waits for" edges from service `s` leads back to `s`: a blocked
+    /// service waits for its down recovery needs; a service down through a dependency
+    /// waits for that dependency. A service waiting for its site waits for nobody.
+    fn in_wait_cycle(&mut self, s: usize) -> bool {
+        let c = self.c;
+        self.mark_gen += 1;
+        let g = self.mark_gen;
+        self.stack.clear();
+        for &n in c.needs.row(s) {
+            if self.eff_down[n as usize] {
+                self.stack.push(n);
+            }
+        }
+        while let Some(x) = self.stack.pop() {
+            let x = x as usize;
+            if x == s {
+                return true;
+            }
+            if self.mark[x] == g {
+                continue;
+            }
+            self.mark[x] = g;
+            if self.own_down[x] && self.svc_blocked[x] {
+                for &n in c.needs.row(x) {
+                    if self.eff_down[n as usize] {
+                        self.stack.push(n);
+                    }
+                }
+            }
+            for e in c.deps.row(x) {
+                if e.share >= 1.0 && self.edge_active(e.on as usize, e.grace) {
+                    self.stack.push(e.on);
+                }
+            }
+        }
+        false
+    }
+}
+
+/// SplitMix64's finaliser: spreads seeds so nearby inputs give unrelated streams.
+fn splitmix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}

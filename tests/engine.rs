@@ -1,0 +1,275 @@
+//! The engine against closed forms (issue: Monte Carlo engine). Each case is a small
+//! scenario whose answer is known exactly; deterministic cases assert to 1e-9 hours,
+//! stochastic ones within 4 standard errors of the trial mean (a false alarm about once in
+//! 16,000 runs for each assertion) plus any stated bias bound.
+
+use blastradius::model::load_str;
+use blastradius::sim::{Compiled, Trial};
+
+fn compile(text: &str) -> Compiled {
+    let loaded = load_str("test.ron", text).unwrap_or_else(|e| panic!("{e}"));
+    Compiled::new(&loaded.model)
+}
+
+fn idx(text: &str, id: &str) -> usize {
+    load_str("test.ron", text)
+        .unwrap()
+        .model
+        .service_index(id)
+        .unwrap()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+/// Mean and standard error of `f(outcome)` over `n` trials.
+fn mean_se(
+    c: &Compiled,
+    n: u64,
+    seed: u64,
+    f: impl Fn(&blastradius::sim::Outcome) -> f64,
+) -> (f64, f64) {
+    let mut t = Trial::new(c);
+    let (mut s, mut s2) = (0.0, 0.0);
+    for i in 0..n {
+        t.run(seed, i);
+        let x = f(&t.outcome);
+        s += x;
+        s2 += x * x;
+    }
+    let m = s / n as f64;
+    let var = (s2 / n as f64 - m * m) * n as f64 / (n as f64 - 1.0);
+    (m, (var.max(0.0) / n as f64).sqrt())
+}
+
+mod deterministic {
+    use super::*;
+
+    const FIRE: &str = r#"Scenario(
+        name: "fire", horizon: "100h",
+        sites: [(id: "a", kind: DataCenter), (id: "b", kind: DataCenter)],
+        services: [
+            (id: "db", users: 10, replicas: ["a"]),
+            (id: "app", users: 100, replicas: ["b"], depends_on: ["db"]),
+            (id: "web", users: 1000, replicas: ["b"], depends_on: ["app"]),
+            (id: "replicated", users: 5, replicas: ["a", "b"]),
+        ],
+        events: [(name: "fire", site: "a", at: "2h", lasts: "10h")],
+    )"#;
+
+    #[test]
+    fn fixed_fire_gives_exact_downtime_to_dependents_and_none_to_replicated() {
+        let c = compile(FIRE);
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        let o = &t.outcome;
+        for id in ["db", "app", "web"] {
+            let s = idx(FIRE, id);
+            assert!(close(o.downtime[s], 10.0), "{id}: {}", o.downtime[s]);
+            assert!(close(o.restored_at[s], 12.0));
+        }
+        let r = idx(FIRE, "replicated");
+        assert_eq!(o.downtime[r], 0.0);
+        assert!(o.restored_at[r].is_nan());
+        assert!(close(
+            o.total_user_hours_lost,
+            10.0 * (10.0 + 100.0 + 1000.0)
+        ));
+        assert_eq!(o.services_affected, 3);
+        assert_eq!(o.peak_down, 3);
+        // Causes: db its own failure, app through db, web through app.
+        assert!(close(
+            o.cause_hours[c.cause_offsets[idx(FIRE, "db")] as usize],
+            10.0
+        ));
+        assert!(close(
+            o.cause_hours[c.cause_offsets[idx(FIRE, "app")] as usize + 1],
+            10.0
+        ));
+        assert!(close(
+            o.cause_hours[c.cause_offsets[idx(FIRE, "web")] as usize + 1],
+            10.0
+        ));
+    }
+
+    fn grace_case(lasts: &str) -> (f64, f64) {
+        let text = format!(
+            r#"Scenario(name: "grace", horizon: "100h",
+            sites: [(id: "a"), (id: "b")],
+            services: [
+                (id: "store", replicas: ["a"]),
+                (id: "app", users: 1, replicas: ["b"], depends_on: [(on: "store", grace: "1h")]),
+            ],
+            events: [(name: "cut", site: "a", at: "5h", lasts: "{lasts}")])"#
+        );
+        let c = compile(&text);
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        let app = idx(&text, "app");
+        (t.outcome.downtime[app], t.outcome.restored_at[app])
+    }
+
+    #[test]
+    fn grace_hides_a_short_outage_and_shortens_a_long_one_by_exactly_the_grace() {
+        let (d, r) = grace_case("45m");
+        assert_eq!(d, 0.0);
+        assert!(r.is_nan());
+        let (d, r) = grace_case("6h");
+        assert!(close(d, 5.0), "{d}");
+        assert!(close(r, 11.0));
+        // Exactly the grace: "longer than grace" is never reached.
+        let (d, _) = grace_case("1h");
+        assert!(close(d, 0.0), "{d}");
+    }
+
+    #[test]
+    fn partial_shares_combine_as_one_minus_product() {
+        let text = r#"Scenario(name: "partial", horizon: "100h",
+            sites: [(id: "a"), (id: "b"), (id: "c")],
+            services: [
+                (id: "push", replicas: ["a"]),
+                (id: "media", replicas: ["b"]),
+                (id: "chat", users: 1000, replicas: ["c"],
+                 depends_on: [(on: "push", share: 0.3), (on: "media", share: 0.5)]),
+            ],
+            events: [
+                (name: "a out", site: "a", at: "0h", lasts: "10h"),
+                (name: "b out", site: "b", at: "4h", lasts: "10h"),
+            ])"#;
+        let c = compile(text);
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        let chat = idx(text, "chat");
+        let o = &t.outcome;
+        // 0-4h: 0.3 lost; 4-10h: 1-(0.7*0.5)=0.65; 10-14h: 0.5.
+        let lost = 4.0 * 0.3 + 6.0 * 0.65 + 4.0 * 0.5;
+        assert_eq!(o.downtime[chat], 0.0);
+        assert!(close(o.degraded[chat], 14.0));
+        assert!(
+            close(o.user_hours_lost[chat], 1000.0 * lost),
+            "{}",
+            o.user_hours_lost[chat]
+        );
+    }
+
+    #[test]
+    fn standby_failover_with_fixed_delay() {
+        let text = r#"Scenario(name: "failover", horizon: "100h",
+            sites: [(id: "main"), (id: "standby")],
+            services: [
+                (id: "login", users: 10, replicas: ["main", "standby"],
+                 mode: ActiveStandby(failover: "2h", success: 1.0)),
+            ],
+            events: [(name: "out", site: "main", at: "1h", lasts: "30h")])"#;
+        let c = compile(text);
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        assert!(close(t.outcome.downtime[0], 2.0));
+        assert!(close(t.outcome.restored_at[0], 3.0));
+        // A failover that always fails: down until the main site returns.
+        let failing = text.replace("success: 1.0", "success: 0.0");
+        let c = compile(&failing);
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        assert!(close(t.outcome.downtime[0], 30.0));
+    }
+
+    #[test]
+    fn crews_restore_by_users() {
+        let text = r#"Scenario(name: "crews", horizon: "100h",
+            sites: [(id: "dc")],
+            services: [
+                (id: "small", users: 1, replicas: ["dc"], restart: "1h"),
+                (id: "big", users: 100, replicas: ["dc"], restart: "1h"),
+                (id: "mid", users: 10, replicas: ["dc"], restart: "1h"),
+            ],
+            events: [(name: "out", site: "dc", at: "0h", lasts: "10h")],
+            recovery: (crews: 1, order: ByUsers))"#;
+        let c = compile(text);
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        let r = |id| t.outcome.restored_at[idx(text, id)];
+        assert!(close(r("big"), 11.0));
+        assert!(close(r("mid"), 12.0));
+        assert!(close(r("small"), 13.0));
+        let by_order = text.replace("ByUsers", "ByOrder");
+        let c = compile(&by_order);
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        let r = |id| t.outcome.restored_at[idx(&by_order, id)];
+        assert!(close(r("small"), 11.0));
+        assert!(close(r("big"), 12.0));
+        assert!(close(r("mid"), 13.0));
+    }
+
+    fn deadlock_case(bootstrap: &str) -> (f64, f64, bool) {
+        let text = format!(
+            r#"Scenario(name: "deadlock", horizon: "100h",
+            sites: [(id: "dc")],
+            services: [
+                (id: "dns", users: 1, replicas: ["dc"], restart: "1h", recovery_needs: ["tools"]),
+                (id: "tools", users: 1, replicas: ["dc"], restart: "1h", recovery_needs: ["dns"]),
+            ],
+            events: [(name: "out", site: "dc", at: "0h", lasts: "10h")],
+            recovery: ({bootstrap}))"#
+        );
+        let c = compile(&text);
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        (
+            t.outcome.restored_at[0],
+            t.outcome.restored_at[1],
+            t.outcome.deadlock,
+        )
+    }
+
+    #[test]
+    fn recovery_deadlock_released_exactly_after_bootstrap() {
+        // Blocked at 10h when the site returns; both bypass at 10 + 12 = 22h; 1h restart.
+        let (a, b, dl) = deadlock_case("bootstrap: \"12h\"");
+        assert!(close(a, 23.0) && close(b, 23.0), "{a} {b}");
+        assert!(dl);
+        // Without bootstrap they stay down to the horizon.
+        let (a, b, dl) = deadlock_case("");
+        assert!(close(a, 100.0) && close(b, 100.0), "{a} {b}");
+        assert!(dl);
+    }
+
+    #[test]
+    fn dependency_cycle_of_running_services_stays_up() {
+        let text = r#"Scenario(name: "cycle", horizon: "100h",
+            sites: [(id: "a"), (id: "b")],
+            services: [
+                (id: "x", users: 1, replicas: ["a"], depends_on: ["y"]),
+                (id: "y", users: 1, replicas: ["b"], depends_on: ["x"]),
+            ],
+            events: [(name: "out", site: "a", at: "1h", lasts: "2h")])"#;
+        let c = compile(text);
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        assert!(close(t.outcome.downtime[0], 2.0));
+        assert!(close(t.outcome.downtime[1], 2.0));
+        assert!(close(t.outcome.restored_at[1], 3.0));
+    }
+
+    #[test]
+    fn destroyed_site_is_rebuilt_elsewhere() {
+        let text = r#"Scenario(name: "rebuild", horizon: "100h",
+            sites: [(id: "a"), (id: "b")],
+            services: [
+                (id: "store", users: 1, replicas: ["a"],
+                 rebuild: (to: ["a", "b"], takes: "20h")),
+            ],
+            events: [(name: "fire", site: "a", at: "0h", lasts: "50h", destroys: true)])"#;
+        let c = compile(text);
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        // "a" is destroyed, so the rebuild goes to "b" at once and takes 20h.
+        assert!(
+            close(t.outcome.downtime[0], 20.0),
+            "{}",
+            t.outcome.downtime[0]
+        );
+    }
+}
