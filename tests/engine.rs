@@ -273,3 +273,110 @@ mod deterministic {
         );
     }
 }
+
+mod steady_state {
+    //! Alternating renewal processes with exponential times: a component is down a
+    //! long-run fraction U = MTTR / (MTBF + MTTR). Over a horizon H starting from "all up"
+    //! the expected down fraction is below U by at most U·τ/H with τ = 1/(λ + μ), the
+    //! relaxation time; that bias bound is added to the 4-standard-error tolerance.
+    use super::*;
+
+    const MTBF: f64 = 100.0;
+    const MTTR: f64 = 10.0;
+    const H: f64 = 20_000.0;
+    const N: u64 = 200;
+
+    fn u() -> f64 {
+        MTTR / (MTBF + MTTR)
+    }
+
+    fn bias() -> f64 {
+        u() * (1.0 / (1.0 / MTBF + 1.0 / MTTR)) / H
+    }
+
+    fn sites(n: usize) -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    r#"(id: "s{i}", hazards: [(mtbf: "{MTBF}h", repair: Exp(mean: "{MTTR}h"))])"#
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn check(name: &str, text: &str, service: &str, expected: f64) {
+        let c = compile(text);
+        let s = idx(text, service);
+        let (m, se) = mean_se(&c, N, 42, |o| o.downtime[s] / H);
+        let tol = 4.0 * se + bias();
+        eprintln!("{name}: mean {m:.6} expected {expected:.6} se {se:.6}");
+        assert!(
+            (m - expected).abs() <= tol,
+            "{name}: mean {m} vs {expected} (tolerance {tol})"
+        );
+    }
+
+    #[test]
+    fn service_hazard_unavailability_is_mttr_over_mtbf_plus_mttr() {
+        let text = format!(
+            r#"Scenario(name: "hazard", horizon: "{H}h", sites: [(id: "a")],
+            services: [(id: "x", users: 1, replicas: ["a"],
+                        hazards: [(mtbf: "{MTBF}h", repair: Exp(mean: "{MTTR}h"))])])"#
+        );
+        check("service hazard", &text, "x", u());
+    }
+
+    #[test]
+    fn series_chain() {
+        let text = format!(
+            r#"Scenario(name: "chain", horizon: "{H}h", sites: [{}],
+            services: [
+                (id: "c", replicas: ["s2"]),
+                (id: "b", replicas: ["s1"], depends_on: ["c"]),
+                (id: "a", users: 1, replicas: ["s0"], depends_on: ["b"]),
+            ])"#,
+            sites(3)
+        );
+        check("series", &text, "a", 1.0 - (1.0 - u()).powi(3));
+    }
+
+    #[test]
+    fn one_of_two_active_active() {
+        let text = format!(
+            r#"Scenario(name: "1oo2", horizon: "{H}h", sites: [{}],
+            services: [(id: "x", users: 1, replicas: ["s0", "s1"])])"#,
+            sites(2)
+        );
+        check("1-of-2", &text, "x", u() * u());
+    }
+
+    #[test]
+    fn two_of_three_active_active() {
+        let text = format!(
+            r#"Scenario(name: "2oo3", horizon: "{H}h", sites: [{}],
+            services: [(id: "x", users: 1, replicas: ["s0", "s1", "s2"], mode: ActiveActive(min: 2))])"#,
+            sites(3)
+        );
+        let u = u();
+        check("2-of-3", &text, "x", 3.0 * u * u * (1.0 - u) + u * u * u);
+    }
+
+    #[test]
+    fn shared_site_is_a_common_cause() {
+        let text = format!(
+            r#"Scenario(name: "common", horizon: "{H}h", sites: [{}],
+            services: [(id: "x", users: 1, replicas: ["s0"]), (id: "y", users: 1, replicas: ["s0"])])"#,
+            sites(1)
+        );
+        let c = compile(&text);
+        let mut t = Trial::new(&c);
+        for i in 0..20 {
+            t.run(3, i);
+            // Exactly together, in every trial.
+            assert_eq!(t.outcome.downtime[0], t.outcome.downtime[1]);
+            assert_eq!(t.outcome.services_affected, 2);
+        }
+        check("common cause", &text, "y", u());
+    }
+}
