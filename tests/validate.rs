@@ -291,6 +291,29 @@ mod errors {
     }
 
     #[test]
+    fn unknown_field_in_a_mode() {
+        rejects(
+            &service_with(r#"mode: ActiveStandby(failover: "1h", sucess: 0.5)"#),
+            &col(36),
+            "services[0].mode.ActiveStandby.sucess",
+            &[
+                "unknown field `sucess` in ActiveStandby",
+                "did you mean `success`?",
+            ],
+        );
+    }
+
+    #[test]
+    fn unknown_field_in_a_distribution() {
+        rejects(
+            &service_with(r#"restart: Exp(man: "1h")"#),
+            &col(13),
+            "services[0].restart",
+            &["unknown field `man` in Exp", "did you mean `mean`?"],
+        );
+    }
+
+    #[test]
     fn duration_with_a_word_unit() {
         rejects(
             &service_with(r#"restart: "5 hours""#),

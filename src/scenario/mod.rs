@@ -96,6 +96,7 @@ pub struct ServiceSpec {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub enum ModeSpec {
     ActiveActive {
         #[serde(default = "one")]
@@ -171,6 +172,7 @@ pub enum DistSpec {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub enum TaggedDist {
     Exp {
         mean: String,
