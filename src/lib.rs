@@ -9,5 +9,6 @@ pub mod error;
 pub mod model;
 pub mod report;
 pub mod scenario;
+pub mod stats;
 
 pub use error::{Diagnostic, Error};
