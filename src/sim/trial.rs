@@ -362,6 +362,9 @@ impl<'c> Trial<'c> {
             let start = parent_start + c.dists[e.start as usize].sample(&mut self.chacha);
             let lasts = c.dists[e.lasts as usize].sample(&mut self.chacha);
             self.event_start[i] = start;
+            if c.overrides.site_never_fails[e.site as usize] {
+                continue;
+            }
             if start < horizon {
                 self.push(
                     start,
@@ -406,6 +409,18 @@ impl<'c> Trial<'c> {
                     );
                     t += r + c.dists[h.mtbf as usize].sample(&mut self.chacha).max(1e-9);
                 }
+            }
+        }
+        for site in 0..c.n_sites() {
+            if c.overrides.site_always_down[site] {
+                self.push(
+                    0.0,
+                    Ev::Site {
+                        site: site as u32,
+                        delta: 1,
+                        destroy: false,
+                    },
+                );
             }
         }
         // 3. Service hazards: the first failure of each; later ones follow each repair.
@@ -855,7 +870,7 @@ impl<'c> Trial<'c> {
                 }
             }
         };
-        let own = !mode_up || self.hazard_down[s] > 0;
+        let own = (!mode_up || self.hazard_down[s] > 0) && !c.overrides.never_down[s];
         if own != self.own_down[s] {
             self.own_down[s] = own;
             if own {
@@ -877,13 +892,17 @@ impl<'c> Trial<'c> {
         self.eff_down[d] && (grace <= 0.0 || self.now >= self.down_since[d] + grace)
     }
 
-    fn set_down(&mut self, s: usize) {
+    fn set_down(&mut self, s: usize) -> bool {
+        if self.c.overrides.never_down[s] {
+            return false;
+        }
         self.eff_down[s] = true;
         // Down again at the very instant it came up: the outage is continuous.
         if self.up_since[s] != self.now {
             self.down_since[s] = self.now;
         }
         self.n_down += 1;
+        true
     }
 
     /// Recomputes which services are down after own states changed (see module docs).
@@ -982,8 +1001,7 @@ impl<'c> Trial<'c> {
                     .row(s)
                     .iter()
                     .any(|e| e.share >= 1.0 && self.edge_active(e.on as usize, e.grace));
-            if cause {
-                self.set_down(s);
+            if cause && self.set_down(s) {
                 self.stack.push(s as u32);
             }
         }
@@ -1006,8 +1024,7 @@ impl<'c> Trial<'c> {
                             since: self.down_since[x],
                         },
                     );
-                } else if e.share >= 1.0 && !self.eff_down[f] {
-                    self.set_down(f);
+                } else if e.share >= 1.0 && !self.eff_down[f] && self.set_down(f) {
                     self.stack.push(f as u32);
                 }
             }
