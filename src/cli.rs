@@ -26,6 +26,24 @@ pub enum Command {
     Graph(GraphArgs),
     /// Monte Carlo run: per-service and total downtime, user-hours lost, blast radius.
     Run(RunArgs),
+    /// Write a synthetic scenario of a given size, for scale tests.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of services.
+    #[arg(long, default_value_t = 1000)]
+    pub services: usize,
+    /// Number of data centers (each with 3 rooms; 4 per region).
+    #[arg(long, default_value_t = 8)]
+    pub sites: usize,
+    /// Seed of the generator; the same seed gives the same file.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Where to write; `-` is standard output.
+    #[arg(long, short, default_value = "-")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,6 +127,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Validate(a) => validate(a),
         Command::Graph(a) => graph(a),
         Command::Run(a) => run(a),
+        Command::Generate(a) => generate(a),
     }
 }
 
@@ -223,4 +242,22 @@ fn run(a: RunArgs) -> Result<(), Error> {
         Format::Markdown => rep.markdown(),
     };
     report::output::write(&a.out, text.as_bytes())
+}
+
+fn generate(a: GenerateArgs) -> Result<(), Error> {
+    use crate::scenario::generate::{generate, to_ron, GenerateOptions};
+    if a.services == 0 {
+        return Err(Error::usage("--services must be at least 1"));
+    }
+    if a.services > 10_000_000 || a.sites > 1_000_000 {
+        return Err(Error::usage(
+            "generate is limited to 10,000,000 services and 1,000,000 data centers",
+        ));
+    }
+    let s = generate(GenerateOptions {
+        services: a.services,
+        sites: a.sites,
+        seed: a.seed,
+    });
+    report::output::write(&a.out, to_ron(&s).as_bytes())
 }

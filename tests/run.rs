@@ -243,3 +243,39 @@ mod adaptive {
         assert!(half <= 0.05 * t["mean"].as_f64().unwrap());
     }
 }
+
+mod value_stability {
+    //! Literal expected numbers for one small scenario and seed. If these change, every
+    //! published result changes: the random streams, the sampling or the engine moved.
+    //! Update them only on purpose, and say so in CHANGELOG.md.
+    use blastradius::analysis::run::{run, RunOptions};
+    use blastradius::model::load;
+
+    #[test]
+    fn design_example_seed_1015_256_trials() {
+        let loaded = load(&super::scenario("design-example.ron")).unwrap();
+        let opts = RunOptions {
+            trials: 256,
+            seed: 1015,
+            threads: Some(2),
+            precision: None,
+        };
+        let st = run(&loaded.model, &opts, &mut |_, _| {}).unwrap();
+        let talk = &st.services[4];
+        let got = [
+            st.total_user_hours_lost.mean().unwrap(),
+            talk.downtime.mean().unwrap(),
+            talk.downtime.max().unwrap(),
+            talk.restored_at.mean().unwrap(),
+            st.services_affected.mean().unwrap(),
+        ];
+        let want = [
+            6992832478.493775,
+            56.41812768605755,
+            90.3048182589525,
+            69.8675111917905,
+            4.265625,
+        ];
+        assert_eq!(got, want);
+    }
+}
