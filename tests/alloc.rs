@@ -1,0 +1,54 @@
+//! The hot loop allocates nothing per trial: after a warm-up trial has grown every
+//! buffer, further trials of the same `Trial` make no heap allocation at all. Checked
+//! with a counting global allocator (this file is its own test binary, so no other test
+//! shares the counter).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+struct Counting;
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn trials_allocate_nothing_after_warm_up() {
+    use blastradius::scenario::generate::{generate, to_ron, GenerateOptions};
+    let text = to_ron(&generate(GenerateOptions {
+        services: 300,
+        sites: 6,
+        seed: 5,
+    }));
+    let loaded = blastradius::model::load_str("synthetic.ron", &text).unwrap();
+    let c = blastradius::sim::Compiled::new(&loaded.model);
+    let mut t = blastradius::sim::Trial::new(&c);
+    // Warm-up: the largest trial among the first 200 sizes every buffer.
+    for i in 0..200 {
+        t.run(1, i);
+    }
+    let before = ALLOCS.load(Ordering::Relaxed);
+    let mut lost = 0.0;
+    for i in 0..200 {
+        t.run(1, i);
+        lost += t.outcome.total_user_hours_lost;
+    }
+    let after = ALLOCS.load(Ordering::Relaxed);
+    assert!(lost > 0.0, "the trials did something");
+    assert_eq!(after - before, 0, "allocations during 200 trials");
+}
