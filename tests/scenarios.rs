@@ -185,6 +185,8 @@ mod kakao_replay {
         if !((1.0 - TOLERANCE) * LAST..=(1.0 + TOLERANCE) * LAST).contains(&last) {
             failures.push("latest");
         }
+        // Shown with `cargo test --test scenarios kakao_replay -- --nocapture`.
+        println!("{report}");
         assert!(failures.is_empty(), "outside ±30 %: {failures:?}\n{report}");
         let mut order: Vec<f64> = REAL.iter().map(|&(id, _)| med[idx(m, id)]).collect();
         order.push(last);
