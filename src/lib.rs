@@ -4,11 +4,13 @@
 //! [`model`] (validated, petgraph) → [`sim`] (one trial, no I/O) → [`stats`] (streaming,
 //! mergeable accumulators) → [`analysis`] → [`report`] (every output format).
 
+pub mod analysis;
 pub mod cli;
 pub mod error;
 pub mod model;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod stats;
 
 pub use error::{Diagnostic, Error};

@@ -380,3 +380,42 @@ mod steady_state {
         check("common cause", &text, "y", u());
     }
 }
+
+mod overrides {
+    //! Counterfactual switches used by the analyses, on the fixed-fire scenario.
+    use super::*;
+
+    const FIRE: &str = r#"Scenario(
+        name: "fire", horizon: "100h",
+        sites: [(id: "a"), (id: "b"), (id: "b/room", parent: "b")],
+        services: [
+            (id: "db", users: 10, replicas: ["a"]),
+            (id: "app", users: 100, replicas: ["b/room"], depends_on: ["db"]),
+        ],
+        events: [(name: "fire", site: "a", at: "2h", lasts: "10h")],
+    )"#;
+
+    #[test]
+    fn a_service_that_never_goes_down_shields_its_dependents() {
+        let mut c = compile(FIRE);
+        c.overrides.never_down[0] = true;
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        assert_eq!(t.outcome.downtime, vec![0.0, 0.0]);
+    }
+
+    #[test]
+    fn a_site_that_never_fails_and_one_always_down() {
+        let mut c = compile(FIRE);
+        c.overrides.site_never_fails[0] = true;
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        assert_eq!(t.outcome.total_user_hours_lost, 0.0);
+        let mut c = compile(FIRE);
+        c.overrides.site_always_down[1] = true; // "b", the parent of app's room
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        assert!(close(t.outcome.downtime[1], 100.0));
+        assert!(close(t.outcome.downtime[0], 10.0));
+    }
+}

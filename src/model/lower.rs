@@ -26,6 +26,8 @@ struct Ctx<'a> {
     variant: Option<&'a str>,
     variant_sites: HashSet<&'a str>,
     variant_services: HashSet<&'a str>,
+    /// How many sites the variant adds (they come last in the applied scenario).
+    variant_sites_len: usize,
     event_path: Vec<&'a str>,
     diags: &'a mut Vec<Diagnostic>,
     failed: bool,
@@ -34,6 +36,19 @@ struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// Reports a problem at `field` (a path below the owner) near the literal `value`.
     fn err(&mut self, owner: Owner<'_>, field: &str, value: Option<&str>, message: String) {
+        self.err_nth(owner, 0, field, value, message);
+    }
+
+    /// Like [`Ctx::err`], for the `nth` (0-based) site or service written with the owner's
+    /// id: the second of two duplicates is the one to point at.
+    fn err_nth(
+        &mut self,
+        owner: Owner<'_>,
+        nth: usize,
+        field: &str,
+        value: Option<&str>,
+        message: String,
+    ) {
         self.failed = true;
         let from_variant = match owner {
             Owner::Site(id) => self.variant_sites.contains(id),
@@ -55,12 +70,12 @@ impl<'a> Ctx<'a> {
             Owner::Top => {}
             Owner::Site(id) => {
                 anchors.push(Anchor::Field("sites"));
-                anchors.push(Anchor::Id(id));
+                anchors.push(Anchor::NthId(id, nth));
                 path.push_str(&format!("sites[{id}]"));
             }
             Owner::Service(id) => {
                 anchors.push(Anchor::Field("services"));
-                anchors.push(Anchor::Id(id));
+                anchors.push(Anchor::NthId(id, nth));
                 path.push_str(&format!("services[{id}]"));
             }
             Owner::Event => {
@@ -80,7 +95,11 @@ impl<'a> Ctx<'a> {
                 path.push_str("recovery");
             }
         }
-        let fields: Vec<&str> = field.split('.').filter(|f| !f.is_empty()).collect();
+        let mut fields: Vec<&str> = field.split('.').filter(|f| !f.is_empty()).collect();
+        if matches!(owner, Owner::Site(_) | Owner::Service(_)) && fields.first() == Some(&"id") {
+            // The owner's anchor already stands on its `id: "x"`.
+            fields.remove(0);
+        }
         for f in &fields {
             let name = f.split('[').next().unwrap_or(f);
             anchors.push(Anchor::Field(name));
@@ -187,7 +206,7 @@ impl<'a> Ctx<'a> {
                     if !shape.is_finite() || *shape <= 0.0 || *shape > 1000.0 {
                         self.err(
                             owner,
-                            field,
+                            &format!("{field}.shape"),
                             None,
                             format!("Weibull shape must be in (0, 1000], got {shape}"),
                         );
@@ -311,6 +330,7 @@ pub(super) fn lower<'a>(
             .iter()
             .flat_map(|v| v.services.iter().map(|x| x.id.as_str()))
             .collect(),
+        variant_sites_len: variant.map_or(0, |v| v.sites.len()),
         event_path: Vec::new(),
         diags,
         failed: false,
@@ -348,13 +368,27 @@ pub(super) fn lower<'a>(
                 ),
             );
         }
-        if site_ix.insert(&site.id, i).is_some() {
-            cx.err(
+        if site_ix.contains_key(site.id.as_str()) {
+            // The locator counts from the start of the list the site was written in: the
+            // base `sites`, or the variant's own `sites` (appended after the base ones).
+            let from = if cx.variant.is_some() {
+                (s.sites.len() - cx.variant_sites_len).min(i)
+            } else {
+                0
+            };
+            let nth = s.sites[from..i].iter().filter(|x| x.id == site.id).count();
+            cx.err_nth(
                 Owner::Site(&site.id),
+                nth,
                 "id",
                 None,
-                format!("duplicate site id \"{}\"", site.id),
+                format!(
+                    "duplicate site id \"{}\"; each site needs its own id",
+                    site.id
+                ),
             );
+        } else {
+            site_ix.insert(&site.id, i);
         }
     }
     let site_ids: Vec<&str> = s.sites.iter().map(|x| x.id.as_str()).collect();
@@ -436,13 +470,21 @@ pub(super) fn lower<'a>(
                 ),
             );
         }
-        if svc_ix.insert(&svc.id, i).is_some() {
-            cx.err(
+        if svc_ix.contains_key(svc.id.as_str()) {
+            // A variant's services replace base ones by id, so duplicates are in the base.
+            let nth = s.services[..i].iter().filter(|x| x.id == svc.id).count();
+            cx.err_nth(
                 Owner::Service(&svc.id),
+                nth,
                 "id",
                 None,
-                format!("duplicate service id \"{}\"", svc.id),
+                format!(
+                    "duplicate service id \"{}\"; each service needs its own id",
+                    svc.id
+                ),
             );
+        } else {
+            svc_ix.insert(&svc.id, i);
         }
     }
     let svc_ids: Vec<&str> = s.services.iter().map(|x| x.id.as_str()).collect();

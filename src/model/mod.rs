@@ -6,6 +6,7 @@
 //! never re-checks. Every problem found while lowering is reported together, each with the
 //! file, line, column and field it concerns.
 
+pub mod blast;
 pub mod diagnostics;
 pub mod dist;
 mod lower;
@@ -182,6 +183,8 @@ pub struct Loaded {
     /// The path as given (for messages and reports).
     pub file: String,
     pub sha256: String,
+    /// The text as read, for locating what warnings are about.
+    pub text: String,
     pub scenario: Scenario,
     pub model: Model,
     pub variants: Vec<Variant>,
@@ -311,6 +314,7 @@ pub fn load_str(file: &str, text: &str) -> Result<Loaded, Error> {
     Ok(Loaded {
         file: file.to_string(),
         sha256,
+        text: text.to_string(),
         scenario,
         model: model.expect("no diagnostics means the model was built"),
         variants,

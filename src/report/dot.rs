@@ -1,12 +1,183 @@
 //! The dependency graph as Graphviz DOT.
+//!
+//! Sites are nested `subgraph cluster_*` blocks following the site tree; each service is
+//! one node, drawn inside the cluster of its first replica site (DOT puts a node in one
+//! cluster only), with its other replica sites listed in its label. Edges go from a
+//! service to what it relies on: hard dependencies solid, partial ones dashed and labelled
+//! with their share, recovery needs dotted. Everything is emitted in file order, so the
+//! same scenario always gives the same bytes.
 
-use crate::model::Model;
+use crate::model::diagnostics::thousands;
+use crate::model::{Model, SiteKind};
+use crate::scenario::duration::format_hours;
 
 pub fn render(m: &Model) -> String {
-    let mut s = String::from("digraph blastradius {\n");
+    let mut s = String::new();
+    s.push_str("digraph blastradius {\n");
+    s.push_str(&format!("  label={};\n", quote(&m.name)));
+    s.push_str("  labelloc=t;\n  rankdir=LR;\n  compound=true;\n");
+    s.push_str("  node [shape=box, style=rounded];\n");
+    s.push_str(
+        "  // Each service is drawn in the cluster of its FIRST replica site; the label lists the others.\n",
+    );
+
+    // Services by the site that holds their node, in file order.
+    let mut hosted: Vec<Vec<usize>> = vec![Vec::new(); m.sites.len()];
     for (i, svc) in m.services.iter().enumerate() {
-        s.push_str(&format!("  s{i} [label=\"{}\"];\n", svc.id));
+        if let Some(&first) = svc.replicas.first() {
+            hosted[first].push(i);
+        }
+    }
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); m.sites.len()];
+    let mut roots = Vec::new();
+    for (i, site) in m.sites.iter().enumerate() {
+        match site.parent {
+            Some(p) => children[p].push(i),
+            None => roots.push(i),
+        }
+    }
+
+    // Depth-first with an explicit stack: a site tree may be deeper than the call stack.
+    enum Step {
+        Open(usize, usize),
+        Close(usize),
+    }
+    let mut stack: Vec<Step> = roots.iter().rev().map(|&r| Step::Open(r, 1)).collect();
+    while let Some(step) = stack.pop() {
+        match step {
+            Step::Open(i, depth) => {
+                let pad = "  ".repeat(depth);
+                let site = &m.sites[i];
+                s.push_str(&format!("{pad}subgraph cluster_{i} {{\n"));
+                s.push_str(&format!(
+                    "{pad}  label={};\n",
+                    quote(&format!("{}\n{}", site.name, kind_name(site.kind)))
+                ));
+                for &svc in &hosted[i] {
+                    s.push_str(&format!("{pad}  {}\n", service_node(m, svc)));
+                }
+                stack.push(Step::Close(depth));
+                for &c in children[i].iter().rev() {
+                    stack.push(Step::Open(c, depth + 1));
+                }
+            }
+            Step::Close(depth) => {
+                s.push_str(&format!("{}}}\n", "  ".repeat(depth)));
+            }
+        }
+    }
+
+    for (i, svc) in m.services.iter().enumerate() {
+        for d in &svc.depends_on {
+            let grace = if d.grace > 0.0 {
+                Some(format!("after {}", format_hours(d.grace)))
+            } else {
+                None
+            };
+            let attrs = if d.is_hard() {
+                match grace {
+                    Some(g) => format!("style=solid, label={}", quote(&g)),
+                    None => "style=solid".to_string(),
+                }
+            } else {
+                let mut label = percent(d.share);
+                if let Some(g) = grace {
+                    label.push('\n');
+                    label.push_str(&g);
+                }
+                format!("style=dashed, label={}", quote(&label))
+            };
+            s.push_str(&format!("  s{i} -> s{} [{attrs}];\n", d.on));
+        }
+        for &n in &svc.recovery_needs {
+            s.push_str(&format!(
+                "  s{i} -> s{n} [style=dotted, label=\"recovery\"];\n"
+            ));
+        }
     }
     s.push_str("}\n");
     s
+}
+
+fn service_node(m: &Model, i: usize) -> String {
+    let svc = &m.services[i];
+    let mut label = svc.name.clone();
+    if svc.name != svc.id {
+        label.push_str(&format!("\n({})", svc.id));
+    }
+    label.push_str(&format!(
+        "\n{} user{}",
+        thousands(svc.users),
+        if svc.users == 1 { "" } else { "s" }
+    ));
+    let sites: Vec<&str> = svc
+        .replicas
+        .iter()
+        .map(|&r| m.sites[r].id.as_str())
+        .collect();
+    if sites.len() > 1 {
+        label.push_str(&format!("\nalso in {}", sites[1..].join(", ")));
+    }
+    let tooltip = format!("{}: replicas in {}", svc.id, sites.join(", "));
+    format!(
+        "s{i} [label={}, tooltip={}];",
+        quote(&label),
+        quote(&tooltip)
+    )
+}
+
+fn kind_name(k: SiteKind) -> &'static str {
+    match k {
+        SiteKind::Region => "region",
+        SiteKind::DataCenter => "data center",
+        SiteKind::Building => "building",
+        SiteKind::Room => "room",
+        SiteKind::Zone => "zone",
+    }
+}
+
+/// `0.3` → `30%`, `0.125` → `12.5%`.
+fn percent(share: f64) -> String {
+    let p = format!("{:.1}", share * 100.0);
+    format!("{}%", p.strip_suffix(".0").unwrap_or(&p))
+}
+
+/// A DOT double-quoted string. Inside one, DOT gives `\` a meaning of its own (`\n`, `\l`,
+/// `\N`…), so a backslash is doubled, a quote escaped, a newline written as `\n`, and other
+/// control characters (which DOT cannot show) replaced by a space.
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote("a\"b"), r#""a\"b""#);
+        assert_eq!(quote("a\\nb"), r#""a\\nb""#);
+        assert_eq!(quote("a\nb\tc\u{7}d"), r#""a\nb c d""#);
+        assert_eq!(quote("판교"), "\"판교\"");
+    }
+
+    #[test]
+    fn percents() {
+        assert_eq!(percent(0.3), "30%");
+        assert_eq!(percent(0.125), "12.5%");
+        assert_eq!(percent(1.0), "100%");
+    }
 }

@@ -3,3 +3,4 @@
 
 pub mod dot;
 pub mod output;
+pub mod run;

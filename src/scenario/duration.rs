@@ -102,14 +102,14 @@ pub fn format_hours(hours: f64) -> String {
     if hours < 48.0 {
         let h = hours.floor();
         let m = ((hours - h) * 60.0).round();
-        if m >= 1.0 && m < 60.0 {
+        if (1.0..60.0).contains(&m) {
             return format!("{h:.0}h {m:.0}m");
         }
         return format!("{:.0}h", hours.round());
     }
     let d = (hours / 24.0).floor();
     let h = (hours - d * 24.0).round();
-    if h >= 1.0 && h < 24.0 {
+    if (1.0..24.0).contains(&h) {
         format!("{d:.0}d {h:.0}h")
     } else {
         format!("{:.0}d", (hours / 24.0).round())

@@ -6,6 +6,7 @@
 //! See `docs/scenario-format.md` for the user-facing reference.
 
 pub mod duration;
+pub mod generate;
 pub mod locate;
 
 pub use locate::Locator;
@@ -19,24 +20,24 @@ use crate::error::{Diagnostic, Error};
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<String>,
     pub horizon: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trials: Option<u64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     pub sites: Vec<SiteSpec>,
     pub services: Vec<ServiceSpec>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventSpec>,
     #[serde(default)]
     pub recovery: RecoverySpec,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<VariantSpec>,
 }
 
@@ -53,13 +54,13 @@ pub enum SiteKind {
 #[serde(deny_unknown_fields)]
 pub struct SiteSpec {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
     #[serde(default = "default_site_kind")]
     pub kind: SiteKind,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hazards: Vec<HazardSpec>,
 }
 
@@ -71,31 +72,32 @@ fn default_site_kind() -> SiteKind {
 #[serde(deny_unknown_fields)]
 pub struct ServiceSpec {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub group: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     #[serde(default)]
     pub users: u64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replicas: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<ModeSpec>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart: Option<DistSpec>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rebuild: Option<RebuildSpec>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<DepSpec>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recovery_needs: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hazards: Vec<HazardSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub enum ModeSpec {
     ActiveActive {
         #[serde(default = "one")]
@@ -137,9 +139,9 @@ pub enum DepSpec {
 #[serde(deny_unknown_fields)]
 pub struct DepFull {
     pub on: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share: Option<f64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grace: Option<String>,
 }
 
@@ -171,6 +173,7 @@ pub enum DistSpec {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub enum TaggedDist {
     Exp {
         mean: String,
@@ -206,18 +209,18 @@ impl DistSpec {
 pub struct EventSpec {
     pub name: String,
     pub site: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<DistSpec>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<DistSpec>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probability: Option<f64>,
     pub lasts: DistSpec,
     #[serde(default)]
     pub destroys: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_year: Option<f64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub then: Vec<EventSpec>,
 }
 
@@ -231,11 +234,11 @@ pub enum OrderSpec {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecoverySpec {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crews: Option<u64>,
     #[serde(default)]
     pub order: OrderSpec,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bootstrap: Option<String>,
 }
 
@@ -243,13 +246,13 @@ pub struct RecoverySpec {
 #[serde(deny_unknown_fields)]
 pub struct VariantSpec {
     pub name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<f64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<ServiceSpec>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sites: Vec<SiteSpec>,
 }
 
@@ -258,12 +261,10 @@ pub const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
 
 /// Parses RON text into a [`Scenario`]. `file` is only used in error messages.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, Error> {
-    let options = ron::Options::default()
-        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-        .with_recursion_limit(128);
+    let options = ron_options();
     let mut de = match ron::Deserializer::from_str_with_options(text, &options) {
         Ok(de) => de,
-        Err(e) => return Err(ron_error(file, text, e.code, e.span.start, "")),
+        Err(e) => return Err(ron_error(file, text, e.code, e.span, "")),
     };
     let result: Result<Scenario, serde_path_to_error::Error<ron::Error>> =
         serde_path_to_error::deserialize(&mut de);
@@ -285,29 +286,108 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Error> {
             let path = e.path().to_string();
             let inner = e.into_inner();
             let spanned = de.span_error(inner);
-            Err(ron_error(
-                file,
-                text,
-                spanned.code,
-                spanned.span.start,
-                &path,
-            ))
+            Err(ron_error(file, text, spanned.code, spanned.span, &path))
         }
     }
 }
 
+fn ron_options() -> ron::Options {
+    ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .with_recursion_limit(128)
+}
+
+/// What the two shorthand-accepting shapes say when a value fits neither of their forms.
+const DIST_EXPECTING: &str = "expected a duration such as \"4h\" or a distribution";
+const DEP_EXPECTING: &str = "expected a service id such as";
+
 fn ron_error(
     file: &str,
-    _text: &str,
+    text: &str,
     code: ron::Error,
-    pos: ron::error::Position,
+    span: ron::error::Span,
     path: &str,
 ) -> Error {
-    let field = if path == "." { "" } else { path };
-    let message = describe_ron_error(&code);
-    Error::invalid(vec![Diagnostic::at(
-        file, pos.line, pos.col, field, message,
-    )])
+    let pos = span.start;
+    // serde_path_to_error writes `.` for the root and `?` where it lost track.
+    let field = if path == "." || path == "?" { "" } else { path };
+    let locator = Locator::new(text);
+    let (mut line, mut col) = (pos.line, pos.col);
+    let mut message = describe_ron_error(&code);
+    let at_value_end = matches!(code, ron::Error::MissingStructField { .. })
+        || matches!(&code, ron::Error::Message(m)
+            if m.starts_with(DIST_EXPECTING) || m.starts_with(DEP_EXPECTING));
+    let ends_early = locator
+        .offset(span.end.line, span.end.col)
+        .is_some_and(|end| text[end..].trim().is_empty() && !text.trim().is_empty());
+    if let Some(at) = locator.offset(pos.line, pos.col) {
+        if ends_early {
+            // Whatever the parser expected, the real problem is that the text stops.
+            message =
+                "syntax error: the file ends early; a bracket `(` or `[` is not closed".into();
+            (line, col) = locator.line_col(text.trim_end().len());
+        } else if let ron::Error::ExpectedComma = code {
+            // The comma is missing after the previous item, not before the next one.
+            let before = text[..at].trim_end();
+            if !before.is_empty() {
+                (line, col) = locator.line_col(before.len());
+            }
+        } else if text[at..].starts_with(char::is_whitespace) {
+            // Some errors are reported at the space before the value they are about.
+            let value = at + (text[at..].len() - text[at..].trim_start().len());
+            (line, col) = locator.line_col(value);
+        }
+    }
+    if let (true, Some(end)) = (at_value_end, locator.offset(pos.line, pos.col)) {
+        // Point at the start of the value rather than at its closing bracket.
+        let start = locator.value_start(end);
+        (line, col) = locator.line_col(start);
+        // A value that fits neither the shorthand nor the long form: parse it again as the
+        // long form alone, whose error says what is wrong with it (a misspelt field or
+        // distribution name) instead of listing the forms.
+        if let ron::Error::Message(m) = &code {
+            let value = text.get(start..=end).unwrap_or("");
+            let inner = if m.starts_with(DIST_EXPECTING)
+                && value.starts_with(|c: char| c.is_ascii_uppercase())
+            {
+                ron_options().from_str::<TaggedDist>(value).err()
+            } else if m.starts_with(DEP_EXPECTING) && value.starts_with('(') {
+                ron_options().from_str::<DepFull>(value).err()
+            } else {
+                None
+            };
+            if let Some(e) = inner {
+                message = describe_ron_error(&e.code);
+                let p = e.span.start;
+                (line, col) = if p.line <= 1 {
+                    (line, col + p.col.saturating_sub(1))
+                } else {
+                    (line + p.line - 1, p.col)
+                };
+            }
+        }
+    }
+    Error::invalid(vec![Diagnostic::at(file, line, col, field, message)])
+}
+
+/// The words a person uses for the serde shapes that RON error messages name.
+fn shape_name(rust_name: &str) -> &str {
+    match rust_name {
+        "Scenario" => "the scenario",
+        "SiteSpec" => "a site",
+        "ServiceSpec" => "a service",
+        "EventSpec" => "an event",
+        "HazardSpec" => "a hazard",
+        "RebuildSpec" => "rebuild",
+        "DepFull" => "a dependency",
+        "RecoverySpec" => "recovery",
+        "VariantSpec" => "a variant",
+        "SiteKind" => "site kind",
+        "ModeSpec" => "mode",
+        "OrderSpec" => "recovery order",
+        "TaggedDist" => "distribution",
+        other => other,
+    }
 }
 
 fn describe_ron_error(code: &ron::Error) -> String {
@@ -320,7 +400,7 @@ fn describe_ron_error(code: &ron::Error) -> String {
         } => {
             let mut msg = format!("unknown field `{found}`");
             if let Some(o) = outer {
-                msg.push_str(&format!(" in {o}"));
+                msg.push_str(&format!(" in {}", shape_name(o)));
             }
             if let Some(s) = crate::error::suggest(found, expected.iter().copied()) {
                 msg.push_str(&format!("; did you mean `{s}`?"));
@@ -329,7 +409,7 @@ fn describe_ron_error(code: &ron::Error) -> String {
             msg
         }
         E::MissingStructField { field, outer } => match outer {
-            Some(o) => format!("missing required field `{field}` in {o}"),
+            Some(o) => format!("missing required field `{field}` in {}", shape_name(o)),
             None => format!("missing required field `{field}`"),
         },
         E::NoSuchEnumVariant {
@@ -337,10 +417,11 @@ fn describe_ron_error(code: &ron::Error) -> String {
             found,
             outer,
         } => {
-            let mut msg = format!("unknown variant `{found}`");
-            if let Some(o) = outer {
-                msg.push_str(&format!(" of {o}"));
-            }
+            let mut msg = match outer.as_deref() {
+                Some("TaggedDist") => format!("unknown distribution `{found}`"),
+                Some(o) => format!("unknown variant `{found}` of {}", shape_name(o)),
+                None => format!("unknown variant `{found}`"),
+            };
             if let Some(s) = crate::error::suggest(found, expected.iter().copied()) {
                 msg.push_str(&format!("; did you mean `{s}`?"));
             }
@@ -349,6 +430,24 @@ fn describe_ron_error(code: &ron::Error) -> String {
         }
         E::DuplicateStructField { field, .. } => format!("field `{field}` is given twice"),
         E::Message(m) if m.starts_with("expected ") => m.clone(),
-        other => format!("malformed scenario: {other}"),
+        E::ExpectedInteger => "expected a whole number".into(),
+        E::IntegerOutOfBounds => "number out of range: expected a whole number ≥ 0".into(),
+        E::ExpectedFloat => "expected a number".into(),
+        E::ExpectedString => "expected a string in double quotes".into(),
+        E::ExpectedStringEnd => "unterminated string: expected a closing `\"`".into(),
+        E::ExpectedBoolean => "expected `true` or `false`".into(),
+        E::ExpectedArray => "expected a list in square brackets `[...]`".into(),
+        E::ExpectedComma => "syntax error: expected a comma `,` between items".into(),
+        E::Eof => "syntax error: the file ends early (a bracket or string is not closed)".into(),
+        E::ExceededRecursionLimit => "the scenario is nested too deeply".into(),
+        other => format!("syntax error: {}", lowercase_first(&other.to_string())),
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
     }
 }

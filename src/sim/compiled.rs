@@ -117,6 +117,30 @@ pub struct Compiled {
     pub crews: Option<usize>,
     pub bootstrap: Option<f64>,
     pub has_partial: bool,
+    /// Counterfactuals for the analyses (all false in a plain run). Random numbers are
+    /// drawn exactly as without them, so a counterfactual run stays paired with the base.
+    pub overrides: Overrides,
+}
+
+/// What-if switches applied inside the trial, for importance measures and portals.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// Services that are never down (own state, dependencies, everything).
+    pub never_down: Vec<bool>,
+    /// Sites down for the whole horizon.
+    pub site_always_down: Vec<bool>,
+    /// Sites whose own events and hazards never happen (their ancestors still fail).
+    pub site_never_fails: Vec<bool>,
+}
+
+impl Overrides {
+    pub fn none(n_services: usize, n_sites: usize) -> Self {
+        Overrides {
+            never_down: vec![false; n_services],
+            site_always_down: vec![false; n_sites],
+            site_never_fails: vec![false; n_sites],
+        }
+    }
 }
 
 /// FNV-1a, 64 bit: a fixed, portable hash for stream keys.
@@ -132,15 +156,15 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 impl Compiled {
     pub fn new(m: &Model) -> Compiled {
         let mut dists: Vec<Dist> = Vec::new();
+        // Identical distributions share one slot; the key is the exact Debug form (Rust
+        // prints floats so that they round-trip).
+        let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
         let mut add = |d: &Dist| -> u32 {
-            if let Some(i) = dists.iter().position(|x| x == d) {
-                return i as u32;
-            }
-            dists.push(d.clone());
-            (dists.len() - 1) as u32
+            *seen.entry(format!("{d:?}")).or_insert_with(|| {
+                dists.push(d.clone());
+                (dists.len() - 1) as u32
+            })
         };
-        let zero = add(&Dist::zero());
-        let _ = zero;
         let site_parent = m
             .sites
             .iter()
@@ -328,6 +352,7 @@ impl Compiled {
             crews: m.recovery.crews,
             bootstrap: m.recovery.bootstrap,
             has_partial,
+            overrides: Overrides::none(m.services.len(), m.sites.len()),
         }
     }
 

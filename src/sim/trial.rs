@@ -67,8 +67,6 @@ struct Task {
     blocked_since: f64,
     bypass: bool,
     cycle_found: bool,
-    /// Position in `active`.
-    pos: u32,
     /// Creation order, for stable priority ties.
     seq: u64,
     /// Equal to the assignment round in which it was given a crew.
@@ -199,6 +197,10 @@ pub struct Trial<'c> {
     stack: Vec<u32>,
     runnable: Vec<u32>,
     svc_blocked: Vec<bool>,
+    blocked_list: Vec<u32>,
+    /// Whether task assignment may have changed since it was last computed: a task was
+    /// created or dropped, a service that others need changed state, or a bypass fired.
+    assign_due: bool,
     next_grid: usize,
     /// The results of the last trial run.
     pub outcome: Outcome,
@@ -260,6 +262,8 @@ impl<'c> Trial<'c> {
             stack: Vec::new(),
             runnable: Vec::new(),
             svc_blocked: vec![false; n],
+            blocked_list: Vec::new(),
+            assign_due: false,
             next_grid: 0,
             outcome: Outcome::new(c),
         }
@@ -304,6 +308,7 @@ impl<'c> Trial<'c> {
         self.free.clear();
         self.active.clear();
         self.task_seq = 0;
+        self.assign_due = false;
         self.next_grid = 0;
         self.outcome.reset();
     }
@@ -362,6 +367,9 @@ impl<'c> Trial<'c> {
             let start = parent_start + c.dists[e.start as usize].sample(&mut self.chacha);
             let lasts = c.dists[e.lasts as usize].sample(&mut self.chacha);
             self.event_start[i] = start;
+            if c.overrides.site_never_fails[e.site as usize] {
+                continue;
+            }
             if start < horizon {
                 self.push(
                     start,
@@ -406,6 +414,18 @@ impl<'c> Trial<'c> {
                     );
                     t += r + c.dists[h.mtbf as usize].sample(&mut self.chacha).max(1e-9);
                 }
+            }
+        }
+        for site in 0..c.n_sites() {
+            if c.overrides.site_always_down[site] {
+                self.push(
+                    0.0,
+                    Ev::Site {
+                        site: site as u32,
+                        delta: 1,
+                        destroy: false,
+                    },
+                );
             }
         }
         // 3. Service hazards: the first failure of each; later ones follow each repair.
@@ -533,7 +553,6 @@ impl<'c> Trial<'c> {
             blocked_since: f64::NAN,
             bypass: false,
             cycle_found: false,
-            pos: self.active.len() as u32,
             seq: self.task_seq,
             chosen: 0,
         };
@@ -551,21 +570,31 @@ impl<'c> Trial<'c> {
                 (self.tasks.len() - 1) as u32
             }
         };
-        self.active.push(id);
+        // `active` is kept in crew-priority order, so assignment is one pass.
+        let key = self.task_key(id);
+        let at = self.active.partition_point(|&x| self.task_key(x) < key);
+        self.active.insert(at, id);
+        self.assign_due = true;
         id
     }
 
+    /// Crew priority of a task: its service's rank, then creation order. Unique.
+    #[inline]
+    fn task_key(&self, id: u32) -> (u32, u64) {
+        let t = &self.tasks[id as usize];
+        (self.c.priority[t.service as usize], t.seq)
+    }
+
     fn drop_task(&mut self, id: u32) {
-        let pos = self.tasks[id as usize].pos as usize;
-        self.active.swap_remove(pos);
-        if pos < self.active.len() {
-            let moved = self.active[pos];
-            self.tasks[moved as usize].pos = pos as u32;
-        }
+        let key = self.task_key(id);
+        let pos = self.active.partition_point(|&x| self.task_key(x) < key);
+        debug_assert_eq!(self.active[pos], id);
+        self.active.remove(pos);
         let t = &mut self.tasks[id as usize];
         t.version = t.version.wrapping_add(1);
         t.running = false;
         self.free.push(id);
+        self.assign_due = true;
     }
 
     // ----- applying events ----------------------------------------------------------
@@ -679,6 +708,7 @@ impl<'c> Trial<'c> {
                 // Still the same blocked episode of a live task?
                 if t.blocked_since == since && !t.bypass {
                     t.bypass = true;
+                    self.assign_due = true;
                 }
             }
         }
@@ -855,7 +885,7 @@ impl<'c> Trial<'c> {
                 }
             }
         };
-        let own = !mode_up || self.hazard_down[s] > 0;
+        let own = (!mode_up || self.hazard_down[s] > 0) && !c.overrides.never_down[s];
         if own != self.own_down[s] {
             self.own_down[s] = own;
             if own {
@@ -877,13 +907,20 @@ impl<'c> Trial<'c> {
         self.eff_down[d] && (grace <= 0.0 || self.now >= self.down_since[d] + grace)
     }
 
-    fn set_down(&mut self, s: usize) {
+    fn set_down(&mut self, s: usize) -> bool {
+        if self.c.overrides.never_down[s] {
+            return false;
+        }
         self.eff_down[s] = true;
+        if !self.c.needed_by.row(s).is_empty() {
+            self.assign_due = true;
+        }
         // Down again at the very instant it came up: the outage is continuous.
         if self.up_since[s] != self.now {
             self.down_since[s] = self.now;
         }
         self.n_down += 1;
+        true
     }
 
     /// Recomputes which services are down after own states changed (see module docs).
@@ -957,6 +994,9 @@ impl<'c> Trial<'c> {
                 let s = self.region[i] as usize;
                 if !self.in_down[s] {
                     self.eff_down[s] = false;
+                    if !c.needed_by.row(s).is_empty() {
+                        self.assign_due = true;
+                    }
                     self.up_since[s] = self.now;
                     self.n_down -= 1;
                     for j in c.dependents.range(s) {
@@ -982,8 +1022,7 @@ impl<'c> Trial<'c> {
                     .row(s)
                     .iter()
                     .any(|e| e.share >= 1.0 && self.edge_active(e.on as usize, e.grace));
-            if cause {
-                self.set_down(s);
+            if cause && self.set_down(s) {
                 self.stack.push(s as u32);
             }
         }
@@ -1006,8 +1045,7 @@ impl<'c> Trial<'c> {
                             since: self.down_since[x],
                         },
                     );
-                } else if e.share >= 1.0 && !self.eff_down[f] {
-                    self.set_down(f);
+                } else if e.share >= 1.0 && !self.eff_down[f] && self.set_down(f) {
                     self.stack.push(f as u32);
                 }
             }
@@ -1116,12 +1154,19 @@ impl<'c> Trial<'c> {
 
     fn assign_tasks(&mut self) {
         let c = self.c;
+        if !self.assign_due {
+            return;
+        }
+        self.assign_due = false;
         if self.active.is_empty() {
             return;
         }
         loop {
+            // One pass in priority order: update blocked status, and give crews to the
+            // first runnable tasks.
             self.runnable.clear();
             let mut any_blocked = false;
+            let crews = c.crews.unwrap_or(usize::MAX);
             for i in 0..self.active.len() {
                 let id = self.active[i];
                 let t = self.tasks[id as usize];
@@ -1130,7 +1175,9 @@ impl<'c> Trial<'c> {
                 if ok {
                     task.blocked_since = f64::NAN;
                     task.cycle_found = false;
-                    self.runnable.push(id);
+                    if self.runnable.len() < crews {
+                        self.runnable.push(id);
+                    }
                 } else {
                     if task.blocked_since.is_nan() {
                         task.blocked_since = self.now;
@@ -1142,17 +1189,6 @@ impl<'c> Trial<'c> {
                 continue; // a task bypassed its needs at this instant: assign again
             }
             break;
-        }
-        if let Some(crews) = c.crews {
-            if self.runnable.len() > crews {
-                let tasks = &self.tasks;
-                let pri = &c.priority;
-                self.runnable.sort_unstable_by_key(|&id| {
-                    let t = &tasks[id as usize];
-                    (pri[t.service as usize], t.seq)
-                });
-                self.runnable.truncate(crews);
-            }
         }
         // Mark the chosen ones, then start and stop tasks whose status changed.
         self.mark_gen += 1;
@@ -1190,11 +1226,15 @@ impl<'c> Trial<'c> {
     /// Returns whether some task bypassed its needs at this very instant.
     fn detect_deadlocks(&mut self) -> bool {
         let c = self.c;
-        self.svc_blocked.fill(false);
+        for &s in &self.blocked_list {
+            self.svc_blocked[s as usize] = false;
+        }
+        self.blocked_list.clear();
         for &id in &self.active {
             let t = &self.tasks[id as usize];
-            if !t.blocked_since.is_nan() && !t.bypass {
+            if !t.blocked_since.is_nan() && !t.bypass && !self.svc_blocked[t.service as usize] {
                 self.svc_blocked[t.service as usize] = true;
+                self.blocked_list.push(t.service);
             }
         }
         let mut bypassed_now = false;

@@ -1,0 +1,224 @@
+//! The Monte Carlo run: trials in fixed-size batches on a rayon pool, each batch's
+//! outcomes streamed into mergeable accumulators, batches folded in batch order.
+//!
+//! Reproducibility (DESIGN.md §6): trial `i` draws only from streams keyed by the
+//! scenario seed and `i` (see `sim::trial`), batches hold a fixed number of trials
+//! ([`BATCH`]) and are folded in order, and the accumulators' getters depend only on the
+//! multiset of values. So the result is a function of (scenario, seed, trials) alone,
+//! whatever the thread count. Memory is bounded by the accumulators (quantile sketches
+//! with a fixed maximum size) and a window of batches in flight, not by the trial count.
+
+use rayon::prelude::*;
+
+use crate::error::Error;
+use crate::model::Model;
+use crate::sim::trial::CURVE_POINTS;
+use crate::sim::{Compiled, Trial};
+use crate::stats::{ci95_half_width, Moments, Summary};
+
+/// Trials per batch. Part of the reproducibility contract: changing it changes where an
+/// adaptive (`--precision`) run stops.
+pub const BATCH: u64 = 128;
+
+/// The fewest trials an adaptive run plays before it may stop.
+pub const MIN_ADAPTIVE_TRIALS: u64 = 2 * BATCH;
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub trials: u64,
+    pub seed: u64,
+    /// Worker threads; `None` uses every core.
+    pub threads: Option<usize>,
+    /// Stop once the 95% interval of mean total user-hours lost is within ± this share
+    /// of the mean (`trials` is then the maximum).
+    pub precision: Option<f64>,
+}
+
+/// Per-service accumulators.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceStats {
+    pub downtime: Summary,
+    pub degraded: Moments,
+    pub user_hours_lost: Moments,
+    /// Over the trials in which the service was down at some time.
+    pub restored_at: Summary,
+    pub affected: u64,
+    /// Sum over trials of the hours of each cause (own, then each hard dependency).
+    pub causes: Vec<Moments>,
+}
+
+/// Everything a run accumulates.
+#[derive(Debug, Clone)]
+pub struct RunStats {
+    pub trials: u64,
+    pub services: Vec<ServiceStats>,
+    pub total_user_hours_lost: Summary,
+    pub services_affected: Summary,
+    pub peak_down: Summary,
+    pub trials_with_deadlock: u64,
+    pub curve: Vec<Summary>,
+}
+
+impl RunStats {
+    pub fn new(c: &Compiled) -> Self {
+        let services = (0..c.n_services())
+            .map(|s| ServiceStats {
+                causes: vec![
+                    Moments::new();
+                    (c.cause_offsets[s + 1] - c.cause_offsets[s]) as usize
+                ],
+                ..Default::default()
+            })
+            .collect();
+        RunStats {
+            trials: 0,
+            services,
+            total_user_hours_lost: Summary::new(),
+            services_affected: Summary::new(),
+            peak_down: Summary::new(),
+            trials_with_deadlock: 0,
+            curve: vec![Summary::new(); CURVE_POINTS],
+        }
+    }
+
+    fn add_trial(&mut self, c: &Compiled, t: &Trial) {
+        let o = &t.outcome;
+        self.trials += 1;
+        for (s, st) in self.services.iter_mut().enumerate() {
+            let d = o.downtime[s];
+            st.downtime.add(d);
+            st.degraded.add(o.degraded[s]);
+            st.user_hours_lost.add(o.user_hours_lost[s]);
+            if d > 0.0 {
+                st.restored_at.add(o.restored_at[s]);
+            }
+            if d > 0.0 || o.degraded[s] > 0.0 {
+                st.affected += 1;
+                let base = c.cause_offsets[s] as usize;
+                for (k, m) in st.causes.iter_mut().enumerate() {
+                    let h = o.cause_hours[base + k];
+                    if h > 0.0 {
+                        m.add(h);
+                    }
+                }
+            }
+        }
+        self.total_user_hours_lost.add(o.total_user_hours_lost);
+        self.services_affected.add(o.services_affected as f64);
+        self.peak_down.add(o.peak_down as f64);
+        if o.deadlock {
+            self.trials_with_deadlock += 1;
+        }
+        for (k, v) in o.curve.iter().enumerate() {
+            self.curve[k].add(*v);
+        }
+    }
+
+    pub fn merge(&mut self, other: &RunStats) {
+        self.trials += other.trials;
+        for (a, b) in self.services.iter_mut().zip(&other.services) {
+            a.downtime.merge(&b.downtime);
+            a.degraded.merge(&b.degraded);
+            a.user_hours_lost.merge(&b.user_hours_lost);
+            a.restored_at.merge(&b.restored_at);
+            a.affected += b.affected;
+            for (x, y) in a.causes.iter_mut().zip(&b.causes) {
+                x.merge(y);
+            }
+        }
+        self.total_user_hours_lost
+            .merge(&other.total_user_hours_lost);
+        self.services_affected.merge(&other.services_affected);
+        self.peak_down.merge(&other.peak_down);
+        self.trials_with_deadlock += other.trials_with_deadlock;
+        for (a, b) in self.curve.iter_mut().zip(&other.curve) {
+            a.merge(b);
+        }
+    }
+
+    /// Mean hours of cause `k` of service `s` per trial.
+    pub fn cause_mean(&self, s: usize, k: usize) -> f64 {
+        if self.trials == 0 {
+            return 0.0;
+        }
+        self.services[s].causes[k].sum() / self.trials as f64
+    }
+
+    /// Whether the 95% interval of mean total user-hours lost is within ±`r` of the mean.
+    pub fn precise_enough(&self, r: f64) -> bool {
+        let t = &self.total_user_hours_lost;
+        match (t.mean(), t.std_err()) {
+            (Some(m), Some(se)) => ci95_half_width(se) <= r * m.abs(),
+            _ => false,
+        }
+    }
+}
+
+/// Plays the trials of batch `b` (trial indices `b·BATCH ..`), at most `total` in all.
+pub fn run_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> RunStats {
+    let mut stats = RunStats::new(c);
+    let mut trial = Trial::new(c);
+    let start = b * BATCH;
+    let end = (start + BATCH).min(total);
+    for i in start..end {
+        trial.run(seed, i);
+        stats.add_trial(c, &trial);
+    }
+    stats
+}
+
+/// Runs the Monte Carlo simulation of `model`. `progress(done, total)` is called after
+/// each batch is folded, from the calling thread.
+pub fn run(
+    model: &Model,
+    opts: &RunOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<RunStats, Error> {
+    if opts.trials == 0 {
+        return Err(Error::usage("--trials must be at least 1"));
+    }
+    if let Some(r) = opts.precision {
+        if !(r.is_finite() && r > 0.0) {
+            return Err(Error::usage(format!(
+                "--precision must be a positive number, got {r}"
+            )));
+        }
+    }
+    let c = Compiled::new(model);
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = opts.threads {
+        if t == 0 {
+            return Err(Error::usage("--threads must be at least 1"));
+        }
+        builder = builder.num_threads(t);
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| Error::runtime(format!("cannot start worker threads: {e}")))?;
+    let n_batches = opts.trials.div_ceil(BATCH);
+    // Batches in flight at once: enough to keep every worker busy. It bounds memory and
+    // does not affect results (folding is always in batch order).
+    let window = (pool.current_num_threads() as u64 * 4).max(1);
+    let mut acc = RunStats::new(&c);
+    let mut next = 0;
+    'outer: while next < n_batches {
+        let end = (next + window).min(n_batches);
+        let parts: Vec<RunStats> = pool.install(|| {
+            (next..end)
+                .into_par_iter()
+                .map(|b| run_batch(&c, opts.seed, b, opts.trials))
+                .collect()
+        });
+        for p in &parts {
+            acc.merge(p);
+            progress(acc.trials, opts.trials);
+            if let Some(r) = opts.precision {
+                if acc.trials >= MIN_ADAPTIVE_TRIALS && acc.precise_enough(r) {
+                    break 'outer;
+                }
+            }
+        }
+        next = end;
+    }
+    Ok(acc)
+}

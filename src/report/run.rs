@@ -1,0 +1,475 @@
+//! Output of `run`: the JSON machine contract of DESIGN.md §5, a table, CSV and Markdown.
+//! Wire types are kept apart from the accumulators; everything iterates in file order.
+
+use serde::Serialize;
+
+use crate::analysis::run::RunStats;
+use crate::model::Loaded;
+use crate::model::Model;
+use crate::scenario::duration::format_hours;
+use crate::stats::{ci95_half_width, Moments, Summary};
+
+/// What a rendered run is about.
+pub struct RunReport<'a> {
+    pub loaded: &'a Loaded,
+    /// The base model or the variant that was run.
+    pub model: &'a Model,
+    pub variant: Option<&'a str>,
+    pub seed: u64,
+    pub stats: &'a RunStats,
+}
+
+#[derive(Serialize)]
+pub struct RunJson {
+    pub scenario: ScenarioJson,
+    pub run: RunInfo,
+    pub services: Vec<ServiceJson>,
+    pub totals: TotalsJson,
+    pub recovery_curve: Vec<CurvePoint>,
+}
+
+#[derive(Serialize)]
+pub struct ScenarioJson {
+    pub name: String,
+    pub sha256: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct RunInfo {
+    pub trials: u64,
+    pub seed: u64,
+    pub horizon_hours: f64,
+    pub version: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct ServiceJson {
+    pub id: String,
+    pub name: String,
+    pub group: String,
+    pub users: u64,
+    pub downtime_hours: Distribution,
+    pub degraded_hours: MeanOnly,
+    pub user_hours_lost: MeanErr,
+    pub p_affected: f64,
+    pub restored_at_hours: Restored,
+    pub causes: Vec<Cause>,
+}
+
+#[derive(Serialize)]
+pub struct Distribution {
+    pub mean: Option<f64>,
+    pub std_err: Option<f64>,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl Distribution {
+    fn of(s: &Summary) -> Self {
+        Distribution {
+            mean: s.mean(),
+            std_err: s.std_err(),
+            p50: s.quantile(0.5),
+            p90: s.quantile(0.9),
+            p95: s.quantile(0.95),
+            p99: s.quantile(0.99),
+            max: s.max(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct MeanOnly {
+    pub mean: Option<f64>,
+}
+
+#[derive(Serialize)]
+pub struct MeanErr {
+    pub mean: Option<f64>,
+    pub std_err: Option<f64>,
+}
+
+impl MeanErr {
+    fn of(m: &Moments) -> Self {
+        MeanErr {
+            mean: m.mean(),
+            std_err: m.std_err(),
+        }
+    }
+}
+
+/// Over the trials in which the service was down (null when it never was).
+#[derive(Serialize)]
+pub struct Restored {
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+}
+
+#[derive(Serialize)]
+pub struct Cause {
+    pub cause: String,
+    /// Mean hours per trial that this cause kept the service down.
+    pub hours: f64,
+}
+
+#[derive(Serialize)]
+pub struct TotalsJson {
+    pub user_hours_lost: TotalLoss,
+    pub services_affected: Radius,
+    pub peak_services_down: Radius,
+    pub deadlocks: Deadlocks,
+}
+
+#[derive(Serialize)]
+pub struct TotalLoss {
+    pub mean: Option<f64>,
+    pub std_err: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+}
+
+#[derive(Serialize)]
+pub struct Radius {
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl Radius {
+    fn of(s: &Summary) -> Self {
+        Radius {
+            mean: s.mean(),
+            p50: s.quantile(0.5),
+            p95: s.quantile(0.95),
+            max: s.max(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Deadlocks {
+    pub trials_with_deadlock: u64,
+}
+
+#[derive(Serialize)]
+pub struct CurvePoint {
+    pub t_hours: f64,
+    pub available_mean: Option<f64>,
+    pub p05: Option<f64>,
+    pub p95: Option<f64>,
+}
+
+impl RunReport<'_> {
+    pub fn to_json(&self) -> RunJson {
+        let m = self.model;
+        let st = self.stats;
+        let n = st.trials.max(1) as f64;
+        let services = m
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, svc)| {
+                let ss = &st.services[i];
+                let mut causes = vec![Cause {
+                    cause: "own".into(),
+                    hours: st.cause_mean(i, 0),
+                }];
+                for (k, d) in (1..).zip(svc.depends_on.iter().filter(|d| d.is_hard())) {
+                    causes.push(Cause {
+                        cause: m.services[d.on].id.clone(),
+                        hours: st.cause_mean(i, k),
+                    });
+                }
+                ServiceJson {
+                    id: svc.id.clone(),
+                    name: svc.name.clone(),
+                    group: svc.group.clone(),
+                    users: svc.users,
+                    downtime_hours: Distribution::of(&ss.downtime),
+                    degraded_hours: MeanOnly {
+                        mean: ss.degraded.mean(),
+                    },
+                    user_hours_lost: MeanErr::of(&ss.user_hours_lost),
+                    p_affected: ss.affected as f64 / n,
+                    restored_at_hours: Restored {
+                        mean: ss.restored_at.mean(),
+                        p50: ss.restored_at.quantile(0.5),
+                        p95: ss.restored_at.quantile(0.95),
+                    },
+                    causes,
+                }
+            })
+            .collect();
+        let t = &st.total_user_hours_lost;
+        let curve = st
+            .curve
+            .iter()
+            .enumerate()
+            .map(|(k, s)| CurvePoint {
+                t_hours: m.horizon * k as f64 / (st.curve.len() - 1) as f64,
+                available_mean: s.mean(),
+                p05: s.quantile(0.05),
+                p95: s.quantile(0.95),
+            })
+            .collect();
+        RunJson {
+            scenario: ScenarioJson {
+                name: m.name.clone(),
+                sha256: self.loaded.sha256.clone(),
+                variant: self.variant.map(str::to_string),
+            },
+            run: RunInfo {
+                trials: st.trials,
+                seed: self.seed,
+                horizon_hours: m.horizon,
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            services,
+            totals: TotalsJson {
+                user_hours_lost: TotalLoss {
+                    mean: t.mean(),
+                    std_err: t.std_err(),
+                    p50: t.quantile(0.5),
+                    p95: t.quantile(0.95),
+                    p99: t.quantile(0.99),
+                },
+                services_affected: Radius::of(&st.services_affected),
+                peak_services_down: Radius::of(&st.peak_down),
+                deadlocks: Deadlocks {
+                    trials_with_deadlock: st.trials_with_deadlock,
+                },
+            },
+            recovery_curve: curve,
+        }
+    }
+
+    pub fn json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(&self.to_json()).expect("wire types serialise");
+        s.push('\n');
+        s
+    }
+
+    fn heading(&self) -> String {
+        let m = self.model;
+        let mut h = m.name.clone();
+        if let Some(v) = self.variant {
+            h.push_str(&format!(" — variant: {v}"));
+        }
+        h
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        let st = self.stats;
+        let t = &st.total_user_hours_lost;
+        let mut lines = vec![format!(
+            "{} trials, seed {}, horizon {}",
+            st.trials,
+            self.seed,
+            format_hours(self.model.horizon)
+        )];
+        if let Some(mean) = t.mean() {
+            let half = t.std_err().map(ci95_half_width).unwrap_or(0.0);
+            lines.push(format!(
+                "user-hours lost per trial: mean {} (95% interval ± {}), p95 {}",
+                human(mean),
+                human(half),
+                human(t.quantile(0.95).unwrap_or(0.0))
+            ));
+        }
+        let a = &st.services_affected;
+        lines.push(format!(
+            "services affected (blast radius): mean {:.1}, p95 {:.0}, max {:.0} of {}",
+            a.mean().unwrap_or(0.0),
+            a.quantile(0.95).unwrap_or(0.0),
+            a.max().unwrap_or(0.0),
+            self.model.services.len()
+        ));
+        if st.trials_with_deadlock > 0 {
+            lines.push(format!(
+                "recovery deadlocks in {} of {} trials",
+                st.trials_with_deadlock, st.trials
+            ));
+        }
+        lines
+    }
+
+    fn rows(&self) -> Vec<[String; 8]> {
+        let j = self.to_json();
+        j.services
+            .iter()
+            .map(|s| {
+                let top = s
+                    .causes
+                    .iter()
+                    .filter(|c| c.hours > 0.0)
+                    .max_by(|a, b| a.hours.total_cmp(&b.hours))
+                    .map_or("-".to_string(), |c| c.cause.clone());
+                [
+                    s.id.clone(),
+                    group_digits(s.users),
+                    format!("{:.1}%", 100.0 * s.p_affected),
+                    hours(s.downtime_hours.mean),
+                    hours(s.downtime_hours.p95),
+                    s.user_hours_lost.mean.map_or("-".into(), human),
+                    hours(s.restored_at_hours.p50),
+                    top,
+                ]
+            })
+            .collect()
+    }
+
+    const HEADER: [&'static str; 8] = [
+        "service",
+        "users",
+        "P(affected)",
+        "downtime mean",
+        "downtime p95",
+        "user-hours lost",
+        "restored p50",
+        "main cause",
+    ];
+
+    pub fn table(&self) -> String {
+        let mut t = comfy_table::Table::new();
+        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+        t.set_header(Self::HEADER);
+        for r in self.rows() {
+            t.add_row(r);
+        }
+        for i in 1..7 {
+            if let Some(col) = t.column_mut(i) {
+                col.set_cell_alignment(comfy_table::CellAlignment::Right);
+            }
+        }
+        let mut out = format!("{}\n", self.heading());
+        for l in self.summary_lines() {
+            out.push_str(&format!("  {l}\n"));
+        }
+        out.push_str(&format!("{t}\n"));
+        out
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut out = format!("# {}\n\n", md_escape(&self.heading()));
+        for l in self.summary_lines() {
+            out.push_str(&format!("- {}\n", md_escape(&l)));
+        }
+        out.push('\n');
+        out.push_str(&format!("| {} |\n", Self::HEADER.join(" | ")));
+        out.push_str("|---|---:|---:|---:|---:|---:|---:|---|\n");
+        for r in self.rows() {
+            let cells: Vec<String> = r.iter().map(|c| md_escape(c)).collect();
+            out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        }
+        out
+    }
+
+    pub fn csv(&self) -> String {
+        let j = self.to_json();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "id",
+            "name",
+            "group",
+            "users",
+            "downtime_mean",
+            "downtime_std_err",
+            "downtime_p50",
+            "downtime_p90",
+            "downtime_p95",
+            "downtime_p99",
+            "downtime_max",
+            "degraded_mean",
+            "user_hours_lost_mean",
+            "user_hours_lost_std_err",
+            "p_affected",
+            "restored_at_mean",
+            "restored_at_p50",
+            "restored_at_p95",
+        ];
+        w.write_record(header).expect("in-memory write");
+        let num = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
+        for s in &j.services {
+            let d = &s.downtime_hours;
+            w.write_record([
+                s.id.clone(),
+                s.name.clone(),
+                s.group.clone(),
+                s.users.to_string(),
+                num(d.mean),
+                num(d.std_err),
+                num(d.p50),
+                num(d.p90),
+                num(d.p95),
+                num(d.p99),
+                num(d.max),
+                num(s.degraded_hours.mean),
+                num(s.user_hours_lost.mean),
+                num(s.user_hours_lost.std_err),
+                s.p_affected.to_string(),
+                num(s.restored_at_hours.mean),
+                num(s.restored_at_hours.p50),
+                num(s.restored_at_hours.p95),
+            ])
+            .expect("in-memory write");
+        }
+        String::from_utf8(w.into_inner().expect("in-memory flush")).expect("utf-8 fields")
+    }
+}
+
+fn hours(x: Option<f64>) -> String {
+    x.map_or("-".into(), format_hours)
+}
+
+/// 1234567 → "1,234,567".
+pub fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A large number in words people read: 1.2 billion, 340 million, 12,300.
+pub fn human(x: f64) -> String {
+    let a = x.abs();
+    if a >= 1e9 {
+        format!("{:.2} billion", x / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.2} million", x / 1e6)
+    } else if a >= 1e4 {
+        group_digits(x.round() as u64)
+    } else if a >= 10.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// Escapes text from the scenario for a Markdown table cell or line.
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '|' | '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,588 @@
+//! [`Summary`]: moments, extremes and relative-error quantiles of a stream of values.
+
+use serde::{Deserialize, Serialize};
+
+use super::moments::Moments;
+use super::sketch::{key_of, representative, Buckets, BucketsWire};
+use super::{admit, ExactF64};
+
+/// Everything a [`Summary`] knows about its non-zero values; boxed so that a summary of
+/// zeros only costs 16 bytes.
+#[derive(Clone, Debug, Default)]
+struct Nonzero {
+    /// Sums of the non-zero values; `moments.count()` is their number.
+    moments: Moments,
+    min: f64,
+    max: f64,
+    /// Buckets of `x` for `x > 0`.
+    positive: Buckets,
+    /// Buckets of `|x|` for `x < 0`.
+    negative: Buckets,
+}
+
+/// Count, mean, standard deviation, standard error, min, max and quantiles of a stream of
+/// values, in bounded memory, mergeable.
+///
+/// Every getter is a function of the multiset of values added alone: any order of
+/// [`add`](Self::add)s and any tree of [`merge`](Self::merge)s gives bit-identical
+/// results, and so does a round trip through serde. See the `stats` module docs for the
+/// accuracy of [`quantile`](Self::quantile) and the memory bound.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(into = "SummaryWire", try_from = "SummaryWire")]
+pub struct Summary {
+    /// Number of values, zeros included.
+    count: u64,
+    /// `None` until the first non-zero value.
+    nonzero: Option<Box<Nonzero>>,
+}
+
+impl Summary {
+    /// An empty summary (16 bytes, no heap).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one value. `add(0.0)` only increments a counter.
+    ///
+    /// Non-finite values and magnitudes above [`MAX_MAGNITUDE`](super::MAX_MAGNITUDE) are
+    /// ignored (and fail a `debug_assert`); magnitudes below
+    /// [`MIN_MAGNITUDE`](super::MIN_MAGNITUDE) count as 0.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        if x == 0.0 {
+            self.count += 1;
+        } else {
+            self.add_nonzero(x);
+        }
+    }
+
+    fn add_nonzero(&mut self, x: f64) {
+        let Some(x) = admit(x) else { return };
+        self.count += 1;
+        if x == 0.0 {
+            return;
+        }
+        let nz = self.nonzero.get_or_insert_with(|| {
+            Box::new(Nonzero {
+                min: x,
+                max: x,
+                ..Nonzero::default()
+            })
+        });
+        nz.moments.add(x);
+        nz.min = nz.min.min(x);
+        nz.max = nz.max.max(x);
+        if x > 0.0 {
+            nz.positive.add(key_of(x));
+        } else {
+            nz.negative.add(key_of(-x));
+        }
+    }
+
+    /// Adds every value of `other`. Exact: the result is the summary of both streams.
+    pub fn merge(&mut self, other: &Summary) {
+        self.count += other.count;
+        let Some(theirs) = other.nonzero.as_deref() else {
+            return;
+        };
+        match self.nonzero.as_deref_mut() {
+            None => self.nonzero = Some(Box::new(theirs.clone())),
+            Some(mine) => {
+                mine.moments.merge(&theirs.moments);
+                mine.min = mine.min.min(theirs.min);
+                mine.max = mine.max.max(theirs.max);
+                mine.positive.merge(&theirs.positive);
+                mine.negative.merge(&theirs.negative);
+            }
+        }
+    }
+
+    /// Number of values added, zeros included.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Number of values greater than 0 (for "probability affected").
+    pub fn count_positive(&self) -> u64 {
+        self.nonzero.as_ref().map_or(0, |nz| nz.positive.total())
+    }
+
+    fn zeros(&self) -> u64 {
+        self.count - self.nonzero.as_ref().map_or(0, |nz| nz.moments.count())
+    }
+
+    /// Arithmetic mean; `None` when empty.
+    pub fn mean(&self) -> Option<f64> {
+        match &self.nonzero {
+            Some(nz) => nz.moments.mean_of(self.count),
+            None => (self.count > 0).then_some(0.0),
+        }
+    }
+
+    /// Sample standard deviation (divisor `n − 1`); `None` when fewer than 2 values.
+    pub fn std_dev(&self) -> Option<f64> {
+        self.variance().map(f64::sqrt)
+    }
+
+    /// Sample variance (divisor `n − 1`); `None` when fewer than 2 values.
+    pub fn variance(&self) -> Option<f64> {
+        match &self.nonzero {
+            Some(nz) => nz.moments.variance_of(self.count),
+            None => (self.count > 1).then_some(0.0),
+        }
+    }
+
+    /// Standard error of the mean, `std_dev / √n`; `None` when fewer than 2 values.
+    pub fn std_err(&self) -> Option<f64> {
+        match &self.nonzero {
+            Some(nz) => nz.moments.std_err_of(self.count),
+            None => (self.count > 1).then_some(0.0),
+        }
+    }
+
+    /// Smallest value (exact); `None` when empty.
+    pub fn min(&self) -> Option<f64> {
+        match &self.nonzero {
+            Some(nz) if self.zeros() > 0 => Some(nz.min.min(0.0)),
+            Some(nz) => Some(nz.min),
+            None => (self.count > 0).then_some(0.0),
+        }
+    }
+
+    /// Largest value (exact); `None` when empty.
+    pub fn max(&self) -> Option<f64> {
+        match &self.nonzero {
+            Some(nz) if self.zeros() > 0 => Some(nz.max.max(0.0)),
+            Some(nz) => Some(nz.max),
+            None => (self.count > 0).then_some(0.0),
+        }
+    }
+
+    /// The `q`-quantile: an estimate of the value of 0-based rank `⌊q·(n − 1)⌋` in
+    /// increasing order, within [`QUANTILE_RELATIVE_ERROR`](super::QUANTILE_RELATIVE_ERROR)
+    /// relative of it (exact for 0, for `q = 0` (the min) and for `q = 1` (the max)).
+    /// `None` when empty or when `q` is not in `[0, 1]`.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.count == 0 || !(0.0..=1.0).contains(&q) {
+            return None;
+        }
+        let n = self.count;
+        let rank = ((q * (n - 1) as f64).floor() as u64).min(n - 1);
+        let (min, max) = (self.min()?, self.max()?);
+        if rank == 0 {
+            return Some(min);
+        }
+        if rank == n - 1 {
+            return Some(max);
+        }
+        let Some(nz) = self.nonzero.as_deref() else {
+            return Some(0.0);
+        };
+        let below_zero = nz.negative.total();
+        let estimate = if rank < below_zero {
+            -representative(nz.negative.key_at_rank_from_top(rank))
+        } else if rank - below_zero < self.zeros() {
+            0.0
+        } else {
+            representative(nz.positive.key_at_rank(rank - below_zero - self.zeros()))
+        };
+        // The true value at `rank` lies in [min, max], so clamping only brings the
+        // estimate closer to it.
+        Some(estimate.clamp(min, max))
+    }
+
+    /// Bytes used: the struct itself plus its heap (the boxed part and its buffers).
+    pub fn size_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.nonzero.as_ref().map_or(0, |nz| {
+                std::mem::size_of::<Nonzero>()
+                    + nz.positive.heap_bytes()
+                    + nz.negative.heap_bytes()
+                    + nz.moments.heap_bytes()
+            })
+    }
+}
+
+/// Serialised form. Floats are written as exact decimal strings (see [`ExactF64`]).
+#[derive(Serialize, Deserialize)]
+struct SummaryWire {
+    count: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nonzero: Option<NonzeroWire>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct NonzeroWire {
+    count: u64,
+    sum: Vec<ExactF64>,
+    sum_sq: Vec<ExactF64>,
+    min: ExactF64,
+    max: ExactF64,
+    positive: BucketsWire,
+    negative: BucketsWire,
+}
+
+impl From<Summary> for SummaryWire {
+    fn from(s: Summary) -> Self {
+        SummaryWire {
+            count: s.count,
+            nonzero: s.nonzero.map(|nz| {
+                let (sum, sum_sq) = nz.moments.to_wire_sums();
+                NonzeroWire {
+                    count: nz.moments.count(),
+                    sum,
+                    sum_sq,
+                    min: ExactF64(nz.min),
+                    max: ExactF64(nz.max),
+                    positive: BucketsWire::from(&nz.positive),
+                    negative: BucketsWire::from(&nz.negative),
+                }
+            }),
+        }
+    }
+}
+
+impl TryFrom<SummaryWire> for Summary {
+    type Error = String;
+
+    fn try_from(w: SummaryWire) -> Result<Self, String> {
+        let Some(nz) = w.nonzero else {
+            return Ok(Summary {
+                count: w.count,
+                nonzero: None,
+            });
+        };
+        let positive = Buckets::try_from(nz.positive)?;
+        let negative = Buckets::try_from(nz.negative)?;
+        if nz.count == 0
+            || nz.count > w.count
+            || positive.total().checked_add(negative.total()) != Some(nz.count)
+        {
+            return Err(format!(
+                "inconsistent counts: {} values, {} non-zero, {} positive, {} negative",
+                w.count,
+                nz.count,
+                positive.total(),
+                negative.total()
+            ));
+        }
+        if nz.min.0 > nz.max.0 {
+            return Err("min is greater than max".to_string());
+        }
+        Ok(Summary {
+            count: w.count,
+            nonzero: Some(Box::new(Nonzero {
+                moments: Moments::from_wire_sums(nz.count, &nz.sum, &nz.sum_sq),
+                min: nz.min.0,
+                max: nz.max.0,
+                positive,
+                negative,
+            })),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{prec, QUANTILE_RELATIVE_ERROR};
+    use super::*;
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+    use rand_distr::{Distribution, Exp, LogNormal};
+
+    fn summary_of(values: &[f64]) -> Summary {
+        let mut s = Summary::new();
+        values.iter().for_each(|&v| s.add(v));
+        s
+    }
+
+    /// Every getter, as bits, for bit-identity checks.
+    fn fingerprint(s: &Summary) -> Vec<Option<u64>> {
+        let mut out = vec![
+            Some(s.count()),
+            Some(s.count_positive()),
+            s.mean().map(f64::to_bits),
+            s.variance().map(f64::to_bits),
+            s.std_dev().map(f64::to_bits),
+            s.std_err().map(f64::to_bits),
+            s.min().map(f64::to_bits),
+            s.max().map(f64::to_bits),
+        ];
+        out.extend((0..=1000).map(|i| s.quantile(f64::from(i) / 1000.0).map(f64::to_bits)));
+        out
+    }
+
+    fn distributions() -> Vec<(&'static str, Vec<f64>)> {
+        let mut rng = ChaCha8Rng::seed_from_u64(2024);
+        let n = 20_000;
+        let exp = Exp::new(0.1).unwrap();
+        let lognormal = LogNormal::new(1.0, 2.5).unwrap();
+        let user_hours = LogNormal::<f64>::new(20.0, 3.0).unwrap();
+        vec![
+            (
+                "exponential",
+                (0..n).map(|_| exp.sample(&mut rng)).collect(),
+            ),
+            (
+                "lognormal",
+                (0..n).map(|_| lognormal.sample(&mut rng)).collect(),
+            ),
+            (
+                "90% zeros",
+                (0..n)
+                    .map(|_| {
+                        if rng.random_bool(0.9) {
+                            0.0
+                        } else {
+                            exp.sample(&mut rng)
+                        }
+                    })
+                    .collect(),
+            ),
+            ("constant", vec![7.25; n]),
+            (
+                "wide range 1e-6..1e13",
+                (0..n)
+                    .map(|_| 10f64.powf(rng.random_range(-6.0..13.0)))
+                    .collect(),
+            ),
+            (
+                "user-hours",
+                (0..n)
+                    .map(|_| user_hours.sample(&mut rng).min(1e13))
+                    .collect(),
+            ),
+            (
+                "signed with zeros",
+                (0..n)
+                    .map(|_| match rng.random_range(0..3) {
+                        0 => 0.0,
+                        1 => -lognormal.sample(&mut rng),
+                        _ => lognormal.sample(&mut rng),
+                    })
+                    .collect(),
+            ),
+            ("single", vec![3.5]),
+            ("two", vec![0.0, 2.0]),
+        ]
+    }
+
+    #[test]
+    fn empty_summary_is_tiny_and_answers_none() {
+        let s = Summary::new();
+        assert_eq!(std::mem::size_of::<Summary>(), 16);
+        assert_eq!(s.size_bytes(), 16);
+        assert_eq!((s.count(), s.count_positive()), (0, 0));
+        assert_eq!((s.mean(), s.std_dev(), s.std_err()), (None, None, None));
+        assert_eq!((s.min(), s.max(), s.quantile(0.5)), (None, None, None));
+    }
+
+    #[test]
+    fn zeros_only_stay_on_the_stack() {
+        let mut s = Summary::default();
+        for _ in 0..1000 {
+            s.add(0.0);
+        }
+        s.add(-0.0);
+        assert_eq!(s.size_bytes(), 16);
+        assert_eq!((s.count(), s.count_positive()), (1001, 0));
+        assert_eq!(
+            (s.mean(), s.std_dev(), s.std_err()),
+            (Some(0.0), Some(0.0), Some(0.0))
+        );
+        assert_eq!(
+            (s.min(), s.max(), s.quantile(0.99)),
+            (Some(0.0), Some(0.0), Some(0.0))
+        );
+    }
+
+    #[test]
+    fn small_counts() {
+        let s = summary_of(&[3.5]);
+        assert_eq!(
+            (s.mean(), s.std_dev(), s.std_err()),
+            (Some(3.5), None, None)
+        );
+        assert_eq!(
+            (s.min(), s.max(), s.quantile(0.5)),
+            (Some(3.5), Some(3.5), Some(3.5))
+        );
+        assert_eq!(s.count_positive(), 1);
+        let s = summary_of(&[0.0, 2.0]);
+        assert_eq!((s.mean(), s.variance()), (Some(1.0), Some(2.0)));
+        assert_eq!(s.std_err(), Some(1.0));
+        assert_eq!(
+            (s.quantile(0.0), s.quantile(0.5), s.quantile(1.0)),
+            (Some(0.0), Some(0.0), Some(2.0))
+        );
+        assert_eq!(
+            (s.quantile(-0.1), s.quantile(1.5), s.quantile(f64::NAN)),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn quantiles_are_within_the_stated_relative_error() {
+        for (name, values) in distributions() {
+            let s = summary_of(&values);
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let n = sorted.len();
+            for i in 0..=1000 {
+                let q = f64::from(i) / 1000.0;
+                let exact = sorted[((q * (n - 1) as f64).floor() as usize).min(n - 1)];
+                let estimate = s.quantile(q).unwrap();
+                let err = (estimate - exact).abs();
+                assert!(
+                    err <= prec::QUANTILE_REL * exact.abs(),
+                    "{name}: q={q}: {estimate} vs exact {exact}, relative error {}",
+                    err / exact.abs()
+                );
+            }
+            assert_eq!(s.quantile(0.0), Some(sorted[0]), "{name}");
+            assert_eq!(s.quantile(1.0), Some(sorted[n - 1]), "{name}");
+            assert_eq!(s.min(), Some(sorted[0]), "{name}");
+            assert_eq!(s.max(), Some(sorted[n - 1]), "{name}");
+            assert_eq!(
+                s.count_positive(),
+                values.iter().filter(|&&v| v > 0.0).count() as u64
+            );
+            let mean = values.iter().sum::<f64>() / n as f64;
+            prec::assert_rel(s.mean().unwrap(), mean, prec::MOMENT_REL);
+            if n > 1 {
+                let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+                if var > 0.0 {
+                    prec::assert_rel(s.variance().unwrap(), var, prec::MOMENT_REL);
+                } else {
+                    assert_eq!(s.variance(), Some(0.0), "{name}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn constant_stream_is_reported_exactly() {
+        let s = summary_of(&[7.25; 1000]);
+        for q in [0.01, 0.5, 0.95, 0.99] {
+            assert_eq!(s.quantile(q), Some(7.25));
+        }
+        assert_eq!((s.mean(), s.std_dev()), (Some(7.25), Some(0.0)));
+    }
+
+    #[test]
+    fn chunked_merges_equal_one_stream_bit_for_bit() {
+        let mut rng = ChaCha8Rng::seed_from_u64(99);
+        for (name, mut values) in distributions() {
+            let whole = fingerprint(&summary_of(&values));
+            // Batches merged in batch order, as the engine does.
+            for chunk in [1, 7, 100, 4096] {
+                let mut merged = Summary::new();
+                for part in values.chunks(chunk) {
+                    merged.merge(&summary_of(part));
+                }
+                assert_eq!(fingerprint(&merged), whole, "{name}, chunks of {chunk}");
+            }
+            // Shards of batches merged later: a different merge tree.
+            let mut shards = Vec::new();
+            for shard in values.chunks(values.len().div_ceil(3)) {
+                let mut acc = Summary::new();
+                shard.chunks(64).for_each(|b| acc.merge(&summary_of(b)));
+                shards.push(acc);
+            }
+            let mut merged = Summary::new();
+            shards.iter().rev().for_each(|s| merged.merge(s));
+            assert_eq!(fingerprint(&merged), whole, "{name}, shards in reverse");
+            // Any order of adds.
+            values.shuffle(&mut rng);
+            assert_eq!(fingerprint(&summary_of(&values)), whole, "{name}, shuffled");
+        }
+    }
+
+    #[test]
+    fn serde_json_round_trip_is_bit_identical() {
+        for (name, values) in distributions() {
+            let s = summary_of(&values);
+            let json = serde_json::to_string(&s).unwrap();
+            let back: Summary = serde_json::from_str(&json).unwrap();
+            assert_eq!(fingerprint(&back), fingerprint(&s), "{name}");
+            // Reserialising gives the same bytes, and merging still works after it.
+            assert_eq!(serde_json::to_string(&back).unwrap(), json, "{name}");
+            let mut twice = back.clone();
+            twice.merge(&s);
+            let mut doubled = values.clone();
+            doubled.extend_from_slice(&values);
+            assert_eq!(
+                fingerprint(&twice),
+                fingerprint(&summary_of(&doubled)),
+                "{name}"
+            );
+        }
+        let empty: Summary =
+            serde_json::from_str(&serde_json::to_string(&Summary::new()).unwrap()).unwrap();
+        assert_eq!(empty.count(), 0);
+        let m = {
+            let mut m = Moments::new();
+            [0.1, 0.2, 0.0, 1e9 + 0.3].iter().for_each(|&x| m.add(x));
+            m
+        };
+        let back: Moments = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(back, m);
+    }
+
+    #[test]
+    fn serde_rejects_inconsistent_input() {
+        let good = serde_json::to_string(&summary_of(&[1.0, 2.0, 0.0])).unwrap();
+        assert!(serde_json::from_str::<Summary>(&good).is_ok());
+        let bad = good.replacen("\"count\":3", "\"count\":1", 1);
+        assert!(serde_json::from_str::<Summary>(&bad).is_err(), "{bad}");
+    }
+
+    #[test]
+    fn value_stability() {
+        // Literal expectations: a change here changes published figures.
+        let values: Vec<f64> = (1..=1000).map(|i| f64::from(i) * 0.37).collect();
+        let s = summary_of(&values);
+        assert_eq!(s.mean(), Some(185.185));
+        assert_eq!(s.std_dev(), Some(106.86319135542728));
+        assert_eq!(s.std_err(), Some(3.3793108271756633));
+        // Exact values at ranks 499, 949 and 989: 185.0, 351.5 and 366.3.
+        assert_eq!(s.quantile(0.5), Some(184.9945945945946));
+        assert_eq!(s.quantile(0.95), Some(349.98857142857145));
+        assert_eq!(s.quantile(0.99), Some(365.9890710382514));
+    }
+
+    #[test]
+    fn memory_stays_bounded() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mut s = Summary::new();
+        for _ in 0..200_000 {
+            s.add(10f64.powf(rng.random_range(-6.0..13.0)));
+        }
+        // 64 buckets per octave over log2(1e19) ≈ 63.1 octaves, plus at most a third slack.
+        let buckets = 64.0 * (1e19f64).log2();
+        assert!(
+            s.size_bytes() as f64 <= 8.0 * (4.0 / 3.0) * (buckets + 16.0) + 512.0,
+            "{}",
+            s.size_bytes()
+        );
+        let _ = QUANTILE_RELATIVE_ERROR;
+    }
+
+    #[test]
+    #[cfg_attr(debug_assertions, should_panic(expected = "not admitted"))]
+    fn non_finite_values_are_ignored() {
+        let mut s = Summary::new();
+        s.add(1.0);
+        s.add(f64::NAN);
+        s.add(f64::NEG_INFINITY);
+        s.add(1e300);
+        assert_eq!((s.count(), s.mean(), s.max()), (1, Some(1.0), Some(1.0)));
+    }
+
+    #[test]
+    fn tiny_magnitudes_count_as_zero() {
+        let s = summary_of(&[1e-200, 2.0]);
+        assert_eq!((s.count(), s.count_positive(), s.min()), (2, 1, Some(0.0)));
+    }
+}

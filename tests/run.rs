@@ -1,0 +1,281 @@
+//! `blastradius run` end to end: reproducibility across thread counts, the JSON contract
+//! of DESIGN.md §5, value stability, output files and adaptive stopping.
+
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_blastradius"))
+}
+
+fn scenario(name: &str) -> String {
+    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run_json(args: &[&str]) -> String {
+    let out = bin().args(args).output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+mod reproducibility {
+    use super::*;
+
+    #[test]
+    fn json_is_byte_identical_for_1_2_and_8_threads() {
+        let f = scenario("design-example.ron");
+        let runs: Vec<String> = ["1", "2", "8"]
+            .iter()
+            .map(|t| {
+                run_json(&[
+                    "run",
+                    &f,
+                    "--trials",
+                    "700",
+                    "--seed",
+                    "9",
+                    "--threads",
+                    t,
+                    "--format",
+                    "json",
+                ])
+            })
+            .collect();
+        assert!(runs[0].contains("\"trials\": 700"));
+        assert_eq!(runs[0], runs[1]);
+        assert_eq!(runs[0], runs[2]);
+    }
+
+    #[test]
+    fn another_seed_gives_other_numbers() {
+        let f = scenario("design-example.ron");
+        let a = run_json(&[
+            "run", &f, "--trials", "300", "--seed", "1", "--format", "json",
+        ]);
+        let b = run_json(&[
+            "run", &f, "--trials", "300", "--seed", "2", "--format", "json",
+        ]);
+        assert_ne!(a, b);
+    }
+}
+
+mod contract {
+    use super::*;
+
+    #[test]
+    fn json_has_the_fields_of_design_section_5_in_file_order() {
+        let f = scenario("design-example.ron");
+        let text = run_json(&["run", &f, "--trials", "200", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(v["scenario"]["name"], "SK C&C Pangyo fire, 2022-10-15");
+        assert_eq!(v["scenario"]["sha256"].as_str().map(str::len), Some(64));
+        assert_eq!(v["run"]["trials"], 200);
+        assert_eq!(v["run"]["seed"], 1015);
+        assert_eq!(v["run"]["horizon_hours"], 240.0);
+        let ids: Vec<&str> = v["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "ops-tools",
+                "object-storage",
+                "push",
+                "kakao-account",
+                "kakaotalk",
+                "kakao-t"
+            ]
+        );
+        let talk = &v["services"][4];
+        for k in ["mean", "std_err", "p50", "p90", "p95", "p99", "max"] {
+            assert!(talk["downtime_hours"][k].is_number(), "downtime_hours.{k}");
+        }
+        assert!(talk["degraded_hours"]["mean"].is_number());
+        assert!(talk["user_hours_lost"]["mean"].is_number());
+        assert!(talk["user_hours_lost"]["std_err"].is_number());
+        // The fire's room hosts no replica; the building cut (probability 0.9) takes
+        // Pangyo down. Binomial standard error over 200 trials is 0.021; 4 of them: 0.085.
+        let p = talk["p_affected"].as_f64().unwrap();
+        assert!((p - 0.9).abs() < 0.085, "p_affected {p}");
+        for k in ["mean", "p50", "p95"] {
+            assert!(talk["restored_at_hours"][k].is_number());
+        }
+        let causes: Vec<&str> = talk["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["cause"].as_str().unwrap())
+            .collect();
+        assert_eq!(causes, ["own", "kakao-account", "object-storage"]);
+        let t = &v["totals"];
+        for k in ["mean", "std_err", "p50", "p95", "p99"] {
+            assert!(
+                t["user_hours_lost"][k].is_number(),
+                "totals.user_hours_lost.{k}"
+            );
+        }
+        for k in ["mean", "p50", "p95", "max"] {
+            assert!(t["services_affected"][k].is_number());
+        }
+        assert!(t["deadlocks"]["trials_with_deadlock"].is_u64());
+        let curve = v["recovery_curve"].as_array().unwrap();
+        assert_eq!(curve.first().unwrap()["t_hours"], 0.0);
+        assert_eq!(curve.last().unwrap()["t_hours"], 240.0);
+        for p in curve {
+            let m = p["available_mean"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&m));
+        }
+        // The JSON holds no timing and no thread count.
+        assert!(!text.contains("thread") && !text.contains("elapsed"));
+    }
+
+    #[test]
+    fn table_csv_and_markdown_render() {
+        let f = scenario("design-example.ron");
+        let table = run_json(&["run", &f, "--trials", "100"]);
+        assert!(table.contains("kakaotalk") && table.contains("user-hours lost"));
+        let csv = run_json(&["run", &f, "--trials", "100", "--format", "csv"]);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 7, "header + 6 services");
+        assert!(lines[0].starts_with("id,name,group,users,downtime_mean"));
+        assert!(lines[5].starts_with("kakaotalk,KakaoTalk messaging,communication,47000000,"));
+        let md = run_json(&["run", &f, "--trials", "100", "--format", "markdown"]);
+        assert!(md.starts_with("# SK C&C Pangyo fire"));
+        assert!(md.contains("| kakaotalk |"));
+    }
+}
+
+mod files {
+    use super::*;
+
+    #[test]
+    fn out_writes_the_file_and_a_failed_run_keeps_the_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("result.json");
+        let f = scenario("design-example.ron");
+        let st = bin()
+            .args(["run", &f, "--trials", "100", "--format", "json", "--out"])
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let good = std::fs::read_to_string(&out).unwrap();
+        assert!(good.contains("\"services\""));
+        // A run that fails (bad option value) leaves the good file untouched.
+        let st = bin()
+            .args(["run", &f, "--trials", "0", "--format", "json", "--out"])
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert_eq!(st.code(), Some(2));
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), good);
+        // No temporary files are left behind.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn unwritable_output_is_a_runtime_failure() {
+        let f = scenario("design-example.ron");
+        let out = bin()
+            .args([
+                "run",
+                &f,
+                "--trials",
+                "10",
+                "--out",
+                "/nonexistent-dir/x.json",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("cannot write /nonexistent-dir/x.json")
+        );
+    }
+}
+
+mod adaptive {
+    use super::*;
+
+    #[test]
+    fn precision_stops_early_at_a_batch_boundary_and_is_reproducible() {
+        let f = scenario("design-example.ron");
+        let a = run_json(&[
+            "run",
+            &f,
+            "--trials",
+            "100000",
+            "--precision",
+            "0.05",
+            "--format",
+            "json",
+            "--threads",
+            "1",
+        ]);
+        let b = run_json(&[
+            "run",
+            &f,
+            "--trials",
+            "100000",
+            "--precision",
+            "0.05",
+            "--format",
+            "json",
+            "--threads",
+            "2",
+        ]);
+        assert_eq!(a, b);
+        let v: serde_json::Value = serde_json::from_str(&a).unwrap();
+        let n = v["run"]["trials"].as_u64().unwrap();
+        assert!(n < 100_000 && n % 128 == 0, "stopped after {n} trials");
+        let t = &v["totals"]["user_hours_lost"];
+        let half = 1.959963984540054 * t["std_err"].as_f64().unwrap();
+        assert!(half <= 0.05 * t["mean"].as_f64().unwrap());
+    }
+}
+
+mod value_stability {
+    //! Literal expected numbers for one small scenario and seed. If these change, every
+    //! published result changes: the random streams, the sampling or the engine moved.
+    //! Update them only on purpose, and say so in CHANGELOG.md.
+    use blastradius::analysis::run::{run, RunOptions};
+    use blastradius::model::load;
+
+    #[test]
+    fn design_example_seed_1015_256_trials() {
+        let loaded = load(&super::scenario("design-example.ron")).unwrap();
+        let opts = RunOptions {
+            trials: 256,
+            seed: 1015,
+            threads: Some(2),
+            precision: None,
+        };
+        let st = run(&loaded.model, &opts, &mut |_, _| {}).unwrap();
+        let talk = &st.services[4];
+        let got = [
+            st.total_user_hours_lost.mean().unwrap(),
+            talk.downtime.mean().unwrap(),
+            talk.downtime.max().unwrap(),
+            talk.restored_at.mean().unwrap(),
+            st.services_affected.mean().unwrap(),
+        ];
+        let want = [
+            6992832478.493775,
+            56.41812768605755,
+            90.3048182589525,
+            69.8675111917905,
+            4.265625,
+        ];
+        assert_eq!(got, want);
+    }
+}
