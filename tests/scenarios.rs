@@ -331,3 +331,91 @@ mod incidents {
         });
     }
 }
+
+/// The same library through the command line: `validate` and `run --format json` on every
+/// file, base and variants, and the replay read from the JSON contract (DESIGN.md §5),
+/// `restored_at_hours.p50`, which is what `scenarios/README.md` tells readers to look at.
+mod command_line {
+    use std::process::Command;
+
+    use super::*;
+
+    fn bin(args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_blastradius"))
+            .args(args)
+            .output()
+            .expect("the binary runs");
+        assert!(
+            out.status.success(),
+            "blastradius {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    fn files() -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(scenarios_dir())
+            .expect("scenarios/ exists")
+            .map(|e| e.expect("readable entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn validate_and_run_50_trials_of_every_file_and_variant() {
+        for f in files() {
+            bin(&["validate", "--quiet", &f]);
+            let loaded = load(&f).unwrap_or_else(|e| panic!("{e}"));
+            let mut runs = vec![None];
+            runs.extend(loaded.variants.iter().map(|v| Some(v.name.as_str())));
+            for variant in runs {
+                let mut args = vec!["run", &f, "--trials", "50", "--format", "json", "-q"];
+                if let Some(v) = variant {
+                    args.extend(["--variant", v]);
+                }
+                let v: serde_json::Value =
+                    serde_json::from_str(&bin(&args)).expect("run prints JSON");
+                let n = v["services"].as_array().map_or(0, |s| s.len());
+                assert!(n > 0, "{f} {variant:?}: no services in the JSON");
+            }
+        }
+    }
+
+    #[test]
+    fn kakao_replay_through_run_json() {
+        // 2,000 trials: the sampling error of each median is below 0.3 h (see
+        // kakao_replay), and the sketch behind p50 adds well under 1 %; ±30 % is the target.
+        let f = path("kakao-1015.ron");
+        let text = bin(&["run", &f, "--trials", "2000", "--format", "json", "-q"]);
+        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let p50 = |id: &str| {
+            v["services"]
+                .as_array()
+                .expect("services")
+                .iter()
+                .find(|s| s["id"] == id)
+                .and_then(|s| s["restored_at_hours"]["p50"].as_f64())
+                .unwrap_or_else(|| panic!("no restored_at_hours.p50 for {id}"))
+        };
+        let real = [
+            ("kakaotalk-text", 10.0),
+            ("kakao-t", 22.5),
+            ("kakaopay", 23.0),
+            ("kakaotalk-media", 30.0),
+            ("kakao-wallet", 48.5),
+            ("daum-mail", 86.5),
+            ("talk-drawer", 127.5),
+        ];
+        let sim: Vec<f64> = real.iter().map(|&(id, _)| p50(id)).collect();
+        for (&(id, r), &s) in real.iter().zip(&sim) {
+            assert!(
+                (0.7 * r..=1.3 * r).contains(&s),
+                "{id}: simulated {s:.1} h, real {r} h"
+            );
+        }
+        assert!(sim.windows(2).all(|w| w[0] < w[1]), "order: {sim:?}");
+    }
+}
