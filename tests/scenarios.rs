@@ -1,0 +1,421 @@
+//! The bundled scenario library (`scenarios/`): every file validates and runs, each
+//! incident shows the structure it was built to show, and the Kakao 1015 replay reproduces
+//! the real restoration times.
+//!
+//! Trials are played with the library (`sim::Trial`), seeded with the scenario's own seed,
+//! and medians are computed exactly from every trial's outcome.
+
+use std::path::{Path, PathBuf};
+
+use blastradius::model::{load, Model};
+use blastradius::sim::{Compiled, Outcome, Trial};
+
+fn scenarios_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+}
+
+fn path(name: &str) -> String {
+    scenarios_dir().join(name).to_string_lossy().into_owned()
+}
+
+/// Plays `n` trials of `m` and hands every outcome to `f`.
+fn play(m: &Model, n: u64, mut f: impl FnMut(&Outcome)) {
+    let c = Compiled::new(m);
+    let mut t = Trial::new(&c);
+    for i in 0..n {
+        t.run(m.seed, i);
+        f(&t.outcome);
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    assert!(!v.is_empty(), "median of no values");
+    v.sort_by(f64::total_cmp);
+    let k = v.len();
+    if k % 2 == 1 {
+        v[k / 2]
+    } else {
+        (v[k / 2 - 1] + v[k / 2]) / 2.0
+    }
+}
+
+fn idx(m: &Model, id: &str) -> usize {
+    m.service_index(id)
+        .unwrap_or_else(|| panic!("no service {id} in {}", m.name))
+}
+
+/// Every file in `scenarios/`: it validates, and the base and every variant run a few
+/// trials with outcomes inside the horizon.
+mod library {
+    use super::*;
+
+    const TRIALS: u64 = 50;
+
+    fn files() -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(scenarios_dir())
+            .expect("scenarios/ exists")
+            .map(|e| e.expect("readable entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn check_runs(file: &str, m: &Model) {
+        let h = m.horizon;
+        play(m, TRIALS, |o| {
+            for (s, svc) in m.services.iter().enumerate() {
+                let (d, g, r) = (o.downtime[s], o.degraded[s], o.restored_at[s]);
+                assert!(
+                    (0.0..=h + 1e-9).contains(&d) && (0.0..=h + 1e-9).contains(&g),
+                    "{file}: {}: downtime {d} or degraded {g} outside [0, {h}]",
+                    svc.id
+                );
+                assert!(
+                    r.is_nan() || (0.0..=h + 1e-9).contains(&r),
+                    "{file}: {}: restored at {r}, outside [0, {h}]",
+                    svc.id
+                );
+            }
+            assert!(o.total_user_hours_lost.is_finite() && o.total_user_hours_lost >= 0.0);
+        });
+    }
+
+    #[test]
+    fn every_bundled_scenario_validates_and_runs() {
+        let files = files();
+        assert!(
+            files.len() >= 7,
+            "expected the whole library, found {files:?}"
+        );
+        for f in &files {
+            let file = f.to_string_lossy();
+            let loaded = load(&file).unwrap_or_else(|e| panic!("{file} does not validate:\n{e}"));
+            check_runs(&file, &loaded.model);
+            for v in &loaded.variants {
+                check_runs(&format!("{file} [{}]", v.name), &v.model);
+            }
+        }
+    }
+
+    #[test]
+    fn every_bundled_scenario_cites_sources() {
+        for f in files() {
+            let file = f.to_string_lossy();
+            let loaded = load(&file).unwrap_or_else(|e| panic!("{e}"));
+            if file.ends_with("design-example.ron") {
+                continue; // DESIGN.md's example, kept as written.
+            }
+            assert!(!loaded.model.sources.is_empty(), "{file} has no sources");
+        }
+    }
+}
+
+/// The Kakao 1015 replay: simulated median restoration times against the real ones.
+///
+/// Tolerance. The target is the issue's: each median within ±30 % of the real time, and
+/// the same order. That 30 % is a modelling tolerance (how well a calibrated model of a
+/// single historical day can be expected to match it), not a statistical one: the
+/// sampling error of a median over N trials is about 1.25 σ / √N, and with the file's own
+/// N = 10,000 and the widest spread in the file (talk-drawer, σ ≈ 10 h) that is ≈ 0.13 h,
+/// 0.1 % of 127.5 h. The closest pair in the order (kakao-t ≈ 21.5 h, kakaopay ≈ 23.4 h)
+/// is more than ten standard errors apart. The engine is fast enough that the full
+/// 10,000 trials take about a second in a debug build, so no reduced variant is needed.
+mod kakao_replay {
+    use super::*;
+
+    const TOLERANCE: f64 = 0.30;
+
+    /// (service, real hours from 2022-10-15 15:30 KST to its restoration), in the real
+    /// order; incidents.md §1 "Service timeline".
+    const REAL: &[(&str, f64)] = &[
+        ("kakaotalk-text", 10.0),  // 10-16 01:30
+        ("kakao-t", 22.5),         // 10-16 14:00
+        ("kakaopay", 23.0),        // 10-16 14:30
+        ("kakaotalk-media", 30.0), // 10-16 21:30
+        ("kakao-wallet", 48.5),    // 10-17 16:00
+        ("daum-mail", 86.5),       // 10-19 06:00
+    ];
+    /// All services and functions restored: 10-20 23:00.
+    const LAST: f64 = 127.5;
+
+    fn medians(m: &Model) -> Vec<f64> {
+        let mut restored: Vec<Vec<f64>> = vec![Vec::new(); m.services.len()];
+        play(m, m.trials, |o| {
+            for (s, r) in restored.iter_mut().enumerate() {
+                if !o.restored_at[s].is_nan() {
+                    r.push(o.restored_at[s]);
+                }
+            }
+        });
+        restored
+            .into_iter()
+            .map(|v| if v.is_empty() { f64::NAN } else { median(v) })
+            .collect()
+    }
+
+    #[test]
+    fn medians_within_30_percent_and_in_the_real_order() {
+        let loaded = load(&path("kakao-1015.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let m = &loaded.model;
+        let med = medians(m);
+        let mut report = String::new();
+        let mut failures = Vec::new();
+        for &(id, real) in REAL {
+            let sim = med[idx(m, id)];
+            report.push_str(&format!(
+                "{id:16} simulated {sim:6.1} h, real {real:6.1} h\n"
+            ));
+            if !((1.0 - TOLERANCE) * real..=(1.0 + TOLERANCE) * real).contains(&sim) {
+                failures.push(id);
+            }
+        }
+        // The latest service: the largest median over every service that went down.
+        let (last_s, last) = med
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| !x.is_nan())
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(s, &x)| (s, x))
+            .expect("some service went down");
+        let last_id = m.services[last_s].id.as_str();
+        report.push_str(&format!(
+            "latest ({last_id}) simulated {last:6.1} h, real {LAST:6.1} h\n"
+        ));
+        if !((1.0 - TOLERANCE) * LAST..=(1.0 + TOLERANCE) * LAST).contains(&last) {
+            failures.push("latest");
+        }
+        // Shown with `cargo test --test scenarios kakao_replay -- --nocapture`.
+        println!("{report}");
+        assert!(failures.is_empty(), "outside ±30 %: {failures:?}\n{report}");
+        let mut order: Vec<f64> = REAL.iter().map(|&(id, _)| med[idx(m, id)]).collect();
+        order.push(last);
+        assert!(
+            order.windows(2).all(|w| w[0] < w[1]),
+            "restoration order differs from the real one:\n{report}"
+        );
+    }
+
+    #[test]
+    fn kakaobank_is_degraded_never_down() {
+        // Its own data centers kept it running; only the Kakao-linked functions failed
+        // (incidents.md §1, 10-15 17:00 and 10-17 12:09).
+        let loaded = load(&path("kakao-1015.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let m = &loaded.model;
+        let bank = idx(m, "kakaobank");
+        play(m, 200, |o| {
+            assert_eq!(o.downtime[bank], 0.0);
+            assert!(o.degraded[bank] > 0.0);
+        });
+    }
+
+    #[test]
+    fn every_variant_restores_messaging_sooner() {
+        let loaded = load(&path("kakao-1015.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let text = idx(&loaded.model, "kakaotalk-text");
+        let mean_down = |m: &Model| {
+            let mut sum = 0.0;
+            play(m, 500, |o| sum += o.downtime[text]);
+            sum / 500.0
+        };
+        let base = mean_down(&loaded.model);
+        for v in &loaded.variants {
+            if v.name == "Login cache duplicated across sites" {
+                continue; // It removes a degradation of login, not an outage of messaging.
+            }
+            let x = mean_down(&v.model);
+            assert!(x < base, "{}: text down {x:.1} h, base {base:.1} h", v.name);
+        }
+    }
+}
+
+/// What each of the other incidents was built to show.
+mod incidents {
+    use super::*;
+
+    const TRIALS: u64 = 500;
+
+    #[test]
+    fn naver_never_stops_a_user_facing_service() {
+        let loaded = load(&path("naver-1015.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let m = &loaded.model;
+        let mut degraded = 0.0;
+        play(m, TRIALS, |o| {
+            for (s, svc) in m.services.iter().enumerate() {
+                if svc.users > 0 {
+                    assert_eq!(o.downtime[s], 0.0, "{} fully down", svc.id);
+                    degraded += o.degraded[s];
+                }
+            }
+        });
+        assert!(degraded > 0.0, "the fire should degrade some Naver service");
+    }
+
+    #[test]
+    fn nirs_g_drive_is_lost_and_untouched_rooms_still_stop() {
+        let loaded = load(&path("nirs-2025.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let m = &loaded.model;
+        let (g, rooms) = (idx(m, "g-drive"), idx(m, "rooms-1-6-standalone"));
+        play(m, TRIALS, |o| {
+            assert_eq!(
+                o.downtime[g], m.horizon,
+                "G-Drive has no backup: down to the end"
+            );
+            assert!(
+                o.downtime[rooms] > 0.0,
+                "the cooling loss stops rooms 1-6 too"
+            );
+        });
+        let backed_up = &loaded.variant("G-Drive backed up in Daegu").unwrap().model;
+        let mut sum = 0.0;
+        play(backed_up, TRIALS, |o| sum += o.downtime[g]);
+        assert!(sum / (TRIALS as f64) < m.horizon);
+    }
+
+    #[test]
+    fn meta_deadlock_is_broken_by_bootstrap_in_about_six_hours() {
+        let loaded = load(&path("meta-2021.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let m = &loaded.model;
+        let fb = idx(m, "facebook");
+        let mut restored = Vec::new();
+        play(m, TRIALS, |o| {
+            assert!(o.deadlock, "every trial deadlocks");
+            restored.push(o.restored_at[fb]);
+        });
+        // ~6 h (incidents.md §3); same ±30 % modelling tolerance as the Kakao replay.
+        let med = median(restored);
+        assert!((4.2..=7.8).contains(&med), "median restoration {med:.1} h");
+        let fixed = &loaded
+            .variant("Out-of-band access independent of production DNS")
+            .unwrap()
+            .model;
+        play(fixed, TRIALS, |o| assert!(!o.deadlock));
+    }
+
+    #[test]
+    fn aws_control_plane_down_data_plane_degraded() {
+        let loaded = load(&path("aws-2021.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let m = &loaded.model;
+        let control = [
+            "monitoring",
+            "internal-dns",
+            "authorisation",
+            "ec2-control-plane",
+        ];
+        let data = ["ec2-instances", "load-balancers", "customer-apps"];
+        play(m, TRIALS, |o| {
+            for id in control {
+                assert!(o.downtime[idx(m, id)] >= 7.0, "{id} should be down ≥ 7 h");
+            }
+            for id in data {
+                let s = idx(m, id);
+                assert_eq!(o.downtime[s], 0.0, "{id} should keep serving");
+                assert!(o.degraded[s] > 0.0, "{id} should be degraded");
+            }
+        });
+    }
+
+    #[test]
+    fn ovh_backups_in_the_burned_site_lose_the_data() {
+        let loaded = load(&path("ovh-2021.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let m = &loaded.model;
+        let lost = idx(m, "sites-sbg2");
+        let intact = idx(m, "sites-sbg1");
+        play(m, TRIALS, |o| {
+            assert_eq!(o.downtime[lost], m.horizon, "no backup to rebuild from");
+            assert!(o.downtime[intact] < m.horizon, "intact rooms restart");
+        });
+        let off_site = &loaded.variant("Backups in another site").unwrap().model;
+        play(off_site, TRIALS, |o| {
+            assert!(o.downtime[lost] < off_site.horizon)
+        });
+    }
+}
+
+/// The same library through the command line: `validate` and `run --format json` on every
+/// file, base and variants, and the replay read from the JSON contract (DESIGN.md §5),
+/// `restored_at_hours.p50`, which is what `scenarios/README.md` tells readers to look at.
+mod command_line {
+    use std::process::Command;
+
+    use super::*;
+
+    fn bin(args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_blastradius"))
+            .args(args)
+            .output()
+            .expect("the binary runs");
+        assert!(
+            out.status.success(),
+            "blastradius {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    fn files() -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(scenarios_dir())
+            .expect("scenarios/ exists")
+            .map(|e| e.expect("readable entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn validate_and_run_50_trials_of_every_file_and_variant() {
+        for f in files() {
+            bin(&["validate", "--quiet", &f]);
+            let loaded = load(&f).unwrap_or_else(|e| panic!("{e}"));
+            let mut runs = vec![None];
+            runs.extend(loaded.variants.iter().map(|v| Some(v.name.as_str())));
+            for variant in runs {
+                let mut args = vec!["run", &f, "--trials", "50", "--format", "json", "-q"];
+                if let Some(v) = variant {
+                    args.extend(["--variant", v]);
+                }
+                let v: serde_json::Value =
+                    serde_json::from_str(&bin(&args)).expect("run prints JSON");
+                let n = v["services"].as_array().map_or(0, |s| s.len());
+                assert!(n > 0, "{f} {variant:?}: no services in the JSON");
+            }
+        }
+    }
+
+    #[test]
+    fn kakao_replay_through_run_json() {
+        // 2,000 trials: the sampling error of each median is below 0.3 h (see
+        // kakao_replay), and the sketch behind p50 adds well under 1 %; ±30 % is the target.
+        let f = path("kakao-1015.ron");
+        let text = bin(&["run", &f, "--trials", "2000", "--format", "json", "-q"]);
+        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let p50 = |id: &str| {
+            v["services"]
+                .as_array()
+                .expect("services")
+                .iter()
+                .find(|s| s["id"] == id)
+                .and_then(|s| s["restored_at_hours"]["p50"].as_f64())
+                .unwrap_or_else(|| panic!("no restored_at_hours.p50 for {id}"))
+        };
+        let real = [
+            ("kakaotalk-text", 10.0),
+            ("kakao-t", 22.5),
+            ("kakaopay", 23.0),
+            ("kakaotalk-media", 30.0),
+            ("kakao-wallet", 48.5),
+            ("daum-mail", 86.5),
+            ("talk-drawer", 127.5),
+        ];
+        let sim: Vec<f64> = real.iter().map(|&(id, _)| p50(id)).collect();
+        for (&(id, r), &s) in real.iter().zip(&sim) {
+            assert!(
+                (0.7 * r..=1.3 * r).contains(&s),
+                "{id}: simulated {s:.1} h, real {r} h"
+            );
+        }
+        assert!(sim.windows(2).all(|w| w[0] < w[1]), "order: {sim:?}");
+    }
+}
