@@ -45,6 +45,34 @@ pub struct ServiceStats {
     pub affected: u64,
     /// Sum over trials of the hours of each cause (own, then each hard dependency).
     pub causes: Vec<Moments>,
+    /// Trials in which the service was degraded but never fully down, by the mean share
+    /// of its users lost while degraded, in whole percent: entry `k` counts trials whose
+    /// mean lost share `x` has `⌊100·x⌋ = k` (entry 100 is a share of exactly 1). Empty
+    /// until the first such trial. Used by the report to tell a service *error* (a small
+    /// share of users) from a service *outage*; not part of the JSON output.
+    pub degraded_share_pct: Vec<u64>,
+}
+
+/// Bins of [`ServiceStats::degraded_share_pct`]: 0 %, 1 %, …, 100 %.
+pub const SHARE_BINS: usize = 101;
+
+/// The percent bin of a lost share in `[0, 1]`. The small tolerance keeps shares that
+/// are exactly a whole percent (0.29 is 28.999… × 100 in binary) in their own bin.
+pub fn share_bin(share: f64) -> usize {
+    ((share * 100.0 + 1e-9).floor().max(0.0) as usize).min(SHARE_BINS - 1)
+}
+
+impl ServiceStats {
+    /// Trials in which the service was fully down at some time.
+    pub fn down_trials(&self) -> u64 {
+        self.restored_at.count()
+    }
+
+    /// Trials in which the service was degraded but never down, with a mean lost share
+    /// of at least `pct` percent.
+    pub fn degraded_trials_at_least(&self, pct: usize) -> u64 {
+        self.degraded_share_pct.iter().skip(pct).sum()
+    }
 }
 
 /// Everything a run accumulates.
@@ -57,6 +85,10 @@ pub struct RunStats {
     pub peak_down: Summary,
     pub trials_with_deadlock: u64,
     pub curve: Vec<Summary>,
+    /// Trials by blast radius: entry `k` counts the trials in which exactly `k` services
+    /// were affected (trailing zero entries omitted). For the report's histogram; not part
+    /// of the JSON output.
+    pub radius_histogram: Vec<u64>,
 }
 
 impl RunStats {
@@ -78,6 +110,7 @@ impl RunStats {
             peak_down: Summary::new(),
             trials_with_deadlock: 0,
             curve: vec![Summary::new(); CURVE_POINTS],
+            radius_histogram: Vec::new(),
         }
     }
 
@@ -91,6 +124,12 @@ impl RunStats {
             st.user_hours_lost.add(o.user_hours_lost[s]);
             if d > 0.0 {
                 st.restored_at.add(o.restored_at[s]);
+            }
+            if d == 0.0 && o.degraded[s] > 0.0 {
+                if st.degraded_share_pct.is_empty() {
+                    st.degraded_share_pct = vec![0; SHARE_BINS];
+                }
+                st.degraded_share_pct[share_bin(o.lost_share_hours[s] / o.degraded[s])] += 1;
             }
             if d > 0.0 || o.degraded[s] > 0.0 {
                 st.affected += 1;
@@ -106,6 +145,11 @@ impl RunStats {
         self.total_user_hours_lost.add(o.total_user_hours_lost);
         self.services_affected.add(o.services_affected as f64);
         self.peak_down.add(o.peak_down as f64);
+        let k = o.services_affected as usize;
+        if self.radius_histogram.len() <= k {
+            self.radius_histogram.resize(k + 1, 0);
+        }
+        self.radius_histogram[k] += 1;
         if o.deadlock {
             self.trials_with_deadlock += 1;
         }
@@ -125,7 +169,9 @@ impl RunStats {
             for (x, y) in a.causes.iter_mut().zip(&b.causes) {
                 x.merge(y);
             }
+            add_counts(&mut a.degraded_share_pct, &b.degraded_share_pct);
         }
+        add_counts(&mut self.radius_histogram, &other.radius_histogram);
         self.total_user_hours_lost
             .merge(&other.total_user_hours_lost);
         self.services_affected.merge(&other.services_affected);
@@ -151,6 +197,16 @@ impl RunStats {
             (Some(m), Some(se)) => ci95_half_width(se) <= r * m.abs(),
             _ => false,
         }
+    }
+}
+
+/// Adds the counts of `b` to `a` entry by entry, growing `a` as needed.
+fn add_counts(a: &mut Vec<u64>, b: &[u64]) {
+    if a.len() < b.len() {
+        a.resize(b.len(), 0);
+    }
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
     }
 }
 
