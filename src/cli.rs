@@ -26,8 +26,54 @@ pub enum Command {
     Graph(GraphArgs),
     /// Monte Carlo run: per-service and total downtime, user-hours lost, blast radius.
     Run(RunArgs),
+    /// The policy report: findings in plain words, tables, charts, the dependency graph,
+    /// design comparison, assumptions and sources, as one HTML file (or Markdown).
+    Report(ReportArgs),
     /// Write a synthetic scenario of a given size, for scale tests.
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML file (inline CSS and SVG, no scripts, nothing fetched).
+    Html,
+    /// Markdown, with the charts as SVG files in a directory `NAME-files/` beside it.
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The scenario file (RON).
+    pub file: String,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+    /// Where to write (default: report.html, or report.md for Markdown). `-` is standard
+    /// output, for HTML only. Files are replaced atomically.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Language of the report.
+    #[arg(long, value_enum, default_value_t = report::policy::Lang::En)]
+    pub lang: report::policy::Lang,
+    /// A simulated incident is a service *outage* for a service when the service was fully
+    /// down at some time, or degraded with at least this share of its users lost on
+    /// average while degraded; otherwise (affected, fewer users) a service *error*.
+    #[arg(long, value_name = "PERCENT", default_value = "50", value_parser = parse_percent)]
+    pub outage_threshold: u8,
+}
+
+/// `50` or `50%` → 50, within 1..=100.
+fn parse_percent(s: &str) -> Result<u8, String> {
+    let t = s.trim();
+    let t = t.strip_suffix('%').unwrap_or(t).trim();
+    match t.parse::<u8>() {
+        Ok(p) if (1..=100).contains(&p) => Ok(p),
+        _ => Err(format!(
+            "expected a whole percentage from 1 to 100 (such as 50 or 50%), got \"{s}\""
+        )),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -127,6 +173,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Validate(a) => validate(a),
         Command::Graph(a) => graph(a),
         Command::Run(a) => run(a),
+        Command::Report(a) => report_cmd(a),
         Command::Generate(a) => generate(a),
     }
 }
@@ -242,6 +289,115 @@ fn run(a: RunArgs) -> Result<(), Error> {
         Format::Markdown => rep.markdown(),
     };
     report::output::write(&a.out, text.as_bytes())
+}
+
+fn report_cmd(a: ReportArgs) -> Result<(), Error> {
+    use crate::analysis::policy;
+    let out = a.out.clone().unwrap_or_else(|| {
+        PathBuf::from(match a.format {
+            ReportFormat::Html => "report.html",
+            ReportFormat::Markdown => "report.md",
+        })
+    });
+    if a.format == ReportFormat::Markdown && out.as_os_str() == "-" {
+        return Err(Error::usage(
+            "--format markdown writes its images beside the Markdown file: give --out FILE.md",
+        ));
+    }
+    let loaded = model::load(&a.file)?;
+    let m = &loaded.model;
+    let opts = sim_options(&a.sim, m);
+    let mut progress = Progress::new(a.sim.quiet, opts.trials);
+    let stats = crate::analysis::run::run(m, &opts, &mut |done, _| progress.update(done, "base"))?;
+    progress.finish();
+    let mut progress = Progress::new(a.sim.quiet, stats.trials * loaded.variants.len() as u64);
+    let mut before = 0;
+    let mut current = String::new();
+    let designs = policy::designs_by_runs(&loaded, &stats, &opts, &mut |name, done, total| {
+        if name != current {
+            if !current.is_empty() {
+                before += total;
+            }
+            current = name.to_string();
+        }
+        progress.update(before + done, name);
+    })?;
+    progress.finish();
+    let analyses = policy::PolicyAnalyses {
+        single_losses: Some(policy::single_losses(m)),
+        portals: Some(policy::structural_portals(m)),
+        designs: (!designs.is_empty()).then_some(designs),
+    };
+    let format = match a.format {
+        ReportFormat::Html => "html",
+        ReportFormat::Markdown => "markdown",
+    };
+    let command = shell_words(&[
+        "blastradius",
+        "report",
+        &a.file,
+        "--trials",
+        &stats.trials.to_string(),
+        "--seed",
+        &opts.seed.to_string(),
+        "--lang",
+        a.lang.code(),
+        "--outage-threshold",
+        &a.outage_threshold.to_string(),
+        "--format",
+        format,
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    let rep = report::policy::PolicyReport {
+        loaded: &loaded,
+        stats: &stats,
+        seed: opts.seed,
+        analyses: &analyses,
+        lang: a.lang,
+        outage_threshold_pct: a.outage_threshold as usize,
+        command,
+    };
+    match a.format {
+        ReportFormat::Html => report::output::write(&out, rep.html().as_bytes()),
+        ReportFormat::Markdown => {
+            let dir = images_dir(&out);
+            let dir_name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let (text, images) = rep.markdown(&dir_name);
+            report::output::write_files(&dir, &images)?;
+            report::output::write(&out, text.as_bytes())
+        }
+    }
+}
+
+/// `report.md` → `report-files/` in the same directory.
+pub fn images_dir(md: &std::path::Path) -> PathBuf {
+    let stem = md
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    md.with_file_name(format!("{stem}-files"))
+}
+
+/// Words joined into a POSIX shell command line, quoted where needed.
+fn shell_words(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| {
+            let plain = !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
+            if plain {
+                w.to_string()
+            } else {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn generate(a: GenerateArgs) -> Result<(), Error> {

@@ -1,6 +1,8 @@
-//! Every output format lives here and only here: tables, JSON, CSV, Markdown, DOT.
+//! Every output format lives here and only here: tables, JSON, CSV, Markdown, DOT, and
+//! the policy report (HTML or Markdown with SVG charts).
 //! Renderers return text and do no I/O; [`output`] writes it, atomically.
 
 pub mod dot;
 pub mod output;
+pub mod policy;
 pub mod run;

@@ -38,3 +38,14 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
 }
+
+/// Writes each `(name, bytes)` into the directory `dir` (created if missing), each file
+/// atomically. Files already in `dir` under other names are left alone.
+pub fn write_files(dir: &Path, files: &[(String, String)]) -> Result<(), Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::runtime(format!("cannot create {}: {e}", dir.display())))?;
+    for (name, bytes) in files {
+        write(&dir.join(name), bytes.as_bytes())?;
+    }
+    Ok(())
+}

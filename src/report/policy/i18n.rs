@@ -1,0 +1,1204 @@
+//! Every word of the policy report, in one place per language: [`Words`] has one method
+//! per message, implemented by [`En`] and [`Ko`]. Numbers, hours, percentages and money
+//! are formatted here too, since each language writes them its own way (47 million /
+//! 4,700만).
+//!
+//! Vocabulary (shared/incidents.md §5): a *service error* (서비스 오류) is a problem for
+//! a small share of a service's users; a *service outage* (서비스 장애) is a problem for
+//! most or all of them.
+
+use crate::model::diagnostics::thousands;
+use crate::model::SiteKind;
+use crate::scenario::duration::format_hours;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Korean (한국어).
+    Ko,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ko => "ko",
+        }
+    }
+    pub fn words(self) -> &'static dyn Words {
+        match self {
+            Lang::En => &En,
+            Lang::Ko => &Ko,
+        }
+    }
+}
+
+/// The messages of the report. Arguments are already formatted (by the same language's
+/// `number`, `hours`, `percent`, `money`) unless they are counts.
+pub trait Words: Sync {
+    // Formatting.
+    fn number(&self, x: f64) -> String;
+    fn hours(&self, h: f64) -> String;
+    fn money(&self, x: f64, currency: &str) -> String;
+    fn percent(&self, share: f64) -> String {
+        percent(share)
+    }
+    fn multiplier(&self, x: f64) -> String {
+        format!("{}×", trim_zeros(&format!("{x:.1}")))
+    }
+    fn interval(&self, mid: &str, low: &str, high: &str) -> String {
+        format!("{mid} ({low} – {high})")
+    }
+
+    // Title.
+    fn title(&self, scenario: &str) -> String;
+    fn subtitle(&self, trials: u64, seed: u64, horizon: &str) -> String;
+
+    // Findings.
+    fn findings_heading(&self) -> String;
+    #[allow(clippy::too_many_arguments)]
+    fn headline(
+        &self,
+        trials: u64,
+        scenario: &str,
+        mean: &str,
+        low: &str,
+        high: &str,
+        p95: &str,
+        affected_mean: f64,
+        affected_p95: f64,
+        services: usize,
+    ) -> String;
+    fn severity_definition(&self, pct: usize) -> String;
+    fn hit_heading(&self) -> String;
+    fn nothing_hit(&self) -> String;
+    fn hit_service(
+        &self,
+        users: &str,
+        p_outage: &str,
+        p_error: &str,
+        mean_down: &str,
+        p95_down: &str,
+        user_hours: &str,
+    ) -> String;
+    fn portals_heading(&self) -> String;
+    fn no_portals(&self) -> String;
+    fn portal_attributed(&self, own: &str, spill: &str, multiplier: Option<&str>) -> String;
+    fn portal_structural(
+        &self,
+        count: usize,
+        reach_users: &str,
+        own_users: &str,
+        multiplier: Option<&str>,
+        names: &[String],
+        more: bool,
+    ) -> String;
+    fn losses_heading(&self) -> String;
+    fn single_loss(
+        &self,
+        down: usize,
+        users: &str,
+        degraded: usize,
+        names: &[String],
+        more: bool,
+    ) -> String;
+    fn designs_heading(&self) -> String;
+    fn best_value(&self) -> String;
+    fn design_value(
+        &self,
+        name: &str,
+        saved: &str,
+        low: &str,
+        high: &str,
+        cost: &str,
+        per: &str,
+    ) -> String;
+    fn most_saved(&self) -> String;
+    fn design_saves(&self, name: &str, saved: &str, low: &str, high: &str) -> String;
+    fn worse(&self) -> String;
+    fn design_worse(&self, name: &str, extra: &str) -> String;
+    fn unclear(&self) -> String;
+    fn design_unclear(&self, name: &str, low: &str, high: &str) -> String;
+    fn deadlocks(&self, share: &str, bootstrap: Option<&str>) -> String;
+
+    // Tables.
+    fn tables_heading(&self) -> String;
+    fn services_table_heading(&self) -> String;
+    fn services_header(&self, pct: usize) -> Vec<String>;
+    fn losses_table_heading(&self) -> String;
+    fn losses_header(&self) -> Vec<String>;
+    fn site_kind(&self, k: SiteKind) -> String;
+    fn harmless_sites(&self, sites: &[String]) -> String;
+    fn portals_table_heading(&self) -> String;
+    fn portals_header(&self, attributed: bool) -> Vec<String>;
+    fn designs_table_heading(&self) -> String;
+    fn designs_header(&self) -> Vec<String>;
+    fn base_design(&self) -> String;
+    fn unpaired_note(&self) -> String;
+
+    // Charts.
+    fn charts_heading(&self) -> String;
+    fn axis_downtime(&self) -> String;
+    fn downtime_caption(&self, shown: usize, total: usize) -> String;
+    fn axis_hours(&self) -> String;
+    fn axis_available(&self) -> String;
+    fn recovery_caption(&self) -> String;
+    fn legend_mean(&self) -> String;
+    fn legend_band(&self) -> String;
+    fn axis_services_affected(&self) -> String;
+    fn axis_share_of_trials(&self) -> String;
+    fn radius_caption(&self, services: usize) -> String;
+    fn axis_saved(&self) -> String;
+    fn designs_caption(&self) -> String;
+
+    // Graph.
+    fn graph_heading(&self) -> String;
+    fn graph_caption(&self, max_downtime: &str, shown: usize, total: usize) -> String;
+    fn graph_failed(&self) -> String;
+
+    // Assumptions and sources.
+    fn assumptions_heading(&self) -> String;
+    fn notes_heading(&self) -> String;
+    fn model_heading(&self) -> String;
+    fn horizon(&self) -> String;
+    fn recovery(&self) -> String;
+    fn recovery_text(
+        &self,
+        crews: Option<usize>,
+        by_users: bool,
+        bootstrap: Option<&str>,
+    ) -> String;
+    fn event_text(&self, site: &str, probability: &str, destroys: bool) -> String;
+    fn services_described_heading(&self) -> String;
+    fn variants_heading(&self) -> String;
+    fn cost_is(&self, cost: &str) -> String;
+    fn sources_heading(&self) -> String;
+    fn no_sources(&self) -> String;
+
+    // Reproducibility.
+    fn reproducibility_heading(&self) -> String;
+    fn version(&self) -> String;
+    fn scenario_file(&self) -> String;
+    fn seed(&self) -> String;
+    fn trials(&self) -> String;
+    fn outage_threshold(&self) -> String;
+    fn rerun(&self) -> String;
+}
+
+/// `0.123` → `12%`; shares that round to 0 or 100 but are not say so (`<1%`, `>99%`).
+pub fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if p > 0.0 && p < 0.5 {
+        "<1%".into()
+    } else if p > 99.5 && p < 100.0 {
+        ">99%".into()
+    } else {
+        format!("{p:.0}%")
+    }
+}
+
+/// `"12.50"` → `"12.5"`, `"3.0"` → `"3"`.
+fn trim_zeros(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Three significant digits, trailing zeros trimmed: 1.234 → 1.23, 47.0 → 47, 123.4 → 123.
+fn sig3(v: f64) -> String {
+    let a = v.abs();
+    let s = if a < 10.0 {
+        format!("{v:.2}")
+    } else if a < 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    };
+    trim_zeros(&s)
+}
+
+fn with_sign(x: f64, body: String) -> String {
+    if x < 0.0 {
+        format!("−{body}")
+    } else {
+        body
+    }
+}
+
+fn small(a: f64) -> String {
+    if a >= 10.0 {
+        thousands(a.round() as u64)
+    } else if a == 0.0 {
+        "0".into()
+    } else {
+        sig3(a)
+    }
+}
+
+fn list(names: &[String], more: bool, and: &str) -> String {
+    let mut s = names.join("; ");
+    if more {
+        s.push_str(and);
+    }
+    s
+}
+
+pub struct En;
+
+impl Words for En {
+    fn number(&self, x: f64) -> String {
+        let a = x.abs();
+        let body = if a >= 1e9 {
+            format!("{} billion", sig3(a / 1e9))
+        } else if a >= 1e6 {
+            format!("{} million", sig3(a / 1e6))
+        } else {
+            small(a)
+        };
+        with_sign(x, body)
+    }
+    fn hours(&self, h: f64) -> String {
+        format_hours(h)
+    }
+    fn money(&self, x: f64, currency: &str) -> String {
+        format!("{} {currency}", self.number(x))
+            .trim_end()
+            .to_string()
+    }
+
+    fn title(&self, scenario: &str) -> String {
+        format!("Blast-radius report: {scenario}")
+    }
+    fn subtitle(&self, trials: u64, seed: u64, horizon: &str) -> String {
+        format!(
+            "{} simulated runs (seed {seed}) over a horizon of {horizon}",
+            thousands(trials)
+        )
+    }
+
+    fn findings_heading(&self) -> String {
+        "Findings".into()
+    }
+    fn headline(
+        &self,
+        trials: u64,
+        scenario: &str,
+        mean: &str,
+        low: &str,
+        high: &str,
+        p95: &str,
+        affected_mean: f64,
+        affected_p95: f64,
+        services: usize,
+    ) -> String {
+        format!(
+            "Across {} simulated runs of “{scenario}”, {mean} user-hours of service are lost \
+             on average (95% interval {low} to {high}); in the worst 5% of runs, more than \
+             {p95}. A run affects {affected_mean:.1} of the {services} services on average, \
+             and {affected_p95:.0} or more in the worst 5%.",
+            thousands(trials)
+        )
+    }
+    fn severity_definition(&self, pct: usize) -> String {
+        format!(
+            "Words used below. A service outage means most users lose the service: in that \
+             run it was fully down at some time, or it was degraded and lost, on average \
+             while degraded, at least {pct}% of its users. A service error means it was \
+             affected but for fewer than {pct}% of its users: people can retry or work \
+             around it. Shares are of the simulated runs."
+        )
+    }
+    fn hit_heading(&self) -> String {
+        "The services hit hardest".into()
+    }
+    fn nothing_hit(&self) -> String {
+        "No service was affected in any run.".into()
+    }
+    fn hit_service(
+        &self,
+        users: &str,
+        p_outage: &str,
+        p_error: &str,
+        mean_down: &str,
+        p95_down: &str,
+        user_hours: &str,
+    ) -> String {
+        format!(
+            "{users} users. A service outage in {p_outage} of runs and a service error in \
+             {p_error}. Down {mean_down} on average, {p95_down} in the worst 5% of runs; \
+             {user_hours} user-hours lost per run."
+        )
+    }
+    fn portals_heading(&self) -> String {
+        "Portals: services that take others down with them".into()
+    }
+    fn no_portals(&self) -> String {
+        "No service takes another one down with it.".into()
+    }
+    fn portal_attributed(&self, own: &str, spill: &str, multiplier: Option<&str>) -> String {
+        let m = multiplier.map_or(String::new(), |m| format!(" Portal multiplier {m}."));
+        format!(
+            "When it goes down, its own users lose {own} user-hours per run and {spill} more \
+             are lost in services reached through it.{m}"
+        )
+    }
+    fn portal_structural(
+        &self,
+        count: usize,
+        reach_users: &str,
+        own_users: &str,
+        multiplier: Option<&str>,
+        names: &[String],
+        more: bool,
+    ) -> String {
+        let m = multiplier.map_or(String::new(), |m| {
+            format!(" Everything reached through it has {m} the users it has itself.")
+        });
+        format!(
+            "Losing it takes down {count} other service{s} with {reach_users} users in all \
+             ({}); it has {own_users} users of its own.{m}",
+            list(names, more, " and more"),
+            s = if count == 1 { "" } else { "s" }
+        )
+    }
+    fn losses_heading(&self) -> String {
+        "The single losses that hurt most".into()
+    }
+    fn single_loss(
+        &self,
+        down: usize,
+        users: &str,
+        degraded: usize,
+        names: &[String],
+        more: bool,
+    ) -> String {
+        let d = if degraded > 0 {
+            format!(" and degrades {degraded} more")
+        } else {
+            String::new()
+        };
+        format!(
+            "Lost for good, it takes down {down} service{s} with {users} users ({}){d}.",
+            list(names, more, " and more"),
+            s = if down == 1 { "" } else { "s" }
+        )
+    }
+    fn designs_heading(&self) -> String {
+        "Design changes".into()
+    }
+    fn best_value(&self) -> String {
+        "Best value for money".into()
+    }
+    fn design_value(
+        &self,
+        name: &str,
+        saved: &str,
+        low: &str,
+        high: &str,
+        cost: &str,
+        per: &str,
+    ) -> String {
+        format!(
+            "“{name}” saves {saved} user-hours per run (95% interval {low} to {high}) for \
+             {cost}: {per} per user-hour saved."
+        )
+    }
+    fn most_saved(&self) -> String {
+        "Saves the most".into()
+    }
+    fn design_saves(&self, name: &str, saved: &str, low: &str, high: &str) -> String {
+        format!("“{name}” saves {saved} user-hours per run (95% interval {low} to {high}).")
+    }
+    fn worse(&self) -> String {
+        "Worse than today".into()
+    }
+    fn design_worse(&self, name: &str, extra: &str) -> String {
+        format!("“{name}” loses {extra} more user-hours per run than the base design.")
+    }
+    fn unclear(&self) -> String {
+        "No clear gain".into()
+    }
+    fn design_unclear(&self, name: &str, low: &str, high: &str) -> String {
+        format!("“{name}”: the 95% interval of user-hours saved, {low} to {high}, includes zero.")
+    }
+    fn deadlocks(&self, share: &str, bootstrap: Option<&str>) -> String {
+        match bootstrap {
+            Some(b) => format!(
+                "Recovery deadlocked in {share} of runs: recovery tools waited on each other \
+                 until people broke the cycle by hand, {b} later."
+            ),
+            None => format!(
+                "Recovery deadlocked in {share} of runs: recovery tools waited on each other \
+                 and, with no manual bootstrap in the scenario, stayed down to the end."
+            ),
+        }
+    }
+
+    fn tables_heading(&self) -> String {
+        "Tables".into()
+    }
+    fn services_table_heading(&self) -> String {
+        "Services, by user-hours lost".into()
+    }
+    fn services_header(&self, pct: usize) -> Vec<String> {
+        vec![
+            "service".into(),
+            "users".into(),
+            "P(affected)".into(),
+            format!("P(outage, ≥{pct}%)"),
+            format!("P(error, <{pct}%)"),
+            "downtime mean".into(),
+            "downtime p95".into(),
+            "user-hours lost".into(),
+            "restored (median)".into(),
+        ]
+    }
+    fn losses_table_heading(&self) -> String {
+        "Single losses: each site lost for good, nothing recovering".into()
+    }
+    fn losses_header(&self) -> Vec<String> {
+        vec![
+            "site".into(),
+            "kind".into(),
+            "services down".into(),
+            "degraded".into(),
+            "users of services down".into(),
+            "services down".into(),
+        ]
+    }
+    fn site_kind(&self, k: SiteKind) -> String {
+        match k {
+            SiteKind::Region => "region",
+            SiteKind::DataCenter => "data center",
+            SiteKind::Building => "building",
+            SiteKind::Room => "room",
+            SiteKind::Zone => "zone",
+        }
+        .into()
+    }
+    fn harmless_sites(&self, sites: &[String]) -> String {
+        format!(
+            "Losing any one of these takes no service down: {}.",
+            sites.join("; ")
+        )
+    }
+    fn portals_table_heading(&self) -> String {
+        "Portals".into()
+    }
+    fn portals_header(&self, attributed: bool) -> Vec<String> {
+        if attributed {
+            vec![
+                "service".into(),
+                "users".into(),
+                "services taken down".into(),
+                "own user-hours lost".into(),
+                "spill-over user-hours".into(),
+                "portal multiplier".into(),
+            ]
+        } else {
+            vec![
+                "service".into(),
+                "users".into(),
+                "services taken down".into(),
+                "their users".into(),
+                "users reached / own".into(),
+            ]
+        }
+    }
+    fn designs_table_heading(&self) -> String {
+        "Designs compared".into()
+    }
+    fn designs_header(&self) -> Vec<String> {
+        vec![
+            "design".into(),
+            "cost".into(),
+            "user-hours lost".into(),
+            "saved (95% interval)".into(),
+            "P(better)".into(),
+            "cost per user-hour saved".into(),
+        ]
+    }
+    fn base_design(&self) -> String {
+        "Base design (as the scenario stands)".into()
+    }
+    fn unpaired_note(&self) -> String {
+        "Each design was run on the same random numbers as the base; the intervals treat the \
+         two means as independent, so they are wider than a paired comparison's."
+            .into()
+    }
+
+    fn charts_heading(&self) -> String {
+        "Charts".into()
+    }
+    fn axis_downtime(&self) -> String {
+        "hours down per run".into()
+    }
+    fn downtime_caption(&self, shown: usize, total: usize) -> String {
+        let which = if shown < total {
+            format!("The {shown} services down longest (of {total} ever down)")
+        } else {
+            "Every service that was ever down".into()
+        };
+        format!(
+            "{which}: mean hours down per run (bar), median (dot), and the 5th to 95th \
+             percentile of runs (whisker)."
+        )
+    }
+    fn axis_hours(&self) -> String {
+        "hours since the start".into()
+    }
+    fn axis_available(&self) -> String {
+        "share of service available (%)".into()
+    }
+    fn recovery_caption(&self) -> String {
+        "Recovery curve: the share of service available over time, weighted by users. The \
+         line is the mean over runs, the band runs from the 5th to the 95th percentile."
+            .into()
+    }
+    fn legend_mean(&self) -> String {
+        "mean".into()
+    }
+    fn legend_band(&self) -> String {
+        "5th–95th percentile".into()
+    }
+    fn axis_services_affected(&self) -> String {
+        "services affected in a run".into()
+    }
+    fn axis_share_of_trials(&self) -> String {
+        "share of runs (%)".into()
+    }
+    fn radius_caption(&self, services: usize) -> String {
+        format!(
+            "Blast radius: how many of the {services} services a run affects (down or \
+             degraded at some time), as a share of runs."
+        )
+    }
+    fn axis_saved(&self) -> String {
+        "user-hours saved per run against the base design".into()
+    }
+    fn designs_caption(&self) -> String {
+        "Design comparison: user-hours saved per run by each variant, with its 95% interval. \
+         Right of zero is better than the base design."
+            .into()
+    }
+
+    fn graph_heading(&self) -> String {
+        "Dependency graph".into()
+    }
+    fn graph_caption(&self, max_downtime: &str, shown: usize, total: usize) -> String {
+        let which = if shown < total {
+            format!(
+                " Only the {shown} services with the most user-hours lost (of {total}) are drawn."
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "Each service is an ellipse sized by its users and coloured by its mean downtime \
+             per run, from white (never down) through yellow to red ({max_downtime}). \
+             Arrows point from a service to what it relies on: solid for a hard dependency, \
+             dashed (with the share of users lost) for a partial one. Recovery needs are not \
+             drawn; `blastradius graph` writes every edge as DOT.{which}"
+        )
+    }
+    fn graph_failed(&self) -> String {
+        "The dependency graph could not be laid out; `blastradius graph` writes it as DOT.".into()
+    }
+
+    fn assumptions_heading(&self) -> String {
+        "Assumptions and sources".into()
+    }
+    fn notes_heading(&self) -> String {
+        "Modelling notes from the scenario file".into()
+    }
+    fn model_heading(&self) -> String {
+        "What the scenario plays".into()
+    }
+    fn horizon(&self) -> String {
+        "Horizon".into()
+    }
+    fn recovery(&self) -> String {
+        "Recovery".into()
+    }
+    fn recovery_text(
+        &self,
+        crews: Option<usize>,
+        by_users: bool,
+        bootstrap: Option<&str>,
+    ) -> String {
+        let crews = match crews {
+            Some(c) => format!(
+                "{c} recovery task{} at a time, {}",
+                if c == 1 { "" } else { "s" },
+                if by_users {
+                    "services with the most users first"
+                } else {
+                    "in the order of the file"
+                }
+            ),
+            None => "every recovery task at once".into(),
+        };
+        let boot = match bootstrap {
+            Some(b) => format!("; a recovery deadlock is broken by hand after {b}"),
+            None => "; a recovery deadlock is never broken".into(),
+        };
+        format!("{crews}{boot}.")
+    }
+    fn event_text(&self, site: &str, probability: &str, destroys: bool) -> String {
+        format!(
+            "hits {site} with probability {probability}{}.",
+            if destroys {
+                ", destroying what runs there"
+            } else {
+                ""
+            }
+        )
+    }
+    fn services_described_heading(&self) -> String {
+        "Services".into()
+    }
+    fn variants_heading(&self) -> String {
+        "Design variants".into()
+    }
+    fn cost_is(&self, cost: &str) -> String {
+        format!("Cost: {cost}.")
+    }
+    fn sources_heading(&self) -> String {
+        "Sources".into()
+    }
+    fn no_sources(&self) -> String {
+        "The scenario file cites no sources.".into()
+    }
+
+    fn reproducibility_heading(&self) -> String {
+        "Reproducibility".into()
+    }
+    fn version(&self) -> String {
+        "blastradius version".into()
+    }
+    fn scenario_file(&self) -> String {
+        "Scenario file".into()
+    }
+    fn seed(&self) -> String {
+        "Seed".into()
+    }
+    fn trials(&self) -> String {
+        "Trials".into()
+    }
+    fn outage_threshold(&self) -> String {
+        "Outage threshold".into()
+    }
+    fn rerun(&self) -> String {
+        "The same scenario file, seed and number of trials give the same numbers on any \
+         machine and any number of threads. To rerun:"
+            .into()
+    }
+}
+
+pub struct Ko;
+
+impl Ko {
+    fn won(currency: &str) -> &str {
+        if currency == "KRW" {
+            "원"
+        } else {
+            currency
+        }
+    }
+}
+
+impl Words for Ko {
+    fn number(&self, x: f64) -> String {
+        let a = x.abs();
+        let body = if a >= 1e12 {
+            format!("{}조", sig3(a / 1e12))
+        } else if a >= 1e8 {
+            format!("{}억", sig3(a / 1e8))
+        } else if a >= 1e4 {
+            format!("{}만", thousands((a / 1e4).round() as u64))
+        } else {
+            small(a)
+        };
+        with_sign(x, body)
+    }
+    fn hours(&self, h: f64) -> String {
+        if !h.is_finite() {
+            return "-".into();
+        }
+        if h < 1.0 / 60.0 {
+            return format!("{:.0}초", h * 3600.0);
+        }
+        if h < 1.0 {
+            return format!("{:.0}분", h * 60.0);
+        }
+        if h < 48.0 {
+            let whole = h.floor();
+            let m = ((h - whole) * 60.0).round();
+            if (1.0..60.0).contains(&m) {
+                return format!("{whole:.0}시간 {m:.0}분");
+            }
+            return format!("{:.0}시간", h.round());
+        }
+        let d = (h / 24.0).floor();
+        let rest = (h - d * 24.0).round();
+        if (1.0..24.0).contains(&rest) {
+            format!("{d:.0}일 {rest:.0}시간")
+        } else {
+            format!("{:.0}일", (h / 24.0).round())
+        }
+    }
+    fn money(&self, x: f64, currency: &str) -> String {
+        format!("{} {}", self.number(x), Ko::won(currency))
+            .trim_end()
+            .to_string()
+    }
+
+    fn title(&self, scenario: &str) -> String {
+        format!("장애 파급 범위 보고서: {scenario}")
+    }
+    fn subtitle(&self, trials: u64, seed: u64, horizon: &str) -> String {
+        format!(
+            "모의실험 {}회 (시드 {seed}), 분석 기간 {horizon}",
+            thousands(trials)
+        )
+    }
+
+    fn findings_heading(&self) -> String {
+        "주요 결과".into()
+    }
+    fn headline(
+        &self,
+        trials: u64,
+        scenario: &str,
+        mean: &str,
+        low: &str,
+        high: &str,
+        p95: &str,
+        affected_mean: f64,
+        affected_p95: f64,
+        services: usize,
+    ) -> String {
+        format!(
+            "「{scenario}」을(를) {}회 모의실험한 결과, 한 번에 평균 {mean} 사용자·시간의 \
+             서비스가 중단되었습니다(95% 구간 {low}~{high}). 가장 나쁜 5%의 경우에는 {p95} \
+             사용자·시간을 넘습니다. 한 번의 사고로 서비스 {services}개 중 평균 \
+             {affected_mean:.1}개가 영향을 받고, 가장 나쁜 5%의 경우 {affected_p95:.0}개 \
+             이상이 영향을 받습니다.",
+            thousands(trials)
+        )
+    }
+    fn severity_definition(&self, pct: usize) -> String {
+        format!(
+            "용어: 서비스 장애는 사용자 대부분이 서비스를 쓸 수 없는 경우입니다. 해당 \
+             모의실험에서 서비스가 한때 완전히 멈췄거나, 기능이 저하된 동안 평균 {pct}% \
+             이상의 사용자가 서비스를 잃은 경우를 말합니다. 서비스 오류는 영향을 받았지만 \
+             서비스를 잃은 사용자가 {pct}% 미만인 경우로, 사용자가 다시 시도하거나 우회할 \
+             수 있습니다. 비율은 전체 모의실험 중의 비율입니다."
+        )
+    }
+    fn hit_heading(&self) -> String {
+        "가장 큰 피해를 입는 서비스".into()
+    }
+    fn nothing_hit(&self) -> String {
+        "어떤 모의실험에서도 영향을 받은 서비스가 없습니다.".into()
+    }
+    fn hit_service(
+        &self,
+        users: &str,
+        p_outage: &str,
+        p_error: &str,
+        mean_down: &str,
+        p95_down: &str,
+        user_hours: &str,
+    ) -> String {
+        format!(
+            "사용자 {users}명. 모의실험의 {p_outage}에서 서비스 장애, {p_error}에서 서비스 \
+             오류. 평균 {mean_down} 중단, 가장 나쁜 5%에서는 {p95_down}. 한 번에 \
+             {user_hours} 사용자·시간 손실."
+        )
+    }
+    fn portals_heading(&self) -> String {
+        "관문 서비스: 멈추면 다른 서비스까지 함께 멈추는 서비스".into()
+    }
+    fn no_portals(&self) -> String {
+        "다른 서비스를 함께 멈추게 하는 서비스는 없습니다.".into()
+    }
+    fn portal_attributed(&self, own: &str, spill: &str, multiplier: Option<&str>) -> String {
+        let m = multiplier.map_or(String::new(), |m| format!(" 관문 배수 {m}."));
+        format!(
+            "이 서비스가 멈추면 자체 사용자가 한 번에 {own} 사용자·시간을 잃고, 이 서비스를 \
+             거쳐 쓰는 다른 서비스에서 {spill} 사용자·시간을 더 잃습니다.{m}"
+        )
+    }
+    fn portal_structural(
+        &self,
+        count: usize,
+        reach_users: &str,
+        own_users: &str,
+        multiplier: Option<&str>,
+        names: &[String],
+        more: bool,
+    ) -> String {
+        let m = multiplier.map_or(String::new(), |m| {
+            format!(" 함께 멈추는 서비스까지 합친 사용자는 자체 사용자의 {m}입니다.")
+        });
+        format!(
+            "이 서비스를 잃으면 다른 서비스 {count}개(사용자 합계 {reach_users}명)가 함께 \
+             멈춥니다({}). 자체 사용자는 {own_users}명입니다.{m}",
+            list(names, more, " 등")
+        )
+    }
+    fn losses_heading(&self) -> String {
+        "가장 치명적인 단일 손실".into()
+    }
+    fn single_loss(
+        &self,
+        down: usize,
+        users: &str,
+        degraded: usize,
+        names: &[String],
+        more: bool,
+    ) -> String {
+        let d = if degraded > 0 {
+            format!(", 서비스 {degraded}개의 기능이 저하됩니다")
+        } else {
+            String::new()
+        };
+        format!(
+            "완전히 잃으면 서비스 {down}개(사용자 {users}명)가 멈추고({}){d}.",
+            list(names, more, " 등")
+        )
+    }
+    fn designs_heading(&self) -> String {
+        "설계 변경".into()
+    }
+    fn best_value(&self) -> String {
+        "비용 대비 가장 효과적".into()
+    }
+    fn design_value(
+        &self,
+        name: &str,
+        saved: &str,
+        low: &str,
+        high: &str,
+        cost: &str,
+        per: &str,
+    ) -> String {
+        format!(
+            "「{name}」: 비용 {cost}으로 한 번에 {saved} 사용자·시간을 줄입니다(95% 구간 \
+             {low}~{high}). 줄인 사용자·시간당 {per}."
+        )
+    }
+    fn most_saved(&self) -> String {
+        "가장 많이 줄임".into()
+    }
+    fn design_saves(&self, name: &str, saved: &str, low: &str, high: &str) -> String {
+        format!("「{name}」: 한 번에 {saved} 사용자·시간을 줄입니다(95% 구간 {low}~{high}).")
+    }
+    fn worse(&self) -> String {
+        "현재보다 나쁨".into()
+    }
+    fn design_worse(&self, name: &str, extra: &str) -> String {
+        format!("「{name}」: 현재 설계보다 한 번에 {extra} 사용자·시간을 더 잃습니다.")
+    }
+    fn unclear(&self) -> String {
+        "효과 불분명".into()
+    }
+    fn design_unclear(&self, name: &str, low: &str, high: &str) -> String {
+        format!("「{name}」: 줄이는 사용자·시간의 95% 구간({low}~{high})에 0이 포함됩니다.")
+    }
+    fn deadlocks(&self, share: &str, bootstrap: Option<&str>) -> String {
+        match bootstrap {
+            Some(b) => format!(
+                "모의실험의 {share}에서 복구 교착이 일어났습니다. 복구 도구들이 서로를 \
+                 기다리다가 {b} 뒤에 사람이 직접 순환을 끊었습니다."
+            ),
+            None => format!(
+                "모의실험의 {share}에서 복구 교착이 일어났습니다. 복구 도구들이 서로를 \
+                 기다렸고, 시나리오에 수동 복구 절차가 없어 끝까지 멈춰 있었습니다."
+            ),
+        }
+    }
+
+    fn tables_heading(&self) -> String {
+        "표".into()
+    }
+    fn services_table_heading(&self) -> String {
+        "서비스별 손실 (사용자·시간 순)".into()
+    }
+    fn services_header(&self, pct: usize) -> Vec<String> {
+        vec![
+            "서비스".into(),
+            "사용자".into(),
+            "영향 확률".into(),
+            format!("장애 확률 (≥{pct}%)"),
+            format!("오류 확률 (<{pct}%)"),
+            "평균 중단".into(),
+            "중단 p95".into(),
+            "손실 사용자·시간".into(),
+            "복구 시점 (중앙값)".into(),
+        ]
+    }
+    fn losses_table_heading(&self) -> String {
+        "단일 손실: 각 장소를 완전히 잃고 아무것도 복구되지 않을 때".into()
+    }
+    fn losses_header(&self) -> Vec<String> {
+        vec![
+            "장소".into(),
+            "종류".into(),
+            "멈추는 서비스 수".into(),
+            "기능 저하".into(),
+            "멈추는 서비스의 사용자".into(),
+            "멈추는 서비스".into(),
+        ]
+    }
+    fn site_kind(&self, k: SiteKind) -> String {
+        match k {
+            SiteKind::Region => "지역",
+            SiteKind::DataCenter => "데이터센터",
+            SiteKind::Building => "건물",
+            SiteKind::Room => "전산실",
+            SiteKind::Zone => "구역",
+        }
+        .into()
+    }
+    fn harmless_sites(&self, sites: &[String]) -> String {
+        format!(
+            "다음 장소는 하나를 잃어도 멈추는 서비스가 없습니다: {}.",
+            sites.join("; ")
+        )
+    }
+    fn portals_table_heading(&self) -> String {
+        "관문 서비스".into()
+    }
+    fn portals_header(&self, attributed: bool) -> Vec<String> {
+        if attributed {
+            vec![
+                "서비스".into(),
+                "사용자".into(),
+                "함께 멈추는 서비스 수".into(),
+                "자체 손실 사용자·시간".into(),
+                "파급 손실 사용자·시간".into(),
+                "관문 배수".into(),
+            ]
+        } else {
+            vec![
+                "서비스".into(),
+                "사용자".into(),
+                "함께 멈추는 서비스 수".into(),
+                "그 사용자".into(),
+                "도달 사용자 / 자체 사용자".into(),
+            ]
+        }
+    }
+    fn designs_table_heading(&self) -> String {
+        "설계 비교".into()
+    }
+    fn designs_header(&self) -> Vec<String> {
+        vec![
+            "설계".into(),
+            "비용".into(),
+            "손실 사용자·시간".into(),
+            "절감 (95% 구간)".into(),
+            "개선 확률".into(),
+            "절감 사용자·시간당 비용".into(),
+        ]
+    }
+    fn base_design(&self) -> String {
+        "현재 설계 (시나리오 그대로)".into()
+    }
+    fn unpaired_note(&self) -> String {
+        "각 설계는 현재 설계와 같은 난수로 실행했습니다. 구간은 두 평균을 독립으로 보고 \
+         계산했으므로, 짝지은 비교의 구간보다 넓습니다."
+            .into()
+    }
+
+    fn charts_heading(&self) -> String {
+        "그래프".into()
+    }
+    fn axis_downtime(&self) -> String {
+        "한 번의 사고당 중단 시간 (시간)".into()
+    }
+    fn downtime_caption(&self, shown: usize, total: usize) -> String {
+        let which = if shown < total {
+            format!("가장 오래 멈춘 서비스 {shown}개 (한 번이라도 멈춘 {total}개 중)")
+        } else {
+            "한 번이라도 멈춘 모든 서비스".into()
+        };
+        format!("{which}: 한 번당 평균 중단 시간(막대), 중앙값(점), 모의실험의 5~95 백분위(수염).")
+    }
+    fn axis_hours(&self) -> String {
+        "사고 후 경과 시간 (시간)".into()
+    }
+    fn axis_available(&self) -> String {
+        "이용 가능한 서비스 비율 (%)".into()
+    }
+    fn recovery_caption(&self) -> String {
+        "복구 곡선: 시간에 따라 이용 가능한 서비스의 비율(사용자 수 가중). 선은 \
+         모의실험 평균, 띠는 5~95 백분위입니다."
+            .into()
+    }
+    fn legend_mean(&self) -> String {
+        "평균".into()
+    }
+    fn legend_band(&self) -> String {
+        "5~95 백분위".into()
+    }
+    fn axis_services_affected(&self) -> String {
+        "한 번의 사고로 영향을 받은 서비스 수".into()
+    }
+    fn axis_share_of_trials(&self) -> String {
+        "모의실험 비율 (%)".into()
+    }
+    fn radius_caption(&self, services: usize) -> String {
+        format!(
+            "파급 범위: 한 번의 사고로 서비스 {services}개 중 몇 개가 영향을 받는지(한때 \
+             멈추거나 기능이 저하됨)를 모의실험 비율로 나타냅니다."
+        )
+    }
+    fn axis_saved(&self) -> String {
+        "현재 설계 대비 한 번당 절감 사용자·시간".into()
+    }
+    fn designs_caption(&self) -> String {
+        "설계 비교: 각 대안이 한 번에 줄이는 사용자·시간과 95% 구간. 0보다 오른쪽이면 \
+         현재 설계보다 낫습니다."
+            .into()
+    }
+
+    fn graph_heading(&self) -> String {
+        "의존 관계도".into()
+    }
+    fn graph_caption(&self, max_downtime: &str, shown: usize, total: usize) -> String {
+        let which = if shown < total {
+            format!(" 손실 사용자·시간이 가장 큰 서비스 {shown}개만 그렸습니다(전체 {total}개).")
+        } else {
+            String::new()
+        };
+        format!(
+            "타원 하나가 서비스 하나이며, 크기는 사용자 수, 색은 한 번당 평균 중단 시간을 \
+             나타냅니다(흰색: 멈춘 적 없음, 노란색에서 빨간색: {max_downtime}). \
+             화살표는 서비스에서 그 서비스가 의존하는 대상으로 향합니다. 실선은 필수 의존, \
+             점선(잃는 사용자 비율 표시)은 부분 의존입니다. 복구에 필요한 서비스는 그리지 \
+             않았으며, `blastradius graph`가 모든 관계를 DOT 형식으로 씁니다.{which}"
+        )
+    }
+    fn graph_failed(&self) -> String {
+        "의존 관계도를 배치하지 못했습니다. `blastradius graph`로 DOT 형식을 얻을 수 있습니다."
+            .into()
+    }
+
+    fn assumptions_heading(&self) -> String {
+        "가정과 출처".into()
+    }
+    fn notes_heading(&self) -> String {
+        "시나리오 파일의 모델링 메모".into()
+    }
+    fn model_heading(&self) -> String {
+        "시나리오 내용".into()
+    }
+    fn horizon(&self) -> String {
+        "분석 기간".into()
+    }
+    fn recovery(&self) -> String {
+        "복구".into()
+    }
+    fn recovery_text(
+        &self,
+        crews: Option<usize>,
+        by_users: bool,
+        bootstrap: Option<&str>,
+    ) -> String {
+        let crews = match crews {
+            Some(c) => format!(
+                "복구 작업은 한 번에 {c}개, {}",
+                if by_users {
+                    "사용자가 많은 서비스부터"
+                } else {
+                    "파일에 적힌 순서대로"
+                }
+            ),
+            None => "모든 복구 작업을 동시에 진행".into(),
+        };
+        let boot = match bootstrap {
+            Some(b) => format!("; 복구 교착은 {b} 뒤 수동으로 해소"),
+            None => "; 복구 교착은 해소되지 않음".into(),
+        };
+        format!("{crews}{boot}.")
+    }
+    fn event_text(&self, site: &str, probability: &str, destroys: bool) -> String {
+        format!(
+            "{site}에 확률 {probability}로 발생{}.",
+            if destroys {
+                ", 그곳의 설비를 파괴"
+            } else {
+                ""
+            }
+        )
+    }
+    fn services_described_heading(&self) -> String {
+        "서비스".into()
+    }
+    fn variants_heading(&self) -> String {
+        "설계 대안".into()
+    }
+    fn cost_is(&self, cost: &str) -> String {
+        format!("비용: {cost}.")
+    }
+    fn sources_heading(&self) -> String {
+        "출처".into()
+    }
+    fn no_sources(&self) -> String {
+        "시나리오 파일에 출처가 없습니다.".into()
+    }
+
+    fn reproducibility_heading(&self) -> String {
+        "재현 정보".into()
+    }
+    fn version(&self) -> String {
+        "blastradius 버전".into()
+    }
+    fn scenario_file(&self) -> String {
+        "시나리오 파일".into()
+    }
+    fn seed(&self) -> String {
+        "시드".into()
+    }
+    fn trials(&self) -> String {
+        "모의실험 횟수".into()
+    }
+    fn outage_threshold(&self) -> String {
+        "장애 기준".into()
+    }
+    fn rerun(&self) -> String {
+        "같은 시나리오 파일, 시드, 횟수로 실행하면 어떤 컴퓨터에서든, 스레드 수와 관계없이 \
+         같은 숫자가 나옵니다. 다시 실행하려면:"
+            .into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_each_language() {
+        assert_eq!(En.number(47_000_000.0), "47 million");
+        assert_eq!(En.number(1_234_000_000.0), "1.23 billion");
+        assert_eq!(En.number(12_345.0), "12,345");
+        assert_eq!(En.number(-2.5), "−2.5");
+        assert_eq!(Ko.number(47_000_000.0), "4,700만");
+        assert_eq!(Ko.number(1_234_000_000.0), "12.3억");
+        assert_eq!(Ko.money(3.0e10, "KRW"), "300억 원");
+        assert_eq!(En.money(3.0e10, "KRW"), "30 billion KRW");
+        assert_eq!(Ko.hours(36.5), "36시간 30분");
+        assert_eq!(Ko.hours(60.0), "2일 12시간");
+        assert_eq!(percent(0.001), "<1%");
+        assert_eq!(percent(0.999), ">99%");
+        assert_eq!(percent(0.5), "50%");
+        assert_eq!(En.multiplier(11.0), "11×");
+    }
+}

@@ -1,0 +1,840 @@
+//! The policy report (`blastradius report`): plain-language findings, tables, charts, the
+//! dependency graph, the scenario's assumptions and sources, and how to reproduce it, as
+//! one self-contained HTML file or as Markdown with SVG images beside it.
+//!
+//! The report is first built as a [`doc::Doc`] of plain strings (every word from
+//! [`i18n`]), then rendered by [`html`] or [`markdown`], which escape everything. Charts
+//! are drawn by plotters ([`charts`]), the graph laid out by layout-rs ([`graph`]).
+
+pub mod charts;
+pub mod doc;
+pub mod graph;
+pub mod html;
+pub mod i18n;
+pub mod markdown;
+
+use crate::analysis::policy::{Design, PolicyAnalyses, Portal, SingleLoss};
+use crate::analysis::run::{RunStats, ServiceStats};
+use crate::model::{Loaded, Model, SiteKind};
+use crate::stats::ci95_half_width;
+use doc::{Block, Doc, Figure, Item, Section, Table};
+pub use i18n::Lang;
+use i18n::Words;
+
+/// How many services the findings name, at most, in each list.
+const TOP: usize = 5;
+/// How many services the downtime chart shows, at most (those down longest).
+const CHART_SERVICES: usize = 25;
+
+/// What a policy report is made from.
+pub struct PolicyReport<'a> {
+    pub loaded: &'a Loaded,
+    pub stats: &'a RunStats,
+    pub seed: u64,
+    pub analyses: &'a PolicyAnalyses,
+    pub lang: Lang,
+    /// A trial is a service *outage* for a service when it was fully down at some time,
+    /// or degraded with a mean lost share of at least this many percent.
+    pub outage_threshold_pct: usize,
+    /// The command line that reproduces the report.
+    pub command: String,
+}
+
+/// How often a service's incident is an outage (most users lose it) or an error (a
+/// small share do), in trials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Severity {
+    pub outage: u64,
+    pub error: u64,
+}
+
+impl Severity {
+    /// Per trial: an outage if the service was fully down at some time, or degraded (and
+    /// never down) with a mean lost share while degraded of at least `pct` percent; an
+    /// error if it was affected otherwise.
+    pub fn of(ss: &ServiceStats, pct: usize) -> Self {
+        let outage = ss.down_trials() + ss.degraded_trials_at_least(pct);
+        Severity {
+            outage,
+            error: ss.affected.saturating_sub(outage),
+        }
+    }
+}
+
+impl PolicyReport<'_> {
+    fn model(&self) -> &Model {
+        &self.loaded.model
+    }
+
+    fn words(&self) -> &'static dyn Words {
+        self.lang.words()
+    }
+
+    fn trials(&self) -> f64 {
+        self.stats.trials.max(1) as f64
+    }
+
+    fn service_label(&self, i: usize) -> String {
+        self.model().services[i].name.clone()
+    }
+
+    /// Services by mean user-hours lost (most first; ties, and services without users,
+    /// by mean downtime, then file order).
+    fn services_by_loss(&self) -> Vec<usize> {
+        let st = self.stats;
+        let mut order: Vec<usize> = (0..self.model().services.len()).collect();
+        let key = |i: usize| {
+            let s = &st.services[i];
+            (
+                s.user_hours_lost.mean().unwrap_or(0.0),
+                s.downtime.mean().unwrap_or(0.0),
+            )
+        };
+        order.sort_by(|&a, &b| {
+            let (la, da) = key(a);
+            let (lb, db) = key(b);
+            lb.total_cmp(&la).then(db.total_cmp(&da)).then(a.cmp(&b))
+        });
+        order
+    }
+
+    /// The whole report as a document.
+    pub fn document(&self) -> Doc {
+        let w = self.words();
+        let m = self.model();
+        Doc {
+            lang: self.lang.code(),
+            title: w.title(&m.name),
+            subtitle: w.subtitle(self.stats.trials, self.seed, &w.hours(m.horizon)),
+            sections: vec![
+                self.findings(),
+                self.tables(),
+                self.charts(),
+                self.graph(),
+                self.assumptions(),
+                self.reproducibility(),
+            ],
+        }
+    }
+
+    pub fn html(&self) -> String {
+        html::render(&self.document())
+    }
+
+    /// The Markdown text, which links its images as `files_dir/NAME.svg`, and the images.
+    pub fn markdown(&self, files_dir: &str) -> (String, Vec<(String, String)>) {
+        let d = self.document();
+        let text = markdown::render(&d, files_dir);
+        let images = d
+            .figures()
+            .map(|f| (format!("{}.svg", f.name), f.svg.clone()))
+            .collect();
+        (text, images)
+    }
+
+    fn findings(&self) -> Section {
+        let w = self.words();
+        let m = self.model();
+        let st = self.stats;
+        let n = self.trials();
+        let mut blocks = Vec::new();
+
+        let t = &st.total_user_hours_lost;
+        let mean = t.mean().unwrap_or(0.0);
+        let half = t.std_err().map(ci95_half_width).unwrap_or(0.0);
+        let a = &st.services_affected;
+        blocks.push(Block::Para(w.headline(
+            st.trials,
+            &m.name,
+            &w.number(mean),
+            &w.number((mean - half).max(0.0)),
+            &w.number(mean + half),
+            &w.number(t.quantile(0.95).unwrap_or(0.0)),
+            a.mean().unwrap_or(0.0),
+            a.quantile(0.95).unwrap_or(0.0),
+            m.services.len(),
+        )));
+        blocks.push(Block::Para(
+            w.severity_definition(self.outage_threshold_pct),
+        ));
+
+        let hit: Vec<Item> = self
+            .services_by_loss()
+            .into_iter()
+            .filter(|&i| st.services[i].affected > 0)
+            .take(TOP)
+            .map(|i| {
+                let ss = &st.services[i];
+                let sev = Severity::of(ss, self.outage_threshold_pct);
+                Item::lead(
+                    self.service_label(i),
+                    w.hit_service(
+                        &w.number(m.services[i].users as f64),
+                        &w.percent(sev.outage as f64 / n),
+                        &w.percent(sev.error as f64 / n),
+                        &w.hours(ss.downtime.mean().unwrap_or(0.0)),
+                        &w.hours(ss.downtime.quantile(0.95).unwrap_or(0.0)),
+                        &w.number(ss.user_hours_lost.mean().unwrap_or(0.0)),
+                    ),
+                )
+            })
+            .collect();
+        blocks.push(Block::Heading(w.hit_heading()));
+        if hit.is_empty() {
+            blocks.push(Block::Para(w.nothing_hit()));
+        } else {
+            blocks.push(Block::List(hit));
+        }
+
+        if let Some(portals) = &self.analyses.portals {
+            blocks.push(Block::Heading(w.portals_heading()));
+            if portals.is_empty() {
+                blocks.push(Block::Para(w.no_portals()));
+            } else {
+                let items = portals
+                    .iter()
+                    .take(TOP)
+                    .map(|p| Item::lead(self.service_label(p.service), self.portal_sentence(p)))
+                    .collect();
+                blocks.push(Block::List(items));
+            }
+        }
+
+        if let Some(losses) = &self.analyses.single_losses {
+            let mut worst: Vec<&SingleLoss> = losses
+                .iter()
+                .filter(|l| !l.down.is_empty() && m.sites[l.site].kind != SiteKind::Region)
+                .collect();
+            worst.sort_by_key(|l| {
+                (
+                    std::cmp::Reverse(l.users_down),
+                    std::cmp::Reverse(l.down.len()),
+                    l.site,
+                )
+            });
+            if !worst.is_empty() {
+                blocks.push(Block::Heading(w.losses_heading()));
+                let items = worst
+                    .iter()
+                    .take(3)
+                    .map(|l| {
+                        let names: Vec<String> = l
+                            .down
+                            .iter()
+                            .take(4)
+                            .map(|&s| self.service_label(s))
+                            .collect();
+                        Item::lead(
+                            m.sites[l.site].name.clone(),
+                            w.single_loss(
+                                l.down.len(),
+                                &w.number(l.users_down as f64),
+                                l.degraded.len(),
+                                &names,
+                                l.down.len() > names.len(),
+                            ),
+                        )
+                    })
+                    .collect();
+                blocks.push(Block::List(items));
+            }
+        }
+
+        if let Some(designs) = &self.analyses.designs {
+            if !designs.is_empty() {
+                blocks.push(Block::Heading(w.designs_heading()));
+                blocks.push(Block::List(self.design_findings(designs)));
+            }
+        }
+
+        if st.trials_with_deadlock > 0 {
+            blocks.push(Block::Para(w.deadlocks(
+                &w.percent(st.trials_with_deadlock as f64 / n),
+                m.recovery.bootstrap.map(|b| w.hours(b)).as_deref(),
+            )));
+        }
+
+        Section {
+            id: "findings",
+            heading: w.findings_heading(),
+            blocks,
+        }
+    }
+
+    fn portal_sentence(&self, p: &Portal) -> String {
+        let w = self.words();
+        let m = self.model();
+        let mult = p.multiplier.map(|x| w.multiplier(x));
+        match p.attributed {
+            Some(a) => w.portal_attributed(
+                &w.number(a.own_user_hours),
+                &w.number(a.spill_user_hours),
+                mult.as_deref(),
+            ),
+            None => {
+                let names: Vec<String> = p
+                    .reach
+                    .iter()
+                    .take(4)
+                    .map(|&s| self.service_label(s))
+                    .collect();
+                w.portal_structural(
+                    p.reach.len(),
+                    &w.number(p.reach_users as f64),
+                    &w.number(m.services[p.service].users as f64),
+                    mult.as_deref(),
+                    &names,
+                    p.reach.len() > names.len(),
+                )
+            }
+        }
+    }
+
+    fn currency(&self) -> String {
+        self.model().currency.clone().unwrap_or_default()
+    }
+
+    fn design_findings(&self, designs: &[Design]) -> Vec<Item> {
+        let w = self.words();
+        let cur = self.currency();
+        let mut items = Vec::new();
+        let best_value = designs
+            .iter()
+            .filter(|d| d.cost_per_user_hour_saved.is_some() && d.saved_low > 0.0)
+            .min_by(|a, b| {
+                a.cost_per_user_hour_saved
+                    .unwrap_or(f64::INFINITY)
+                    .total_cmp(&b.cost_per_user_hour_saved.unwrap_or(f64::INFINITY))
+            });
+        if let Some(d) = best_value {
+            items.push(Item::lead(
+                w.best_value(),
+                w.design_value(
+                    &d.name,
+                    &w.number(d.saved),
+                    &w.number(d.saved_low),
+                    &w.number(d.saved_high),
+                    &w.money(d.cost.unwrap_or(0.0), &cur),
+                    &w.money(d.cost_per_user_hour_saved.unwrap_or(0.0), &cur),
+                ),
+            ));
+        }
+        let most = designs
+            .iter()
+            .max_by(|a, b| a.saved.total_cmp(&b.saved).then(b.name.cmp(&a.name)));
+        if let Some(d) = most {
+            if best_value.map(|b| b.name != d.name).unwrap_or(true) {
+                items.push(Item::lead(
+                    w.most_saved(),
+                    w.design_saves(
+                        &d.name,
+                        &w.number(d.saved),
+                        &w.number(d.saved_low),
+                        &w.number(d.saved_high),
+                    ),
+                ));
+            }
+        }
+        for d in designs {
+            if d.saved_high < 0.0 {
+                items.push(Item::lead(
+                    w.worse(),
+                    w.design_worse(&d.name, &w.number(-d.saved)),
+                ));
+            } else if d.saved_low <= 0.0 {
+                items.push(Item::lead(
+                    w.unclear(),
+                    w.design_unclear(&d.name, &w.number(d.saved_low), &w.number(d.saved_high)),
+                ));
+            }
+        }
+        items
+    }
+
+    fn tables(&self) -> Section {
+        let w = self.words();
+        let m = self.model();
+        let st = self.stats;
+        let n = self.trials();
+        let mut blocks = vec![Block::Heading(w.services_table_heading())];
+        let rows = self
+            .services_by_loss()
+            .into_iter()
+            .map(|i| {
+                let s = &m.services[i];
+                let ss = &st.services[i];
+                let sev = Severity::of(ss, self.outage_threshold_pct);
+                vec![
+                    s.name.clone(),
+                    w.number(s.users as f64),
+                    w.percent(ss.affected as f64 / n),
+                    w.percent(sev.outage as f64 / n),
+                    w.percent(sev.error as f64 / n),
+                    w.hours(ss.downtime.mean().unwrap_or(0.0)),
+                    w.hours(ss.downtime.quantile(0.95).unwrap_or(0.0)),
+                    w.number(ss.user_hours_lost.mean().unwrap_or(0.0)),
+                    ss.restored_at
+                        .quantile(0.5)
+                        .map_or_else(|| "–".to_string(), |h| w.hours(h)),
+                ]
+            })
+            .collect();
+        blocks.push(Block::Table(Table {
+            header: w.services_header(self.outage_threshold_pct),
+            numeric: vec![false, true, true, true, true, true, true, true, true],
+            rows,
+        }));
+
+        if let Some(losses) = &self.analyses.single_losses {
+            blocks.push(Block::Heading(w.losses_table_heading()));
+            let mut harmful: Vec<&SingleLoss> = losses
+                .iter()
+                .filter(|l| !l.down.is_empty() || !l.degraded.is_empty())
+                .collect();
+            harmful.sort_by_key(|l| {
+                (
+                    std::cmp::Reverse(l.users_down),
+                    std::cmp::Reverse(l.down.len()),
+                    l.site,
+                )
+            });
+            let rows = harmful
+                .iter()
+                .map(|l| {
+                    let site = &m.sites[l.site];
+                    vec![
+                        site.name.clone(),
+                        w.site_kind(site.kind),
+                        l.down.len().to_string(),
+                        l.degraded.len().to_string(),
+                        w.number(l.users_down as f64),
+                        join_names(l.down.iter().map(|&s| m.services[s].id.as_str()), 8),
+                    ]
+                })
+                .collect();
+            if !harmful.is_empty() {
+                blocks.push(Block::Table(Table {
+                    header: w.losses_header(),
+                    numeric: vec![false, false, true, true, true, false],
+                    rows,
+                }));
+            }
+            let harmless: Vec<String> = losses
+                .iter()
+                .filter(|l| l.down.is_empty() && l.degraded.is_empty())
+                .map(|l| m.sites[l.site].name.clone())
+                .collect();
+            if !harmless.is_empty() {
+                blocks.push(Block::Para(w.harmless_sites(&harmless)));
+            }
+        }
+
+        if let Some(portals) = &self.analyses.portals {
+            blocks.push(Block::Heading(w.portals_table_heading()));
+            let attributed = portals.iter().any(|p| p.attributed.is_some());
+            let rows = portals
+                .iter()
+                .map(|p| {
+                    let s = &m.services[p.service];
+                    let mult = p.multiplier.map_or("–".to_string(), |x| w.multiplier(x));
+                    match p.attributed {
+                        Some(a) if attributed => vec![
+                            s.name.clone(),
+                            w.number(s.users as f64),
+                            p.reach.len().to_string(),
+                            w.number(a.own_user_hours),
+                            w.number(a.spill_user_hours),
+                            mult,
+                        ],
+                        _ => vec![
+                            s.name.clone(),
+                            w.number(s.users as f64),
+                            p.reach.len().to_string(),
+                            w.number(p.reach_users as f64),
+                            mult,
+                        ],
+                    }
+                })
+                .collect();
+            let header = w.portals_header(attributed);
+            let mut numeric = vec![true; header.len()];
+            numeric[0] = false;
+            blocks.push(Block::Table(Table {
+                header,
+                numeric,
+                rows,
+            }));
+        }
+
+        if let Some(designs) = &self.analyses.designs {
+            blocks.push(Block::Heading(w.designs_table_heading()));
+            let cur = self.currency();
+            let base_loss = st.total_user_hours_lost.mean().unwrap_or(0.0);
+            let mut rows = vec![vec![
+                w.base_design(),
+                "–".into(),
+                w.number(base_loss),
+                "–".into(),
+                "–".into(),
+                "–".into(),
+            ]];
+            for d in designs {
+                rows.push(vec![
+                    d.name.clone(),
+                    d.cost.map_or("–".into(), |c| w.money(c, &cur)),
+                    w.number(d.user_hours_lost),
+                    w.interval(
+                        &w.number(d.saved),
+                        &w.number(d.saved_low),
+                        &w.number(d.saved_high),
+                    ),
+                    d.p_better.map_or("–".into(), |p| w.percent(p)),
+                    d.cost_per_user_hour_saved
+                        .map_or("–".into(), |c| w.money(c, &cur)),
+                ]);
+            }
+            blocks.push(Block::Table(Table {
+                header: w.designs_header(),
+                numeric: vec![false, true, true, true, true, true],
+                rows,
+            }));
+            if designs.iter().any(|d| !d.paired) {
+                blocks.push(Block::Para(w.unpaired_note()));
+            }
+        }
+
+        Section {
+            id: "tables",
+            heading: w.tables_heading(),
+            blocks,
+        }
+    }
+
+    fn charts(&self) -> Section {
+        let w = self.words();
+        let m = self.model();
+        let st = self.stats;
+        let mut blocks = Vec::new();
+
+        let mut by_downtime: Vec<usize> = (0..m.services.len())
+            .filter(|&i| st.services[i].downtime.mean().unwrap_or(0.0) > 0.0)
+            .collect();
+        by_downtime.sort_by(|&a, &b| {
+            let da = st.services[a].downtime.mean().unwrap_or(0.0);
+            let db = st.services[b].downtime.mean().unwrap_or(0.0);
+            db.total_cmp(&da).then(a.cmp(&b))
+        });
+        let shown = by_downtime.len().min(CHART_SERVICES);
+        let bars: Vec<charts::Bar> = by_downtime[..shown]
+            .iter()
+            .map(|&i| {
+                let d = &st.services[i].downtime;
+                charts::Bar {
+                    label: charts::short(&m.services[i].name, 28),
+                    mean: d.mean().unwrap_or(0.0),
+                    low: d.quantile(0.05).unwrap_or(0.0),
+                    mid: d.quantile(0.5).unwrap_or(0.0),
+                    high: d.quantile(0.95).unwrap_or(0.0),
+                }
+            })
+            .collect();
+        if !bars.is_empty() {
+            blocks.push(Block::Figure(Figure {
+                name: "downtime",
+                svg: charts::downtime(&bars, &w.axis_downtime()),
+                caption: w.downtime_caption(shown, by_downtime.len()),
+                natural_size: false,
+            }));
+        }
+
+        let curve: Vec<charts::CurvePoint> = st
+            .curve
+            .iter()
+            .enumerate()
+            .map(|(k, s)| charts::CurvePoint {
+                t: m.horizon * k as f64 / (st.curve.len() - 1).max(1) as f64,
+                mean: s.mean().unwrap_or(1.0),
+                low: s.quantile(0.05).unwrap_or(1.0),
+                high: s.quantile(0.95).unwrap_or(1.0),
+            })
+            .collect();
+        blocks.push(Block::Figure(Figure {
+            name: "recovery",
+            svg: charts::recovery(
+                &curve,
+                &w.axis_hours(),
+                &w.axis_available(),
+                &w.legend_mean(),
+                &w.legend_band(),
+            ),
+            caption: w.recovery_caption(),
+            natural_size: false,
+        }));
+
+        blocks.push(Block::Figure(Figure {
+            name: "blast-radius",
+            svg: charts::radius(
+                &st.radius_histogram,
+                st.trials,
+                &w.axis_services_affected(),
+                &w.axis_share_of_trials(),
+            ),
+            caption: w.radius_caption(m.services.len()),
+            natural_size: false,
+        }));
+
+        if let Some(designs) = &self.analyses.designs {
+            if !designs.is_empty() {
+                let bars: Vec<charts::Bar> = designs
+                    .iter()
+                    .map(|d| charts::Bar {
+                        label: charts::short(&d.name, 36),
+                        mean: d.saved,
+                        low: d.saved_low,
+                        mid: d.saved,
+                        high: d.saved_high,
+                    })
+                    .collect();
+                blocks.push(Block::Figure(Figure {
+                    name: "designs",
+                    svg: charts::designs(&bars, &w.axis_saved()),
+                    caption: w.designs_caption(),
+                    natural_size: false,
+                }));
+            }
+        }
+
+        Section {
+            id: "charts",
+            heading: w.charts_heading(),
+            blocks,
+        }
+    }
+
+    fn graph(&self) -> Section {
+        let w = self.words();
+        let m = self.model();
+        let st = self.stats;
+        let nodes: Vec<graph::NodeData> = m
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| graph::NodeData {
+                label: s.name.clone(),
+                users: s.users,
+                downtime: st.services[i].downtime.mean().unwrap_or(0.0),
+                loss: st.services[i].user_hours_lost.mean().unwrap_or(0.0),
+            })
+            .collect();
+        let drawn = graph::draw(m, &nodes, graph::MAX_NODES);
+        let mut blocks = Vec::new();
+        match drawn {
+            Some(g) => blocks.push(Block::Figure(Figure {
+                name: "dependency-graph",
+                svg: g.svg,
+                caption: w.graph_caption(&w.hours(g.max_downtime), g.shown, m.services.len()),
+                natural_size: true,
+            })),
+            None => blocks.push(Block::Para(w.graph_failed())),
+        }
+        Section {
+            id: "graph",
+            heading: w.graph_heading(),
+            blocks,
+        }
+    }
+
+    fn assumptions(&self) -> Section {
+        let w = self.words();
+        let m = self.model();
+        let mut blocks = Vec::new();
+        if !m.description.is_empty() {
+            blocks.push(Block::Para(m.description.clone()));
+        }
+        let notes = header_comment(&self.loaded.text);
+        if !notes.is_empty() {
+            blocks.push(Block::Heading(w.notes_heading()));
+            blocks.push(Block::Pre(notes));
+        }
+
+        blocks.push(Block::Heading(w.model_heading()));
+        let mut items = vec![
+            Item::lead(w.horizon(), w.hours(m.horizon)),
+            Item::lead(
+                w.recovery(),
+                w.recovery_text(
+                    m.recovery.crews,
+                    m.recovery.order == crate::model::RecoveryOrder::ByUsers,
+                    m.recovery.bootstrap.map(|b| w.hours(b)).as_deref(),
+                ),
+            ),
+        ];
+        for e in &m.events {
+            push_event(w, m, e, &mut items, 0);
+        }
+        blocks.push(Block::List(items));
+
+        let described: Vec<Item> = m
+            .services
+            .iter()
+            .filter(|s| !s.description.is_empty())
+            .map(|s| Item::lead(s.name.clone(), s.description.clone()))
+            .collect();
+        if !described.is_empty() {
+            blocks.push(Block::Heading(w.services_described_heading()));
+            blocks.push(Block::List(described));
+        }
+        if !self.loaded.variants.is_empty() {
+            blocks.push(Block::Heading(w.variants_heading()));
+            let cur = self.currency();
+            let items = self
+                .loaded
+                .variants
+                .iter()
+                .map(|v| {
+                    let mut text = v.description.clone();
+                    if let Some(c) = v.cost {
+                        if !text.is_empty() {
+                            text.push(' ');
+                        }
+                        text.push_str(&w.cost_is(&w.money(c, &cur)));
+                    }
+                    Item::lead(v.name.clone(), text)
+                })
+                .collect();
+            blocks.push(Block::List(items));
+        }
+        blocks.push(Block::Heading(w.sources_heading()));
+        if m.sources.is_empty() {
+            blocks.push(Block::Para(w.no_sources()));
+        } else {
+            blocks.push(Block::List(
+                m.sources.iter().map(|s| Item::plain(s.clone())).collect(),
+            ));
+        }
+        Section {
+            id: "assumptions",
+            heading: w.assumptions_heading(),
+            blocks,
+        }
+    }
+
+    fn reproducibility(&self) -> Section {
+        let w = self.words();
+        let m = self.model();
+        let items = vec![
+            Item::lead(w.version(), env!("CARGO_PKG_VERSION").to_string()),
+            Item::lead(w.scenario_file(), self.loaded.file.clone()),
+            Item::lead("SHA-256".to_string(), self.loaded.sha256.clone()),
+            Item::lead(w.seed(), self.seed.to_string()),
+            Item::lead(w.trials(), self.stats.trials.to_string()),
+            Item::lead(w.horizon(), w.hours(m.horizon)),
+            Item::lead(
+                w.outage_threshold(),
+                format!("{}%", self.outage_threshold_pct),
+            ),
+        ];
+        Section {
+            id: "reproducibility",
+            heading: w.reproducibility_heading(),
+            blocks: vec![
+                Block::List(items),
+                Block::Para(w.rerun()),
+                Block::Pre(self.command.clone()),
+            ],
+        }
+    }
+}
+
+fn push_event(
+    w: &dyn Words,
+    m: &Model,
+    e: &crate::model::Event,
+    items: &mut Vec<Item>,
+    depth: usize,
+) {
+    let site = &m.sites[e.site];
+    items.push(Item::lead(
+        format!("{}{}", "↳ ".repeat(depth), e.name),
+        w.event_text(&site.name, &w.percent(e.probability), e.destroys),
+    ));
+    for f in &e.then {
+        push_event(w, m, f, items, depth + 1);
+    }
+}
+
+/// Up to `max` names joined by commas, with "…" when there are more.
+fn join_names<'a>(names: impl Iterator<Item = &'a str>, max: usize) -> String {
+    let all: Vec<&str> = names.collect();
+    let mut s = all[..all.len().min(max)].join(", ");
+    if all.len() > max {
+        s.push_str(", …");
+    }
+    s
+}
+
+/// The comment lines at the top of a scenario file, before `Scenario(`, without their
+/// `//`: where the scenario library states which numbers are facts and which are
+/// modelling assumptions.
+pub fn header_comment(text: &str) -> String {
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix("//") {
+            lines.push(rest.strip_prefix(' ').unwrap_or(rest).trim_end());
+        } else if t.is_empty() {
+            if !lines.is_empty() {
+                lines.push("");
+            }
+        } else {
+            break;
+        }
+    }
+    while lines.last() == Some(&"") {
+        lines.pop();
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_comment_stops_at_the_scenario() {
+        let t = "// A\n//  b\n\n// c\nScenario( // not this\n";
+        assert_eq!(header_comment(t), "A\n b\n\nc");
+        assert_eq!(header_comment("Scenario()"), "");
+    }
+
+    #[test]
+    fn severity_splits_affected_trials_at_the_threshold() {
+        let mut ss = ServiceStats {
+            affected: 10,
+            ..Default::default()
+        };
+        for _ in 0..3 {
+            ss.restored_at.add(5.0);
+        }
+        ss.degraded_share_pct = vec![0; crate::analysis::run::SHARE_BINS];
+        ss.degraded_share_pct[30] = 4;
+        ss.degraded_share_pct[50] = 2;
+        ss.degraded_share_pct[100] = 1;
+        assert_eq!(
+            Severity::of(&ss, 50),
+            Severity {
+                outage: 6,
+                error: 4
+            }
+        );
+        assert_eq!(
+            Severity::of(&ss, 30),
+            Severity {
+                outage: 10,
+                error: 0
+            }
+        );
+        assert_eq!(crate::analysis::run::share_bin(0.29), 29);
+        assert_eq!(crate::analysis::run::share_bin(1.0), 100);
+    }
+}
