@@ -28,6 +28,40 @@ pub enum Command {
     Run(RunArgs),
     /// Write a synthetic scenario of a given size, for scale tests.
     Generate(GenerateArgs),
+    /// Combine the partial results of `run --shard K/N` into the full result.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The partial results, one per shard, in any order.
+    #[arg(required = true)]
+    pub parts: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Where to write; `-` is standard output. Files are replaced atomically.
+    #[arg(long, short, default_value = "-")]
+    pub out: PathBuf,
+}
+
+/// `K/N`: shard K (from 0) of N.
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let (k, n) = s.split_once('/').ok_or("expected K/N, such as 0/4")?;
+    let k: u64 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad shard index {k:?} in {s:?}"))?;
+    let n: u64 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad shard count {n:?} in {s:?}"))?;
+    if n == 0 || k >= n {
+        return Err(format!(
+            "shard {k}/{n}: K counts from 0 and must be below N"
+        ));
+    }
+    Ok((k, n))
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +124,10 @@ pub struct RunArgs {
     /// Where to write; `-` is standard output. Files are replaced atomically.
     #[arg(long, short, default_value = "-")]
     pub out: PathBuf,
+    /// Run only shard K of N (K from 0) and write a partial result for `merge`
+    /// (e.g. `--shard $JOB_COMPLETION_INDEX/8`).
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
 }
 
 #[derive(Debug, Args)]
@@ -128,6 +166,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Graph(a) => graph(a),
         Command::Run(a) => run(a),
         Command::Generate(a) => generate(a),
+        Command::Merge(a) => merge(a),
     }
 }
 
@@ -215,6 +254,7 @@ fn sim_options(a: &SimArgs, m: &model::Model) -> crate::analysis::run::RunOption
         seed: a.seed.unwrap_or(m.seed),
         threads: a.threads,
         precision: a.precision,
+        shard: None,
     }
 }
 
@@ -224,24 +264,93 @@ fn run(a: RunArgs) -> Result<(), Error> {
         Some(v) => (&loaded.variant(v)?.model, Some(v.as_str())),
         None => (&loaded.model, None),
     };
-    let opts = sim_options(&a.sim, m);
+    let mut opts = sim_options(&a.sim, m);
+    opts.shard = a.shard;
     let mut progress = Progress::new(a.sim.quiet, opts.trials);
-    let stats = crate::analysis::run::run(m, &opts, &mut |done, _| progress.update(done, "run"))?;
+    let stats = crate::analysis::run::run(m, &opts, &mut |done, total| {
+        progress.bar.set_length(total);
+        progress.update(done, "run")
+    })?;
     progress.finish();
+    if let Some((k, n)) = a.shard {
+        if a.format != Format::Table && a.format != Format::Json {
+            return Err(Error::usage(
+                "--shard writes a partial result (JSON) for `merge`; leave out --format",
+            ));
+        }
+        let part = report::partial::Partial {
+            format: report::partial::FORMAT.into(),
+            format_version: report::partial::FORMAT_VERSION,
+            blastradius_version: env!("CARGO_PKG_VERSION").into(),
+            scenario_file: loaded.file.clone(),
+            scenario_sha256: loaded.sha256.clone(),
+            scenario_text: loaded.text.clone(),
+            variant: a.variant.clone(),
+            seed: opts.seed,
+            trials: opts.trials,
+            shard: k,
+            shards: n,
+            stats,
+        };
+        return report::output::write(&a.out, part.to_json().as_bytes());
+    }
+    render_run(&loaded, m, variant, opts.seed, &stats, a.format, &a.out)
+}
+
+fn render_run(
+    loaded: &model::Loaded,
+    m: &model::Model,
+    variant: Option<&str>,
+    seed: u64,
+    stats: &crate::analysis::run::RunStats,
+    format: Format,
+    out: &std::path::Path,
+) -> Result<(), Error> {
     let rep = report::run::RunReport {
-        loaded: &loaded,
+        loaded,
         model: m,
         variant,
-        seed: opts.seed,
-        stats: &stats,
+        seed,
+        stats,
     };
-    let text = match a.format {
+    let text = match format {
         Format::Table => rep.table(),
         Format::Json => rep.json(),
         Format::Csv => rep.csv(),
         Format::Markdown => rep.markdown(),
     };
-    report::output::write(&a.out, text.as_bytes())
+    report::output::write(out, text.as_bytes())
+}
+
+fn merge(a: MergeArgs) -> Result<(), Error> {
+    let mut parts = Vec::new();
+    for p in &a.parts {
+        let text = std::fs::read_to_string(p).map_err(|e| Error::read(p, e))?;
+        parts.push((p.clone(), report::partial::Partial::from_json(p, &text)?));
+    }
+    let parts = report::partial::check_parts(parts)?;
+    let first = &parts[0].1;
+    let loaded = model::load_str(&first.scenario_file, &first.scenario_text)?;
+    let (m, variant) = match &first.variant {
+        Some(v) => (&loaded.variant(v)?.model, Some(v.as_str())),
+        None => (&loaded.model, None),
+    };
+    let mut stats = crate::analysis::run::RunStats::new(&crate::sim::Compiled::new(m));
+    for (_, p) in &parts {
+        if p.stats.services.len() != m.services.len() {
+            return Err(Error::usage(
+                "a partial result does not match its scenario's services",
+            ));
+        }
+        stats.merge(&p.stats);
+    }
+    if stats.trials != first.trials {
+        return Err(Error::usage(format!(
+            "the parts hold {} trials, but the run had {}",
+            stats.trials, first.trials
+        )));
+    }
+    render_run(&loaded, m, variant, first.seed, &stats, a.format, &a.out)
 }
 
 fn generate(a: GenerateArgs) -> Result<(), Error> {

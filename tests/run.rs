@@ -259,6 +259,7 @@ mod value_stability {
             seed: 1015,
             threads: Some(2),
             precision: None,
+            shard: None,
         };
         let st = run(&loaded.model, &opts, &mut |_, _| {}).unwrap();
         let talk = &st.services[4];

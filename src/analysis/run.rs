@@ -9,6 +9,7 @@
 //! with a fixed maximum size) and a window of batches in flight, not by the trial count.
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::model::Model;
@@ -23,7 +24,7 @@ pub const BATCH: u64 = 128;
 /// The fewest trials an adaptive run plays before it may stop.
 pub const MIN_ADAPTIVE_TRIALS: u64 = 2 * BATCH;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub trials: u64,
     pub seed: u64,
@@ -32,10 +33,20 @@ pub struct RunOptions {
     /// Stop once the 95% interval of mean total user-hours lost is within ± this share
     /// of the mean (`trials` is then the maximum).
     pub precision: Option<f64>,
+    /// Run only shard `k` of `n`: a contiguous range of batches (see [`shard_batches`]).
+    pub shard: Option<(u64, u64)>,
+}
+
+/// The batches of shard `k` of `n` when the run has `n_batches` batches: a contiguous,
+/// nearly equal split, so the shards together cover every batch exactly once.
+pub fn shard_batches(n_batches: u64, k: u64, n: u64) -> std::ops::Range<u64> {
+    let lo = (n_batches as u128 * k as u128 / n as u128) as u64;
+    let hi = (n_batches as u128 * (k as u128 + 1) / n as u128) as u64;
+    lo..hi
 }
 
 /// Per-service accumulators.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ServiceStats {
     pub downtime: Summary,
     pub degraded: Moments,
@@ -47,8 +58,9 @@ pub struct ServiceStats {
     pub causes: Vec<Moments>,
 }
 
-/// Everything a run accumulates.
-#[derive(Debug, Clone)]
+/// Everything a run accumulates. Serialisable, so that `run --shard` can write a partial
+/// result and `merge` can combine them: merging is exact, in any order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunStats {
     pub trials: u64,
     pub services: Vec<ServiceStats>,
@@ -184,6 +196,23 @@ pub fn run(
             )));
         }
     }
+    let batches = opts.trials.div_ceil(BATCH);
+    let range = match opts.shard {
+        None => 0..batches,
+        Some((k, n)) => {
+            if n == 0 || k >= n {
+                return Err(Error::usage(format!(
+                    "--shard {k}/{n}: K must be below N, counting from 0"
+                )));
+            }
+            if opts.precision.is_some() {
+                return Err(Error::usage(
+                    "--precision cannot be combined with --shard: each shard would stop on its own; run a fixed number of --trials",
+                ));
+            }
+            shard_batches(batches, k, n)
+        }
+    };
     let c = Compiled::new(model);
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(t) = opts.threads {
@@ -195,14 +224,14 @@ pub fn run(
     let pool = builder
         .build()
         .map_err(|e| Error::runtime(format!("cannot start worker threads: {e}")))?;
-    let n_batches = opts.trials.div_ceil(BATCH);
     // Batches in flight at once: enough to keep every worker busy. It bounds memory and
     // does not affect results (folding is always in batch order).
     let window = (pool.current_num_threads() as u64 * 4).max(1);
     let mut acc = RunStats::new(&c);
-    let mut next = 0;
-    'outer: while next < n_batches {
-        let end = (next + window).min(n_batches);
+    let mut next = range.start;
+    let expected = (range.end * BATCH).min(opts.trials) - (range.start * BATCH).min(opts.trials);
+    'outer: while next < range.end {
+        let end = (next + window).min(range.end);
         let parts: Vec<RunStats> = pool.install(|| {
             (next..end)
                 .into_par_iter()
@@ -211,7 +240,7 @@ pub fn run(
         });
         for p in &parts {
             acc.merge(p);
-            progress(acc.trials, opts.trials);
+            progress(acc.trials, expected);
             if let Some(r) = opts.precision {
                 if acc.trials >= MIN_ADAPTIVE_TRIALS && acc.precise_enough(r) {
                     break 'outer;

@@ -3,4 +3,5 @@
 
 pub mod dot;
 pub mod output;
+pub mod partial;
 pub mod run;
