@@ -159,3 +159,108 @@ fn shard_refuses_precision_and_bad_indices() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("--precision cannot be combined with --shard"));
 }
+
+mod deploy {
+    //! The cluster examples in `deploy/` call `deploy/run-shard.sh` (with the index from
+    //! `JOB_COMPLETION_INDEX` on Kubernetes, `SLURM_ARRAY_TASK_ID` on Slurm) and
+    //! `deploy/merge.sh`. These tests run those very scripts, the way each engine would,
+    //! and check the result against an unsharded run.
+    use super::*;
+
+    fn root() -> &'static str {
+        env!("CARGO_MANIFEST_DIR")
+    }
+
+    fn script(name: &str, results: &Path, index_var: Option<(&str, u64)>) -> Command {
+        let mut c = Command::new("bash");
+        c.arg(format!("{}/deploy/{name}", root()))
+            .env("BLASTRADIUS", env!("CARGO_BIN_EXE_blastradius"))
+            .env("SCENARIO", scenario("kakao-1015.ron"))
+            .env("SHARD_COUNT", "3")
+            .env("TRIALS", "700")
+            .env("SEED", "1015")
+            .env("RESULTS", results)
+            .env_remove("SHARD_INDEX")
+            .env_remove("JOB_COMPLETION_INDEX")
+            .env_remove("SLURM_ARRAY_TASK_ID");
+        if let Some((var, k)) = index_var {
+            c.env(var, k.to_string());
+        }
+        c
+    }
+
+    #[test]
+    fn kubernetes_and_slurm_scripts_give_the_unsharded_result() {
+        let whole = ok(bin().args([
+            "run",
+            &scenario("kakao-1015.ron"),
+            "--trials",
+            "700",
+            "--seed",
+            "1015",
+            "--format",
+            "json",
+        ]));
+        for var in ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID", "SHARD_INDEX"] {
+            let dir = tempfile::tempdir().unwrap();
+            for k in 0..3 {
+                ok(&mut script("run-shard.sh", dir.path(), Some((var, k))));
+            }
+            ok(&mut script("merge.sh", dir.path(), None));
+            let merged = std::fs::read(dir.path().join("result.json")).unwrap();
+            assert_eq!(merged, whole, "shard index from {var}");
+        }
+    }
+
+    #[test]
+    fn run_shard_without_an_index_fails_clearly() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = script("run-shard.sh", dir.path(), None).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("no shard index"));
+    }
+
+    #[test]
+    fn manifests_call_the_tested_scripts_with_matching_shard_counts() {
+        let job =
+            std::fs::read_to_string(format!("{}/deploy/kubernetes/blastradius-job.yaml", root()))
+                .unwrap();
+        assert!(job.contains("completionMode: Indexed"));
+        assert!(job.contains("command: [\"/usr/local/bin/run-shard.sh\"]"));
+        let count = |key: &str| {
+            job.lines()
+                .find_map(|l| l.trim().strip_prefix(key))
+                .map(|v| v.trim().trim_matches('"').to_string())
+        };
+        assert_eq!(count("completions:"), count("parallelism:"));
+        let shard_count = job
+            .split("name: SHARD_COUNT")
+            .nth(1)
+            .and_then(|r| r.lines().nth(1))
+            .map(|l| {
+                l.trim()
+                    .trim_start_matches("value:")
+                    .trim()
+                    .trim_matches('"')
+                    .to_string()
+            });
+        assert_eq!(
+            shard_count,
+            count("completions:"),
+            "SHARD_COUNT must equal completions"
+        );
+        let merge = std::fs::read_to_string(format!(
+            "{}/deploy/kubernetes/blastradius-merge.yaml",
+            root()
+        ))
+        .unwrap();
+        assert!(merge.contains("/usr/local/bin/merge.sh"));
+        let sbatch =
+            std::fs::read_to_string(format!("{}/deploy/slurm/shards.sbatch", root())).unwrap();
+        assert!(sbatch.contains("#SBATCH --array=0-7"));
+        assert!(sbatch.contains("SHARD_COUNT=\"${SHARD_COUNT:-8}\""));
+        assert!(sbatch.contains("run-shard.sh"));
+        let docker = std::fs::read_to_string(format!("{}/deploy/Dockerfile", root())).unwrap();
+        assert!(docker.contains("deploy/run-shard.sh deploy/merge.sh /usr/local/bin/"));
+    }
+}
