@@ -237,7 +237,10 @@ mod adaptive {
         assert_eq!(a, b);
         let v: serde_json::Value = serde_json::from_str(&a).unwrap();
         let n = v["run"]["trials"].as_u64().unwrap();
-        assert!(n < 100_000 && n % 128 == 0, "stopped after {n} trials");
+        assert!(
+            n < 100_000 && n.is_multiple_of(128),
+            "stopped after {n} trials"
+        );
         let t = &v["totals"]["user_hours_lost"];
         let half = 1.959963984540054 * t["std_err"].as_f64().unwrap();
         assert!(half <= 0.05 * t["mean"].as_f64().unwrap());
