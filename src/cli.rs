@@ -31,13 +31,24 @@ pub enum Command {
     Whatif(WhatifArgs),
     /// Portals: structural reach of each service and the Monte Carlo loss attributable to
     /// it (own users and spill-over), with its portal multiplier.
+    #[command(
+        after_help = "Trials default to the scenario's `trials`, at most 2000 (each \
+        trial also plays one counterfactual per service that was down in it); give --trials \
+        for more. --precision is not supported."
+    )]
     Portal(AnalysisArgs),
     /// Base design vs each variant on common random numbers: difference in user-hours
     /// lost with a 95% interval, probability the variant is better, cost per user-hour
     /// saved.
+    #[command(after_help = "--precision is not supported; give --trials.")]
     Compare(CompareArgs),
     /// Site importance on user-hours lost: achievement worth (site always down) and
     /// reduction worth (site never fails), on common random numbers.
+    #[command(
+        after_help = "Trials default to the scenario's `trials`, at most 2000 (each \
+        trial also plays two counterfactuals per site); give --trials for more. \
+        --precision is not supported."
+    )]
     Importance(AnalysisArgs),
 }
 
@@ -109,8 +120,6 @@ pub struct WhatifArgs {
 pub struct AnalysisArgs {
     /// The scenario file (RON).
     pub file: String,
-    /// Trials: default the scenario's `trials`, at most 2000 (each trial also plays
-    /// counterfactuals); give `--trials` for more. `--precision` is not supported.
     #[command(flatten)]
     pub sim: SimArgs,
     /// Use this variant of the scenario instead of the base design.
