@@ -8,6 +8,8 @@
 //! whatever the thread count. Memory is bounded by the accumulators (quantile sketches
 //! with a fixed maximum size) and a window of batches in flight, not by the trial count.
 
+use std::ops::ControlFlow;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -170,13 +172,83 @@ impl RunStats {
 pub fn run_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> RunStats {
     let mut stats = RunStats::new(c);
     let mut trial = Trial::new(c);
-    let start = b * BATCH;
-    let end = (start + BATCH).min(total);
-    for i in start..end {
+    for i in batch_trials(b, total) {
         trial.run(seed, i);
         stats.add_trial(c, &trial);
     }
     stats
+}
+
+/// Trial indices of batch `b` when `total` trials are played: `b·BATCH ..` at most
+/// [`BATCH`] of them.
+pub fn batch_trials(b: u64, total: u64) -> std::ops::Range<u64> {
+    let start = b * BATCH;
+    start..(start + BATCH).min(total)
+}
+
+/// The shared batch driver of every Monte Carlo analysis: plays batches `0 ..
+/// ⌈trials / BATCH⌉` with `play(b)` on a pool of `threads` workers (`None`: every core) and
+/// hands each batch's result to `fold` strictly in batch order, on the calling thread.
+/// `fold` returns [`ControlFlow::Break`] to stop early (adaptive runs); later batches are
+/// then not folded.
+///
+/// Results folded in batch order from batches whose content depends only on the batch
+/// number are a function of (scenario, seed, trials) alone, whatever the thread count.
+/// At most a window of `4 × threads` batch results is held at once, so memory does not
+/// grow with the number of trials.
+pub fn for_each_batch<P, F>(
+    trials: u64,
+    threads: Option<usize>,
+    play: F,
+    fold: &mut dyn FnMut(P) -> ControlFlow<()>,
+) -> Result<(), Error>
+where
+    P: Send,
+    F: Fn(u64) -> P + Sync,
+{
+    for_each_batch_in(0..trials.div_ceil(BATCH), trials, threads, play, fold)
+}
+
+/// [`for_each_batch`] over the batches in `batches` only (a shard of the run).
+pub fn for_each_batch_in<P, F>(
+    batches: std::ops::Range<u64>,
+    trials: u64,
+    threads: Option<usize>,
+    play: F,
+    fold: &mut dyn FnMut(P) -> ControlFlow<()>,
+) -> Result<(), Error>
+where
+    P: Send,
+    F: Fn(u64) -> P + Sync,
+{
+    if trials == 0 {
+        return Err(Error::usage("--trials must be at least 1"));
+    }
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        if t == 0 {
+            return Err(Error::usage("--threads must be at least 1"));
+        }
+        builder = builder.num_threads(t);
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| Error::runtime(format!("cannot start worker threads: {e}")))?;
+    // Batches in flight at once: enough to keep every worker busy. It bounds memory and
+    // does not affect results (folding is always in batch order).
+    let window = (pool.current_num_threads() as u64 * 4).max(1);
+    let mut next = batches.start;
+    while next < batches.end {
+        let end = (next + window).min(batches.end);
+        let parts: Vec<P> = pool.install(|| (next..end).into_par_iter().map(&play).collect());
+        for p in parts {
+            if fold(p).is_break() {
+                return Ok(());
+            }
+        }
+        next = end;
+    }
+    Ok(())
 }
 
 /// Runs the Monte Carlo simulation of `model`. `progress(done, total)` is called after
@@ -214,40 +286,23 @@ pub fn run(
         }
     };
     let c = Compiled::new(model);
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = opts.threads {
-        if t == 0 {
-            return Err(Error::usage("--threads must be at least 1"));
-        }
-        builder = builder.num_threads(t);
-    }
-    let pool = builder
-        .build()
-        .map_err(|e| Error::runtime(format!("cannot start worker threads: {e}")))?;
-    // Batches in flight at once: enough to keep every worker busy. It bounds memory and
-    // does not affect results (folding is always in batch order).
-    let window = (pool.current_num_threads() as u64 * 4).max(1);
     let mut acc = RunStats::new(&c);
-    let mut next = range.start;
     let expected = (range.end * BATCH).min(opts.trials) - (range.start * BATCH).min(opts.trials);
-    'outer: while next < range.end {
-        let end = (next + window).min(range.end);
-        let parts: Vec<RunStats> = pool.install(|| {
-            (next..end)
-                .into_par_iter()
-                .map(|b| run_batch(&c, opts.seed, b, opts.trials))
-                .collect()
-        });
-        for p in &parts {
-            acc.merge(p);
+    for_each_batch_in(
+        range,
+        opts.trials,
+        opts.threads,
+        |b| run_batch(&c, opts.seed, b, opts.trials),
+        &mut |p: RunStats| {
+            acc.merge(&p);
             progress(acc.trials, expected);
-            if let Some(r) = opts.precision {
-                if acc.trials >= MIN_ADAPTIVE_TRIALS && acc.precise_enough(r) {
-                    break 'outer;
+            match opts.precision {
+                Some(r) if acc.trials >= MIN_ADAPTIVE_TRIALS && acc.precise_enough(r) => {
+                    ControlFlow::Break(())
                 }
+                _ => ControlFlow::Continue(()),
             }
-        }
-        next = end;
-    }
+        },
+    )?;
     Ok(acc)
 }

@@ -96,7 +96,7 @@ pub struct MeanErr {
 }
 
 impl MeanErr {
-    fn of(m: &Moments) -> Self {
+    pub fn of(m: &Moments) -> Self {
         MeanErr {
             mean: m.mean(),
             std_err: m.std_err(),
