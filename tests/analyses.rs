@@ -265,6 +265,33 @@ mod portal {
             .collect();
         assert!(att.windows(2).all(|w| w[0] >= w[1]), "{att:?}");
     }
+
+    /// The Kakao replay: login and KakaoTalk messaging are portals. Services reached
+    /// through them (KakaoBank's Kakao-linked functions, KakaoT riders arriving through
+    /// KakaoTalk, ...) lose users while they are down even when those services run, so
+    /// each carries more loss than its own users'. The margin (> 1.02) is far above the
+    /// sampling noise of 1000 paired trials (the spill-over's relative standard error is
+    /// a few per cent of a spill-over that is itself ≥ 4 % of the own loss).
+    #[test]
+    fn kakao_account_and_kakaotalk_text_are_portals_in_the_replay() {
+        let f = format!("{}/scenarios/kakao-1015.ron", env!("CARGO_MANIFEST_DIR"));
+        let v = json(&["portal", &f, "--trials", "1000"]);
+        for id in ["kakao-account", "kakaotalk-text"] {
+            let s = v["services"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["id"] == id)
+                .unwrap();
+            let m = s["portal_multiplier"].as_f64().unwrap();
+            assert!(m > 1.02, "{id}: multiplier {m}");
+        }
+        let sentence = v["multiplier_explained"].as_str().unwrap();
+        assert!(
+            sentence.starts_with("A portal multiplier of "),
+            "{sentence}"
+        );
+    }
 }
 
 mod compare {
