@@ -70,6 +70,7 @@ fn parallel(c: &mut Criterion) {
                     seed: 3,
                     threads: Some(threads),
                     precision: None,
+                    shard: None,
                 };
                 run(&loaded.model, &opts, &mut |_, _| {})
                     .expect("run")

@@ -31,6 +31,64 @@ pub enum Command {
     Report(ReportArgs),
     /// Write a synthetic scenario of a given size, for scale tests.
     Generate(GenerateArgs),
+    /// Combine the partial results of `run --shard K/N` into the full result.
+    Merge(MergeArgs),
+    /// Deterministic blast matrix: each site and each service lost for the whole horizon,
+    /// nothing recovering: what goes down, what degrades, how many users are affected.
+    Whatif(WhatifArgs),
+    /// Portals: structural reach of each service and the Monte Carlo loss attributable to
+    /// it (own users and spill-over), with its portal multiplier.
+    #[command(
+        after_help = "Trials default to the scenario's `trials`, at most 2000 (each \
+        trial also plays one counterfactual per service that was down in it); give --trials \
+        for more. --precision is not supported."
+    )]
+    Portal(AnalysisArgs),
+    /// Base design vs each variant on common random numbers: difference in user-hours
+    /// lost with a 95% interval, probability the variant is better, cost per user-hour
+    /// saved.
+    #[command(after_help = "--precision is not supported; give --trials.")]
+    Compare(CompareArgs),
+    /// Site importance on user-hours lost: achievement worth (site always down) and
+    /// reduction worth (site never fails), on common random numbers.
+    #[command(
+        after_help = "Trials default to the scenario's `trials`, at most 2000 (each \
+        trial also plays two counterfactuals per site); give --trials for more. \
+        --precision is not supported."
+    )]
+    Importance(AnalysisArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The partial results, one per shard, in any order.
+    #[arg(required = true)]
+    pub parts: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Where to write; `-` is standard output. Files are replaced atomically.
+    #[arg(long, short, default_value = "-")]
+    pub out: PathBuf,
+}
+
+/// `K/N`: shard K (from 0) of N.
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let (k, n) = s.split_once('/').ok_or("expected K/N, such as 0/4")?;
+    let k: u64 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad shard index {k:?} in {s:?}"))?;
+    let n: u64 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad shard count {n:?} in {s:?}"))?;
+    if n == 0 || k >= n {
+        return Err(format!(
+            "shard {k}/{n}: K counts from 0 and must be below N"
+        ));
+    }
+    Ok((k, n))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -136,6 +194,65 @@ pub struct RunArgs {
     /// Where to write; `-` is standard output. Files are replaced atomically.
     #[arg(long, short, default_value = "-")]
     pub out: PathBuf,
+    /// Run only shard K of N (K from 0) and write a partial result for `merge`
+    /// (e.g. `--shard $JOB_COMPLETION_INDEX/8`).
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
+}
+
+#[derive(Debug, Args)]
+pub struct WhatifArgs {
+    /// The scenario file (RON).
+    pub file: String,
+    /// Use this variant of the scenario instead of the base design.
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Where to write; `-` is standard output. Files are replaced atomically.
+    #[arg(long, short, default_value = "-")]
+    pub out: PathBuf,
+}
+
+/// `portal` and `importance`: one counterfactual per service (or two per site) for every
+/// trial, so `--trials` defaults to the scenario's `trials` capped at
+/// [`ANALYSIS_DEFAULT_TRIALS`].
+#[derive(Debug, Args)]
+pub struct AnalysisArgs {
+    /// The scenario file (RON).
+    pub file: String,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Use this variant of the scenario instead of the base design.
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Where to write; `-` is standard output. Files are replaced atomically.
+    #[arg(long, short, default_value = "-")]
+    pub out: PathBuf,
+}
+
+/// Default cap on the trials of `portal` and `importance` when `--trials` is not given.
+pub const ANALYSIS_DEFAULT_TRIALS: u64 = 2000;
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The scenario file (RON).
+    pub file: String,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Compare only this variant (default: every variant).
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Where to write; `-` is standard output. Files are replaced atomically.
+    #[arg(long, short, default_value = "-")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -175,6 +292,11 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Run(a) => run(a),
         Command::Report(a) => report_cmd(a),
         Command::Generate(a) => generate(a),
+        Command::Merge(a) => merge(a),
+        Command::Whatif(a) => whatif(a),
+        Command::Portal(a) => portal(a),
+        Command::Compare(a) => compare(a),
+        Command::Importance(a) => importance(a),
     }
 }
 
@@ -262,6 +384,7 @@ fn sim_options(a: &SimArgs, m: &model::Model) -> crate::analysis::run::RunOption
         seed: a.seed.unwrap_or(m.seed),
         threads: a.threads,
         precision: a.precision,
+        shard: None,
     }
 }
 
@@ -271,24 +394,93 @@ fn run(a: RunArgs) -> Result<(), Error> {
         Some(v) => (&loaded.variant(v)?.model, Some(v.as_str())),
         None => (&loaded.model, None),
     };
-    let opts = sim_options(&a.sim, m);
+    let mut opts = sim_options(&a.sim, m);
+    opts.shard = a.shard;
     let mut progress = Progress::new(a.sim.quiet, opts.trials);
-    let stats = crate::analysis::run::run(m, &opts, &mut |done, _| progress.update(done, "run"))?;
+    let stats = crate::analysis::run::run(m, &opts, &mut |done, total| {
+        progress.bar.set_length(total);
+        progress.update(done, "run")
+    })?;
     progress.finish();
+    if let Some((k, n)) = a.shard {
+        if a.format != Format::Table && a.format != Format::Json {
+            return Err(Error::usage(
+                "--shard writes a partial result (JSON) for `merge`; leave out --format",
+            ));
+        }
+        let part = report::partial::Partial {
+            format: report::partial::FORMAT.into(),
+            format_version: report::partial::FORMAT_VERSION,
+            blastradius_version: env!("CARGO_PKG_VERSION").into(),
+            scenario_file: loaded.file.clone(),
+            scenario_sha256: loaded.sha256.clone(),
+            scenario_text: loaded.text.clone(),
+            variant: a.variant.clone(),
+            seed: opts.seed,
+            trials: opts.trials,
+            shard: k,
+            shards: n,
+            stats,
+        };
+        return report::output::write(&a.out, part.to_json().as_bytes());
+    }
+    render_run(&loaded, m, variant, opts.seed, &stats, a.format, &a.out)
+}
+
+fn render_run(
+    loaded: &model::Loaded,
+    m: &model::Model,
+    variant: Option<&str>,
+    seed: u64,
+    stats: &crate::analysis::run::RunStats,
+    format: Format,
+    out: &std::path::Path,
+) -> Result<(), Error> {
     let rep = report::run::RunReport {
-        loaded: &loaded,
+        loaded,
         model: m,
         variant,
-        seed: opts.seed,
-        stats: &stats,
+        seed,
+        stats,
     };
-    let text = match a.format {
+    let text = match format {
         Format::Table => rep.table(),
         Format::Json => rep.json(),
         Format::Csv => rep.csv(),
         Format::Markdown => rep.markdown(),
     };
-    report::output::write(&a.out, text.as_bytes())
+    report::output::write(out, text.as_bytes())
+}
+
+fn merge(a: MergeArgs) -> Result<(), Error> {
+    let mut parts = Vec::new();
+    for p in &a.parts {
+        let text = std::fs::read_to_string(p).map_err(|e| Error::read(p, e))?;
+        parts.push((p.clone(), report::partial::Partial::from_json(p, &text)?));
+    }
+    let parts = report::partial::check_parts(parts)?;
+    let first = &parts[0].1;
+    let loaded = model::load_str(&first.scenario_file, &first.scenario_text)?;
+    let (m, variant) = match &first.variant {
+        Some(v) => (&loaded.variant(v)?.model, Some(v.as_str())),
+        None => (&loaded.model, None),
+    };
+    let mut stats = crate::analysis::run::RunStats::new(&crate::sim::Compiled::new(m));
+    for (_, p) in &parts {
+        if p.stats.services.len() != m.services.len() {
+            return Err(Error::usage(
+                "a partial result does not match its scenario's services",
+            ));
+        }
+        stats.merge(&p.stats);
+    }
+    if stats.trials != first.trials {
+        return Err(Error::usage(format!(
+            "the parts hold {} trials, but the run had {}",
+            stats.trials, first.trials
+        )));
+    }
+    render_run(&loaded, m, variant, first.seed, &stats, a.format, &a.out)
 }
 
 fn report_cmd(a: ReportArgs) -> Result<(), Error> {
@@ -310,23 +502,41 @@ fn report_cmd(a: ReportArgs) -> Result<(), Error> {
     let mut progress = Progress::new(a.sim.quiet, opts.trials);
     let stats = crate::analysis::run::run(m, &opts, &mut |done, _| progress.update(done, "base"))?;
     progress.finish();
-    let mut progress = Progress::new(a.sim.quiet, stats.trials * loaded.variants.len() as u64);
-    let mut before = 0;
-    let mut current = String::new();
-    let designs = policy::designs_by_runs(&loaded, &stats, &opts, &mut |name, done, total| {
-        if name != current {
-            if !current.is_empty() {
-                before += total;
-            }
-            current = name.to_string();
-        }
-        progress.update(before + done, name);
+    // The other analyses play exactly the trials the run played (an adaptive run's
+    // count too), so the report is a function of the command line it prints.
+    let fixed = crate::analysis::run::RunOptions {
+        trials: stats.trials,
+        precision: None,
+        ..opts.clone()
+    };
+    let rows = crate::analysis::whatif::whatif(m);
+    // Attribution replays each service's outage trials without it: the costliest part,
+    // capped like `portal`'s default.
+    let portal_opts = crate::analysis::run::RunOptions {
+        trials: fixed.trials.min(ANALYSIS_DEFAULT_TRIALS),
+        ..fixed.clone()
+    };
+    let mut progress = Progress::new(a.sim.quiet, portal_opts.trials);
+    let portal_stats = crate::analysis::portal::portal(m, &portal_opts, &mut |done, _| {
+        progress.update(done, "portal")
     })?;
     progress.finish();
+    let designs = if loaded.variants.is_empty() {
+        None
+    } else {
+        let variants: Vec<&model::Model> = loaded.variants.iter().map(|v| &v.model).collect();
+        let mut progress = Progress::new(a.sim.quiet, fixed.trials);
+        let c = crate::analysis::compare::compare(m, &variants, &fixed, &mut |done, _| {
+            progress.update(done, "compare")
+        })?;
+        progress.finish();
+        Some(policy::designs(&loaded, &c))
+    };
     let analyses = policy::PolicyAnalyses {
-        single_losses: Some(policy::single_losses(m)),
-        portals: Some(policy::structural_portals(m)),
-        designs: (!designs.is_empty()).then_some(designs),
+        single_losses: Some(policy::single_losses(m, &rows)),
+        portals: Some(policy::portals(m, &portal_stats, &rows)),
+        portal_trials: Some(portal_stats.trials),
+        designs,
     };
     let format = match a.format {
         ReportFormat::Html => "html",
@@ -416,4 +626,117 @@ fn generate(a: GenerateArgs) -> Result<(), Error> {
         seed: a.seed,
     });
     report::output::write(&a.out, to_ron(&s).as_bytes())
+}
+
+/// Renders a report in the chosen format.
+macro_rules! render {
+    ($rep:expr, $format:expr) => {
+        match $format {
+            Format::Table => $rep.table(),
+            Format::Json => $rep.json(),
+            Format::Csv => $rep.csv(),
+            Format::Markdown => $rep.markdown(),
+        }
+    };
+}
+
+/// The base model, or the variant named by `--variant`.
+fn pick<'a>(
+    loaded: &'a model::Loaded,
+    variant: &'a Option<String>,
+) -> Result<(&'a model::Model, Option<&'a str>), Error> {
+    Ok(match variant {
+        Some(v) => (&loaded.variant(v)?.model, Some(v.as_str())),
+        None => (&loaded.model, None),
+    })
+}
+
+fn whatif(a: WhatifArgs) -> Result<(), Error> {
+    let loaded = model::load(&a.file)?;
+    let (m, variant) = pick(&loaded, &a.variant)?;
+    let rows = crate::analysis::whatif::whatif(m);
+    let rep = report::whatif::WhatIfReport {
+        loaded: &loaded,
+        model: m,
+        variant,
+        rows: &rows,
+    };
+    report::output::write(&a.out, render!(rep, a.format).as_bytes())
+}
+
+/// Options of `portal` and `importance`: `--trials` defaults to the scenario's, capped.
+fn analysis_options(a: &SimArgs, m: &model::Model) -> crate::analysis::run::RunOptions {
+    let mut opts = sim_options(a, m);
+    if a.trials.is_none() {
+        opts.trials = opts.trials.min(ANALYSIS_DEFAULT_TRIALS);
+    }
+    opts
+}
+
+fn portal(a: AnalysisArgs) -> Result<(), Error> {
+    let loaded = model::load(&a.file)?;
+    let (m, variant) = pick(&loaded, &a.variant)?;
+    let opts = analysis_options(&a.sim, m);
+    let mut progress = Progress::new(a.sim.quiet, opts.trials);
+    let stats =
+        crate::analysis::portal::portal(m, &opts, &mut |done, _| progress.update(done, "portal"))?;
+    progress.finish();
+    let reach = crate::analysis::portal::reach(m);
+    let rep = report::portal::PortalReport {
+        loaded: &loaded,
+        model: m,
+        variant,
+        seed: opts.seed,
+        reach: &reach,
+        stats: &stats,
+    };
+    report::output::write(&a.out, render!(rep, a.format).as_bytes())
+}
+
+fn importance(a: AnalysisArgs) -> Result<(), Error> {
+    let loaded = model::load(&a.file)?;
+    let (m, variant) = pick(&loaded, &a.variant)?;
+    let opts = analysis_options(&a.sim, m);
+    let mut progress = Progress::new(a.sim.quiet, opts.trials);
+    let stats = crate::analysis::importance::importance(m, &opts, &mut |done, _| {
+        progress.update(done, "importance")
+    })?;
+    progress.finish();
+    let rep = report::importance::ImportanceReport {
+        loaded: &loaded,
+        model: m,
+        variant,
+        seed: opts.seed,
+        stats: &stats,
+    };
+    report::output::write(&a.out, render!(rep, a.format).as_bytes())
+}
+
+fn compare(a: CompareArgs) -> Result<(), Error> {
+    let loaded = model::load(&a.file)?;
+    let variants: Vec<&model::Variant> = match &a.variant {
+        Some(v) => vec![loaded.variant(v)?],
+        None => loaded.variants.iter().collect(),
+    };
+    if variants.is_empty() {
+        return Err(Error::usage(format!(
+            "{} has no variants to compare with the base design",
+            a.file
+        )));
+    }
+    let opts = sim_options(&a.sim, &loaded.model);
+    let models: Vec<&model::Model> = variants.iter().map(|v| &v.model).collect();
+    let mut progress = Progress::new(a.sim.quiet, opts.trials);
+    let stats =
+        crate::analysis::compare::compare(&loaded.model, &models, &opts, &mut |done, _| {
+            progress.update(done, "compare")
+        })?;
+    progress.finish();
+    let rep = report::compare::CompareReport {
+        loaded: &loaded,
+        seed: opts.seed,
+        variants: &variants,
+        stats: &stats,
+    };
+    report::output::write(&a.out, render!(rep, a.format).as_bytes())
 }

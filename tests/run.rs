@@ -237,7 +237,10 @@ mod adaptive {
         assert_eq!(a, b);
         let v: serde_json::Value = serde_json::from_str(&a).unwrap();
         let n = v["run"]["trials"].as_u64().unwrap();
-        assert!(n < 100_000 && n % 128 == 0, "stopped after {n} trials");
+        assert!(
+            n < 100_000 && n.is_multiple_of(128),
+            "stopped after {n} trials"
+        );
         let t = &v["totals"]["user_hours_lost"];
         let half = 1.959963984540054 * t["std_err"].as_f64().unwrap();
         assert!(half <= 0.05 * t["mean"].as_f64().unwrap());
@@ -259,6 +262,7 @@ mod value_stability {
             seed: 1015,
             threads: Some(2),
             precision: None,
+            shard: None,
         };
         let st = run(&loaded.model, &opts, &mut |_, _| {}).unwrap();
         let talk = &st.services[4];
@@ -277,5 +281,43 @@ mod value_stability {
             4.265625,
         ];
         assert_eq!(got, want);
+    }
+}
+
+#[cfg(unix)]
+mod permissions {
+    //! Outputs are ordinary files: a new one gets the mode `open` would give it (0666 less
+    //! the umask), a replaced one keeps its mode — not the private 0600 of a temp file.
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(p: &std::path::Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn new_and_replaced_outputs_have_ordinary_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        // What this process's umask makes of a plain new file.
+        let plain = dir.path().join("plain");
+        std::fs::File::create(&plain).unwrap();
+        let out = dir.path().join("new.json");
+        let f = scenario("design-example.ron");
+        let run = |out: &std::path::Path| {
+            assert!(bin()
+                .args(["run", &f, "--trials", "50", "--format", "json", "--out"])
+                .arg(out)
+                .status()
+                .unwrap()
+                .success())
+        };
+        run(&out);
+        assert_eq!(mode(&out), mode(&plain));
+        let kept = dir.path().join("kept.json");
+        std::fs::write(&kept, "old").unwrap();
+        std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o640)).unwrap();
+        run(&kept);
+        assert_eq!(mode(&kept), 0o640 & mode(&plain));
+        assert_ne!(std::fs::read_to_string(&kept).unwrap(), "old");
     }
 }

@@ -4,14 +4,13 @@
 //!
 //! [`PolicyAnalyses`] is the one shape the report reads; each part is optional, so a part
 //! that was not computed is simply left out of the report. The functions here fill it
-//! from what is cheap to compute: single losses and *structural* portals from the
-//! deterministic blast of `model::blast`, and design comparisons from one run per
-//! variant on the same seed. Richer sources (a Monte Carlo portal analysis, a paired
-//! comparison) fill the same fields.
+//! from the analyses of their own commands: [`whatif`](super::whatif) for single losses
+//! and what a portal takes down, [`portal`](super::portal) for attributable loss, and
+//! [`compare`](super::compare) for the paired design comparison.
 
-use crate::analysis::run::{run, RunOptions, RunStats};
-use crate::error::Error;
-use crate::model::blast::blast;
+use crate::analysis::compare::Comparison;
+use crate::analysis::portal::{ranking, PortalStats};
+use crate::analysis::whatif::{BlastRow, Lost};
 use crate::model::{Loaded, Model, ServiceIdx, SiteIdx};
 use crate::stats::ci95_half_width;
 
@@ -20,6 +19,8 @@ use crate::stats::ci95_half_width;
 pub struct PolicyAnalyses {
     pub single_losses: Option<Vec<SingleLoss>>,
     pub portals: Option<Vec<Portal>>,
+    /// Trials of the portal analysis, when it was run.
+    pub portal_trials: Option<u64>,
     pub designs: Option<Vec<Design>>,
 }
 
@@ -90,122 +91,93 @@ impl Design {
     }
 }
 
-/// Every site lost for good, one at a time, in file order.
-///
-/// # Complexity
-/// O(S · (S + R + V + E)).
-pub fn single_losses(m: &Model) -> Vec<SingleLoss> {
-    let no_services = vec![false; m.services.len()];
-    (0..m.sites.len())
-        .map(|site| {
-            let mut lost = vec![false; m.sites.len()];
-            lost[site] = true;
-            let b = blast(m, &lost, &no_services);
-            let down: Vec<ServiceIdx> = b.down_services().collect();
-            let users_down = down.iter().map(|&s| m.services[s].users).sum();
-            let degraded = b
-                .degraded
-                .iter()
-                .enumerate()
-                .filter(|(_, x)| **x > 0.0)
-                .map(|(i, x)| (i, *x))
-                .collect();
-            SingleLoss {
+/// Every site lost for good, one at a time (the site rows of the `whatif` matrix), in
+/// the matrix's order: most users affected first.
+pub fn single_losses(m: &Model, rows: &[BlastRow]) -> Vec<SingleLoss> {
+    rows.iter()
+        .filter_map(|r| match r.lost {
+            Lost::Site(site) => Some(SingleLoss {
                 site,
-                down,
-                degraded,
-                users_down,
+                users_down: r.down.iter().map(|&s| m.services[s].users).sum(),
+                down: r.down.clone(),
+                degraded: r.degraded.clone(),
+            }),
+            Lost::Service(_) => None,
+        })
+        .collect()
+}
+
+/// Portals from the Monte Carlo portal analysis: services whose outages cost other
+/// services a material share of user-hours (mean spill-over at least
+/// [`MATERIAL_SPILL`] of the mean total loss), by spill-over, most first. `rows` (the
+/// `whatif` matrix) gives what each one takes down when lost for good.
+pub fn portals(m: &Model, stats: &PortalStats, rows: &[BlastRow]) -> Vec<Portal> {
+    let mut reach: Vec<Vec<ServiceIdx>> = vec![Vec::new(); m.services.len()];
+    for r in rows {
+        if let Lost::Service(s) = r.lost {
+            reach[s] = r.down.iter().copied().filter(|&x| x != s).collect();
+        }
+    }
+    let floor = MATERIAL_SPILL * stats.base_total.mean().unwrap_or(0.0);
+    let spill = |s: usize| stats.services[s].spill.mean().unwrap_or(0.0);
+    let mut order: Vec<ServiceIdx> = ranking(stats)
+        .into_iter()
+        .filter(|&s| spill(s) > 0.0 && spill(s) >= floor)
+        .collect();
+    order.sort_by(|&a, &b| spill(b).total_cmp(&spill(a)).then(a.cmp(&b)));
+    order
+        .into_iter()
+        .map(|s| {
+            let sp = &stats.services[s];
+            let own = sp.own.mean().unwrap_or(0.0);
+            let spill = sp.spill.mean().unwrap_or(0.0);
+            let attributable = sp.attributable.mean().unwrap_or(0.0);
+            let reach = std::mem::take(&mut reach[s]);
+            Portal {
+                service: s,
+                reach_users: reach.iter().map(|&x| m.services[x].users).sum(),
+                reach,
+                attributed: Some(Attributed {
+                    own_user_hours: own,
+                    spill_user_hours: spill,
+                }),
+                multiplier: (own > 0.0).then(|| attributable / own),
             }
         })
         .collect()
 }
 
-/// Above this many services, only the [`PORTAL_CANDIDATES`] services with the most direct
-/// dependents are examined, so that the work stays near-linear on large graphs.
-pub const PORTAL_FULL_SCAN: usize = 2000;
-pub const PORTAL_CANDIDATES: usize = 200;
+/// The smallest mean spill-over, as a share of the mean total loss, that makes a service
+/// a portal in the report.
+pub const MATERIAL_SPILL: f64 = 0.001;
 
-/// Structural portals: each service lost for good, alone; those whose loss takes down
-/// at least one other service, by the users reached (most first, then file order).
-///
-/// # Complexity
-/// O(C · (S + R + V + E)) for C candidate services (all of them up to
-/// [`PORTAL_FULL_SCAN`], else [`PORTAL_CANDIDATES`]).
-pub fn structural_portals(m: &Model) -> Vec<Portal> {
-    let n = m.services.len();
-    let mut candidates: Vec<ServiceIdx> = (0..n).filter(|&s| !m.dependents(s).is_empty()).collect();
-    if n > PORTAL_FULL_SCAN {
-        candidates.sort_by_key(|&s| (std::cmp::Reverse(m.dependents(s).len()), s));
-        candidates.truncate(PORTAL_CANDIDATES);
-        candidates.sort_unstable();
-    }
-    let no_sites = vec![false; m.sites.len()];
-    let mut out: Vec<Portal> = candidates
-        .into_iter()
-        .filter_map(|s| {
-            let mut lost = vec![false; n];
-            lost[s] = true;
-            let b = blast(m, &no_sites, &lost);
-            let reach: Vec<ServiceIdx> = b.down_services().filter(|&x| x != s).collect();
-            if reach.is_empty() {
-                return None;
+/// Designs from the paired comparison of the base with every variant of `loaded`, in the
+/// order of `loaded.variants`.
+pub fn designs(loaded: &Loaded, c: &Comparison) -> Vec<Design> {
+    let n = c.trials.max(1) as f64;
+    loaded
+        .variants
+        .iter()
+        .zip(&c.variants)
+        .map(|(v, p)| {
+            // The comparison accumulates loss(variant) − loss(base); saved is its negation.
+            let d = p.difference.mean().unwrap_or(0.0);
+            let half = p.difference.std_err().map(ci95_half_width).unwrap_or(0.0);
+            let saved = -d;
+            Design {
+                name: v.name.clone(),
+                description: v.description.clone(),
+                cost: v.cost,
+                user_hours_lost: p.arm.total.mean().unwrap_or(0.0),
+                saved,
+                saved_low: saved - half,
+                saved_high: saved + half,
+                p_better: Some(p.better as f64 / n),
+                cost_per_user_hour_saved: Design::cost_per_saved(v.cost, saved),
+                paired: true,
             }
-            let reach_users: u64 = reach.iter().map(|&x| m.services[x].users).sum();
-            let own = m.services[s].users;
-            Some(Portal {
-                service: s,
-                multiplier: (own > 0).then(|| (own + reach_users) as f64 / own as f64),
-                reach,
-                reach_users,
-                attributed: None,
-            })
         })
-        .collect();
-    out.sort_by_key(|p| (std::cmp::Reverse(p.reach_users), p.service));
-    out
-}
-
-/// Each variant run on the same seed and trials as the base. Services draw from streams
-/// keyed by their id, so base and variant share their random numbers; the interval here
-/// nevertheless treats the two means as independent, which overstates its width (a
-/// paired comparison is narrower).
-pub fn designs_by_runs(
-    loaded: &Loaded,
-    base: &RunStats,
-    opts: &RunOptions,
-    progress: &mut dyn FnMut(&str, u64, u64),
-) -> Result<Vec<Design>, Error> {
-    let b = &base.total_user_hours_lost;
-    let (b_mean, b_se) = (b.mean().unwrap_or(0.0), b.std_err().unwrap_or(0.0));
-    // Exactly the base's trial count, so the comparison is like for like.
-    let opts = RunOptions {
-        trials: base.trials,
-        precision: None,
-        ..opts.clone()
-    };
-    let mut out = Vec::new();
-    for v in &loaded.variants {
-        let st = run(&v.model, &opts, &mut |done, total| {
-            progress(&v.name, done, total)
-        })?;
-        let t = &st.total_user_hours_lost;
-        let (mean, se) = (t.mean().unwrap_or(0.0), t.std_err().unwrap_or(0.0));
-        let saved = b_mean - mean;
-        let half = ci95_half_width((b_se * b_se + se * se).sqrt());
-        out.push(Design {
-            name: v.name.clone(),
-            description: v.description.clone(),
-            cost: v.cost,
-            user_hours_lost: mean,
-            saved,
-            saved_low: saved - half,
-            saved_high: saved + half,
-            p_better: None,
-            cost_per_user_hour_saved: Design::cost_per_saved(v.cost, saved),
-            paired: false,
-        });
-    }
-    Ok(out)
+        .collect()
 }
 
 #[cfg(test)]
@@ -222,9 +194,11 @@ mod tests {
     )"#;
 
     #[test]
-    fn single_losses_follow_the_site_tree_and_hard_dependencies() {
+    fn single_losses_are_the_site_rows_of_the_blast_matrix() {
         let m = crate::model::load_str("t.ron", TEXT).unwrap().model;
-        let l = single_losses(&m);
+        let rows = crate::analysis::whatif::whatif(&m);
+        let mut l = single_losses(&m, &rows);
+        l.sort_by_key(|x| x.site);
         assert_eq!(l.len(), 3);
         // Losing the region takes everything.
         assert_eq!(l[0].down, [0, 1, 2]);
@@ -234,17 +208,5 @@ mod tests {
         assert_eq!(l[1].degraded, [(2, 0.5)]);
         // Losing b: maps only (chat still has a).
         assert_eq!(l[2].down, [2]);
-    }
-
-    #[test]
-    fn portals_are_services_that_take_others_down() {
-        let m = crate::model::load_str("t.ron", TEXT).unwrap().model;
-        let p = structural_portals(&m);
-        // chat only degrades maps: not a portal. login takes chat down.
-        assert_eq!(p.len(), 1);
-        assert_eq!(p[0].service, 0);
-        assert_eq!(p[0].reach, [1]);
-        assert_eq!(p[0].reach_users, 100);
-        assert_eq!(p[0].multiplier, Some(11.0));
     }
 }

@@ -8,7 +8,10 @@
 //! whatever the thread count. Memory is bounded by the accumulators (quantile sketches
 //! with a fixed maximum size) and a window of batches in flight, not by the trial count.
 
+use std::ops::ControlFlow;
+
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::model::Model;
@@ -23,7 +26,7 @@ pub const BATCH: u64 = 128;
 /// The fewest trials an adaptive run plays before it may stop.
 pub const MIN_ADAPTIVE_TRIALS: u64 = 2 * BATCH;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub trials: u64,
     pub seed: u64,
@@ -32,10 +35,20 @@ pub struct RunOptions {
     /// Stop once the 95% interval of mean total user-hours lost is within ± this share
     /// of the mean (`trials` is then the maximum).
     pub precision: Option<f64>,
+    /// Run only shard `k` of `n`: a contiguous range of batches (see [`shard_batches`]).
+    pub shard: Option<(u64, u64)>,
+}
+
+/// The batches of shard `k` of `n` when the run has `n_batches` batches: a contiguous,
+/// nearly equal split, so the shards together cover every batch exactly once.
+pub fn shard_batches(n_batches: u64, k: u64, n: u64) -> std::ops::Range<u64> {
+    let lo = (n_batches as u128 * k as u128 / n as u128) as u64;
+    let hi = (n_batches as u128 * (k as u128 + 1) / n as u128) as u64;
+    lo..hi
 }
 
 /// Per-service accumulators.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ServiceStats {
     pub downtime: Summary,
     pub degraded: Moments,
@@ -75,8 +88,9 @@ impl ServiceStats {
     }
 }
 
-/// Everything a run accumulates.
-#[derive(Debug, Clone)]
+/// Everything a run accumulates. Serialisable, so that `run --shard` can write a partial
+/// result and `merge` can combine them: merging is exact, in any order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunStats {
     pub trials: u64,
     pub services: Vec<ServiceStats>,
@@ -214,13 +228,83 @@ fn add_counts(a: &mut Vec<u64>, b: &[u64]) {
 pub fn run_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> RunStats {
     let mut stats = RunStats::new(c);
     let mut trial = Trial::new(c);
-    let start = b * BATCH;
-    let end = (start + BATCH).min(total);
-    for i in start..end {
+    for i in batch_trials(b, total) {
         trial.run(seed, i);
         stats.add_trial(c, &trial);
     }
     stats
+}
+
+/// Trial indices of batch `b` when `total` trials are played: `b·BATCH ..` at most
+/// [`BATCH`] of them.
+pub fn batch_trials(b: u64, total: u64) -> std::ops::Range<u64> {
+    let start = b * BATCH;
+    start..(start + BATCH).min(total)
+}
+
+/// The shared batch driver of every Monte Carlo analysis: plays batches `0 ..
+/// ⌈trials / BATCH⌉` with `play(b)` on a pool of `threads` workers (`None`: every core) and
+/// hands each batch's result to `fold` strictly in batch order, on the calling thread.
+/// `fold` returns [`ControlFlow::Break`] to stop early (adaptive runs); later batches are
+/// then not folded.
+///
+/// Results folded in batch order from batches whose content depends only on the batch
+/// number are a function of (scenario, seed, trials) alone, whatever the thread count.
+/// At most a window of `4 × threads` batch results is held at once, so memory does not
+/// grow with the number of trials.
+pub fn for_each_batch<P, F>(
+    trials: u64,
+    threads: Option<usize>,
+    play: F,
+    fold: &mut dyn FnMut(P) -> ControlFlow<()>,
+) -> Result<(), Error>
+where
+    P: Send,
+    F: Fn(u64) -> P + Sync,
+{
+    for_each_batch_in(0..trials.div_ceil(BATCH), trials, threads, play, fold)
+}
+
+/// [`for_each_batch`] over the batches in `batches` only (a shard of the run).
+pub fn for_each_batch_in<P, F>(
+    batches: std::ops::Range<u64>,
+    trials: u64,
+    threads: Option<usize>,
+    play: F,
+    fold: &mut dyn FnMut(P) -> ControlFlow<()>,
+) -> Result<(), Error>
+where
+    P: Send,
+    F: Fn(u64) -> P + Sync,
+{
+    if trials == 0 {
+        return Err(Error::usage("--trials must be at least 1"));
+    }
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        if t == 0 {
+            return Err(Error::usage("--threads must be at least 1"));
+        }
+        builder = builder.num_threads(t);
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| Error::runtime(format!("cannot start worker threads: {e}")))?;
+    // Batches in flight at once: enough to keep every worker busy. It bounds memory and
+    // does not affect results (folding is always in batch order).
+    let window = (pool.current_num_threads() as u64 * 4).max(1);
+    let mut next = batches.start;
+    while next < batches.end {
+        let end = (next + window).min(batches.end);
+        let parts: Vec<P> = pool.install(|| (next..end).into_par_iter().map(&play).collect());
+        for p in parts {
+            if fold(p).is_break() {
+                return Ok(());
+            }
+        }
+        next = end;
+    }
+    Ok(())
 }
 
 /// Runs the Monte Carlo simulation of `model`. `progress(done, total)` is called after
@@ -240,41 +324,41 @@ pub fn run(
             )));
         }
     }
-    let c = Compiled::new(model);
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = opts.threads {
-        if t == 0 {
-            return Err(Error::usage("--threads must be at least 1"));
-        }
-        builder = builder.num_threads(t);
-    }
-    let pool = builder
-        .build()
-        .map_err(|e| Error::runtime(format!("cannot start worker threads: {e}")))?;
-    let n_batches = opts.trials.div_ceil(BATCH);
-    // Batches in flight at once: enough to keep every worker busy. It bounds memory and
-    // does not affect results (folding is always in batch order).
-    let window = (pool.current_num_threads() as u64 * 4).max(1);
-    let mut acc = RunStats::new(&c);
-    let mut next = 0;
-    'outer: while next < n_batches {
-        let end = (next + window).min(n_batches);
-        let parts: Vec<RunStats> = pool.install(|| {
-            (next..end)
-                .into_par_iter()
-                .map(|b| run_batch(&c, opts.seed, b, opts.trials))
-                .collect()
-        });
-        for p in &parts {
-            acc.merge(p);
-            progress(acc.trials, opts.trials);
-            if let Some(r) = opts.precision {
-                if acc.trials >= MIN_ADAPTIVE_TRIALS && acc.precise_enough(r) {
-                    break 'outer;
-                }
+    let batches = opts.trials.div_ceil(BATCH);
+    let range = match opts.shard {
+        None => 0..batches,
+        Some((k, n)) => {
+            if n == 0 || k >= n {
+                return Err(Error::usage(format!(
+                    "--shard {k}/{n}: K must be below N, counting from 0"
+                )));
             }
+            if opts.precision.is_some() {
+                return Err(Error::usage(
+                    "--precision cannot be combined with --shard: each shard would stop on its own; run a fixed number of --trials",
+                ));
+            }
+            shard_batches(batches, k, n)
         }
-        next = end;
-    }
+    };
+    let c = Compiled::new(model);
+    let mut acc = RunStats::new(&c);
+    let expected = (range.end * BATCH).min(opts.trials) - (range.start * BATCH).min(opts.trials);
+    for_each_batch_in(
+        range,
+        opts.trials,
+        opts.threads,
+        |b| run_batch(&c, opts.seed, b, opts.trials),
+        &mut |p: RunStats| {
+            acc.merge(&p);
+            progress(acc.trials, expected);
+            match opts.precision {
+                Some(r) if acc.trials >= MIN_ADAPTIVE_TRIALS && acc.precise_enough(r) => {
+                    ControlFlow::Break(())
+                }
+                _ => ControlFlow::Continue(()),
+            }
+        },
+    )?;
     Ok(acc)
 }

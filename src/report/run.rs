@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::analysis::run::RunStats;
+use crate::model::diagnostics::thousands;
 use crate::model::Loaded;
 use crate::model::Model;
 use crate::scenario::duration::format_hours;
@@ -95,7 +96,7 @@ pub struct MeanErr {
 }
 
 impl MeanErr {
-    fn of(m: &Moments) -> Self {
+    pub fn of(m: &Moments) -> Self {
         MeanErr {
             mean: m.mean(),
             std_err: m.std_err(),
@@ -314,7 +315,7 @@ impl RunReport<'_> {
                     .map_or("-".to_string(), |c| c.cause.clone());
                 [
                     s.id.clone(),
-                    group_digits(s.users),
+                    thousands(s.users),
                     format!("{:.1}%", 100.0 * s.p_affected),
                     hours(s.downtime_hours.mean),
                     hours(s.downtime_hours.p95),
@@ -429,19 +430,6 @@ fn hours(x: Option<f64>) -> String {
     x.map_or("-".into(), format_hours)
 }
 
-/// 1234567 → "1,234,567".
-pub fn group_digits(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
 /// A large number in words people read: 1.2 billion, 340 million, 12,300.
 pub fn human(x: f64) -> String {
     let a = x.abs();
@@ -450,7 +438,7 @@ pub fn human(x: f64) -> String {
     } else if a >= 1e6 {
         format!("{:.2} million", x / 1e6)
     } else if a >= 1e4 {
-        group_digits(x.round() as u64)
+        thousands(x.round() as u64)
     } else if a >= 10.0 {
         format!("{x:.0}")
     } else {

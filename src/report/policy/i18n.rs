@@ -85,7 +85,18 @@ pub trait Words: Sync {
     ) -> String;
     fn portals_heading(&self) -> String;
     fn no_portals(&self) -> String;
-    fn portal_attributed(&self, own: &str, spill: &str, multiplier: Option<&str>) -> String;
+    fn portal_attributed(
+        &self,
+        own: &str,
+        spill: &str,
+        multiplier: Option<&str>,
+        count: usize,
+        names: &[String],
+        more: bool,
+    ) -> String;
+    fn portal_note(&self, trials: u64) -> String;
+    /// A portal without users of its own (a tool or a shared component).
+    fn portal_no_users(&self, spill: &str, count: usize, names: &[String], more: bool) -> String;
     fn portal_structural(
         &self,
         count: usize,
@@ -339,11 +350,53 @@ impl Words for En {
     fn no_portals(&self) -> String {
         "No service takes another one down with it.".into()
     }
-    fn portal_attributed(&self, own: &str, spill: &str, multiplier: Option<&str>) -> String {
-        let m = multiplier.map_or(String::new(), |m| format!(" Portal multiplier {m}."));
+    fn portal_attributed(
+        &self,
+        own: &str,
+        spill: &str,
+        multiplier: Option<&str>,
+        count: usize,
+        names: &[String],
+        more: bool,
+    ) -> String {
+        let m = multiplier.map_or(String::new(), |m| {
+            format!(" Portal multiplier {m}: the loss through it is {m} its own users' loss.")
+        });
+        let reach = if count > 0 {
+            format!(
+                " Lost for good, it takes down {count} other service{} ({}).",
+                if count == 1 { "" } else { "s" },
+                list(names, more, " and more")
+            )
+        } else {
+            String::new()
+        };
         format!(
             "When it goes down, its own users lose {own} user-hours per run and {spill} more \
-             are lost in services reached through it.{m}"
+             are lost in services reached through it.{m}{reach}"
+        )
+    }
+    fn portal_no_users(&self, spill: &str, count: usize, names: &[String], more: bool) -> String {
+        let reach = if count > 0 {
+            format!(
+                " Lost for good, it takes down {count} service{} ({}).",
+                if count == 1 { "" } else { "s" },
+                list(names, more, " and more")
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "No users of its own, but when it goes down {spill} user-hours per run are lost in \
+             the services that rely on it.{reach}"
+        )
+    }
+    fn portal_note(&self, trials: u64) -> String {
+        format!(
+            "Attributable loss: the user-hours per run that disappear when the service never \
+             goes down, on the same random numbers ({} runs), split into its own users' and \
+             other services' (spill-over). Portal multiplier = attributable / own.",
+            thousands(trials)
         )
     }
     fn portal_structural(
@@ -827,11 +880,51 @@ impl Words for Ko {
     fn no_portals(&self) -> String {
         "다른 서비스를 함께 멈추게 하는 서비스는 없습니다.".into()
     }
-    fn portal_attributed(&self, own: &str, spill: &str, multiplier: Option<&str>) -> String {
-        let m = multiplier.map_or(String::new(), |m| format!(" 관문 배수 {m}."));
+    fn portal_attributed(
+        &self,
+        own: &str,
+        spill: &str,
+        multiplier: Option<&str>,
+        count: usize,
+        names: &[String],
+        more: bool,
+    ) -> String {
+        let m = multiplier.map_or(String::new(), |m| {
+            format!(" 관문 배수 {m}: 이 서비스를 통한 손실이 자체 사용자 손실의 {m}입니다.")
+        });
+        let reach = if count > 0 {
+            format!(
+                " 완전히 잃으면 다른 서비스 {count}개가 함께 멈춥니다({}).",
+                list(names, more, " 등")
+            )
+        } else {
+            String::new()
+        };
         format!(
             "이 서비스가 멈추면 자체 사용자가 한 번에 {own} 사용자·시간을 잃고, 이 서비스를 \
-             거쳐 쓰는 다른 서비스에서 {spill} 사용자·시간을 더 잃습니다.{m}"
+             거쳐 쓰는 다른 서비스에서 {spill} 사용자·시간을 더 잃습니다.{m}{reach}"
+        )
+    }
+    fn portal_no_users(&self, spill: &str, count: usize, names: &[String], more: bool) -> String {
+        let reach = if count > 0 {
+            format!(
+                " 완전히 잃으면 서비스 {count}개가 함께 멈춥니다({}).",
+                list(names, more, " 등")
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "자체 사용자는 없지만, 이 서비스가 멈추면 이 서비스에 기대는 서비스에서 한 번에 \
+             {spill} 사용자·시간을 잃습니다.{reach}"
+        )
+    }
+    fn portal_note(&self, trials: u64) -> String {
+        format!(
+            "귀속 손실: 같은 난수({}회)에서 해당 서비스가 전혀 멈추지 않았다면 사라지는 한 번당 \
+             사용자·시간으로, 자체 사용자의 손실과 다른 서비스의 손실(파급)로 나눕니다. \
+             관문 배수 = 귀속 손실 / 자체 손실.",
+            thousands(trials)
         )
     }
     fn portal_structural(

@@ -265,28 +265,33 @@ impl PolicyReport<'_> {
         let w = self.words();
         let m = self.model();
         let mult = p.multiplier.map(|x| w.multiplier(x));
+        let names: Vec<String> = p
+            .reach
+            .iter()
+            .take(4)
+            .map(|&s| self.service_label(s))
+            .collect();
+        let more = p.reach.len() > names.len();
         match p.attributed {
+            Some(a) if m.services[p.service].users == 0 => {
+                w.portal_no_users(&w.number(a.spill_user_hours), p.reach.len(), &names, more)
+            }
             Some(a) => w.portal_attributed(
                 &w.number(a.own_user_hours),
                 &w.number(a.spill_user_hours),
                 mult.as_deref(),
+                p.reach.len(),
+                &names,
+                more,
             ),
-            None => {
-                let names: Vec<String> = p
-                    .reach
-                    .iter()
-                    .take(4)
-                    .map(|&s| self.service_label(s))
-                    .collect();
-                w.portal_structural(
-                    p.reach.len(),
-                    &w.number(p.reach_users as f64),
-                    &w.number(m.services[p.service].users as f64),
-                    mult.as_deref(),
-                    &names,
-                    p.reach.len() > names.len(),
-                )
-            }
+            None => w.portal_structural(
+                p.reach.len(),
+                &w.number(p.reach_users as f64),
+                &w.number(m.services[p.service].users as f64),
+                mult.as_deref(),
+                &names,
+                more,
+            ),
         }
     }
 
@@ -464,6 +469,9 @@ impl PolicyReport<'_> {
                 numeric,
                 rows,
             }));
+            if let (true, Some(t)) = (attributed, self.analyses.portal_trials) {
+                blocks.push(Block::Para(w.portal_note(t)));
+            }
         }
 
         if let Some(designs) = &self.analyses.designs {

@@ -1,0 +1,284 @@
+//! Portals: services whose outage takes down what is reached through them.
+//!
+//! Two views per service:
+//! * **structural reach** ([`reach`]): how many services depend on it directly, how many
+//!   transitively (through any `depends_on` edge, hard or partial), and how many users
+//!   those dependents have;
+//! * **attributable loss** ([`portal`]): on common random numbers, per trial, the total
+//!   user-hours lost in the base design minus those lost when this one service is never
+//!   down (`Overrides::never_down`), everything else drawn identically. It splits into
+//!   the service's **own** part (its own users' loss that disappears) and **spill-over**
+//!   (the rest: loss of other services that disappears). The portal multiplier is
+//!   `attributable / own`.
+//!
+//! Cost. A counterfactual per service and trial would be `V + 1` trials per trial. But a
+//! service that is never down in a base trial changes nothing in that trial when it is
+//! made never-down (the override only suppresses its outages, and random draws are
+//! unaffected by overrides), so its attributable loss there is exactly 0 and the
+//! counterfactual is skipped. A batch therefore plays its base trials first, then, per
+//! service, only the trials in which that service was down. The cost is `1 + (mean
+//! number of services down per trial)` trials per trial.
+
+use std::ops::ControlFlow;
+
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+
+use super::run::{batch_trials, for_each_batch, RunOptions};
+use crate::error::Error;
+use crate::model::{EdgeKind, Model, ServiceIdx};
+use crate::sim::{Compiled, Outcome, Trial};
+use crate::stats::Moments;
+
+/// Structural reach of one service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reach {
+    /// Services that list it in `depends_on`.
+    pub direct_dependents: usize,
+    /// Services that depend on it through a chain of `depends_on` edges (itself excluded).
+    pub transitive_dependents: usize,
+    /// Users of those transitive dependents.
+    pub transitive_users: u64,
+}
+
+/// Structural reach of every service, in file order.
+///
+/// # Complexity
+/// One traversal of the reversed `depends_on` edges per service: `O(V · (V + E))`.
+pub fn reach(model: &Model) -> Vec<Reach> {
+    let n = model.services.len();
+    let mut seen = vec![usize::MAX; n];
+    let mut stack = Vec::new();
+    (0..n)
+        .map(|s| {
+            seen[s] = s;
+            stack.push(s);
+            let (mut count, mut users) = (0usize, 0u64);
+            while let Some(b) = stack.pop() {
+                for e in model
+                    .graph
+                    .edges_directed(Model::node(b), Direction::Incoming)
+                {
+                    let a = e.source().index();
+                    if matches!(e.weight(), EdgeKind::Depends { .. }) && seen[a] != s {
+                        seen[a] = s;
+                        count += 1;
+                        users += model.services[a].users;
+                        stack.push(a);
+                    }
+                }
+            }
+            Reach {
+                direct_dependents: model.dependents(s).len(),
+                transitive_dependents: count,
+                transitive_users: users,
+            }
+        })
+        .collect()
+}
+
+/// Per-trial accumulators of one service's counterfactual (one value per trial, 0 in
+/// trials where it was never down).
+#[derive(Debug, Clone, Default)]
+pub struct ServicePortal {
+    /// Total loss(base) − total loss(this service never down).
+    pub attributable: Moments,
+    /// Its own loss(base) − its own loss(never down).
+    pub own: Moments,
+    /// `attributable − own`: loss of other services that disappears.
+    pub spill: Moments,
+    /// Trials in which it was down at some time in the base design.
+    pub trials_down: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct PortalStats {
+    pub trials: u64,
+    /// Total user-hours lost per trial in the base design.
+    pub base_total: Moments,
+    pub services: Vec<ServicePortal>,
+}
+
+impl PortalStats {
+    fn new(n: usize) -> Self {
+        PortalStats {
+            trials: 0,
+            base_total: Moments::new(),
+            services: vec![ServicePortal::default(); n],
+        }
+    }
+
+    fn merge(&mut self, o: &PortalStats) {
+        self.trials += o.trials;
+        self.base_total.merge(&o.base_total);
+        for (a, b) in self.services.iter_mut().zip(&o.services) {
+            a.attributable.merge(&b.attributable);
+            a.own.merge(&b.own);
+            a.spill.merge(&b.spill);
+            a.trials_down += b.trials_down;
+        }
+    }
+}
+
+/// Whether service `s` was down at any instant of the trial.
+pub(crate) fn was_down(o: &Outcome, s: usize) -> bool {
+    o.downtime[s] > 0.0 || !o.restored_at[s].is_nan()
+}
+
+/// Plays batch `b`: its base trials, then each service's counterfactual on the trials in
+/// which it was down.
+pub fn portal_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> PortalStats {
+    let n = c.n_services();
+    let range = batch_trials(b, total);
+    let len = range.end - range.start;
+    let mut stats = PortalStats::new(n);
+    stats.trials = len;
+    let mut base_total = Vec::with_capacity(len as usize);
+    // (service, trial offset in the batch, its own loss in the base trial)
+    let mut down: Vec<(usize, u64, f64)> = Vec::new();
+    {
+        let mut t = Trial::new(c);
+        for (k, i) in range.clone().enumerate() {
+            t.run(seed, i);
+            let o = &t.outcome;
+            base_total.push(o.total_user_hours_lost);
+            stats.base_total.add(o.total_user_hours_lost);
+            for s in 0..n {
+                if was_down(o, s) {
+                    down.push((s, k as u64, o.user_hours_lost[s]));
+                }
+            }
+        }
+    }
+    down.sort_by_key(|d| (d.0, d.1));
+    let mut cf = c.clone();
+    for group in down.chunk_by(|x, y| x.0 == y.0) {
+        let s = group[0].0;
+        cf.overrides.never_down[s] = true;
+        {
+            let mut t = Trial::new(&cf);
+            let sp = &mut stats.services[s];
+            for &(_, k, own_base) in group {
+                t.run(seed, range.start + k);
+                let o = &t.outcome;
+                let attributable = base_total[k as usize] - o.total_user_hours_lost;
+                let own = own_base - o.user_hours_lost[s];
+                sp.attributable.add(attributable);
+                sp.own.add(own);
+                sp.spill.add(attributable - own);
+            }
+            sp.trials_down = group.len() as u64;
+        }
+        cf.overrides.never_down[s] = false;
+    }
+    // Every other trial contributes an exact 0 (the accumulators are order-independent).
+    for sp in &mut stats.services {
+        for _ in sp.trials_down..len {
+            sp.attributable.add(0.0);
+            sp.own.add(0.0);
+            sp.spill.add(0.0);
+        }
+    }
+    stats
+}
+
+/// Runs the portal analysis of `model`. `progress(done, total)` is called after each
+/// batch is folded.
+pub fn portal(
+    model: &Model,
+    opts: &RunOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<PortalStats, Error> {
+    reject_precision(opts, "portal")?;
+    let c = Compiled::new(model);
+    let mut acc = PortalStats::new(c.n_services());
+    for_each_batch(
+        opts.trials,
+        opts.threads,
+        |b| portal_batch(&c, opts.seed, b, opts.trials),
+        &mut |p: PortalStats| {
+            acc.merge(&p);
+            progress(acc.trials, opts.trials);
+            ControlFlow::Continue(())
+        },
+    )?;
+    Ok(acc)
+}
+
+/// The analyses other than `run` play a fixed number of trials.
+pub(crate) fn reject_precision(opts: &RunOptions, command: &str) -> Result<(), Error> {
+    match opts.precision {
+        Some(_) => Err(Error::usage(format!(
+            "--precision is not supported by `{command}`; give --trials instead"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Service indices sorted by mean attributable loss, largest first; ties in file order.
+pub fn ranking(stats: &PortalStats) -> Vec<ServiceIdx> {
+    let mut order: Vec<ServiceIdx> = (0..stats.services.len()).collect();
+    let key = |s: usize| stats.services[s].attributable.mean().unwrap_or(0.0);
+    order.sort_by(|&a, &b| key(b).total_cmp(&key(a)));
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The skip is exact: in every trial where a service was never down, making it
+    /// never-down gives the same outcome, to the bit.
+    #[test]
+    fn services_not_down_in_a_trial_change_nothing_when_made_never_down() {
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/design-example.ron");
+        let m = crate::model::load(example).unwrap().model;
+        let c = Compiled::new(&m);
+        let mut base = Trial::new(&c);
+        let mut skipped = 0;
+        for s in 0..c.n_services() {
+            let mut cf = c.clone();
+            cf.overrides.never_down[s] = true;
+            let mut t = Trial::new(&cf);
+            for i in 0..300 {
+                base.run(5, i);
+                if was_down(&base.outcome, s) {
+                    continue;
+                }
+                skipped += 1;
+                t.run(5, i);
+                assert_eq!(base.outcome.user_hours_lost, t.outcome.user_hours_lost);
+                assert_eq!(base.outcome.degraded, t.outcome.degraded);
+            }
+        }
+        assert!(skipped > 100, "the check ran on {skipped} trials");
+    }
+
+    #[test]
+    fn reach_counts_dependents_through_any_edge_once() {
+        let text = r#"Scenario(name: "t", horizon: "1d", sites: [(id: "a")],
+            services: [
+                (id: "root", users: 1, replicas: ["a"]),
+                (id: "mid", users: 10, replicas: ["a"], depends_on: ["root"]),
+                (id: "leaf", users: 100, replicas: ["a"], depends_on: [(on: "mid", share: 0.5), "root"]),
+                (id: "x", users: 1000, replicas: ["a"], depends_on: ["y"]),
+                (id: "y", users: 1000, replicas: ["a"], depends_on: ["x"]),
+            ],
+        )"#;
+        let m = crate::model::load_str("t.ron", text).unwrap().model;
+        let r = reach(&m);
+        assert_eq!(
+            r[0],
+            Reach {
+                direct_dependents: 2,
+                transitive_dependents: 2,
+                transitive_users: 110
+            }
+        );
+        assert_eq!(r[1].transitive_users, 100);
+        assert_eq!(r[2].transitive_dependents, 0);
+        // A cycle: each reaches the other, never itself.
+        assert_eq!(r[3].transitive_dependents, 1);
+        assert_eq!(r[3].transitive_users, 1000);
+    }
+}

@@ -1,0 +1,347 @@
+//! Output of `compare`: base vs each variant on common random numbers (JSON fields in
+//! docs/analyses.md).
+
+use serde::Serialize;
+
+use super::grid::{self, Grid};
+use super::run::{RunInfo, ScenarioJson};
+use crate::analysis::compare::{Arm, Comparison};
+use crate::model::{Loaded, Model, Variant};
+use crate::scenario::duration::format_hours;
+use crate::stats::ci95_half_width;
+
+pub struct CompareReport<'a> {
+    pub loaded: &'a Loaded,
+    pub seed: u64,
+    /// The variants compared, in the order of `stats.variants`.
+    pub variants: &'a [&'a Variant],
+    pub stats: &'a Comparison,
+}
+
+#[derive(Serialize)]
+pub struct CompareJson {
+    pub scenario: ScenarioJson,
+    pub run: RunInfo,
+    pub currency: Option<String>,
+    pub base: ArmJson,
+    pub variants: Vec<VariantJson>,
+}
+
+#[derive(Serialize)]
+pub struct ArmJson {
+    pub user_hours_lost: Loss,
+    pub worst_service: Option<Worst>,
+}
+
+#[derive(Serialize)]
+pub struct Loss {
+    pub mean: Option<f64>,
+    pub std_err: Option<f64>,
+    pub p95: Option<f64>,
+}
+
+#[derive(Serialize)]
+pub struct Worst {
+    pub id: String,
+    pub downtime_p95_hours: f64,
+}
+
+#[derive(Serialize)]
+pub struct VariantJson {
+    pub name: String,
+    pub description: String,
+    pub cost: Option<f64>,
+    pub user_hours_lost: Loss,
+    pub worst_service: Option<Worst>,
+    pub difference: Difference,
+    pub p_variant_better: f64,
+    pub p_tie: f64,
+    pub p_variant_worse: f64,
+    pub mean_user_hours_saved: Option<f64>,
+    pub cost_per_user_hour_saved: Option<f64>,
+    pub services: Vec<ServicePair>,
+}
+
+/// `variant − base` per trial: negative means the variant loses less.
+#[derive(Serialize)]
+pub struct Difference {
+    pub mean: Option<f64>,
+    pub std_err: Option<f64>,
+    pub ci95_low: Option<f64>,
+    pub ci95_high: Option<f64>,
+}
+
+/// One service matched by id; `None` where the arm has no service of that id.
+#[derive(Serialize)]
+pub struct ServicePair {
+    pub id: String,
+    pub downtime_mean_base: Option<f64>,
+    pub downtime_mean_variant: Option<f64>,
+    pub downtime_p95_base: Option<f64>,
+    pub downtime_p95_variant: Option<f64>,
+}
+
+fn arm_json(model: &Model, arm: &Arm) -> ArmJson {
+    ArmJson {
+        user_hours_lost: Loss {
+            mean: arm.total.mean(),
+            std_err: arm.total.std_err(),
+            p95: arm.total.quantile(0.95),
+        },
+        worst_service: arm.worst_p95().map(|(s, p)| Worst {
+            id: model.services[s].id.clone(),
+            downtime_p95_hours: p,
+        }),
+    }
+}
+
+impl CompareReport<'_> {
+    pub fn to_json(&self) -> CompareJson {
+        let base_model = &self.loaded.model;
+        let st = self.stats;
+        let n = st.trials.max(1) as f64;
+        let base = arm_json(base_model, &st.base);
+        let variants = self
+            .variants
+            .iter()
+            .zip(&st.variants)
+            .map(|(v, p)| {
+                let arm = arm_json(&v.model, &p.arm);
+                let d = &p.difference;
+                let half = d.std_err().map(ci95_half_width);
+                let saved = d.mean().map(|x| -x);
+                let cost_per = match (v.cost, saved) {
+                    (Some(c), Some(s)) if s > 0.0 => Some(c / s),
+                    _ => None,
+                };
+                // Base services in base order, then those the variant adds.
+                let mut services: Vec<ServicePair> = base_model
+                    .services
+                    .iter()
+                    .enumerate()
+                    .map(|(i, svc)| {
+                        let j = v.model.service_index(&svc.id);
+                        ServicePair {
+                            id: svc.id.clone(),
+                            downtime_mean_base: st.base.downtime[i].mean(),
+                            downtime_mean_variant: j.and_then(|j| p.arm.downtime[j].mean()),
+                            downtime_p95_base: st.base.downtime[i].quantile(0.95),
+                            downtime_p95_variant: j.and_then(|j| p.arm.downtime[j].quantile(0.95)),
+                        }
+                    })
+                    .collect();
+                for (j, svc) in v.model.services.iter().enumerate() {
+                    if base_model.service_index(&svc.id).is_none() {
+                        services.push(ServicePair {
+                            id: svc.id.clone(),
+                            downtime_mean_base: None,
+                            downtime_mean_variant: p.arm.downtime[j].mean(),
+                            downtime_p95_base: None,
+                            downtime_p95_variant: p.arm.downtime[j].quantile(0.95),
+                        });
+                    }
+                }
+                VariantJson {
+                    name: v.name.clone(),
+                    description: v.description.clone(),
+                    cost: v.cost,
+                    user_hours_lost: arm.user_hours_lost,
+                    worst_service: arm.worst_service,
+                    difference: Difference {
+                        mean: d.mean(),
+                        std_err: d.std_err(),
+                        ci95_low: d.mean().zip(half).map(|(m, h)| m - h),
+                        ci95_high: d.mean().zip(half).map(|(m, h)| m + h),
+                    },
+                    p_variant_better: p.better as f64 / n,
+                    p_tie: p.ties as f64 / n,
+                    p_variant_worse: (st.trials - p.better - p.ties) as f64 / n,
+                    mean_user_hours_saved: saved,
+                    cost_per_user_hour_saved: cost_per,
+                    services,
+                }
+            })
+            .collect();
+        CompareJson {
+            scenario: ScenarioJson {
+                name: base_model.name.clone(),
+                sha256: self.loaded.sha256.clone(),
+                variant: None,
+            },
+            run: RunInfo {
+                trials: st.trials,
+                seed: self.seed,
+                horizon_hours: base_model.horizon,
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            currency: base_model.currency.clone(),
+            base,
+            variants,
+        }
+    }
+
+    pub fn json(&self) -> String {
+        grid::json(&self.to_json())
+    }
+
+    fn heading(&self) -> String {
+        format!("Compare: {}", self.loaded.model.name)
+    }
+
+    fn lines(&self, j: &CompareJson) -> Vec<String> {
+        let mut lines = vec![format!(
+            "{} trials, seed {}, horizon {}; every design on the same random numbers",
+            j.run.trials,
+            j.run.seed,
+            format_hours(j.run.horizon_hours)
+        )];
+        for v in &j.variants {
+            if let (Some(m), Some(lo), Some(hi)) = (
+                v.difference.mean,
+                v.difference.ci95_low,
+                v.difference.ci95_high,
+            ) {
+                let verb = if m <= 0.0 { "saves" } else { "adds" };
+                lines.push(format!(
+                    "{}: {verb} {} user-hours per trial (95% interval {} to {} for variant − base); better in {:.1}% of trials, tied in {:.1}%",
+                    v.name,
+                    grid::figure(m.abs()),
+                    grid::figure(lo),
+                    grid::figure(hi),
+                    100.0 * v.p_variant_better,
+                    100.0 * v.p_tie
+                ));
+            }
+        }
+        lines
+    }
+
+    fn notes(&self) -> Vec<String> {
+        vec![
+            "Δ is variant − base (negative: the variant loses fewer user-hours). Cost per \
+              user-hour saved is the variant's cost divided by the mean user-hours saved per \
+              trial; - when there is no cost or no saving."
+                .into(),
+        ]
+    }
+
+    fn grid(&self, j: &CompareJson) -> Grid {
+        let cur = j.currency.clone().unwrap_or_default();
+        let worst = |w: &Option<Worst>| {
+            w.as_ref().map_or("-".into(), |w| {
+                format!("{} {}", w.id, format_hours(w.downtime_p95_hours))
+            })
+        };
+        let mut rows = vec![vec![
+            "base".to_string(),
+            j.base.user_hours_lost.mean.map_or("-".into(), grid::figure),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+            worst(&j.base.worst_service),
+            "-".into(),
+        ]];
+        for v in &j.variants {
+            let d = &v.difference;
+            rows.push(vec![
+                v.name.clone(),
+                v.user_hours_lost.mean.map_or("-".into(), grid::figure),
+                d.mean.map_or("-".into(), grid::figure),
+                match (d.ci95_low, d.ci95_high) {
+                    (Some(lo), Some(hi)) => format!("{} … {}", grid::figure(lo), grid::figure(hi)),
+                    _ => "-".into(),
+                },
+                format!("{:.1}%", 100.0 * v.p_variant_better),
+                worst(&v.worst_service),
+                v.cost_per_user_hour_saved.map_or("-".into(), |c| {
+                    format!("{} {cur}", grid::figure(c)).trim().to_string()
+                }),
+            ]);
+        }
+        Grid {
+            header: vec![
+                "design",
+                "user-hours lost",
+                "Δ mean",
+                "Δ 95% interval",
+                "P(better)",
+                "worst p95 downtime",
+                "cost per user-hour saved",
+            ],
+            rows,
+            right: vec![1, 2, 3, 4, 6],
+        }
+    }
+
+    pub fn table(&self) -> String {
+        let j = self.to_json();
+        grid::text_block(
+            &self.heading(),
+            &self.lines(&j),
+            &self.grid(&j),
+            &self.notes(),
+        )
+    }
+
+    pub fn markdown(&self) -> String {
+        let j = self.to_json();
+        grid::markdown_block(
+            &self.heading(),
+            &self.lines(&j),
+            &self.grid(&j),
+            &self.notes(),
+        )
+    }
+
+    pub fn csv(&self) -> String {
+        let j = self.to_json();
+        let arm = |name: &str, a: &Loss, w: &Option<Worst>| {
+            vec![
+                name.to_string(),
+                grid::num(a.mean),
+                grid::num(a.std_err),
+                grid::num(a.p95),
+                w.as_ref().map_or(String::new(), |w| w.id.clone()),
+                grid::num(w.as_ref().map(|w| w.downtime_p95_hours)),
+            ]
+        };
+        let mut records = vec![{
+            let mut r = arm("base", &j.base.user_hours_lost, &j.base.worst_service);
+            r.extend(std::iter::repeat_n(String::new(), 8));
+            r
+        }];
+        for v in &j.variants {
+            let mut r = arm(&v.name, &v.user_hours_lost, &v.worst_service);
+            r.extend([
+                grid::num(v.cost),
+                grid::num(v.difference.mean),
+                grid::num(v.difference.std_err),
+                grid::num(v.difference.ci95_low),
+                grid::num(v.difference.ci95_high),
+                v.p_variant_better.to_string(),
+                v.p_tie.to_string(),
+                grid::num(v.cost_per_user_hour_saved),
+            ]);
+            records.push(r);
+        }
+        grid::csv(
+            &[
+                "design",
+                "user_hours_lost_mean",
+                "user_hours_lost_std_err",
+                "user_hours_lost_p95",
+                "worst_service",
+                "worst_service_downtime_p95",
+                "cost",
+                "difference_mean",
+                "difference_std_err",
+                "difference_ci95_low",
+                "difference_ci95_high",
+                "p_variant_better",
+                "p_tie",
+                "cost_per_user_hour_saved",
+            ],
+            &records,
+        )
+    }
+}

@@ -1,0 +1,211 @@
+//! Output of `importance`: achievement and reduction worth of each site on user-hours
+//! lost (JSON fields in docs/analyses.md).
+
+use serde::Serialize;
+
+use super::grid::{self, Grid};
+use super::run::{MeanErr, RunInfo, ScenarioJson};
+use crate::analysis::importance::{ranking, ImportanceStats};
+use crate::model::{Loaded, Model};
+use crate::scenario::duration::format_hours;
+
+pub struct ImportanceReport<'a> {
+    pub loaded: &'a Loaded,
+    pub model: &'a Model,
+    pub variant: Option<&'a str>,
+    pub seed: u64,
+    pub stats: &'a ImportanceStats,
+}
+
+#[derive(Serialize)]
+pub struct ImportanceJson {
+    pub scenario: ScenarioJson,
+    pub run: RunInfo,
+    pub base: BaseJson,
+    pub sites: Vec<SiteJson>,
+}
+
+#[derive(Serialize)]
+pub struct BaseJson {
+    pub user_hours_lost: MeanErr,
+}
+
+#[derive(Serialize)]
+pub struct SiteJson {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub always_down_user_hours: MeanErr,
+    pub never_fails_user_hours: MeanErr,
+    pub achievement: MeanErr,
+    pub reduction: MeanErr,
+    pub achievement_worth: Option<f64>,
+    pub reduction_worth: Option<f64>,
+}
+
+impl ImportanceReport<'_> {
+    pub fn to_json(&self) -> ImportanceJson {
+        let m = self.model;
+        let st = self.stats;
+        ImportanceJson {
+            scenario: ScenarioJson {
+                name: m.name.clone(),
+                sha256: self.loaded.sha256.clone(),
+                variant: self.variant.map(str::to_string),
+            },
+            run: RunInfo {
+                trials: st.trials,
+                seed: self.seed,
+                horizon_hours: m.horizon,
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            base: BaseJson {
+                user_hours_lost: MeanErr::of(&st.base),
+            },
+            sites: ranking(st)
+                .into_iter()
+                .map(|k| {
+                    let site = &m.sites[k];
+                    let si = &st.sites[k];
+                    SiteJson {
+                        id: site.id.clone(),
+                        name: site.name.clone(),
+                        kind: format!("{:?}", site.kind),
+                        always_down_user_hours: MeanErr::of(&si.always_down),
+                        never_fails_user_hours: MeanErr::of(&si.never_fails),
+                        achievement: MeanErr::of(&si.achievement),
+                        reduction: MeanErr::of(&si.reduction),
+                        achievement_worth: st.achievement_worth(k),
+                        reduction_worth: st.reduction_worth(k),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    pub fn json(&self) -> String {
+        grid::json(&self.to_json())
+    }
+
+    fn heading(&self) -> String {
+        match self.variant {
+            Some(v) => format!("Site importance: {} — variant: {v}", self.model.name),
+            None => format!("Site importance: {}", self.model.name),
+        }
+    }
+
+    fn lines(&self) -> Vec<String> {
+        let st = self.stats;
+        vec![
+            format!(
+                "{} trials, seed {}, horizon {}; each site always down and never failing, on the same random numbers",
+                st.trials,
+                self.seed,
+                format_hours(self.model.horizon)
+            ),
+            format!(
+                "user-hours lost per trial in the base design: mean {}",
+                st.base.mean().map_or("-".into(), grid::figure)
+            ),
+        ]
+    }
+
+    fn notes(&self) -> Vec<String> {
+        vec![
+            "Achievement worth = loss with the site down for the whole horizon / base loss \
+             (- when the base loses nothing). Reduction worth = base loss / loss with the \
+             site's own events and hazards removed (- when that leaves no loss at all: \
+             the site's failures cause all of it, so the worth is unbounded)."
+                .into(),
+        ]
+    }
+
+    fn grid(&self, j: &ImportanceJson) -> Grid {
+        let ratio = |x: Option<f64>| x.map_or("-".into(), |r| format!("{r:.3}"));
+        let mean = |x: &MeanErr| x.mean.map_or("-".into(), grid::figure);
+        Grid {
+            header: vec![
+                "site",
+                "kind",
+                "loss if always down",
+                "loss if never fails",
+                "achievement worth",
+                "reduction worth",
+            ],
+            rows: j
+                .sites
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.id.clone(),
+                        s.kind.clone(),
+                        mean(&s.always_down_user_hours),
+                        mean(&s.never_fails_user_hours),
+                        ratio(s.achievement_worth),
+                        ratio(s.reduction_worth),
+                    ]
+                })
+                .collect(),
+            right: vec![2, 3, 4, 5],
+        }
+    }
+
+    pub fn table(&self) -> String {
+        let j = self.to_json();
+        grid::text_block(
+            &self.heading(),
+            &self.lines(),
+            &self.grid(&j),
+            &self.notes(),
+        )
+    }
+
+    pub fn markdown(&self) -> String {
+        let j = self.to_json();
+        grid::markdown_block(
+            &self.heading(),
+            &self.lines(),
+            &self.grid(&j),
+            &self.notes(),
+        )
+    }
+
+    pub fn csv(&self) -> String {
+        let j = self.to_json();
+        let records: Vec<Vec<String>> = j
+            .sites
+            .iter()
+            .map(|s| {
+                vec![
+                    s.id.clone(),
+                    s.name.clone(),
+                    s.kind.clone(),
+                    grid::num(s.always_down_user_hours.mean),
+                    grid::num(s.never_fails_user_hours.mean),
+                    grid::num(s.achievement.mean),
+                    grid::num(s.achievement.std_err),
+                    grid::num(s.reduction.mean),
+                    grid::num(s.reduction.std_err),
+                    grid::num(s.achievement_worth),
+                    grid::num(s.reduction_worth),
+                ]
+            })
+            .collect();
+        grid::csv(
+            &[
+                "id",
+                "name",
+                "kind",
+                "always_down_mean",
+                "never_fails_mean",
+                "achievement_mean",
+                "achievement_std_err",
+                "reduction_mean",
+                "reduction_std_err",
+                "achievement_worth",
+                "reduction_worth",
+            ],
+            &records,
+        )
+    }
+}

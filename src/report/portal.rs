@@ -1,0 +1,278 @@
+//! Output of `portal`: structural reach and attributable loss per service, sorted by
+//! attributable loss (JSON fields in docs/analyses.md).
+
+use serde::Serialize;
+
+use super::grid::{self, Grid};
+use super::run::{MeanErr, RunInfo, ScenarioJson};
+use crate::analysis::portal::{ranking, PortalStats, Reach};
+use crate::model::diagnostics::thousands;
+use crate::model::{Loaded, Model};
+use crate::scenario::duration::format_hours;
+use crate::stats::ci95_half_width;
+
+pub struct PortalReport<'a> {
+    pub loaded: &'a Loaded,
+    pub model: &'a Model,
+    pub variant: Option<&'a str>,
+    pub seed: u64,
+    pub reach: &'a [Reach],
+    pub stats: &'a PortalStats,
+}
+
+#[derive(Serialize)]
+pub struct PortalJson {
+    pub scenario: ScenarioJson,
+    pub run: RunInfo,
+    pub base: BaseJson,
+    /// One plain sentence on what the multiplier means, with a number from this result.
+    pub multiplier_explained: String,
+    pub services: Vec<ServicePortalJson>,
+}
+
+#[derive(Serialize)]
+pub struct BaseJson {
+    pub user_hours_lost: MeanErr,
+}
+
+#[derive(Serialize)]
+pub struct ServicePortalJson {
+    pub id: String,
+    pub name: String,
+    pub group: String,
+    pub users: u64,
+    pub direct_dependents: usize,
+    pub transitive_dependents: usize,
+    pub transitive_users: u64,
+    pub p_down: f64,
+    pub attributable_user_hours: MeanErr,
+    pub own_user_hours: MeanErr,
+    pub spillover_user_hours: MeanErr,
+    pub share_of_base: Option<f64>,
+    pub portal_multiplier: Option<f64>,
+}
+
+/// Multiplier = attributable / own; `None` when the own part is 0 (or not positive).
+fn multiplier(attributable: Option<f64>, own: Option<f64>) -> Option<f64> {
+    match (attributable, own) {
+        (Some(a), Some(o)) if o > 0.0 => Some(a / o),
+        _ => None,
+    }
+}
+
+impl PortalReport<'_> {
+    pub fn to_json(&self) -> PortalJson {
+        let m = self.model;
+        let st = self.stats;
+        let n = st.trials.max(1) as f64;
+        let base_mean = st.base_total.mean();
+        let services: Vec<ServicePortalJson> = ranking(st)
+            .into_iter()
+            .map(|s| {
+                let svc = &m.services[s];
+                let sp = &st.services[s];
+                let r = &self.reach[s];
+                let a = sp.attributable.mean();
+                ServicePortalJson {
+                    id: svc.id.clone(),
+                    name: svc.name.clone(),
+                    group: svc.group.clone(),
+                    users: svc.users,
+                    direct_dependents: r.direct_dependents,
+                    transitive_dependents: r.transitive_dependents,
+                    transitive_users: r.transitive_users,
+                    p_down: sp.trials_down as f64 / n,
+                    attributable_user_hours: MeanErr::of(&sp.attributable),
+                    own_user_hours: MeanErr::of(&sp.own),
+                    spillover_user_hours: MeanErr::of(&sp.spill),
+                    share_of_base: match (a, base_mean) {
+                        (Some(a), Some(b)) if b != 0.0 => Some(a / b),
+                        _ => None,
+                    },
+                    portal_multiplier: multiplier(a, sp.own.mean()),
+                }
+            })
+            .collect();
+        let multiplier_explained = explain(&services);
+        PortalJson {
+            scenario: ScenarioJson {
+                name: m.name.clone(),
+                sha256: self.loaded.sha256.clone(),
+                variant: self.variant.map(str::to_string),
+            },
+            run: RunInfo {
+                trials: st.trials,
+                seed: self.seed,
+                horizon_hours: m.horizon,
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            base: BaseJson {
+                user_hours_lost: MeanErr::of(&st.base_total),
+            },
+            multiplier_explained,
+            services,
+        }
+    }
+
+    pub fn json(&self) -> String {
+        grid::json(&self.to_json())
+    }
+
+    fn heading(&self) -> String {
+        match self.variant {
+            Some(v) => format!("Portals: {} — variant: {v}", self.model.name),
+            None => format!("Portals: {}", self.model.name),
+        }
+    }
+
+    fn lines(&self) -> Vec<String> {
+        let st = self.stats;
+        let mut lines = vec![format!(
+            "{} trials, seed {}, horizon {}; each service's counterfactual (never down) on the same random numbers",
+            st.trials,
+            self.seed,
+            format_hours(self.model.horizon)
+        )];
+        if let (Some(m), Some(se)) = (st.base_total.mean(), st.base_total.std_err()) {
+            lines.push(format!(
+                "user-hours lost per trial in the base design: mean {} (95% interval ± {})",
+                grid::figure(m),
+                grid::figure(ci95_half_width(se))
+            ));
+        }
+        lines
+    }
+
+    fn notes(&self, j: &PortalJson) -> Vec<String> {
+        vec![
+            j.multiplier_explained.clone(),
+            "Attributable: the loss per trial that disappears if the service is never down \
+             (own users + spill-over). A multiplier shown as - means its own users lose nothing \
+             (for example it has no users): every user-hour attributable to it is spill-over. \
+             Attributable losses overlap between services and do not add up to the total."
+                .into(),
+        ]
+    }
+
+    fn grid(&self, j: &PortalJson) -> Grid {
+        let mean = |x: &MeanErr| x.mean.map_or("-".into(), grid::figure);
+        Grid {
+            header: vec![
+                "service",
+                "users",
+                "dependents",
+                "transitive",
+                "users reached",
+                "P(down)",
+                "attributable",
+                "own",
+                "spill-over",
+                "multiplier",
+            ],
+            rows: j
+                .services
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.id.clone(),
+                        thousands(s.users),
+                        s.direct_dependents.to_string(),
+                        s.transitive_dependents.to_string(),
+                        thousands(s.transitive_users),
+                        format!("{:.1}%", 100.0 * s.p_down),
+                        mean(&s.attributable_user_hours),
+                        mean(&s.own_user_hours),
+                        mean(&s.spillover_user_hours),
+                        s.portal_multiplier
+                            .map_or("-".into(), |m| format!("{m:.2}")),
+                    ]
+                })
+                .collect(),
+            right: (1..10).collect(),
+        }
+    }
+
+    pub fn table(&self) -> String {
+        let j = self.to_json();
+        grid::text_block(
+            &self.heading(),
+            &self.lines(),
+            &self.grid(&j),
+            &self.notes(&j),
+        )
+    }
+
+    pub fn markdown(&self) -> String {
+        let j = self.to_json();
+        grid::markdown_block(
+            &self.heading(),
+            &self.lines(),
+            &self.grid(&j),
+            &self.notes(&j),
+        )
+    }
+
+    pub fn csv(&self) -> String {
+        let j = self.to_json();
+        let records: Vec<Vec<String>> = j
+            .services
+            .iter()
+            .map(|s| {
+                vec![
+                    s.id.clone(),
+                    s.name.clone(),
+                    s.group.clone(),
+                    s.users.to_string(),
+                    s.direct_dependents.to_string(),
+                    s.transitive_dependents.to_string(),
+                    s.transitive_users.to_string(),
+                    s.p_down.to_string(),
+                    grid::num(s.attributable_user_hours.mean),
+                    grid::num(s.attributable_user_hours.std_err),
+                    grid::num(s.own_user_hours.mean),
+                    grid::num(s.spillover_user_hours.mean),
+                    grid::num(s.share_of_base),
+                    grid::num(s.portal_multiplier),
+                ]
+            })
+            .collect();
+        grid::csv(
+            &[
+                "id",
+                "name",
+                "group",
+                "users",
+                "direct_dependents",
+                "transitive_dependents",
+                "transitive_users",
+                "p_down",
+                "attributable_mean",
+                "attributable_std_err",
+                "own_mean",
+                "spillover_mean",
+                "share_of_base",
+                "portal_multiplier",
+            ],
+            &records,
+        )
+    }
+}
+
+/// The sentence on the multiplier, with the figure of the first (largest attributable
+/// loss) service that has one above 1, else in general terms.
+fn explain(services: &[ServicePortalJson]) -> String {
+    match services
+        .iter()
+        .find_map(|s| s.portal_multiplier.filter(|m| *m > 1.0).map(|m| (s, m)))
+    {
+        Some((s, m)) => format!(
+            "A portal multiplier of {m:.2} means that every user-hour {}'s own users lose \
+             comes with {:.2} more lost by users of services reached through it.",
+            s.id,
+            m - 1.0
+        ),
+        None => "A portal multiplier of M means that every user-hour a service's own users \
+                 lose comes with M − 1 more lost by users of services reached through it."
+            .into(),
+    }
+}

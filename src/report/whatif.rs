@@ -1,0 +1,212 @@
+//! Output of `whatif`: the deterministic blast matrix (JSON fields in docs/analyses.md).
+
+use serde::Serialize;
+
+use super::grid::{self, Grid};
+use super::run::{human, ScenarioJson};
+use crate::analysis::whatif::{BlastRow, Lost};
+use crate::model::{Loaded, Model};
+
+pub struct WhatIfReport<'a> {
+    pub loaded: &'a Loaded,
+    pub model: &'a Model,
+    pub variant: Option<&'a str>,
+    pub rows: &'a [BlastRow],
+}
+
+#[derive(Serialize)]
+pub struct WhatIfJson {
+    pub scenario: ScenarioJson,
+    pub total_users: u64,
+    pub rows: Vec<RowJson>,
+}
+
+#[derive(Serialize)]
+pub struct RowJson {
+    pub lost: LostJson,
+    pub users_affected: f64,
+    pub services_down: usize,
+    pub services_degraded: usize,
+    pub down: Vec<String>,
+    pub degraded: Vec<DegradedJson>,
+}
+
+#[derive(Serialize)]
+pub struct LostJson {
+    /// `site` or `service`.
+    pub kind: &'static str,
+    pub id: String,
+}
+
+#[derive(Serialize)]
+pub struct DegradedJson {
+    pub id: String,
+    pub share: f64,
+}
+
+/// At most this many ids are listed in a table cell.
+const LIST_MAX: usize = 8;
+
+impl WhatIfReport<'_> {
+    fn lost(&self, l: Lost) -> LostJson {
+        match l {
+            Lost::Site(x) => LostJson {
+                kind: "site",
+                id: self.model.sites[x].id.clone(),
+            },
+            Lost::Service(x) => LostJson {
+                kind: "service",
+                id: self.model.services[x].id.clone(),
+            },
+        }
+    }
+
+    pub fn to_json(&self) -> WhatIfJson {
+        let m = self.model;
+        WhatIfJson {
+            scenario: ScenarioJson {
+                name: m.name.clone(),
+                sha256: self.loaded.sha256.clone(),
+                variant: self.variant.map(str::to_string),
+            },
+            total_users: m.services.iter().map(|s| s.users).sum(),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| RowJson {
+                    lost: self.lost(r.lost),
+                    users_affected: r.users_affected,
+                    services_down: r.down.len(),
+                    services_degraded: r.degraded.len(),
+                    down: r.down.iter().map(|&s| m.services[s].id.clone()).collect(),
+                    degraded: r
+                        .degraded
+                        .iter()
+                        .map(|&(s, share)| DegradedJson {
+                            id: m.services[s].id.clone(),
+                            share,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn json(&self) -> String {
+        grid::json(&self.to_json())
+    }
+
+    fn heading(&self) -> String {
+        match self.variant {
+            Some(v) => format!("What if: {} — variant: {v}", self.model.name),
+            None => format!("What if: {}", self.model.name),
+        }
+    }
+
+    fn lines(&self) -> Vec<String> {
+        vec![
+            "each site, and each service, lost for the whole horizon with nothing recovering"
+                .into(),
+        ]
+    }
+
+    fn notes(&self) -> Vec<String> {
+        vec![
+            "Users affected: users of the services down, plus the lost share of the users of \
+              the degraded ones. A standby whose failover could succeed is taken to succeed."
+                .into(),
+        ]
+    }
+
+    fn grid(&self) -> Grid {
+        fn list(items: Vec<String>) -> String {
+            if items.is_empty() {
+                return "-".into();
+            }
+            let more = items.len().saturating_sub(LIST_MAX);
+            let mut s = items
+                .into_iter()
+                .take(LIST_MAX)
+                .collect::<Vec<_>>()
+                .join(", ");
+            if more > 0 {
+                s.push_str(&format!(" … and {more} more"));
+            }
+            s
+        }
+        let j = self.to_json();
+        Grid {
+            header: vec![
+                "lost",
+                "users affected",
+                "down",
+                "degraded",
+                "services down",
+                "services degraded",
+            ],
+            rows: j
+                .rows
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        format!("{} {}", r.lost.kind, r.lost.id),
+                        human(r.users_affected),
+                        r.services_down.to_string(),
+                        r.services_degraded.to_string(),
+                        list(r.down),
+                        list(
+                            r.degraded
+                                .into_iter()
+                                .map(|d| format!("{} ({:.0}%)", d.id, 100.0 * d.share))
+                                .collect(),
+                        ),
+                    ]
+                })
+                .collect(),
+            right: vec![1, 2, 3],
+        }
+    }
+
+    pub fn table(&self) -> String {
+        grid::text_block(&self.heading(), &self.lines(), &self.grid(), &self.notes())
+    }
+
+    pub fn markdown(&self) -> String {
+        grid::markdown_block(&self.heading(), &self.lines(), &self.grid(), &self.notes())
+    }
+
+    pub fn csv(&self) -> String {
+        let j = self.to_json();
+        let records: Vec<Vec<String>> = j
+            .rows
+            .into_iter()
+            .map(|r| {
+                vec![
+                    r.lost.kind.to_string(),
+                    r.lost.id,
+                    r.users_affected.to_string(),
+                    r.services_down.to_string(),
+                    r.services_degraded.to_string(),
+                    r.down.join(" "),
+                    r.degraded
+                        .iter()
+                        .map(|d| format!("{}:{}", d.id, d.share))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ]
+            })
+            .collect();
+        grid::csv(
+            &[
+                "lost_kind",
+                "lost_id",
+                "users_affected",
+                "services_down",
+                "services_degraded",
+                "down",
+                "degraded",
+            ],
+            &records,
+        )
+    }
+}
