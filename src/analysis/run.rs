@@ -342,8 +342,13 @@ pub fn run(
         }
     };
     let c = Compiled::new(model);
-    let mut acc = RunStats::new(&c);
     let expected = (range.end * BATCH).min(opts.trials) - (range.start * BATCH).min(opts.trials);
+    let Some(r) = opts.precision else {
+        return run_fixed(&c, opts, range, expected, progress);
+    };
+    // Adaptive: the stop decision is taken after each batch, in batch order, so batches
+    // are folded one by one.
+    let mut acc = RunStats::new(&c);
     for_each_batch_in(
         range,
         opts.trials,
@@ -352,13 +357,74 @@ pub fn run(
         &mut |p: RunStats| {
             acc.merge(&p);
             progress(acc.trials, expected);
-            match opts.precision {
-                Some(r) if acc.trials >= MIN_ADAPTIVE_TRIALS && acc.precise_enough(r) => {
-                    ControlFlow::Break(())
-                }
-                _ => ControlFlow::Continue(()),
+            if acc.trials >= MIN_ADAPTIVE_TRIALS && acc.precise_enough(r) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
             }
         },
     )?;
+    Ok(acc)
+}
+
+/// A run of a fixed number of trials: each worker takes the next batch as it becomes
+/// free and adds its trials to its own accumulators; the workers' accumulators are merged
+/// at the end. Which worker plays which batch varies from run to run, but the
+/// accumulators' results depend only on the multiset of values added, so the output does
+/// not. Memory is one set of accumulators per worker, whatever the number of trials.
+fn run_fixed(
+    c: &Compiled,
+    opts: &RunOptions,
+    range: std::ops::Range<u64>,
+    expected: u64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<RunStats, Error> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let workers = match opts.threads {
+        Some(0) => return Err(Error::usage("--threads must be at least 1")),
+        Some(t) => t,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let workers = workers.min((range.end - range.start).max(1) as usize);
+    let next = AtomicU64::new(range.start);
+    let done = AtomicU64::new(0);
+    let parts: Vec<RunStats> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut acc = RunStats::new(c);
+                    let mut trial = Trial::new(c);
+                    loop {
+                        let b = next.fetch_add(1, Ordering::Relaxed);
+                        if b >= range.end {
+                            break;
+                        }
+                        let trials = batch_trials(b, opts.trials);
+                        let n = trials.end - trials.start;
+                        for i in trials {
+                            trial.run(opts.seed, i);
+                            acc.add_trial(c, &trial);
+                        }
+                        done.fetch_add(n, Ordering::Relaxed);
+                    }
+                    acc
+                })
+            })
+            .collect();
+        while !handles.iter().all(|h| h.is_finished()) {
+            progress(done.load(Ordering::Relaxed), expected);
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    progress(done.load(Ordering::Relaxed), expected);
+    let mut parts = parts.into_iter();
+    let mut acc = parts.next().unwrap_or_else(|| RunStats::new(c));
+    for p in parts {
+        acc.merge(&p);
+    }
     Ok(acc)
 }

@@ -69,9 +69,27 @@ struct Task {
     cycle_found: bool,
     /// Creation order, for stable priority ties.
     seq: u64,
-    /// Equal to the assignment round in which it was given a crew.
-    chosen: u64,
+    alive: bool,
+    /// Where it stands for crews; `stamp` invalidates its older heap entries.
+    queue: Queue,
+    stamp: u32,
+    /// Neighbours in its service's list of tasks.
+    next: u32,
+    prev: u32,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Queue {
+    /// Blocked (its needs are down), or finished.
+    Out,
+    /// Runnable, waiting for a crew.
+    Waiting,
+    /// Holding a crew (or, without crews, simply progressing).
+    Running,
+}
+
+/// A heap entry: crew priority (service rank, creation order), task, stamp.
+type QEntry = (u32, u64, u32, u32);
 
 #[derive(Debug, Clone, Copy)]
 enum Ev {
@@ -181,8 +199,21 @@ pub struct Trial<'c> {
     // Tasks.
     tasks: Vec<Task>,
     free: Vec<u32>,
-    active: Vec<u32>,
     task_seq: u64,
+    /// Runnable tasks without a crew, best first (a min-heap through `Reverse`).
+    waiting: BinaryHeap<std::cmp::Reverse<QEntry>>,
+    /// Tasks holding a crew, worst first (the one to preempt).
+    running_heap: BinaryHeap<QEntry>,
+    n_running: usize,
+    /// First task of each service's list.
+    svc_task: Vec<u32>,
+    /// Live tasks of each service that have not bypassed their needs.
+    svc_waiting: Vec<u32>,
+    /// How many of each service's recovery needs are down now.
+    needs_down: Vec<u32>,
+    /// Services with a task blocked by a down need: the candidates of a deadlock.
+    blocked_svcs: Vec<u32>,
+    blocked_pos: Vec<u32>,
     // Work lists.
     dirty: Vec<u32>,
     is_dirty: Vec<bool>,
@@ -195,12 +226,13 @@ pub struct Trial<'c> {
     mark_gen: u64,
     in_down: Vec<bool>,
     stack: Vec<u32>,
-    runnable: Vec<u32>,
-    svc_blocked: Vec<bool>,
-    blocked_list: Vec<u32>,
-    /// Whether task assignment may have changed since it was last computed: a task was
-    /// created or dropped, a service that others need changed state, or a bypass fired.
-    assign_due: bool,
+    scratch: Vec<u32>,
+    /// Services whose down state changed at this instant, with their state before it.
+    eff_changed: Vec<u32>,
+    eff_was: Vec<u8>,
+    /// Services whose wait-for edges changed at this instant: a new recovery deadlock
+    /// would have to pass through one of them.
+    dl_candidates: Vec<u32>,
     next_grid: usize,
     /// The results of the last trial run.
     pub outcome: Outcome,
@@ -247,8 +279,15 @@ impl<'c> Trial<'c> {
             lost_weight: 0.0,
             tasks: Vec::new(),
             free: Vec::new(),
-            active: Vec::new(),
             task_seq: 0,
+            waiting: BinaryHeap::new(),
+            running_heap: BinaryHeap::new(),
+            n_running: 0,
+            svc_task: vec![NONE; n],
+            svc_waiting: vec![0; n],
+            needs_down: vec![0; n],
+            blocked_svcs: Vec::new(),
+            blocked_pos: vec![NONE; n],
             dirty: Vec::new(),
             is_dirty: vec![false; n],
             touched: Vec::new(),
@@ -260,10 +299,10 @@ impl<'c> Trial<'c> {
             mark_gen: 0,
             in_down: vec![false; n],
             stack: Vec::new(),
-            runnable: Vec::new(),
-            svc_blocked: vec![false; n],
-            blocked_list: Vec::new(),
-            assign_due: false,
+            scratch: Vec::new(),
+            eff_changed: Vec::new(),
+            eff_was: vec![0; n],
+            dl_candidates: Vec::new(),
             next_grid: 0,
             outcome: Outcome::new(c),
         }
@@ -306,9 +345,18 @@ impl<'c> Trial<'c> {
         self.lost_weight = 0.0;
         self.tasks.clear();
         self.free.clear();
-        self.active.clear();
         self.task_seq = 0;
-        self.assign_due = false;
+        self.waiting.clear();
+        self.running_heap.clear();
+        self.n_running = 0;
+        self.svc_task.fill(NONE);
+        self.svc_waiting.fill(0);
+        self.needs_down.fill(0);
+        for &s in &self.blocked_svcs {
+            self.blocked_pos[s as usize] = NONE;
+        }
+        self.blocked_svcs.clear();
+        self.dl_candidates.clear();
         self.next_grid = 0;
         self.outcome.reset();
     }
@@ -554,13 +602,18 @@ impl<'c> Trial<'c> {
             bypass: false,
             cycle_found: false,
             seq: self.task_seq,
-            chosen: 0,
+            alive: true,
+            queue: Queue::Out,
+            stamp: 0,
+            next: self.svc_task[service as usize],
+            prev: NONE,
         };
         let id = match self.free.pop() {
             Some(id) => {
-                let v = self.tasks[id as usize].version;
+                let old = self.tasks[id as usize];
                 self.tasks[id as usize] = Task {
-                    version: v.wrapping_add(1),
+                    version: old.version.wrapping_add(1),
+                    stamp: old.stamp.wrapping_add(1),
                     ..task
                 };
                 id
@@ -570,31 +623,230 @@ impl<'c> Trial<'c> {
                 (self.tasks.len() - 1) as u32
             }
         };
-        // `active` is kept in crew-priority order, so assignment is one pass.
-        let key = self.task_key(id);
-        let at = self.active.partition_point(|&x| self.task_key(x) < key);
-        self.active.insert(at, id);
-        self.assign_due = true;
+        let s = service as usize;
+        if task.next != NONE {
+            self.tasks[task.next as usize].prev = id;
+        }
+        self.svc_task[s] = id;
+        self.svc_waiting[s] += 1;
+        if self.needs_down[s] > 0 {
+            self.tasks[id as usize].blocked_since = self.now;
+            self.refresh_blocked(s);
+            self.dl_candidates.push(service);
+        } else {
+            self.make_runnable(id);
+        }
         id
     }
 
     /// Crew priority of a task: its service's rank, then creation order. Unique.
     #[inline]
-    fn task_key(&self, id: u32) -> (u32, u64) {
+    fn entry(&self, id: u32) -> QEntry {
         let t = &self.tasks[id as usize];
-        (self.c.priority[t.service as usize], t.seq)
+        (self.c.priority[t.service as usize], t.seq, id, t.stamp)
+    }
+
+    #[inline]
+    fn entry_valid(&self, e: &QEntry, q: Queue) -> bool {
+        let t = &self.tasks[e.2 as usize];
+        t.alive && t.stamp == e.3 && t.queue == q
+    }
+
+    fn start(&mut self, id: u32) {
+        let t = &mut self.tasks[id as usize];
+        t.stamp = t.stamp.wrapping_add(1);
+        t.queue = Queue::Running;
+        self.n_running += 1;
+        if self.c.crews.is_some() {
+            let e = self.entry(id);
+            self.running_heap.push(e);
+        }
+        self.set_running(id, true);
+    }
+
+    fn make_waiting(&mut self, id: u32) {
+        if self.tasks[id as usize].queue == Queue::Running {
+            self.n_running -= 1;
+        }
+        let t = &mut self.tasks[id as usize];
+        t.stamp = t.stamp.wrapping_add(1);
+        t.queue = Queue::Waiting;
+        let e = self.entry(id);
+        self.waiting.push(std::cmp::Reverse(e));
+        self.set_running(id, false);
+    }
+
+    /// A task whose needs are up (or bypassed) joins the crews' queue. With crews, it
+    /// takes a free crew, or the crew of the lowest-priority running task if it ranks
+    /// higher, or waits. So the running tasks are always the `crews` highest-priority
+    /// runnable ones, whatever the order in which changes arrive.
+    fn make_runnable(&mut self, id: u32) {
+        let Some(crews) = self.c.crews else {
+            self.start(id);
+            return;
+        };
+        if self.n_running < crews {
+            self.start(id);
+            return;
+        }
+        while let Some(top) = self.running_heap.peek().copied() {
+            if !self.entry_valid(&top, Queue::Running) {
+                self.running_heap.pop();
+                continue;
+            }
+            if self.entry(id) < top {
+                self.running_heap.pop();
+                self.make_waiting(top.2);
+                self.start(id);
+            } else {
+                self.make_waiting(id);
+            }
+            return;
+        }
+        self.start(id);
+    }
+
+    /// A task that is blocked or finished leaves the queue; a freed crew goes to the best
+    /// waiting task.
+    fn make_unrunnable(&mut self, id: u32) {
+        let t = &mut self.tasks[id as usize];
+        let was = t.queue;
+        t.queue = Queue::Out;
+        t.stamp = t.stamp.wrapping_add(1);
+        if was == Queue::Running {
+            self.n_running -= 1;
+            self.set_running(id, false);
+            self.fill_crews();
+        }
+    }
+
+    fn fill_crews(&mut self) {
+        let Some(crews) = self.c.crews else { return };
+        while self.n_running < crews {
+            let Some(std::cmp::Reverse(top)) = self.waiting.pop() else {
+                return;
+            };
+            if self.entry_valid(&top, Queue::Waiting) {
+                self.start(top.2);
+            }
+        }
     }
 
     fn drop_task(&mut self, id: u32) {
-        let key = self.task_key(id);
-        let pos = self.active.partition_point(|&x| self.task_key(x) < key);
-        debug_assert_eq!(self.active[pos], id);
-        self.active.remove(pos);
+        self.make_unrunnable(id);
+        let t = self.tasks[id as usize];
+        let s = t.service as usize;
+        if t.prev != NONE {
+            self.tasks[t.prev as usize].next = t.next;
+        } else {
+            self.svc_task[s] = t.next;
+        }
+        if t.next != NONE {
+            self.tasks[t.next as usize].prev = t.prev;
+        }
+        if !t.bypass {
+            self.svc_waiting[s] -= 1;
+        }
         let t = &mut self.tasks[id as usize];
+        t.alive = false;
         t.version = t.version.wrapping_add(1);
-        t.running = false;
         self.free.push(id);
-        self.assign_due = true;
+        self.refresh_blocked(s);
+    }
+
+    /// Keeps `blocked_svcs` equal to the services that have a task waiting on down needs.
+    fn refresh_blocked(&mut self, s: usize) {
+        let should = self.needs_down[s] > 0 && self.svc_waiting[s] > 0;
+        let is = self.blocked_pos[s] != NONE;
+        if should && !is {
+            self.blocked_pos[s] = self.blocked_svcs.len() as u32;
+            self.blocked_svcs.push(s as u32);
+            self.dl_candidates.push(s as u32);
+        } else if !should && is {
+            let pos = self.blocked_pos[s] as usize;
+            self.blocked_svcs.swap_remove(pos);
+            if pos < self.blocked_svcs.len() {
+                self.blocked_pos[self.blocked_svcs[pos] as usize] = pos as u32;
+            }
+            self.blocked_pos[s] = NONE;
+        }
+    }
+
+    /// Recovery need `n` went down (`+1`) or came back (`-1`): the services that need it
+    /// block or unblock their tasks.
+    fn need_changed(&mut self, n: usize, down: bool) {
+        let c = self.c;
+        for &s in c.needed_by.row(n) {
+            let s = s as usize;
+            let before = self.needs_down[s];
+            self.needs_down[s] = if down { before + 1 } else { before - 1 };
+            let after = self.needs_down[s];
+            if (before == 0) == (after == 0) {
+                continue;
+            }
+            let mut id = self.svc_task[s];
+            while id != NONE {
+                let t = self.tasks[id as usize];
+                if after > 0 {
+                    if t.blocked_since.is_nan() {
+                        self.tasks[id as usize].blocked_since = self.now;
+                    }
+                    if !t.bypass {
+                        self.make_unrunnable(id);
+                    }
+                } else {
+                    let task = &mut self.tasks[id as usize];
+                    task.blocked_since = f64::NAN;
+                    task.cycle_found = false;
+                    if !t.bypass {
+                        self.make_runnable(id);
+                    }
+                }
+                id = t.next;
+            }
+            self.refresh_blocked(s);
+        }
+    }
+
+    fn note_eff_change(&mut self, s: usize) {
+        if self.eff_was[s] == 0 {
+            self.eff_was[s] = 1 + self.eff_down[s] as u8;
+            self.eff_changed.push(s as u32);
+        }
+    }
+
+    /// After propagation: recovery needs that really changed state (not a same-instant
+    /// flicker) block or unblock the tasks that need them.
+    fn apply_need_changes(&mut self) {
+        for i in 0..self.eff_changed.len() {
+            let s = self.eff_changed[i] as usize;
+            let was_down = self.eff_was[s] == 2;
+            self.eff_was[s] = 0;
+            let now_down = self.eff_down[s];
+            if was_down != now_down {
+                if now_down && !self.blocked_svcs.is_empty() {
+                    self.dl_candidates.push(s as u32);
+                }
+                if !self.c.needed_by.row(s).is_empty() {
+                    self.need_changed(s, now_down);
+                }
+            }
+        }
+        self.eff_changed.clear();
+    }
+
+    /// Task `id` bypasses its service's needs (a recovery deadlock was broken).
+    fn bypass(&mut self, id: u32) {
+        let t = self.tasks[id as usize];
+        if !t.alive || t.bypass {
+            return;
+        }
+        self.tasks[id as usize].bypass = true;
+        self.svc_waiting[t.service as usize] -= 1;
+        if t.queue == Queue::Out {
+            self.make_runnable(id);
+        }
+        self.refresh_blocked(t.service as usize);
     }
 
     // ----- applying events ----------------------------------------------------------
@@ -704,11 +956,10 @@ impl<'c> Trial<'c> {
                 }
             }
             Ev::Bypass { task, since } => {
-                let t = &mut self.tasks[task as usize];
                 // Still the same blocked episode of a live task?
-                if t.blocked_since == since && !t.bypass {
-                    t.bypass = true;
-                    self.assign_due = true;
+                let t = self.tasks[task as usize];
+                if t.alive && t.blocked_since == since && !t.bypass {
+                    self.bypass(task);
                 }
             }
         }
@@ -911,10 +1162,8 @@ impl<'c> Trial<'c> {
         if self.c.overrides.never_down[s] {
             return false;
         }
+        self.note_eff_change(s);
         self.eff_down[s] = true;
-        if !self.c.needed_by.row(s).is_empty() {
-            self.assign_due = true;
-        }
         // Down again at the very instant it came up: the outage is continuous.
         if self.up_since[s] != self.now {
             self.down_since[s] = self.now;
@@ -993,10 +1242,8 @@ impl<'c> Trial<'c> {
             for i in 0..self.region.len() {
                 let s = self.region[i] as usize;
                 if !self.in_down[s] {
+                    self.note_eff_change(s);
                     self.eff_down[s] = false;
-                    if !c.needed_by.row(s).is_empty() {
-                        self.assign_due = true;
-                    }
                     self.up_since[s] = self.now;
                     self.n_down -= 1;
                     for j in c.dependents.range(s) {
@@ -1065,8 +1312,9 @@ impl<'c> Trial<'c> {
         self.dirty.clear();
         // 2. Who is down.
         self.propagate();
-        // 3. Recovery tasks.
-        self.assign_tasks();
+        // 3. Recovery tasks: block and unblock on needs, then look for new deadlocks.
+        self.apply_need_changes();
+        self.detect_deadlocks();
         // 4. Accounting for every service whose class may have changed.
         let mut i = 0;
         while i < self.touched.len() {
@@ -1144,66 +1392,6 @@ impl<'c> Trial<'c> {
         }
     }
 
-    fn needs_up(&self, s: usize) -> bool {
-        self.c
-            .needs
-            .row(s)
-            .iter()
-            .all(|&n| !self.eff_down[n as usize])
-    }
-
-    fn assign_tasks(&mut self) {
-        let c = self.c;
-        if !self.assign_due {
-            return;
-        }
-        self.assign_due = false;
-        if self.active.is_empty() {
-            return;
-        }
-        loop {
-            // One pass in priority order: update blocked status, and give crews to the
-            // first runnable tasks.
-            self.runnable.clear();
-            let mut any_blocked = false;
-            let crews = c.crews.unwrap_or(usize::MAX);
-            for i in 0..self.active.len() {
-                let id = self.active[i];
-                let t = self.tasks[id as usize];
-                let ok = t.bypass || self.needs_up(t.service as usize);
-                let task = &mut self.tasks[id as usize];
-                if ok {
-                    task.blocked_since = f64::NAN;
-                    task.cycle_found = false;
-                    if self.runnable.len() < crews {
-                        self.runnable.push(id);
-                    }
-                } else {
-                    if task.blocked_since.is_nan() {
-                        task.blocked_since = self.now;
-                    }
-                    any_blocked = true;
-                }
-            }
-            if any_blocked && self.detect_deadlocks() {
-                continue; // a task bypassed its needs at this instant: assign again
-            }
-            break;
-        }
-        // Mark the chosen ones, then start and stop tasks whose status changed.
-        self.mark_gen += 1;
-        let g = self.mark_gen;
-        for i in 0..self.runnable.len() {
-            let id = self.runnable[i];
-            self.tasks[id as usize].chosen = g;
-        }
-        for i in 0..self.active.len() {
-            let id = self.active[i];
-            let want = self.tasks[id as usize].chosen == g;
-            self.set_running(id, want);
-        }
-    }
-
     fn set_running(&mut self, id: u32, want: bool) {
         let now = self.now;
         let t = &mut self.tasks[id as usize];
@@ -1222,65 +1410,82 @@ impl<'c> Trial<'c> {
         }
     }
 
-    /// Looks for blocked tasks that wait on each other in a cycle (a recovery deadlock).
-    /// Returns whether some task bypassed its needs at this very instant.
-    fn detect_deadlocks(&mut self) -> bool {
+    /// Looks for recovery deadlocks: blocked tasks that wait on each other in a cycle.
+    /// A new cycle must pass through a service whose wait-for edges changed at this
+    /// instant, so only those are searched from; when one closes a cycle, every blocked
+    /// service is checked, every task in a cycle is marked, and each bypasses its needs
+    /// `bootstrap` hours after it became blocked (at once if that time has passed).
+    fn detect_deadlocks(&mut self) {
+        if self.dl_candidates.is_empty() {
+            return;
+        }
+        if self.blocked_svcs.is_empty() {
+            self.dl_candidates.clear();
+            return;
+        }
+        let mut found = false;
+        while let Some(u) = self.dl_candidates.pop() {
+            if !found && self.in_wait_cycle(u as usize) {
+                found = true;
+            }
+        }
+        if !found {
+            return;
+        }
         let c = self.c;
-        for &s in &self.blocked_list {
-            self.svc_blocked[s as usize] = false;
-        }
-        self.blocked_list.clear();
-        for &id in &self.active {
-            let t = &self.tasks[id as usize];
-            if !t.blocked_since.is_nan() && !t.bypass && !self.svc_blocked[t.service as usize] {
-                self.svc_blocked[t.service as usize] = true;
-                self.blocked_list.push(t.service);
+        // First find every member of every cycle, then bypass: bypassing changes who is
+        // blocked, which must not hide the rest of a cycle.
+        self.scratch.clear();
+        for i in 0..self.blocked_svcs.len() {
+            let s = self.blocked_svcs[i] as usize;
+            if self.in_wait_cycle(s) {
+                self.scratch.push(s as u32);
             }
         }
-        let mut bypassed_now = false;
-        for i in 0..self.active.len() {
-            let id = self.active[i];
-            let t = self.tasks[id as usize];
-            if t.blocked_since.is_nan() || t.bypass || t.cycle_found {
-                continue;
-            }
-            if !self.in_wait_cycle(t.service as usize) {
-                continue;
-            }
-            self.outcome.deadlock = true;
-            self.tasks[id as usize].cycle_found = true;
-            if let Some(b) = c.bootstrap {
-                let at = t.blocked_since + b;
-                if at <= self.now {
-                    self.tasks[id as usize].bypass = true;
-                    bypassed_now = true;
-                } else {
-                    self.push(
-                        at,
-                        Ev::Bypass {
-                            task: id,
-                            since: t.blocked_since,
-                        },
-                    );
+        let mut now_bypass: Vec<u32> = std::mem::take(&mut self.region);
+        now_bypass.clear();
+        for i in 0..self.scratch.len() {
+            let s = self.scratch[i] as usize;
+            let mut id = self.svc_task[s];
+            while id != NONE {
+                let t = self.tasks[id as usize];
+                if !t.bypass && !t.cycle_found && !t.blocked_since.is_nan() {
+                    self.outcome.deadlock = true;
+                    self.tasks[id as usize].cycle_found = true;
+                    if let Some(b) = c.bootstrap {
+                        let at = t.blocked_since + b;
+                        if at <= self.now {
+                            now_bypass.push(id);
+                        } else {
+                            self.push(
+                                at,
+                                Ev::Bypass {
+                                    task: id,
+                                    since: t.blocked_since,
+                                },
+                            );
+                        }
+                    }
                 }
+                id = t.next;
             }
         }
-        bypassed_now
+        for &id in &now_bypass {
+            self.bypass(id);
+        }
+        self.region = now_bypass;
     }
 
-    /// Whether following "waits for" edges from service `s` leads back to `s`: a blocked
-    /// service waits for its down recovery needs; a service down through a dependency
-    /// waits for that dependency. A service waiting for its site waits for nobody.
+    /// Whether following "waits for" edges from service `s` leads back to `s`. A service
+    /// whose own state is down while its recovery tasks are blocked waits for its down
+    /// recovery needs; a service down through a hard dependency waits for that
+    /// dependency. A service whose tasks progress, or that waits for its site, waits for
+    /// nobody.
     fn in_wait_cycle(&mut self, s: usize) -> bool {
-        let c = self.c;
         self.mark_gen += 1;
         let g = self.mark_gen;
         self.stack.clear();
-        for &n in c.needs.row(s) {
-            if self.eff_down[n as usize] {
-                self.stack.push(n);
-            }
-        }
+        self.push_waits(s);
         while let Some(x) = self.stack.pop() {
             let x = x as usize;
             if x == s {
@@ -1290,20 +1495,28 @@ impl<'c> Trial<'c> {
                 continue;
             }
             self.mark[x] = g;
-            if self.own_down[x] && self.svc_blocked[x] {
-                for &n in c.needs.row(x) {
-                    if self.eff_down[n as usize] {
-                        self.stack.push(n);
-                    }
-                }
-            }
-            for e in c.deps.row(x) {
-                if e.share >= 1.0 && self.edge_active(e.on as usize, e.grace) {
-                    self.stack.push(e.on);
+            self.push_waits(x);
+        }
+        false
+    }
+
+    fn push_waits(&mut self, x: usize) {
+        let c = self.c;
+        if !self.eff_down[x] {
+            return;
+        }
+        if self.own_down[x] && self.blocked_pos[x] != NONE {
+            for &n in c.needs.row(x) {
+                if self.eff_down[n as usize] {
+                    self.stack.push(n);
                 }
             }
         }
-        false
+        for e in c.deps.row(x) {
+            if e.share >= 1.0 && self.edge_active(e.on as usize, e.grace) {
+                self.stack.push(e.on);
+            }
+        }
     }
 }
 
