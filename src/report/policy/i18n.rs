@@ -46,7 +46,8 @@ pub trait Words: Sync {
         percent(share)
     }
     fn multiplier(&self, x: f64) -> String {
-        format!("{}×", trim_zeros(&format!("{x:.1}")))
+        let digits = if x < 10.0 { 2 } else { 1 };
+        format!("{}×", trim_zeros(&format!("{x:.digits$}")))
     }
     fn interval(&self, mid: &str, low: &str, high: &str) -> String {
         format!("{mid} ({low} – {high})")

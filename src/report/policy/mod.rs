@@ -158,10 +158,16 @@ impl PolicyReport<'_> {
             w.severity_definition(self.outage_threshold_pct),
         ));
 
+        // With users in the scenario, the services that lose user-hours; else (a scenario
+        // without users) those affected.
+        let any_users = m.services.iter().any(|s| s.users > 0);
         let hit: Vec<Item> = self
             .services_by_loss()
             .into_iter()
-            .filter(|&i| st.services[i].affected > 0)
+            .filter(|&i| {
+                let ss = &st.services[i];
+                ss.affected > 0 && (!any_users || ss.user_hours_lost.mean().unwrap_or(0.0) > 0.0)
+            })
             .take(TOP)
             .map(|i| {
                 let ss = &st.services[i];
