@@ -146,6 +146,9 @@ mod deterministic {
         let lost = 4.0 * 0.3 + 6.0 * 0.65 + 4.0 * 0.5;
         assert_eq!(o.downtime[chat], 0.0);
         assert!(close(o.degraded[chat], 14.0));
+        // Its worst moment: both partial dependencies down, 4-10h.
+        assert!(close(o.peak_lost_share[chat], 0.65));
+        assert_eq!(o.peak_lost_share[idx(text, "push")], 1.0);
         assert!(
             close(o.user_hours_lost[chat], 1000.0 * lost),
             "{}",

@@ -58,9 +58,9 @@ pub struct ServiceStats {
     pub affected: u64,
     /// Sum over trials of the hours of each cause (own, then each hard dependency).
     pub causes: Vec<Moments>,
-    /// Trials in which the service was degraded but never fully down, by the mean share
-    /// of its users lost while degraded, in whole percent: entry `k` counts trials whose
-    /// mean lost share `x` has `⌊100·x⌋ = k` (entry 100 is a share of exactly 1). Empty
+    /// Trials in which the service was degraded but never fully down, by the largest
+    /// share of its users lost at any moment, in whole percent: entry `k` counts trials
+    /// whose peak lost share `x` has `⌊100·x⌋ = k` (entry 100 is a share of exactly 1). Empty
     /// until the first such trial. Used by the report to tell a service *error* (a small
     /// share of users) from a service *outage*; not part of the JSON output.
     pub degraded_share_pct: Vec<u64>,
@@ -143,7 +143,7 @@ impl RunStats {
                 if st.degraded_share_pct.is_empty() {
                     st.degraded_share_pct = vec![0; SHARE_BINS];
                 }
-                st.degraded_share_pct[share_bin(o.lost_share_hours[s] / o.degraded[s])] += 1;
+                st.degraded_share_pct[share_bin(o.peak_lost_share[s])] += 1;
             }
             if d > 0.0 || o.degraded[s] > 0.0 {
                 st.affected += 1;

@@ -11,6 +11,9 @@ pub struct Outcome {
     pub degraded: Vec<f64>,
     /// Σ lost share × degraded hours.
     pub lost_share_hours: Vec<f64>,
+    /// The largest share of its users the service lost at any moment: 1 if it was down,
+    /// else its worst `1 − Π(1 − share)` while degraded, 0 if never affected.
+    pub peak_lost_share: Vec<f64>,
     /// `users × (downtime + lost_share_hours)`.
     pub user_hours_lost: Vec<f64>,
     /// When the service last came back from a full outage (the horizon if it never did);
@@ -35,6 +38,7 @@ impl Outcome {
             downtime: vec![0.0; n],
             degraded: vec![0.0; n],
             lost_share_hours: vec![0.0; n],
+            peak_lost_share: vec![0.0; n],
             user_hours_lost: vec![0.0; n],
             restored_at: vec![f64::NAN; n],
             cause_hours: vec![0.0; c.n_causes()],
@@ -50,6 +54,7 @@ impl Outcome {
         self.downtime.fill(0.0);
         self.degraded.fill(0.0);
         self.lost_share_hours.fill(0.0);
+        self.peak_lost_share.fill(0.0);
         self.user_hours_lost.fill(0.0);
         self.restored_at.fill(f64::NAN);
         self.cause_hours.fill(0.0);

@@ -1330,6 +1330,8 @@ impl<'c> Trial<'c> {
                 if old.down && !new.down {
                     self.outcome.restored_at[s] = self.now;
                 }
+                let peak = &mut self.outcome.peak_lost_share[s];
+                *peak = peak.max(lost_new);
                 self.class[s] = new;
             }
             i += 1;

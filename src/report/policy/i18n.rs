@@ -318,8 +318,8 @@ impl Words for En {
     fn severity_definition(&self, pct: usize) -> String {
         format!(
             "Words used below. A service outage means most users lose the service: in that \
-             run it was fully down at some time, or it was degraded and lost, on average \
-             while degraded, at least {pct}% of its users. A service error means it was \
+             run it was fully down at some time, or it was degraded and, at its worst moment, \
+             lost at least {pct}% of its users. A service error means it was \
              affected but for fewer than {pct}% of its users: people can retry or work \
              around it. Shares are of the simulated runs."
         )
@@ -848,7 +848,7 @@ impl Words for Ko {
     fn severity_definition(&self, pct: usize) -> String {
         format!(
             "용어: 서비스 장애는 사용자 대부분이 서비스를 쓸 수 없는 경우입니다. 해당 \
-             모의실험에서 서비스가 한때 완전히 멈췄거나, 기능이 저하된 동안 평균 {pct}% \
+             모의실험에서 서비스가 한때 완전히 멈췄거나, 기능이 저하되어 가장 심할 때 {pct}% \
              이상의 사용자가 서비스를 잃은 경우를 말합니다. 서비스 오류는 영향을 받았지만 \
              서비스를 잃은 사용자가 {pct}% 미만인 경우로, 사용자가 다시 시도하거나 우회할 \
              수 있습니다. 비율은 전체 모의실험 중의 비율입니다."
