@@ -321,3 +321,116 @@ mod permissions {
         assert_ne!(std::fs::read_to_string(&kept).unwrap(), "old");
     }
 }
+
+#[cfg(unix)]
+mod special_outputs {
+    //! `--out` on things that are not regular files. Renaming a temporary file over a
+    //! device or a pipe would replace it with a plain file (over `/dev/null`, it breaks
+    //! the machine), so such outputs are written in place; a link keeps being a link.
+    use super::*;
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+
+    #[test]
+    fn a_named_pipe_is_written_in_place_and_stays_a_pipe() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        assert!(Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        // Opened read-write, the pipe does not block on open; the reader collects until
+        // the JSON is complete. If the pipe were replaced by a file, nothing would arrive
+        // and the receive below times out: a failure, never a hang.
+        let pipe = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&fifo)
+            .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut pipe = pipe;
+            let mut got = Vec::new();
+            let mut buf = [0u8; 65536];
+            while let Ok(n) = pipe.read(&mut buf) {
+                got.extend_from_slice(&buf[..n]);
+                if got.ends_with(b"}\n")
+                    && serde_json::from_slice::<serde_json::Value>(&got).is_ok()
+                {
+                    let _ = tx.send(String::from_utf8(got).unwrap());
+                    return;
+                }
+            }
+        });
+        let st = bin()
+            .args([
+                "run",
+                &scenario("design-example.ron"),
+                "--trials",
+                "20",
+                "--format",
+                "json",
+                "--out",
+            ])
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the report arrived through the pipe");
+        assert!(got.contains("\"recovery_curve\""), "{got}");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file left beside the pipe");
+    }
+
+    #[test]
+    fn a_symlink_keeps_pointing_at_the_replaced_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("result.json");
+        std::fs::write(&target, "old").unwrap();
+        let link = dir.path().join("latest.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let st = bin()
+            .args([
+                "run",
+                &scenario("design-example.ron"),
+                "--trials",
+                "20",
+                "--format",
+                "json",
+                "--out",
+            ])
+            .arg(&link)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(std::fs::read_to_string(&target)
+            .unwrap()
+            .contains("\"services\""));
+    }
+
+    #[test]
+    fn a_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = bin()
+            .args([
+                "run",
+                &scenario("design-example.ron"),
+                "--trials",
+                "20",
+                "--out",
+            ])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("it is a directory"));
+    }
+}

@@ -1,6 +1,9 @@
 //! Writing results: to standard output for `-`, otherwise atomically to a file (a
 //! temporary file beside it, renamed over it once complete), so that a failed or
-//! interrupted run never leaves a truncated file nor destroys a good one.
+//! interrupted run never leaves a truncated file nor destroys a good one. What is not a
+//! regular file (`/dev/null`, a terminal, a named pipe) is written in place: renaming over
+//! it would replace the device itself. A symbolic link is followed, and its target
+//! replaced.
 
 use std::io::Write;
 use std::path::Path;
@@ -23,11 +26,40 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
             })
             .map_err(|e| Error::runtime(format!("cannot write to standard output: {e}")));
     }
+    let fail = |e: std::io::Error| Error::runtime(format!("cannot write {}: {e}", path.display()));
+    // A link is followed: the file it points to is replaced, the link stays.
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
+            Ok(p) => {
+                resolved = p;
+                resolved.as_path()
+            }
+            Err(_) => path, // a dangling link: replaced by the new file
+        },
+        _ => path,
+    };
+    if let Ok(m) = std::fs::metadata(path) {
+        if m.is_dir() {
+            return Err(Error::runtime(format!(
+                "cannot write {}: it is a directory",
+                path.display()
+            )));
+        }
+        if !m.is_file() {
+            // A device (`/dev/null`, a terminal) or a pipe: renaming a temporary file over
+            // it would replace the device itself, so write to it in place.
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(fail)?;
+            return f.write_all(bytes).and_then(|_| f.flush()).map_err(fail);
+        }
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let fail = |e: std::io::Error| Error::runtime(format!("cannot write {}: {e}", path.display()));
     let mut builder = tempfile::Builder::new();
     builder.prefix(".blastradius-").suffix(".tmp");
     // A temporary file is private (0600) by default; an output is an ordinary file: keep
