@@ -64,12 +64,8 @@ pub struct MergeArgs {
     /// The partial results, one per shard, in any order.
     #[arg(required = true)]
     pub parts: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Where to write; `-` is standard output. Files are replaced atomically.
-    #[arg(long, short, default_value = "-")]
-    pub out: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `K/N`: shard K (from 0) of N.
@@ -158,6 +154,17 @@ pub enum Format {
     Markdown,
 }
 
+/// Where and how a command writes its result.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Where to write; `-` is standard output. Files are replaced atomically.
+    #[arg(long, short, default_value = "-")]
+    pub out: PathBuf,
+}
+
 /// Options shared by every command that simulates.
 #[derive(Debug, Args)]
 pub struct SimArgs {
@@ -188,12 +195,8 @@ pub struct RunArgs {
     /// Run this variant of the scenario instead of the base design.
     #[arg(long)]
     pub variant: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Where to write; `-` is standard output. Files are replaced atomically.
-    #[arg(long, short, default_value = "-")]
-    pub out: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Run only shard K of N (K from 0) and write a partial result for `merge`
     /// (e.g. `--shard $JOB_COMPLETION_INDEX/8`).
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
@@ -207,12 +210,8 @@ pub struct WhatifArgs {
     /// Use this variant of the scenario instead of the base design.
     #[arg(long)]
     pub variant: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Where to write; `-` is standard output. Files are replaced atomically.
-    #[arg(long, short, default_value = "-")]
-    pub out: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `portal` and `importance`: one counterfactual per service (or two per site) for every
@@ -227,12 +226,8 @@ pub struct AnalysisArgs {
     /// Use this variant of the scenario instead of the base design.
     #[arg(long)]
     pub variant: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Where to write; `-` is standard output. Files are replaced atomically.
-    #[arg(long, short, default_value = "-")]
-    pub out: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Default cap on the trials of `portal` and `importance` when `--trials` is not given.
@@ -247,12 +242,8 @@ pub struct CompareArgs {
     /// Compare only this variant (default: every variant).
     #[arg(long)]
     pub variant: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Where to write; `-` is standard output. Files are replaced atomically.
-    #[arg(long, short, default_value = "-")]
-    pub out: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -403,7 +394,7 @@ fn run(a: RunArgs) -> Result<(), Error> {
     })?;
     progress.finish();
     if let Some((k, n)) = a.shard {
-        if a.format != Format::Table && a.format != Format::Json {
+        if a.output.format != Format::Table && a.output.format != Format::Json {
             return Err(Error::usage(
                 "--shard writes a partial result (JSON) for `merge`; leave out --format",
             ));
@@ -422,9 +413,17 @@ fn run(a: RunArgs) -> Result<(), Error> {
             shards: n,
             stats,
         };
-        return report::output::write(&a.out, part.to_json().as_bytes());
+        return report::output::write(&a.output.out, part.to_json().as_bytes());
     }
-    render_run(&loaded, m, variant, opts.seed, &stats, a.format, &a.out)
+    render_run(
+        &loaded,
+        m,
+        variant,
+        opts.seed,
+        &stats,
+        a.output.format,
+        &a.output.out,
+    )
 }
 
 fn render_run(
@@ -480,7 +479,15 @@ fn merge(a: MergeArgs) -> Result<(), Error> {
             stats.trials, first.trials
         )));
     }
-    render_run(&loaded, m, variant, first.seed, &stats, a.format, &a.out)
+    render_run(
+        &loaded,
+        m,
+        variant,
+        first.seed,
+        &stats,
+        a.output.format,
+        &a.output.out,
+    )
 }
 
 fn report_cmd(a: ReportArgs) -> Result<(), Error> {
@@ -661,7 +668,7 @@ fn whatif(a: WhatifArgs) -> Result<(), Error> {
         variant,
         rows: &rows,
     };
-    report::output::write(&a.out, render!(rep, a.format).as_bytes())
+    report::output::write(&a.output.out, render!(rep, a.output.format).as_bytes())
 }
 
 /// Options of `portal` and `importance`: `--trials` defaults to the scenario's, capped.
@@ -690,7 +697,7 @@ fn portal(a: AnalysisArgs) -> Result<(), Error> {
         reach: &reach,
         stats: &stats,
     };
-    report::output::write(&a.out, render!(rep, a.format).as_bytes())
+    report::output::write(&a.output.out, render!(rep, a.output.format).as_bytes())
 }
 
 fn importance(a: AnalysisArgs) -> Result<(), Error> {
@@ -709,7 +716,7 @@ fn importance(a: AnalysisArgs) -> Result<(), Error> {
         seed: opts.seed,
         stats: &stats,
     };
-    report::output::write(&a.out, render!(rep, a.format).as_bytes())
+    report::output::write(&a.output.out, render!(rep, a.output.format).as_bytes())
 }
 
 fn compare(a: CompareArgs) -> Result<(), Error> {
@@ -738,5 +745,5 @@ fn compare(a: CompareArgs) -> Result<(), Error> {
         variants: &variants,
         stats: &stats,
     };
-    report::output::write(&a.out, render!(rep, a.format).as_bytes())
+    report::output::write(&a.output.out, render!(rep, a.output.format).as_bytes())
 }
