@@ -225,6 +225,10 @@ fn run(a: RunArgs) -> Result<(), Error> {
         None => (&loaded.model, None),
     };
     let opts = sim_options(&a.sim, m);
+    let threads = opts
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    model::size::RunSize::of(m, opts.trials, threads).check()?;
     let mut progress = Progress::new(a.sim.quiet, opts.trials);
     let stats = crate::analysis::run::run(m, &opts, &mut |done, _| progress.update(done, "run"))?;
     progress.finish();
