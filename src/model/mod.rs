@@ -265,6 +265,8 @@ pub fn load(path: &str) -> Result<Loaded, Error> {
 
 /// Parses and validates scenario text; `file` names it in messages.
 pub fn load_str(file: &str, text: &str) -> Result<Loaded, Error> {
+    // A UTF-8 byte order mark, as some Windows editors write, is not part of the text.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let scenario = scenario::parse(file, text)?;
     let sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
     let locator = scenario::Locator::new(text);

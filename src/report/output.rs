@@ -1,6 +1,11 @@
 //! Writing results: to standard output for `-`, otherwise atomically to a file (a
 //! temporary file beside it, renamed over it once complete), so that a failed or
 //! interrupted run never leaves a truncated file nor destroys a good one.
+//!
+//! The temporary file, a hidden `.blastradius-XXXXXX.tmp` in the output's directory, exists
+//! only while the finished results are being written: a run killed during the simulation
+//! leaves nothing behind (`tests/hostile.rs` checks it). A kill during the write itself
+//! (SIGKILL gives no chance to clean up) can leave one; it is safe to delete.
 
 use std::io::Write;
 use std::path::Path;
