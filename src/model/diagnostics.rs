@@ -13,14 +13,72 @@
 use petgraph::algo::tarjan_scc;
 use petgraph::visit::EdgeFiltered;
 
-use super::blast::lost_sites_blast;
-use super::{EdgeKind, Loaded, Model, ServiceIdx};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+
+use super::tree::SiteTree;
+use super::{EdgeKind, Loaded, Mode, Model, ServiceIdx};
 use crate::error::Diagnostic;
 use crate::scenario::duration::format_hours;
 use crate::scenario::locate::{Anchor, Locator};
 
 /// How many service ids a warning names before it says "and N more".
 const NAMED: usize = 5;
+
+/// How many warnings of one kind are shown; the rest are counted in one last line. Each
+/// warning is located by a search of the text, and a generated scenario can have a
+/// hundred thousand single points of failure.
+pub const MAX_WARNINGS_PER_KIND: usize = 50;
+
+/// Steps a check may take before it stops and says so: the checks are linear in the
+/// size of the scenario for ordinary files, but some hostile shapes (a hundred thousand
+/// replicas under a hundred-thousand-level site chain) would take quadratic time.
+const CHECK_BUDGET: u64 = 100_000_000;
+
+/// Collects the warnings of one kind, up to [`MAX_WARNINGS_PER_KIND`].
+struct Kind<'o> {
+    out: &'o mut Vec<Diagnostic>,
+    shown: usize,
+    more: usize,
+}
+
+impl<'o> Kind<'o> {
+    fn new(out: &'o mut Vec<Diagnostic>) -> Self {
+        Kind {
+            out,
+            shown: 0,
+            more: 0,
+        }
+    }
+    /// Whether another warning would be shown; if not, it is counted.
+    fn room(&mut self) -> bool {
+        if self.shown < MAX_WARNINGS_PER_KIND {
+            true
+        } else {
+            self.more += 1;
+            false
+        }
+    }
+    fn push(&mut self, d: Diagnostic) {
+        self.shown += 1;
+        self.out.push(d);
+    }
+    /// A note at the end: a check that stopped early.
+    fn note(&mut self, file: &str, message: String) {
+        self.out.push(Diagnostic::at(file, 0, 0, "", message));
+    }
+    fn finish(self, file: &str, what: &str) {
+        if self.more > 0 {
+            self.out.push(Diagnostic::at(
+                file,
+                0,
+                0,
+                "",
+                format!("and {} more {what} not shown", self.more),
+            ));
+        }
+    }
+}
 
 /// The warnings about the base design, in file order.
 pub fn warnings(l: &Loaded) -> Vec<Diagnostic> {
@@ -30,10 +88,11 @@ pub fn warnings(l: &Loaded) -> Vec<Diagnostic> {
 /// The warnings about `m`, located in `text` (the scenario file `file`), in file order.
 pub fn warnings_in(file: &str, text: &str, m: &Model) -> Vec<Diagnostic> {
     let loc = Locator::new(text);
+    let tree = SiteTree::new(m);
     let mut out = Vec::new();
-    single_points_of_failure(file, &loc, m, &mut out);
+    single_points_of_failure(file, &loc, m, &tree, &mut out);
     recovery_cycles(file, &loc, m, &mut out);
-    shared_recovery_sites(file, &loc, m, &mut out);
+    shared_recovery_sites(file, &loc, m, &tree, &mut out);
     // Stable: warnings at the same place keep the order of the kinds above.
     out.sort_by_key(|d| (d.line == 0, d.line, d.col));
     out
@@ -44,26 +103,107 @@ fn at(file: &str, loc: &Locator, anchors: &[Anchor], field: String, message: Str
     Diagnostic::at(file, line, col, &field, message)
 }
 
-fn single_points_of_failure(file: &str, loc: &Locator, m: &Model, out: &mut Vec<Diagnostic>) {
-    let mut lost = vec![false; m.sites.len()];
+/// Sites whose permanent loss (with everything inside) takes down services with users:
+/// the deterministic blast of [`super::blast::lost_sites_blast`], for every site at once.
+///
+/// # Complexity
+/// O(R log R + Σ over sites of (replicas inside it + the outage it causes)): the replicas
+/// inside a site are one contiguous run of the replicas sorted by Euler-tour position, so
+/// a site with nothing inside costs nothing, and a 100,000-level chain with one replica at
+/// the bottom costs 100,000 steps rather than 10^10. Bounded by [`CHECK_BUDGET`].
+fn single_points_of_failure(
+    file: &str,
+    loc: &Locator,
+    m: &Model,
+    tree: &SiteTree,
+    out: &mut Vec<Diagnostic>,
+) {
+    let n = m.services.len();
+    let mut reps: Vec<(usize, ServiceIdx)> = m
+        .services
+        .iter()
+        .enumerate()
+        .flat_map(|(i, svc)| svc.replicas.iter().map(move |&r| (tree.enter[r], i)))
+        .collect();
+    reps.sort_unstable();
+    // Per service, stamped with the site being looked at (site index + 1).
+    let mut lost_stamp = vec![0usize; n];
+    let mut lost = vec![0usize; n];
+    let mut down_stamp = vec![0usize; n];
+    let mut touched: Vec<ServiceIdx> = Vec::new();
+    let mut queue: Vec<ServiceIdx> = Vec::new();
+    let mut budget = CHECK_BUDGET;
+    let mut kind = Kind::new(out);
     for (s, site) in m.sites.iter().enumerate() {
-        lost[s] = true;
-        let blast = lost_sites_blast(m, &lost);
-        lost[s] = false;
-        let hit: Vec<ServiceIdx> = blast
-            .down_services()
-            .filter(|&i| m.services[i].users > 0)
-            .collect();
-        if hit.is_empty() {
+        let stamp = s + 1;
+        let lo = reps.partition_point(|r| r.0 < tree.enter[s]);
+        let hi = reps.partition_point(|r| r.0 < tree.exit[s]);
+        if lo == hi {
             continue;
         }
-        let users: u64 = hit.iter().map(|&i| m.services[i].users).sum();
-        let inside = if m.sites.iter().any(|x| x.parent == Some(s)) {
+        let cost = (hi - lo) as u64;
+        if cost > budget {
+            kind.note(
+                file,
+                format!(
+                    "the single-point-of-failure check stopped at site \"{}\" ({} of {} sites): the scenario is too large for it",
+                    site.id,
+                    s + 1,
+                    m.sites.len()
+                ),
+            );
+            break;
+        }
+        budget -= cost;
+        touched.clear();
+        for &(_, svc) in &reps[lo..hi] {
+            if lost_stamp[svc] != stamp {
+                lost_stamp[svc] = stamp;
+                lost[svc] = 0;
+                touched.push(svc);
+            }
+            lost[svc] += 1;
+        }
+        queue.clear();
+        for &svc in &touched {
+            let remaining = m.services[svc].replicas.len() - lost[svc];
+            let own_down = match m.services[svc].mode {
+                Mode::ActiveActive { min } => remaining < min,
+                Mode::ActiveStandby { .. } => remaining == 0,
+            };
+            if own_down {
+                down_stamp[svc] = stamp;
+                queue.push(svc);
+            }
+        }
+        // Outages spread backwards along hard dependencies.
+        let mut hit: Vec<ServiceIdx> = Vec::new();
+        while let Some(b) = queue.pop() {
+            if m.services[b].users > 0 {
+                hit.push(b);
+            }
+            for e in m.graph.edges_directed(Model::node(b), Direction::Incoming) {
+                budget = budget.saturating_sub(1);
+                let a = e.source().index();
+                if matches!(e.weight(), EdgeKind::Depends { share, .. } if *share >= 1.0)
+                    && down_stamp[a] != stamp
+                {
+                    down_stamp[a] = stamp;
+                    queue.push(a);
+                }
+            }
+        }
+        if hit.is_empty() || !kind.room() {
+            continue;
+        }
+        hit.sort_unstable();
+        let users: u128 = hit.iter().map(|&i| u128::from(m.services[i].users)).sum();
+        let inside = if tree.has_children(s) {
             " (with the sites inside it)"
         } else {
             ""
         };
-        out.push(at(
+        kind.push(at(
             file,
             loc,
             &[Anchor::Field("sites"), Anchor::Id(&site.id)],
@@ -78,6 +218,7 @@ fn single_points_of_failure(file: &str, loc: &Locator, m: &Model, out: &mut Vec<
             ),
         ));
     }
+    kind.finish(file, "single points of failure");
 }
 
 fn recovery_cycles(file: &str, loc: &Locator, m: &Model, out: &mut Vec<Diagnostic>) {
@@ -96,6 +237,7 @@ fn recovery_cycles(file: &str, loc: &Locator, m: &Model, out: &mut Vec<Diagnosti
         }
     }
     let mut reported = vec![false; sccs.len()];
+    let mut kind = Kind::new(out);
     // File order: the first service (and its first need) that closes a cycle.
     for (u, svc) in m.services.iter().enumerate() {
         let c = component[u];
@@ -106,6 +248,9 @@ fn recovery_cycles(file: &str, loc: &Locator, m: &Model, out: &mut Vec<Diagnosti
             continue;
         };
         reported[c] = true;
+        if !kind.room() {
+            continue;
+        }
         let mut cycle = vec![u];
         cycle.extend(path_within(m, &blocking, &component, v, u));
         let ids: Vec<&str> = cycle.iter().map(|&i| m.services[i].id.as_str()).collect();
@@ -123,7 +268,7 @@ fn recovery_cycles(file: &str, loc: &Locator, m: &Model, out: &mut Vec<Diagnosti
         } else {
             String::new()
         };
-        out.push(at(
+        kind.push(at(
             file,
             loc,
             &[
@@ -139,6 +284,7 @@ fn recovery_cycles(file: &str, loc: &Locator, m: &Model, out: &mut Vec<Diagnosti
             ),
         ));
     }
+    kind.finish(file, "recovery-dependency cycles");
 }
 
 /// The shortest path `from → … → to` over the edges of `g` inside one strongly connected
@@ -188,10 +334,30 @@ where
     path
 }
 
-fn shared_recovery_sites(file: &str, loc: &Locator, m: &Model, out: &mut Vec<Diagnostic>) {
-    for svc in &m.services {
+fn shared_recovery_sites(
+    file: &str,
+    loc: &Locator,
+    m: &Model,
+    tree: &SiteTree,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut budget = CHECK_BUDGET;
+    let mut kind = Kind::new(out);
+    'services: for svc in &m.services {
         for &n in &svc.recovery_needs {
             let need = &m.services[n];
+            let cost = (svc.replicas.len() * need.replicas.len()) as u64;
+            if cost > budget {
+                kind.note(
+                    file,
+                    format!(
+                        "the check of recovery needs in the service's own site stopped at service \"{}\": the scenario is too large for it",
+                        svc.id
+                    ),
+                );
+                break 'services;
+            }
+            budget -= cost;
             // One site of the service that every site of the need equals, lies inside, or
             // contains: losing the larger of the two takes the service's replica there and
             // every replica of the need. A need as redundant as the service (both in `a`
@@ -199,26 +365,29 @@ fn shared_recovery_sites(file: &str, loc: &Locator, m: &Model, out: &mut Vec<Dia
             let shared = svc.replicas.iter().find_map(|&q| {
                 let mut larger = q;
                 for &r in &need.replicas {
-                    if m.site_within(r, q) {
+                    if tree.within(r, q) {
                         continue;
                     }
-                    if !m.site_within(q, r) {
+                    if !tree.within(q, r) {
                         return None;
                     }
                     // Sites containing q are nested in one another: keep the largest.
-                    if m.site_within(larger, r) {
+                    if tree.within(larger, r) {
                         larger = r;
                     }
                 }
                 Some(larger)
             });
             let Some(shared) = shared else { continue };
+            if !kind.room() {
+                continue;
+            }
             let need_sites: Vec<&str> = need
                 .replicas
                 .iter()
                 .map(|&r| m.sites[r].id.as_str())
                 .collect();
-            out.push(at(
+            kind.push(at(
                 file,
                 loc,
                 &[
@@ -239,6 +408,7 @@ fn shared_recovery_sites(file: &str, loc: &Locator, m: &Model, out: &mut Vec<Dia
             ));
         }
     }
+    kind.finish(file, "services whose recovery needs share their site");
 }
 
 /// The first few service ids, then how many more.
@@ -265,7 +435,8 @@ fn and_list(items: &[&str]) -> String {
 }
 
 /// `47000000` → `47,000,000`.
-pub fn thousands(n: u64) -> String {
+pub fn thousands(n: impl Into<u128>) -> String {
+    let n: u128 = n.into();
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -281,9 +452,9 @@ pub fn thousands(n: u64) -> String {
 mod tests {
     #[test]
     fn thousands() {
-        assert_eq!(super::thousands(0), "0");
-        assert_eq!(super::thousands(999), "999");
-        assert_eq!(super::thousands(1000), "1,000");
-        assert_eq!(super::thousands(47_000_000), "47,000,000");
+        assert_eq!(super::thousands(0u64), "0");
+        assert_eq!(super::thousands(999u64), "999");
+        assert_eq!(super::thousands(1000u64), "1,000");
+        assert_eq!(super::thousands(47_000_000u64), "47,000,000");
     }
 }

@@ -30,8 +30,15 @@ struct Ctx<'a> {
     variant_sites_len: usize,
     event_path: Vec<&'a str>,
     diags: &'a mut Vec<Diagnostic>,
+    /// Problems found but not reported, past [`MAX_DIAGNOSTICS`].
+    suppressed: &'a mut usize,
     failed: bool,
 }
+
+/// The most problems reported for one file. Each is located by a search of the text, so a
+/// hostile file with a million bad references would otherwise take quadratic time; past
+/// this many, problems are only counted (`load_str` says how many more there were).
+pub const MAX_DIAGNOSTICS: usize = 100;
 
 impl<'a> Ctx<'a> {
     /// Reports a problem at `field` (a path below the owner) near the literal `value`.
@@ -57,6 +64,10 @@ impl<'a> Ctx<'a> {
         };
         // In a variant, problems of base entities were already reported with the base.
         if self.variant.is_some() && !from_variant {
+            return;
+        }
+        if self.diags.len() >= MAX_DIAGNOSTICS {
+            *self.suppressed += 1;
             return;
         }
         let mut anchors: Vec<Anchor> = Vec::new();
@@ -116,6 +127,25 @@ impl<'a> Ctx<'a> {
         let (line, col) = self.loc.locate(&anchors);
         self.diags
             .push(Diagnostic::at(self.file, line, col, &path, message));
+    }
+
+    /// Whether a problem of `owner` would only be counted, not reported: then it is
+    /// counted here, and the caller may skip building an expensive message (a suggestion
+    /// among a million ids).
+    fn only_counted(&mut self, owner: Owner<'_>) -> bool {
+        let from_variant = match owner {
+            Owner::Site(id) => self.variant_sites.contains(id),
+            Owner::Service(id) => self.variant_services.contains(id),
+            _ => false,
+        };
+        if self.diags.len() < MAX_DIAGNOSTICS {
+            return false;
+        }
+        self.failed = true;
+        if self.variant.is_none() || from_variant {
+            *self.suppressed += 1;
+        }
+        true
     }
 
     fn hours(&mut self, owner: Owner<'_>, field: &str, text: &str) -> Option<f64> {
@@ -317,6 +347,7 @@ pub(super) fn lower<'a>(
     file: &'a str,
     loc: &'a Locator<'a>,
     diags: &'a mut Vec<Diagnostic>,
+    suppressed: &'a mut usize,
 ) -> Option<Model> {
     let mut cx = Ctx {
         file,
@@ -333,6 +364,7 @@ pub(super) fn lower<'a>(
         variant_sites_len: variant.map_or(0, |v| v.sites.len()),
         event_path: Vec::new(),
         diags,
+        suppressed,
         failed: false,
     };
 
@@ -369,6 +401,9 @@ pub(super) fn lower<'a>(
             );
         }
         if site_ix.contains_key(site.id.as_str()) {
+            if cx.only_counted(Owner::Site(&site.id)) {
+                continue;
+            }
             // The locator counts from the start of the list the site was written in: the
             // base `sites`, or the variant's own `sites` (appended after the base ones).
             let from = if cx.variant.is_some() {
@@ -396,6 +431,9 @@ pub(super) fn lower<'a>(
         match site_ix.get(id) {
             Some(&i) => Some(i),
             None => {
+                if cx.only_counted(owner) {
+                    return None;
+                }
                 let mut msg = format!("unknown site \"{id}\"");
                 match crate::error::suggest(id, site_ids.iter().copied()) {
                     Some(sug) => msg.push_str(&format!("; did you mean \"{sug}\"?")),
@@ -422,18 +460,28 @@ pub(super) fn lower<'a>(
             hazards,
         });
     }
-    // Parent cycles: walk up from each site; more steps than sites means a cycle.
-    let mut reported_cycle = HashSet::new();
+    // Parent cycles, in linear time: walk up from each site in file order until a site
+    // already settled (or a root); a site met twice on the same walk closes a cycle. Each
+    // site is walked over once, so a 100,000-level tree costs 100,000 steps, not 10^10.
+    const UNSEEN: usize = usize::MAX;
+    const SETTLED: usize = usize::MAX - 1;
+    // Per site: UNSEEN, SETTLED, or its position on the current walk.
+    let mut state = vec![UNSEEN; sites.len()];
+    let mut walk: Vec<usize> = Vec::new();
     for start in 0..sites.len() {
-        let mut seen = vec![start];
-        let mut cur = sites[start].parent;
-        while let Some(p) = cur {
-            if let Some(pos) = seen.iter().position(|&x| x == p) {
-                let mut cycle: Vec<usize> = seen[pos..].to_vec();
-                cycle.sort_unstable();
-                if reported_cycle.insert(cycle) {
+        walk.clear();
+        let mut cur = Some(start);
+        while let Some(x) = cur {
+            match state[x] {
+                SETTLED => break,
+                UNSEEN => {
+                    state[x] = walk.len();
+                    walk.push(x);
+                    cur = sites[x].parent;
+                }
+                pos => {
                     let names: Vec<&str> =
-                        seen[pos..].iter().map(|&x| sites[x].id.as_str()).collect();
+                        walk[pos..].iter().map(|&y| sites[y].id.as_str()).collect();
                     cx.err(
                         Owner::Site(&sites[start].id),
                         "parent",
@@ -444,11 +492,12 @@ pub(super) fn lower<'a>(
                             names[0]
                         ),
                     );
+                    break;
                 }
-                break;
             }
-            seen.push(p);
-            cur = sites[p].parent;
+        }
+        for &x in &walk {
+            state[x] = SETTLED;
         }
     }
     if cx.failed {
@@ -471,6 +520,9 @@ pub(super) fn lower<'a>(
             );
         }
         if svc_ix.contains_key(svc.id.as_str()) {
+            if cx.only_counted(Owner::Service(&svc.id)) {
+                continue;
+            }
             // A variant's services replace base ones by id, so duplicates are in the base.
             let nth = s.services[..i].iter().filter(|x| x.id == svc.id).count();
             cx.err_nth(
@@ -492,6 +544,9 @@ pub(super) fn lower<'a>(
         match svc_ix.get(id) {
             Some(&i) => Some(i),
             None => {
+                if cx.only_counted(owner) {
+                    return None;
+                }
                 let mut msg = format!("unknown service \"{id}\"");
                 match crate::error::suggest(id, svc_ids.iter().copied()) {
                     Some(sug) => msg.push_str(&format!("; did you mean \"{sug}\"?")),
@@ -503,6 +558,12 @@ pub(super) fn lower<'a>(
         }
     };
 
+    // Stamps for the "listed twice" checks, so that they take linear time even for a
+    // service with a million replicas or dependencies: `x_mark[i] == si + 1` when item `i`
+    // was already listed by service `si`.
+    let mut replica_mark = vec![0usize; s.sites.len()];
+    let mut dep_mark = vec![0usize; s.services.len()];
+    let mut need_mark = vec![0usize; s.services.len()];
     let mut services = Vec::with_capacity(s.services.len());
     for (si, svc) in s.services.iter().enumerate() {
         let owner = Owner::Service(&svc.id);
@@ -520,7 +581,7 @@ pub(super) fn lower<'a>(
         let mut replicas = Vec::new();
         for r in &svc.replicas {
             if let Some(i) = find_site(&mut cx, owner, "replicas", r) {
-                if replicas.contains(&i) {
+                if replica_mark[i] == si + 1 {
                     cx.err(
                         owner,
                         "replicas",
@@ -528,6 +589,7 @@ pub(super) fn lower<'a>(
                         format!("site \"{r}\" is listed twice in replicas"),
                     );
                 }
+                replica_mark[i] = si + 1;
                 replicas.push(i);
             }
         }
@@ -611,7 +673,7 @@ pub(super) fn lower<'a>(
                 );
                 continue;
             }
-            if depends_on.iter().any(|x| x.on == on) {
+            if dep_mark[on] == si + 1 {
                 cx.err(
                     owner,
                     &field,
@@ -620,6 +682,7 @@ pub(super) fn lower<'a>(
                 );
                 continue;
             }
+            dep_mark[on] = si + 1;
             let (share, grace) = match d {
                 DepSpec::Id(_) => (1.0, 0.0),
                 DepSpec::Full(f) => {
@@ -648,7 +711,8 @@ pub(super) fn lower<'a>(
                         Some(n),
                         format!("\"{}\" lists itself in recovery_needs", svc.id),
                     );
-                } else if !recovery_needs.contains(&i) {
+                } else if need_mark[i] != si + 1 {
+                    need_mark[i] = si + 1;
                     recovery_needs.push(i);
                 }
             }

@@ -10,6 +10,8 @@ pub mod blast;
 pub mod diagnostics;
 pub mod dist;
 mod lower;
+pub mod size;
+pub mod tree;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use sha2::{Digest, Sha256};
@@ -138,6 +140,11 @@ pub struct Model {
     pub graph: DiGraph<ServiceIdx, EdgeKind>,
 }
 
+/// At most this many (variants × (sites + services + events)): every variant is
+/// validated as the whole scenario it makes, so a file with a hundred thousand variants of
+/// a hundred-thousand-service scenario would otherwise take hours to validate.
+pub const MAX_VARIANT_WORK: usize = 100_000_000;
+
 /// Default number of trials when neither the file nor the command line gives one.
 pub const DEFAULT_TRIALS: u64 = 10_000;
 
@@ -258,11 +265,33 @@ pub fn load(path: &str) -> Result<Loaded, Error> {
 
 /// Parses and validates scenario text; `file` names it in messages.
 pub fn load_str(file: &str, text: &str) -> Result<Loaded, Error> {
+    // A UTF-8 byte order mark, as some Windows editors write, is not part of the text.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let scenario = scenario::parse(file, text)?;
     let sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
     let locator = scenario::Locator::new(text);
     let mut diags = Vec::new();
-    let model = lower::lower(&scenario, None, file, &locator, &mut diags);
+    let mut suppressed = 0;
+    let model = lower::lower(&scenario, None, file, &locator, &mut diags, &mut suppressed);
+    let entities = scenario.sites.len() + scenario.services.len() + scenario.events.len();
+    if scenario.variants.len().saturating_mul(entities.max(1)) > MAX_VARIANT_WORK {
+        let (line, col) = locator.locate(&[scenario::locate::Anchor::Field("variants")]);
+        diags.push(Diagnostic::at(
+            file,
+            line,
+            col,
+            "variants",
+            format!(
+                "{} variants of a scenario with {} sites, services and events: each variant is checked as a whole scenario, and {} × {} is more than the {} checks allowed; put the variants in several files",
+                scenario.variants.len(),
+                entities,
+                scenario.variants.len(),
+                entities,
+                MAX_VARIANT_WORK
+            ),
+        ));
+        return Err(Error::invalid(diags));
+    }
     let mut variants = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for v in &scenario.variants {
@@ -281,7 +310,14 @@ pub fn load_str(file: &str, text: &str) -> Result<Loaded, Error> {
             continue;
         }
         let applied = apply_variant(&scenario, v);
-        if let Some(m) = lower::lower(&applied, Some(v), file, &locator, &mut diags) {
+        if let Some(m) = lower::lower(
+            &applied,
+            Some(v),
+            file,
+            &locator,
+            &mut diags,
+            &mut suppressed,
+        ) {
             variants.push(Variant {
                 name: v.name.clone(),
                 description: v.description.clone(),
@@ -309,6 +345,19 @@ pub fn load_str(file: &str, text: &str) -> Result<Loaded, Error> {
     if !diags.is_empty() {
         diags.sort_by_key(|d| (d.line == 0, d.line, d.col));
         diags.dedup();
+        if suppressed > 0 {
+            diags.push(Diagnostic::at(
+                file,
+                0,
+                0,
+                "",
+                format!(
+                    "and {suppressed} more problem{} not shown (only the first {} are reported)",
+                    if suppressed == 1 { "" } else { "s" },
+                    lower::MAX_DIAGNOSTICS
+                ),
+            ));
+        }
         return Err(Error::invalid(diags));
     }
     Ok(Loaded {
@@ -326,10 +375,18 @@ pub fn load_str(file: &str, text: &str) -> Result<Loaded, Error> {
 pub fn apply_variant(base: &Scenario, v: &scenario::VariantSpec) -> Scenario {
     let mut s = base.clone();
     s.variants.clear();
+    // By id, so that a variant replacing a million services takes linear time.
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, svc) in s.services.iter().enumerate() {
+        index.entry(svc.id.clone()).or_insert(i);
+    }
     for svc in &v.services {
-        match s.services.iter_mut().find(|x| x.id == svc.id) {
-            Some(slot) => *slot = svc.clone(),
-            None => s.services.push(svc.clone()),
+        match index.get(&svc.id) {
+            Some(&i) => s.services[i] = svc.clone(),
+            None => {
+                index.insert(svc.id.clone(), s.services.len());
+                s.services.push(svc.clone());
+            }
         }
     }
     s.sites.extend(v.sites.iter().cloned());

@@ -46,7 +46,7 @@ pub fn render(m: &Model) -> String {
     while let Some(step) = stack.pop() {
         match step {
             Step::Open(i, depth) => {
-                let pad = "  ".repeat(depth);
+                let pad = indent(depth);
                 let site = &m.sites[i];
                 s.push_str(&format!("{pad}subgraph cluster_{i} {{\n"));
                 s.push_str(&format!(
@@ -62,7 +62,7 @@ pub fn render(m: &Model) -> String {
                 }
             }
             Step::Close(depth) => {
-                s.push_str(&format!("{}}}\n", "  ".repeat(depth)));
+                s.push_str(&format!("{}}}\n", indent(depth)));
             }
         }
     }
@@ -97,6 +97,13 @@ pub fn render(m: &Model) -> String {
     }
     s.push_str("}\n");
     s
+}
+
+/// Indentation for nesting `depth`, capped: a 100,000-level site tree would otherwise
+/// write 10^10 spaces.
+fn indent(depth: usize) -> String {
+    const MAX_INDENT: usize = 32;
+    "  ".repeat(depth.min(MAX_INDENT))
 }
 
 fn service_node(m: &Model, i: usize) -> String {

@@ -4,6 +4,11 @@
 //! regular file (`/dev/null`, a terminal, a named pipe) is written in place: renaming over
 //! it would replace the device itself. A symbolic link is followed, and its target
 //! replaced.
+//!
+//! The temporary file, a hidden `.blastradius-XXXXXX.tmp` in the output's directory, exists
+//! only while the finished results are being written: a run killed during the simulation
+//! leaves nothing behind (`tests/hostile.rs` checks it). A kill during the write itself
+//! (SIGKILL gives no chance to clean up) can leave one; it is safe to delete.
 
 use std::io::Write;
 use std::path::Path;

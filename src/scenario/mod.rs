@@ -272,10 +272,19 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Error> {
         Ok(scenario) => {
             if let Err(e) = de.end() {
                 let pos = de.span_error(e).span.start;
+                // Point at the extra text itself, not at the end of the scenario before it.
+                let locator = Locator::new(text);
+                let (line, col) = match locator.offset(pos.line, pos.col) {
+                    Some(at) => {
+                        let rest = &text[at..];
+                        locator.line_col(at + (rest.len() - rest.trim_start().len()))
+                    }
+                    None => (pos.line, pos.col),
+                };
                 return Err(Error::invalid(vec![Diagnostic::at(
                     file,
-                    pos.line,
-                    pos.col,
+                    line,
+                    col,
                     "",
                     "unexpected text after the end of the scenario".into(),
                 )]));
@@ -297,6 +306,9 @@ fn ron_options() -> ron::Options {
         .with_recursion_limit(128)
 }
 
+/// The longest field path shown in a parse error, in characters.
+const MAX_FIELD_PATH: usize = 80;
+
 /// What the two shorthand-accepting shapes say when a value fits neither of their forms.
 const DIST_EXPECTING: &str = "expected a duration such as \"4h\" or a distribution";
 const DEP_EXPECTING: &str = "expected a service id such as";
@@ -311,6 +323,17 @@ fn ron_error(
     let pos = span.start;
     // serde_path_to_error writes `.` for the root and `?` where it lost track.
     let field = if path == "." || path == "?" { "" } else { path };
+    // Deeply nested input gives paths like `restart[0][0][0]…` 128 levels deep.
+    let short;
+    let field = if field.chars().count() > MAX_FIELD_PATH {
+        short = format!(
+            "{}…",
+            field.chars().take(MAX_FIELD_PATH).collect::<String>()
+        );
+        short.as_str()
+    } else {
+        field
+    };
     let locator = Locator::new(text);
     let (mut line, mut col) = (pos.line, pos.col);
     let mut message = describe_ron_error(&code);

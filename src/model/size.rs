@@ -1,0 +1,380 @@
+//! How big a Monte Carlo run of a model is, known before it starts: service-trials,
+//! expected events per trial, an estimate of its time and memory. Runs far beyond one
+//! machine are refused up front (exit code 2) with a message that says how big they are
+//! and how to shrink or shard them, rather than running for days or exhausting memory.
+//!
+//! The estimates are deliberately rough (within a small factor): they only have to tell
+//! a run of hours from a run of months.
+
+use crate::error::Error;
+use crate::scenario::duration::format_hours;
+
+use super::{Event, Hazard, Model};
+
+/// The largest run accepted, in service-trial equivalents (trials × (services + expected
+/// events per trial)): 10^12 is about 3 days on 2 cores at [`SERVICE_TRIALS_PER_SECOND`].
+/// Anything bigger should be sharded (`run --shard K/N`) or shrunk (`--precision`).
+pub const MAX_SERVICE_TRIALS: f64 = 1e12;
+
+/// The largest estimated memory accepted for a run: 16 GiB, two thirds of the 24 GiB
+/// machines this project targets.
+pub const MAX_MEMORY_BYTES: f64 = 16.0 * 1024.0 * 1024.0 * 1024.0;
+
+/// Measured engine speed, per core (`cargo bench --bench engine` on the 1,000-service
+/// synthetic scenario): used for the time estimate only.
+pub const SERVICE_TRIALS_PER_SECOND: f64 = 2e6;
+
+/// Engine floor on the time between two failures of a hazard (`sim::trial`), in hours.
+const MIN_GAP_HOURS: f64 = 1e-9;
+
+/// Memory model (bytes), measured with `/usr/bin/time -v` on generated scenarios (a
+/// 100,000-service synthetic run: 4.2 GB on 2 threads; a million services that nothing
+/// hits: 2.0 GB): the validated and compiled model per service, per replica level (a
+/// replica is listed under its site and every ancestor) and per edge; trial buffers per
+/// service and thread; accumulators per service for each batch in flight (rayon windows
+/// of 4 batches per thread, plus the running total), small for a service that can never
+/// be hit and a few kilobytes (quantile sketches) for one that can.
+const BYTES_PER_SERVICE: f64 = 1_200.0;
+const BYTES_PER_REPLICA_LEVEL: f64 = 8.0;
+const BYTES_PER_EDGE: f64 = 200.0;
+const BYTES_PER_SERVICE_THREAD: f64 = 200.0;
+const BYTES_PER_SERVICE_BATCH: f64 = 60.0;
+const BYTES_PER_AFFECTED_SERVICE_BATCH: f64 = 4_500.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSize {
+    pub trials: u64,
+    pub threads: usize,
+    pub services: usize,
+    /// trials × services.
+    pub service_trials: f64,
+    /// Expected site and hazard events of one trial (site outages, failures, repairs).
+    pub events_per_trial: f64,
+    /// services + replica levels + events: the engine work of one trial, in units of
+    /// about one service's worth.
+    pub work_per_trial: f64,
+    /// trials × work per trial: what [`MAX_SERVICE_TRIALS`] bounds.
+    pub work: f64,
+    pub seconds: f64,
+    pub memory_bytes: f64,
+}
+
+impl RunSize {
+    /// The size of `trials` trials of `m` on `threads` worker threads.
+    ///
+    /// # Complexity
+    /// O(sites + services + replicas + edges + events).
+    pub fn of(m: &Model, trials: u64, threads: usize) -> RunSize {
+        let threads = threads.max(1);
+        let h = m.horizon;
+        let mut events = 0.0;
+        fn event_count(e: &Event, p: f64, out: &mut f64) {
+            let p = p * e.probability;
+            *out += 2.0 * p;
+            for f in &e.then {
+                event_count(f, p, out);
+            }
+        }
+        for e in &m.events {
+            event_count(e, 1.0, &mut events);
+        }
+        let hazard = |hz: &Hazard| -> f64 {
+            let cycle =
+                finite_or_max(hz.mtbf.mean()).max(MIN_GAP_HOURS) + finite_or_max(hz.repair.mean());
+            // An alternating renewal process: about horizon / cycle failures, each with its
+            // repair; at least the first draw.
+            2.0 * (h / cycle) + 1.0
+        };
+        let depth = depths(m);
+        let mut replica_levels = 0.0;
+        let mut edges = 0.0;
+        for s in &m.sites {
+            events += s.hazards.iter().map(hazard).sum::<f64>();
+        }
+        for s in &m.services {
+            events += s.hazards.iter().map(hazard).sum::<f64>();
+            replica_levels += s
+                .replicas
+                .iter()
+                .map(|&r| depth[r] as f64 + 1.0)
+                .sum::<f64>();
+            edges += (s.depends_on.len() + s.recovery_needs.len()) as f64;
+        }
+        let n = m.services.len() as f64;
+        let work_per_trial = n + replica_levels + events;
+        let work = trials as f64 * work_per_trial;
+        let in_flight = (threads * 4 + 1) as f64;
+        let affected = can_be_hit(m) as f64;
+        let memory_bytes = n * BYTES_PER_SERVICE
+            + replica_levels * BYTES_PER_REPLICA_LEVEL
+            + edges * BYTES_PER_EDGE
+            + n * threads as f64 * BYTES_PER_SERVICE_THREAD
+            + n * in_flight * BYTES_PER_SERVICE_BATCH
+            + affected * in_flight * BYTES_PER_AFFECTED_SERVICE_BATCH;
+        RunSize {
+            trials,
+            threads,
+            services: m.services.len(),
+            service_trials: trials as f64 * n,
+            events_per_trial: events,
+            work_per_trial,
+            work,
+            seconds: work / (SERVICE_TRIALS_PER_SECOND * threads as f64),
+            memory_bytes,
+        }
+    }
+
+    /// Refuses a run beyond [`MAX_SERVICE_TRIALS`] or [`MAX_MEMORY_BYTES`], saying how big
+    /// it is and how to make it fit.
+    pub fn check(&self) -> Result<(), Error> {
+        let too_long = self.work > MAX_SERVICE_TRIALS;
+        let too_big = self.memory_bytes > MAX_MEMORY_BYTES;
+        if !too_long && !too_big {
+            return Ok(());
+        }
+        let mut msg = format!(
+            "this run is too big for one machine: {} trials × {} services = {} service-trials",
+            group(self.trials as f64),
+            group(self.services as f64),
+            sci(self.service_trials),
+        );
+        if self.events_per_trial >= 1.0 {
+            msg.push_str(&format!(
+                ", with about {} site and hazard events per trial",
+                sci(self.events_per_trial)
+            ));
+        }
+        msg.push_str(&format!(
+            ": about {} on {} core{} at ~{} service-trials per second per core, and about {} of memory.",
+            duration(self.seconds),
+            self.threads,
+            if self.threads == 1 { "" } else { "s" },
+            sci(SERVICE_TRIALS_PER_SECOND),
+            bytes(self.memory_bytes),
+        ));
+        if too_long {
+            msg.push_str(&format!(
+                " The limit is {} service-trials (including events).",
+                sci(MAX_SERVICE_TRIALS)
+            ));
+        }
+        if too_big {
+            msg.push_str(&format!(
+                " The limit is {} of memory.",
+                bytes(MAX_MEMORY_BYTES)
+            ));
+        }
+        if self.events_per_trial > 1e6 {
+            msg.push_str(
+                " Most of the work is hazard failures: check that no `mtbf` is far shorter than the horizon.",
+            );
+        }
+        msg.push_str(
+            " Shrink it: fewer trials (--trials N), or --precision R to stop as soon as the mean total loss is known within ±R (e.g. 0.01), with a smaller scenario or horizon; or shard it over machines with `run --shard K/N` and combine the parts with `merge`.",
+        );
+        Err(Error::usage(msg))
+    }
+}
+
+fn finite_or_max(x: f64) -> f64 {
+    if x.is_finite() {
+        x
+    } else {
+        f64::MAX
+    }
+}
+
+/// How many services can be down or degraded at all: those with a replica in a site that
+/// an event or a hazard can take down (or inside one), those with hazards, and whatever
+/// depends on them. Linear time.
+fn can_be_hit(m: &Model) -> usize {
+    let mut site_fails = vec![false; m.sites.len()];
+    fn mark(e: &Event, out: &mut [bool]) {
+        out[e.site] = true;
+        for f in &e.then {
+            mark(f, out);
+        }
+    }
+    for e in &m.events {
+        mark(e, &mut site_fails);
+    }
+    for (i, s) in m.sites.iter().enumerate() {
+        if !s.hazards.is_empty() {
+            site_fails[i] = true;
+        }
+    }
+    // Inherit from ancestors, memoised: each site is decided once.
+    let mut decided = vec![false; m.sites.len()];
+    let mut chain = Vec::new();
+    for start in 0..m.sites.len() {
+        let mut cur = Some(start);
+        let mut verdict = false;
+        while let Some(x) = cur {
+            if decided[x] || site_fails[x] {
+                verdict = site_fails[x];
+                break;
+            }
+            chain.push(x);
+            cur = m.sites[x].parent;
+        }
+        for &x in &chain {
+            site_fails[x] = verdict;
+            decided[x] = true;
+        }
+        chain.clear();
+    }
+    let mut hit = vec![false; m.services.len()];
+    let mut queue = Vec::new();
+    for (i, s) in m.services.iter().enumerate() {
+        if !s.hazards.is_empty() || s.replicas.iter().any(|&r| site_fails[r]) {
+            hit[i] = true;
+            queue.push(i);
+        }
+    }
+    while let Some(b) = queue.pop() {
+        for e in m
+            .graph
+            .edges_directed(Model::node(b), petgraph::Direction::Incoming)
+        {
+            let a = petgraph::visit::EdgeRef::source(&e).index();
+            if matches!(e.weight(), super::EdgeKind::Depends { .. }) && !hit[a] {
+                hit[a] = true;
+                queue.push(a);
+            }
+        }
+    }
+    hit.iter().filter(|&&h| h).count()
+}
+
+/// Depth of every site (0 for a root), in linear time.
+fn depths(m: &Model) -> Vec<usize> {
+    const UNKNOWN: usize = usize::MAX;
+    let mut depth = vec![UNKNOWN; m.sites.len()];
+    let mut chain = Vec::new();
+    for start in 0..m.sites.len() {
+        let mut cur = Some(start);
+        let mut base = 0;
+        while let Some(x) = cur {
+            if depth[x] != UNKNOWN {
+                base = depth[x] + 1;
+                break;
+            }
+            chain.push(x);
+            cur = m.sites[x].parent;
+        }
+        // `chain` runs from `start` up to the first known site (or a root).
+        for (k, &x) in chain.iter().rev().enumerate() {
+            depth[x] = base + k;
+        }
+        chain.clear();
+    }
+    depth
+}
+
+/// `1234567` → `1,234,567` (numbers beyond 10^15 in scientific notation).
+fn group(x: f64) -> String {
+    if x >= 1e15 {
+        return sci(x);
+    }
+    super::diagnostics::thousands(x as u64)
+}
+
+fn sci(x: f64) -> String {
+    if x < 1e6 {
+        return group(x.round());
+    }
+    format!("{x:.1e}")
+}
+
+fn bytes(b: f64) -> String {
+    const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+    if b >= 1024.0 * GIB {
+        format!("{:.1} TiB", b / (1024.0 * GIB))
+    } else if b >= GIB {
+        format!("{:.1} GiB", b / GIB)
+    } else {
+        format!("{:.0} MiB", (b / (1024.0 * 1024.0)).max(1.0))
+    }
+}
+
+fn duration(seconds: f64) -> String {
+    let hours = seconds / 3600.0;
+    if hours >= 24.0 * 365.0 * 1000.0 {
+        return format!("{:.1e} years", hours / (24.0 * 365.0));
+    }
+    if hours >= 24.0 * 365.0 {
+        return format!("{:.0} years", hours / (24.0 * 365.0));
+    }
+    if hours < 1.0 {
+        return format!("{:.0} minutes", (seconds / 60.0).ceil());
+    }
+    format_hours(hours)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(text: &str) -> Model {
+        crate::model::load_str("t.ron", text).unwrap().model
+    }
+
+    #[test]
+    fn small_runs_pass_and_huge_ones_are_refused_with_their_size() {
+        let m = model(
+            r#"Scenario(name: "t", horizon: "10d",
+                sites: [(id: "r"), (id: "a", parent: "r")],
+                services: [(id: "x", replicas: ["a"]), (id: "y", replicas: ["a"], depends_on: ["x"])])"#,
+        );
+        let ok = RunSize::of(&m, 10_000, 2);
+        assert_eq!(ok.service_trials, 20_000.0);
+        // Two services, two replicas two levels deep, no events.
+        assert_eq!(ok.work_per_trial, 2.0 + 4.0);
+        assert!(ok.check().is_ok());
+        let huge = RunSize::of(&m, u64::MAX, 2);
+        let e = huge.check().unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let text = e.to_string();
+        assert!(text.contains("service-trials"), "{text}");
+        assert!(
+            text.contains("--precision") && text.contains("--shard"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn frequent_hazards_count_as_work() {
+        // A failure every millisecond for a thousand years: a small file, an endless run.
+        let m = model(
+            r#"Scenario(name: "t", horizon: "1000y",
+                sites: [(id: "a", hazards: [(mtbf: "1ms", repair: "0h")])],
+                services: [(id: "x", replicas: ["a"])])"#,
+        );
+        let s = RunSize::of(&m, 1, 1);
+        assert!(s.events_per_trial > 1e13, "{s:?}");
+        let text = s.check().unwrap_err().to_string();
+        assert!(text.contains("mtbf"), "{text}");
+    }
+
+    #[test]
+    fn services_nothing_can_hit_cost_little_memory() {
+        let m = model(
+            r#"Scenario(name: "t", horizon: "1d",
+                sites: [(id: "r"), (id: "a", parent: "r"), (id: "b")],
+                services: [(id: "x", replicas: ["a"]), (id: "y", replicas: ["b"], depends_on: [(on: "x", share: 0.5)]), (id: "z", replicas: ["b"])],
+                events: [(name: "e", site: "r", lasts: "1h")])"#,
+        );
+        // x is inside r, y depends on x, z is out of reach.
+        assert_eq!(can_be_hit(&m), 2);
+    }
+
+    #[test]
+    fn depth_is_linear_and_right() {
+        let m = model(
+            r#"Scenario(name: "t", horizon: "1d",
+                sites: [(id: "c", parent: "b"), (id: "b", parent: "a"), (id: "a"), (id: "d", parent: "a")],
+                services: [(id: "x", replicas: ["c"])])"#,
+        );
+        assert_eq!(depths(&m), [2, 1, 0, 1]);
+    }
+}
