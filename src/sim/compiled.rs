@@ -79,9 +79,17 @@ pub struct Compiled {
     pub dists: Vec<Dist>,
     // Sites.
     pub site_parent: Vec<u32>,
+    /// Euler tour of the site tree: the sites inside site `s` (itself included) are
+    /// `tour[site_enter[s]..site_exit[s]]`.
+    pub site_enter: Vec<u32>,
+    pub site_exit: Vec<u32>,
+    pub tour: Vec<u32>,
     pub site_hazards: Csr<CHazard>,
-    /// Replicas whose site is this site or lies inside it.
-    pub site_subtree_replicas: Csr<u32>,
+    /// Replicas ordered by the tour position of their site; the replicas of the sites at
+    /// tour positions `p..q` are `tour_replicas[tour_replica_start[p]..tour_replica_start[q]]`,
+    /// so a subtree's replicas are one contiguous slice (see [`Compiled::subtree_replicas`]).
+    pub tour_replicas: Vec<u32>,
+    pub tour_replica_start: Vec<u32>,
     // Replicas: service `s` owns replicas `svc_replicas.range(s)`, in file order.
     pub replica_site: Vec<u32>,
     pub replica_service: Vec<u32>,
@@ -192,16 +200,27 @@ impl Compiled {
             rows.push(row);
         }
         let svc_replicas = Csr::from_rows(rows);
-        // Each replica is listed under its site and every ancestor.
-        let mut per_site: Vec<Vec<u32>> = vec![Vec::new(); m.sites.len()];
-        for (r, &site) in replica_site.iter().enumerate() {
-            let mut cur = Some(site as usize);
-            while let Some(x) = cur {
-                per_site[x].push(r as u32);
-                cur = m.sites[x].parent;
-            }
+        // Replicas grouped by the tour position of their site: every subtree is then one
+        // contiguous slice, in O(replicas) memory whatever the depth of the tree.
+        let tree = crate::model::tree::SiteTree::new(m);
+        let ns = m.sites.len();
+        let mut tour_replica_start = vec![0u32; ns + 1];
+        for &site in &replica_site {
+            tour_replica_start[tree.enter[site as usize] + 1] += 1;
         }
-        let site_subtree_replicas = Csr::from_rows(per_site);
+        for p in 0..ns {
+            tour_replica_start[p + 1] += tour_replica_start[p];
+        }
+        let mut fill = tour_replica_start.clone();
+        let mut tour_replicas = vec![0u32; replica_site.len()];
+        for (r, &site) in replica_site.iter().enumerate() {
+            let p = tree.enter[site as usize];
+            tour_replicas[fill[p] as usize] = r as u32;
+            fill[p] += 1;
+        }
+        let site_enter = tree.enter.iter().map(|&e| e as u32).collect();
+        let site_exit = tree.exit.iter().map(|&e| e as u32).collect();
+        let tour = tree.order.iter().map(|&s| s as u32).collect();
 
         let users: Vec<f64> = m.services.iter().map(|s| s.users as f64).collect();
         let total_users: f64 = users.iter().sum();
@@ -327,8 +346,12 @@ impl Compiled {
             horizon: m.horizon,
             dists,
             site_parent,
+            site_enter,
+            site_exit,
+            tour,
             site_hazards,
-            site_subtree_replicas,
+            tour_replicas,
+            tour_replica_start,
             replica_site,
             replica_service,
             svc_replicas,
@@ -354,6 +377,21 @@ impl Compiled {
             has_partial,
             overrides: Overrides::none(m.services.len(), m.sites.len()),
         }
+    }
+
+    /// Replicas whose site is `site` or lies inside it.
+    #[inline]
+    pub fn subtree_replicas(&self, site: usize) -> &[u32] {
+        let lo = self.tour_replica_start[self.site_enter[site] as usize] as usize;
+        let hi = self.tour_replica_start[self.site_exit[site] as usize] as usize;
+        &self.tour_replicas[lo..hi]
+    }
+
+    /// Whether `site` is `ancestor` or lies inside it. O(1).
+    #[inline]
+    pub fn within(&self, site: u32, ancestor: u32) -> bool {
+        let e = self.site_enter[site as usize];
+        self.site_enter[ancestor as usize] <= e && e < self.site_exit[ancestor as usize]
     }
 
     pub fn n_services(&self) -> usize {

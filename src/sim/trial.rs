@@ -171,6 +171,10 @@ pub struct Trial<'c> {
     trial_key: u64,
     // Sites.
     site_own_down: Vec<u32>,
+    /// How many sites on the path from each site to its root are down: a site is up
+    /// exactly when this is zero.
+    site_cover: Vec<u32>,
+    /// Whether the site or an ancestor was destroyed.
     site_destroyed: Vec<bool>,
     event_start: Vec<f64>,
     // Replicas.
@@ -254,6 +258,7 @@ impl<'c> Trial<'c> {
             gen: 0,
             trial_key: 0,
             site_own_down: vec![0; ns],
+            site_cover: vec![0; ns],
             site_destroyed: vec![false; ns],
             event_start: vec![f64::NAN; c.events.len()],
             rep: vec![Rep::Up; nr],
@@ -318,6 +323,7 @@ impl<'c> Trial<'c> {
         self.gen += 1;
         self.trial_key = splitmix(seed ^ splitmix(index.wrapping_add(0x9e37_79b9_7f4a_7c15)));
         self.site_own_down.fill(0);
+        self.site_cover.fill(0);
         self.site_destroyed.fill(false);
         self.rep.fill(Rep::Up);
         self.rep_task.fill(NONE);
@@ -554,37 +560,19 @@ impl<'c> Trial<'c> {
         }
     }
 
+    #[inline]
     fn site_up(&self, site: u32) -> bool {
-        let mut x = site;
-        while x != NONE {
-            if self.site_own_down[x as usize] > 0 {
-                return false;
-            }
-            x = self.c.site_parent[x as usize];
-        }
-        true
+        self.site_cover[site as usize] == 0
     }
 
+    #[inline]
     fn site_destroyed(&self, site: u32) -> bool {
-        let mut x = site;
-        while x != NONE {
-            if self.site_destroyed[x as usize] {
-                return true;
-            }
-            x = self.c.site_parent[x as usize];
-        }
-        false
+        self.site_destroyed[site as usize]
     }
 
+    #[inline]
     fn within(&self, site: u32, ancestor: u32) -> bool {
-        let mut x = site;
-        while x != NONE {
-            if x == ancestor {
-                return true;
-            }
-            x = self.c.site_parent[x as usize];
-        }
-        false
+        self.c.within(site, ancestor)
     }
 
     // ----- tasks -------------------------------------------------------------------
@@ -860,12 +848,26 @@ impl<'c> Trial<'c> {
                 destroy,
             } => {
                 let x = site as usize;
-                self.site_own_down[x] = (self.site_own_down[x] as i32 + delta).max(0) as u32;
-                if destroy {
-                    self.site_destroyed[x] = true;
+                let before = self.site_own_down[x];
+                self.site_own_down[x] = (before as i32 + delta).max(0) as u32;
+                let after = self.site_own_down[x];
+                let (lo, hi) = (c.site_enter[x] as usize, c.site_exit[x] as usize);
+                if (before == 0) != (after == 0) {
+                    for p in lo..hi {
+                        let y = c.tour[p] as usize;
+                        if after > 0 {
+                            self.site_cover[y] += 1;
+                        } else {
+                            self.site_cover[y] -= 1;
+                        }
+                    }
                 }
-                for i in c.site_subtree_replicas.range(x) {
-                    let r = c.site_subtree_replicas.items[i];
+                if destroy {
+                    for p in lo..hi {
+                        self.site_destroyed[c.tour[p] as usize] = true;
+                    }
+                }
+                for &r in c.subtree_replicas(x) {
                     if destroy && self.rep[r as usize] != Rep::Destroyed {
                         if self.rep_task[r as usize] != NONE {
                             self.drop_task(self.rep_task[r as usize]);
