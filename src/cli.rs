@@ -258,6 +258,19 @@ pub struct ValidateArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GraphFormat {
     Dot,
+    Svg,
+}
+
+/// Who lays out `graph --format svg`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphLayout {
+    /// Graphviz's `dot` when it is on PATH, else the built-in layout.
+    Auto,
+    /// Graphviz's `dot` (sites drawn as nested boxes); an error if it is missing.
+    Graphviz,
+    /// The built-in layout (layout-rs): services and their dependencies, without site
+    /// boxes or recovery needs.
+    Builtin,
 }
 
 #[derive(Debug, Args)]
@@ -267,6 +280,9 @@ pub struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
+    /// Layout engine for `--format svg`.
+    #[arg(long, value_enum, default_value_t = GraphLayout::Auto)]
+    pub layout: GraphLayout,
     /// Use this variant of the scenario instead of the base design.
     #[arg(long)]
     pub variant: Option<String>,
@@ -321,6 +337,16 @@ fn graph(a: GraphArgs) -> Result<(), Error> {
     };
     let text = match a.format {
         GraphFormat::Dot => report::dot::render(m),
+        GraphFormat::Svg => {
+            let graphviz = match a.layout {
+                GraphLayout::Builtin => None,
+                GraphLayout::Auto => report::dot::graphviz(),
+                GraphLayout::Graphviz => Some(report::dot::graphviz().ok_or_else(|| {
+                    Error::usage("--layout graphviz: Graphviz's `dot` is not on PATH (or use --layout builtin)")
+                })?),
+            };
+            report::dot::render_svg(m, graphviz.as_deref())?
+        }
     };
     report::output::write(&a.out, text.as_bytes())
 }

@@ -844,6 +844,88 @@ mod graph {
     }
 
     #[test]
+    fn svg_with_the_builtin_layout_draws_every_service() {
+        let path = example();
+        let path = path.to_str().unwrap();
+        let out = run(&["graph", path, "--format", "svg", "--layout", "builtin"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let svg = out.stdout;
+        assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
+        for id in [
+            "ops-tools",
+            "object-storage",
+            "push",
+            "kakao-account",
+            "kakaotalk",
+            "kakao-t",
+        ] {
+            // Named services show "(id)" under the name; unnamed ones their id alone.
+            assert!(
+                svg.contains(&format!("({id})")) || svg.contains(&format!(">{id}<")),
+                "{id} drawn"
+            );
+        }
+        assert!(svg.contains("30%"), "partial share labelled");
+    }
+
+    /// The layout library writes its font classes in hash-map order; the picture must be
+    /// the same bytes anyway. The Kakao graph has two classes, so six identical runs would
+    /// pass by chance only once in 32 if that order leaked through.
+    #[test]
+    fn svg_is_the_same_bytes_every_time() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/kakao-1015.ron");
+        let path = path.to_str().unwrap();
+        let first = run(&["graph", path, "--format", "svg", "--layout", "builtin"]);
+        assert_eq!(first.code, 0, "{}", first.stderr);
+        for _ in 0..5 {
+            let again = run(&["graph", path, "--format", "svg", "--layout", "builtin"]);
+            assert_eq!(again.stdout, first.stdout);
+        }
+    }
+
+    #[test]
+    fn svg_escapes_scenario_text() {
+        let text = r#"Scenario(name: "x", horizon: "1d", sites: [(id: "a")],
+            services: [(id: "s", name: "<script>alert(1)</script> & co", users: 1, replicas: ["a"])])"#;
+        let case = Case::new(text.as_bytes());
+        let out = run(&[
+            "graph",
+            case.path(),
+            "--format",
+            "svg",
+            "--layout",
+            "builtin",
+        ]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(!out.stdout.contains("<script>"), "{}", out.stdout);
+        assert!(out.stdout.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn svg_with_graphviz_uses_dot_or_says_it_is_missing() {
+        let path = example();
+        let out = run(&[
+            "graph",
+            path.to_str().unwrap(),
+            "--format",
+            "svg",
+            "--layout",
+            "graphviz",
+        ]);
+        if blastradius::report::dot::graphviz().is_some() {
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            assert!(out.stdout.contains("<svg"));
+        } else {
+            assert_eq!(out.code, 2);
+            assert!(
+                out.stderr.contains("Graphviz's `dot` is not on PATH"),
+                "{}",
+                out.stderr
+            );
+        }
+    }
+
+    #[test]
     fn clusters_follow_the_site_tree() {
         let g = dot(example().to_str().unwrap());
         let korea = g.find("subgraph cluster_0 {").expect("korea cluster");

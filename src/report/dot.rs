@@ -169,6 +169,68 @@ pub fn quote(text: &str) -> String {
     out
 }
 
+/// Graphviz's `dot` program, if it is on `PATH`.
+pub fn graphviz() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("dot"))
+        .find(|p| p.is_file())
+}
+
+/// The dependency graph as SVG: laid out by Graphviz (`dot`, given as its path) from the
+/// DOT text, with the site clusters; or by the report's built-in layered layout
+/// (layout-rs), which draws every service and its dependencies but not the site boxes
+/// nor recovery needs.
+pub fn render_svg(m: &Model, graphviz: Option<&std::path::Path>) -> Result<String, crate::Error> {
+    if let Some(program) = graphviz {
+        return run_graphviz(program, &render(m));
+    }
+    let nodes: Vec<crate::report::policy::graph::NodeData> = m
+        .services
+        .iter()
+        .map(|s| crate::report::policy::graph::NodeData {
+            label: if s.name == s.id {
+                s.id.clone()
+            } else {
+                format!("{} ({})", s.name, s.id)
+            },
+            users: s.users,
+            downtime: 0.0,
+            loss: 0.0,
+        })
+        .collect();
+    let drawn = crate::report::policy::graph::draw(m, &nodes, usize::MAX).ok_or_else(|| {
+        crate::Error::runtime("the built-in layout failed on this graph; try --layout graphviz")
+    })?;
+    Ok(drawn.svg)
+}
+
+fn run_graphviz(program: &std::path::Path, dot: &str) -> Result<String, crate::Error> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let fail =
+        |e: String| crate::Error::runtime(format!("Graphviz ({}) failed: {e}", program.display()));
+    let mut child = Command::new(program)
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| fail(e.to_string()))?;
+    // Feed stdin from another thread so a large graph cannot deadlock on full pipes.
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = dot.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().map_err(|e| fail(e.to_string()))?;
+    let _ = writer.join();
+    if !out.status.success() {
+        return Err(fail(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|e| fail(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,11 +136,28 @@ pub fn draw(m: &Model, nodes: &[NodeData], max_nodes: usize) -> Option<Drawn> {
         Some(k) => svg[k..].replace("font-family: Times, serif;", "font-family: sans-serif;"),
         None => return None,
     };
+    let svg = sort_style_block(&svg);
     Some(Drawn {
         svg,
         shown: chosen.len(),
         max_downtime,
     })
+}
+
+/// layout-rs writes its font classes (`.a14 { ... }`) from a hash map, so their order in
+/// the `<style>` block changes from run to run; sorting them makes the picture the same
+/// bytes every time (the classes are independent, so their order means nothing).
+fn sort_style_block(svg: &str) -> String {
+    let (Some(a), Some(b)) = (svg.find("<style>"), svg.find("</style>")) else {
+        return svg.to_string();
+    };
+    if b < a {
+        return svg.to_string();
+    }
+    let inner = &svg[a + "<style>".len()..b];
+    let mut lines: Vec<&str> = inner.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines.sort_unstable();
+    format!("{}<style>\n{}\n{}", &svg[..a], lines.join("\n"), &svg[b..])
 }
 
 /// The fill colour (0xRRGGBBAA) of a service down `downtime` hours on average, on a
