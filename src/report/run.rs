@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::grid::{self, Grid};
 use crate::analysis::run::RunStats;
 use crate::model::diagnostics::thousands;
 use crate::model::Loaded;
@@ -253,9 +254,7 @@ impl RunReport<'_> {
     }
 
     pub fn json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(&self.to_json()).expect("wire types serialise");
-        s.push('\n');
-        s
+        grid::json(&self.to_json())
     }
 
     fn heading(&self) -> String {
@@ -302,9 +301,11 @@ impl RunReport<'_> {
         lines
     }
 
-    fn rows(&self) -> Vec<[String; 8]> {
+    /// The per-service table shared by the terminal and Markdown renderings.
+    fn grid(&self) -> Grid {
         let j = self.to_json();
-        j.services
+        let rows = j
+            .services
             .iter()
             .map(|s| {
                 let top = s
@@ -313,7 +314,7 @@ impl RunReport<'_> {
                     .filter(|c| c.hours > 0.0)
                     .max_by(|a, b| a.hours.total_cmp(&b.hours))
                     .map_or("-".to_string(), |c| c.cause.clone());
-                [
+                vec![
                     s.id.clone(),
                     thousands(s.users),
                     format!("{:.1}%", 100.0 * s.p_affected),
@@ -324,105 +325,83 @@ impl RunReport<'_> {
                     top,
                 ]
             })
-            .collect()
+            .collect();
+        Grid {
+            header: vec![
+                "service",
+                "users",
+                "P(affected)",
+                "downtime mean",
+                "downtime p95",
+                "user-hours lost",
+                "restored p50",
+                "main cause",
+            ],
+            rows,
+            right: (1..7).collect(),
+        }
     }
 
-    const HEADER: [&'static str; 8] = [
-        "service",
-        "users",
-        "P(affected)",
-        "downtime mean",
-        "downtime p95",
-        "user-hours lost",
-        "restored p50",
-        "main cause",
-    ];
-
     pub fn table(&self) -> String {
-        let mut t = comfy_table::Table::new();
-        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-        t.set_header(Self::HEADER);
-        for r in self.rows() {
-            t.add_row(r);
-        }
-        for i in 1..7 {
-            if let Some(col) = t.column_mut(i) {
-                col.set_cell_alignment(comfy_table::CellAlignment::Right);
-            }
-        }
-        let mut out = format!("{}\n", self.heading());
-        for l in self.summary_lines() {
-            out.push_str(&format!("  {l}\n"));
-        }
-        out.push_str(&format!("{t}\n"));
-        out
+        grid::text_block(&self.heading(), &self.summary_lines(), &self.grid(), &[])
     }
 
     pub fn markdown(&self) -> String {
-        let mut out = format!("# {}\n\n", md_escape(&self.heading()));
-        for l in self.summary_lines() {
-            out.push_str(&format!("- {}\n", md_escape(&l)));
-        }
-        out.push('\n');
-        out.push_str(&format!("| {} |\n", Self::HEADER.join(" | ")));
-        out.push_str("|---|---:|---:|---:|---:|---:|---:|---|\n");
-        for r in self.rows() {
-            let cells: Vec<String> = r.iter().map(|c| md_escape(c)).collect();
-            out.push_str(&format!("| {} |\n", cells.join(" | ")));
-        }
-        out
+        grid::markdown_block(&self.heading(), &self.summary_lines(), &self.grid(), &[])
     }
 
     pub fn csv(&self) -> String {
         let j = self.to_json();
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let header = [
-            "id",
-            "name",
-            "group",
-            "users",
-            "downtime_mean",
-            "downtime_std_err",
-            "downtime_p50",
-            "downtime_p90",
-            "downtime_p95",
-            "downtime_p99",
-            "downtime_max",
-            "degraded_mean",
-            "user_hours_lost_mean",
-            "user_hours_lost_std_err",
-            "p_affected",
-            "restored_at_mean",
-            "restored_at_p50",
-            "restored_at_p95",
-        ];
-        w.write_record(header).expect("in-memory write");
-        let num = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
-        for s in &j.services {
-            let d = &s.downtime_hours;
-            w.write_record([
-                s.id.clone(),
-                s.name.clone(),
-                s.group.clone(),
-                s.users.to_string(),
-                num(d.mean),
-                num(d.std_err),
-                num(d.p50),
-                num(d.p90),
-                num(d.p95),
-                num(d.p99),
-                num(d.max),
-                num(s.degraded_hours.mean),
-                num(s.user_hours_lost.mean),
-                num(s.user_hours_lost.std_err),
-                s.p_affected.to_string(),
-                num(s.restored_at_hours.mean),
-                num(s.restored_at_hours.p50),
-                num(s.restored_at_hours.p95),
-            ])
-            .expect("in-memory write");
-        }
-        String::from_utf8(w.into_inner().expect("in-memory flush")).expect("utf-8 fields")
+        let records: Vec<Vec<String>> = j
+            .services
+            .iter()
+            .map(|s| {
+                let d = &s.downtime_hours;
+                vec![
+                    s.id.clone(),
+                    s.name.clone(),
+                    s.group.clone(),
+                    s.users.to_string(),
+                    grid::num(d.mean),
+                    grid::num(d.std_err),
+                    grid::num(d.p50),
+                    grid::num(d.p90),
+                    grid::num(d.p95),
+                    grid::num(d.p99),
+                    grid::num(d.max),
+                    grid::num(s.degraded_hours.mean),
+                    grid::num(s.user_hours_lost.mean),
+                    grid::num(s.user_hours_lost.std_err),
+                    s.p_affected.to_string(),
+                    grid::num(s.restored_at_hours.mean),
+                    grid::num(s.restored_at_hours.p50),
+                    grid::num(s.restored_at_hours.p95),
+                ]
+            })
+            .collect();
+        grid::csv(
+            &[
+                "id",
+                "name",
+                "group",
+                "users",
+                "downtime_mean",
+                "downtime_std_err",
+                "downtime_p50",
+                "downtime_p90",
+                "downtime_p95",
+                "downtime_p99",
+                "downtime_max",
+                "degraded_mean",
+                "user_hours_lost_mean",
+                "user_hours_lost_std_err",
+                "p_affected",
+                "restored_at_mean",
+                "restored_at_p50",
+                "restored_at_p95",
+            ],
+            &records,
+        )
     }
 }
 
