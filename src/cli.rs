@@ -417,15 +417,7 @@ fn run(a: RunArgs) -> Result<(), Error> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     // A shard is sized by its own trials.
-    let shard_trials = match a.shard {
-        None => opts.trials,
-        Some((k, n)) => {
-            use crate::analysis::run::{shard_batches, BATCH};
-            let r = shard_batches(opts.trials.div_ceil(BATCH), k, n);
-            (r.end * BATCH).min(opts.trials) - (r.start * BATCH).min(opts.trials)
-        }
-    };
-    model::size::RunSize::of(m, shard_trials, threads).check()?;
+    model::size::RunSize::of(m, opts.trials_played(), threads).check()?;
     let mut progress = Progress::new(a.sim.quiet, opts.trials);
     let stats = crate::analysis::run::run(m, &opts, &mut |done, total| {
         progress.bar.set_length(total);

@@ -39,9 +39,30 @@ pub struct RunOptions {
     pub shard: Option<(u64, u64)>,
 }
 
+impl RunOptions {
+    /// The batches this run plays: every batch, or its shard's.
+    pub fn batches(&self) -> std::ops::Range<u64> {
+        let all = self.trials.div_ceil(BATCH);
+        match self.shard {
+            None => 0..all,
+            Some((k, n)) => shard_batches(all, k, n),
+        }
+    }
+
+    /// How many trials those batches hold (fewer when `precision` stops early).
+    pub fn trials_played(&self) -> u64 {
+        let r = self.batches();
+        r.end.saturating_mul(BATCH).min(self.trials)
+            - r.start.saturating_mul(BATCH).min(self.trials)
+    }
+}
+
 /// The batches of shard `k` of `n` when the run has `n_batches` batches: a contiguous,
 /// nearly equal split, so the shards together cover every batch exactly once.
 pub fn shard_batches(n_batches: u64, k: u64, n: u64) -> std::ops::Range<u64> {
+    if n == 0 || k >= n {
+        return 0..0;
+    }
     let lo = (n_batches as u128 * k as u128 / n as u128) as u64;
     let hi = (n_batches as u128 * (k as u128 + 1) / n as u128) as u64;
     lo..hi
@@ -227,12 +248,28 @@ fn add_counts(a: &mut Vec<u64>, b: &[u64]) {
 /// Plays the trials of batch `b` (trial indices `b·BATCH ..`), at most `total` in all.
 pub fn run_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> RunStats {
     let mut stats = RunStats::new(c);
-    let mut trial = Trial::new(c);
-    for i in batch_trials(b, total) {
-        trial.run(seed, i);
-        stats.add_trial(c, &trial);
-    }
+    play(
+        c,
+        seed,
+        batch_trials(b, total),
+        &mut Trial::new(c),
+        &mut stats,
+    );
     stats
+}
+
+/// Plays `trials` with the worker's `trial` and adds their outcomes to `acc`.
+fn play(
+    c: &Compiled,
+    seed: u64,
+    trials: std::ops::Range<u64>,
+    trial: &mut Trial,
+    acc: &mut RunStats,
+) {
+    for i in trials {
+        trial.run(seed, i);
+        acc.add_trial(c, trial);
+    }
 }
 
 /// Trial indices of batch `b` when `total` trials are played: `b·BATCH ..` at most
@@ -324,25 +361,21 @@ pub fn run(
             )));
         }
     }
-    let batches = opts.trials.div_ceil(BATCH);
-    let range = match opts.shard {
-        None => 0..batches,
-        Some((k, n)) => {
-            if n == 0 || k >= n {
-                return Err(Error::usage(format!(
-                    "--shard {k}/{n}: K must be below N, counting from 0"
-                )));
-            }
-            if opts.precision.is_some() {
-                return Err(Error::usage(
-                    "--precision cannot be combined with --shard: each shard would stop on its own; run a fixed number of --trials",
-                ));
-            }
-            shard_batches(batches, k, n)
+    if let Some((k, n)) = opts.shard {
+        if n == 0 || k >= n {
+            return Err(Error::usage(format!(
+                "--shard {k}/{n}: K must be below N, counting from 0"
+            )));
         }
-    };
+        if opts.precision.is_some() {
+            return Err(Error::usage(
+                "--precision cannot be combined with --shard: each shard would stop on its own; run a fixed number of --trials",
+            ));
+        }
+    }
+    let range = opts.batches();
     let c = Compiled::new(model);
-    let expected = (range.end * BATCH).min(opts.trials) - (range.start * BATCH).min(opts.trials);
+    let expected = opts.trials_played();
     let Some(r) = opts.precision else {
         return run_fixed(&c, opts, range, expected, progress);
     };
@@ -401,10 +434,7 @@ fn run_fixed(
                         }
                         let trials = batch_trials(b, opts.trials);
                         let n = trials.end - trials.start;
-                        for i in trials {
-                            trial.run(opts.seed, i);
-                            acc.add_trial(c, &trial);
-                        }
+                        play(c, opts.seed, trials, &mut trial, &mut acc);
                         done.fetch_add(n, Ordering::Relaxed);
                     }
                     acc
