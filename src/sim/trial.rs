@@ -46,10 +46,18 @@ enum Rep {
     NotBuilt,
 }
 
+/// Where a replica's state lives: an original replica (indexed like
+/// `Compiled::replica_site`), or the rebuilt replica of a service (whose site is chosen
+/// during the trial).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Slot {
+    Replica(u32),
+    Rebuilt(u32),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
-    Restart { replica: u32 },
-    RebuiltRestart,
+    Restart { slot: Slot },
     Failover { target: u32, success: bool },
     Rebuild { site: u32 },
     Repair { hazard: u32 },
@@ -868,30 +876,24 @@ impl<'c> Trial<'c> {
                     }
                 }
                 for &r in c.subtree_replicas(x) {
-                    if destroy && self.rep[r as usize] != Rep::Destroyed {
-                        if self.rep_task[r as usize] != NONE {
-                            self.drop_task(self.rep_task[r as usize]);
-                            self.rep_task[r as usize] = NONE;
-                        }
-                        self.rep[r as usize] = Rep::Destroyed;
+                    let changed = if destroy {
+                        self.destroy_slot(Slot::Replica(r))
+                    } else {
+                        self.refresh_slot(Slot::Replica(r))
+                    };
+                    if changed {
                         self.mark_dirty(c.replica_service[r as usize]);
-                        continue;
                     }
-                    self.refresh_replica(r);
                 }
                 // Rebuilt replicas live in sites chosen during the trial.
                 for i in 0..self.watch.len() {
                     let s = self.watch[i];
                     let rs = self.rb_site[s as usize];
                     if rs != NONE && self.within(rs, site) {
-                        if destroy && self.rb_rep[s as usize] != Rep::Destroyed {
-                            if self.rb_task[s as usize] != NONE {
-                                self.drop_task(self.rb_task[s as usize]);
-                                self.rb_task[s as usize] = NONE;
-                            }
-                            self.rb_rep[s as usize] = Rep::Destroyed;
+                        if destroy {
+                            self.destroy_slot(Slot::Rebuilt(s));
                         } else {
-                            self.refresh_rebuilt(s);
+                            self.refresh_slot(Slot::Rebuilt(s));
                         }
                     }
                     self.mark_dirty(s);
@@ -917,13 +919,9 @@ impl<'c> Trial<'c> {
                 self.drop_task(task);
                 let s = t.service;
                 match t.kind {
-                    Kind::Restart { replica } => {
-                        self.rep_task[replica as usize] = NONE;
-                        self.rep[replica as usize] = Rep::Up;
-                    }
-                    Kind::RebuiltRestart => {
-                        self.rb_task[s as usize] = NONE;
-                        self.rb_rep[s as usize] = Rep::Up;
+                    Kind::Restart { slot } => {
+                        *self.slot_task(slot) = NONE;
+                        *self.slot_rep(slot) = Rep::Up;
                     }
                     Kind::Failover { target, success } => {
                         self.failover_task[s as usize] = NONE;
@@ -974,54 +972,65 @@ impl<'c> Trial<'c> {
         self.push(next, Ev::Hazard { service: s, hazard });
     }
 
-    /// A replica follows its site: down with it, then restart work once it is back.
-    fn refresh_replica(&mut self, r: u32) {
-        let c = self.c;
-        let up = self.site_up(c.replica_site[r as usize]);
-        let s = c.replica_service[r as usize];
-        match (self.rep[r as usize], up) {
-            (Rep::Up, false) => self.rep[r as usize] = Rep::SiteDown,
-            (Rep::Restarting, false) => {
-                self.drop_task(self.rep_task[r as usize]);
-                self.rep_task[r as usize] = NONE;
-                self.rep[r as usize] = Rep::SiteDown;
-            }
-            (Rep::SiteDown, true) => {
-                let work = self.draw(s as usize, c.restart[s as usize]);
-                if work > 0.0 {
-                    self.rep[r as usize] = Rep::Restarting;
-                    self.rep_task[r as usize] =
-                        self.new_task(s, Kind::Restart { replica: r }, work);
-                } else {
-                    self.rep[r as usize] = Rep::Up;
-                }
-            }
-            _ => return,
+    fn slot_rep(&mut self, slot: Slot) -> &mut Rep {
+        match slot {
+            Slot::Replica(r) => &mut self.rep[r as usize],
+            Slot::Rebuilt(s) => &mut self.rb_rep[s as usize],
         }
-        self.mark_dirty(s);
     }
 
-    fn refresh_rebuilt(&mut self, s: u32) {
+    fn slot_task(&mut self, slot: Slot) -> &mut u32 {
+        match slot {
+            Slot::Replica(r) => &mut self.rep_task[r as usize],
+            Slot::Rebuilt(s) => &mut self.rb_task[s as usize],
+        }
+    }
+
+    /// A destroying event: the replica is lost for good, its restart abandoned.
+    /// Returns whether anything changed.
+    fn destroy_slot(&mut self, slot: Slot) -> bool {
+        if *self.slot_rep(slot) == Rep::Destroyed {
+            return false;
+        }
+        let task = *self.slot_task(slot);
+        if task != NONE {
+            self.drop_task(task);
+            *self.slot_task(slot) = NONE;
+        }
+        *self.slot_rep(slot) = Rep::Destroyed;
+        true
+    }
+
+    /// A replica follows its site: down with it, then restart work once it is back.
+    /// Returns whether its state changed.
+    fn refresh_slot(&mut self, slot: Slot) -> bool {
         let c = self.c;
-        let up = self.site_up(self.rb_site[s as usize]);
-        match (self.rb_rep[s as usize], up) {
-            (Rep::Up, false) => self.rb_rep[s as usize] = Rep::SiteDown,
+        let (site, s) = match slot {
+            Slot::Replica(r) => (c.replica_site[r as usize], c.replica_service[r as usize]),
+            Slot::Rebuilt(s) => (self.rb_site[s as usize], s),
+        };
+        let up = self.site_up(site);
+        match (*self.slot_rep(slot), up) {
+            (Rep::Up, false) => *self.slot_rep(slot) = Rep::SiteDown,
             (Rep::Restarting, false) => {
-                self.drop_task(self.rb_task[s as usize]);
-                self.rb_task[s as usize] = NONE;
-                self.rb_rep[s as usize] = Rep::SiteDown;
+                let task = *self.slot_task(slot);
+                self.drop_task(task);
+                *self.slot_task(slot) = NONE;
+                *self.slot_rep(slot) = Rep::SiteDown;
             }
             (Rep::SiteDown, true) => {
                 let work = self.draw(s as usize, c.restart[s as usize]);
                 if work > 0.0 {
-                    self.rb_rep[s as usize] = Rep::Restarting;
-                    self.rb_task[s as usize] = self.new_task(s, Kind::RebuiltRestart, work);
+                    *self.slot_rep(slot) = Rep::Restarting;
+                    let task = self.new_task(s, Kind::Restart { slot }, work);
+                    *self.slot_task(slot) = task;
                 } else {
-                    self.rb_rep[s as usize] = Rep::Up;
+                    *self.slot_rep(slot) = Rep::Up;
                 }
             }
-            _ => {}
+            _ => return false,
         }
+        true
     }
 
     fn replica_up(&self, s: usize, r: u32) -> bool {
