@@ -78,7 +78,6 @@ pub struct Compiled {
     pub horizon: f64,
     pub dists: Vec<Dist>,
     // Sites.
-    pub site_parent: Vec<u32>,
     /// Euler tour of the site tree: the sites inside site `s` (itself included) are
     /// `tour[site_enter[s]..site_exit[s]]`.
     pub site_enter: Vec<u32>,
@@ -173,11 +172,6 @@ impl Compiled {
                 (dists.len() - 1) as u32
             })
         };
-        let site_parent = m
-            .sites
-            .iter()
-            .map(|s| s.parent.map_or(NONE, |p| p as u32))
-            .collect();
         let site_hazards = Csr::from_rows(m.sites.iter().map(|s| {
             s.hazards
                 .iter()
@@ -345,7 +339,6 @@ impl Compiled {
         Compiled {
             horizon: m.horizon,
             dists,
-            site_parent,
             site_enter,
             site_exit,
             tour,
@@ -398,7 +391,7 @@ impl Compiled {
         self.users.len()
     }
     pub fn n_sites(&self) -> usize {
-        self.site_parent.len()
+        self.site_enter.len()
     }
     pub fn n_causes(&self) -> usize {
         *self.cause_offsets.last().unwrap_or(&0) as usize

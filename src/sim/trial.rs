@@ -203,7 +203,6 @@ pub struct Trial<'c> {
     eff_down: Vec<bool>,
     down_since: Vec<f64>,
     up_since: Vec<f64>,
-    lost_share: Vec<f64>,
     class: Vec<Class>,
     class_since: Vec<f64>,
     n_down: u32,
@@ -239,6 +238,8 @@ pub struct Trial<'c> {
     in_down: Vec<bool>,
     stack: Vec<u32>,
     scratch: Vec<u32>,
+    /// Tasks found in a deadlock whose bypass time has already passed.
+    bypass_now: Vec<u32>,
     /// Services whose down state changed at this instant, with their state before it.
     eff_changed: Vec<u32>,
     eff_was: Vec<u8>,
@@ -285,7 +286,6 @@ impl<'c> Trial<'c> {
             eff_down: vec![false; n],
             down_since: vec![0.0; n],
             up_since: vec![f64::NAN; n],
-            lost_share: vec![0.0; n],
             class: vec![UP; n],
             class_since: vec![0.0; n],
             n_down: 0,
@@ -313,6 +313,7 @@ impl<'c> Trial<'c> {
             in_down: vec![false; n],
             stack: Vec::new(),
             scratch: Vec::new(),
+            bypass_now: Vec::new(),
             eff_changed: Vec::new(),
             eff_was: vec![0; n],
             dl_candidates: Vec::new(),
@@ -352,7 +353,6 @@ impl<'c> Trial<'c> {
         self.watch.clear();
         self.eff_down.fill(false);
         self.up_since.fill(f64::NAN);
-        self.lost_share.fill(0.0);
         self.class.fill(UP);
         self.class_since.fill(0.0);
         self.n_down = 0;
@@ -1380,7 +1380,6 @@ impl<'c> Trial<'c> {
                 }
             }
         }
-        self.lost_share[s] = 1.0 - keep;
         Class {
             down: false,
             cause: 0,
@@ -1455,7 +1454,7 @@ impl<'c> Trial<'c> {
                 self.scratch.push(s as u32);
             }
         }
-        let mut now_bypass: Vec<u32> = std::mem::take(&mut self.region);
+        let mut now_bypass = std::mem::take(&mut self.bypass_now);
         now_bypass.clear();
         for i in 0..self.scratch.len() {
             let s = self.scratch[i] as usize;
@@ -1486,7 +1485,7 @@ impl<'c> Trial<'c> {
         for &id in &now_bypass {
             self.bypass(id);
         }
-        self.region = now_bypass;
+        self.bypass_now = now_bypass;
     }
 
     /// Whether following "waits for" edges from service `s` leads back to `s`. A service
