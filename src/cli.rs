@@ -406,37 +406,59 @@ fn sim_options(a: &SimArgs, m: &model::Model) -> crate::analysis::run::RunOption
 }
 
 fn run(a: RunArgs) -> Result<(), Error> {
+    if a.shard.is_some() && a.output.format != Format::Table && a.output.format != Format::Json {
+        return Err(Error::usage(
+            "--shard writes a partial result (JSON) for `merge`; leave out --format",
+        ));
+    }
     let loaded = model::load(&a.file)?;
-    let (m, variant) = match &a.variant {
-        Some(v) => (&loaded.variant(v)?.model, Some(v.as_str())),
-        None => (&loaded.model, None),
+    if let Some(v) = &a.variant {
+        loaded.variant(v)?;
+    }
+    // Keep only what the run and its output need: on a 100,000-service scenario the
+    // parsed file and the other variants are hundreds of megabytes.
+    let model::Loaded {
+        file,
+        sha256,
+        text,
+        model,
+        variants,
+        scenario,
+    } = loaded;
+    drop(scenario);
+    let text = if a.shard.is_some() {
+        text
+    } else {
+        String::new()
     };
-    let mut opts = sim_options(&a.sim, m);
+    let m = match &a.variant {
+        Some(v) => variants
+            .into_iter()
+            .find(|x| &x.name == v)
+            .map_or(model, |x| x.model),
+        None => model,
+    };
+    let mut opts = sim_options(&a.sim, &m);
     opts.shard = a.shard;
     let threads = opts
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     // A shard is sized by its own trials.
-    model::size::RunSize::of(m, opts.trials_played(), threads).check()?;
+    model::size::RunSize::of(&m, opts.trials_played(), threads).check()?;
     let mut progress = Progress::new(a.sim.quiet, opts.trials);
-    let stats = crate::analysis::run::run(m, &opts, &mut |done, total| {
+    let stats = crate::analysis::run::run(&m, &opts, &mut |done, total| {
         progress.bar.set_length(total);
         progress.update(done, "run")
     })?;
     progress.finish();
     if let Some((k, n)) = a.shard {
-        if a.output.format != Format::Table && a.output.format != Format::Json {
-            return Err(Error::usage(
-                "--shard writes a partial result (JSON) for `merge`; leave out --format",
-            ));
-        }
         let part = report::partial::Partial {
             format: report::partial::FORMAT.into(),
             format_version: report::partial::FORMAT_VERSION,
             blastradius_version: env!("CARGO_PKG_VERSION").into(),
-            scenario_file: loaded.file.clone(),
-            scenario_sha256: loaded.sha256.clone(),
-            scenario_text: loaded.text.clone(),
+            scenario_file: file,
+            scenario_sha256: sha256,
+            scenario_text: text,
             variant: a.variant.clone(),
             seed: opts.seed,
             trials: opts.trials,
@@ -444,12 +466,12 @@ fn run(a: RunArgs) -> Result<(), Error> {
             shards: n,
             stats,
         };
-        return report::output::write(&a.output.out, part.to_json().as_bytes());
+        return report::output::write_with(&a.output.out, &mut |w| part.write_json(w));
     }
     render_run(
-        &loaded,
-        m,
-        variant,
+        &sha256,
+        &m,
+        a.variant.as_deref(),
         opts.seed,
         &stats,
         a.output.format,
@@ -458,7 +480,7 @@ fn run(a: RunArgs) -> Result<(), Error> {
 }
 
 fn render_run(
-    loaded: &model::Loaded,
+    sha256: &str,
     m: &model::Model,
     variant: Option<&str>,
     seed: u64,
@@ -467,15 +489,16 @@ fn render_run(
     out: &std::path::Path,
 ) -> Result<(), Error> {
     let rep = report::run::RunReport {
-        loaded,
+        sha256,
         model: m,
         variant,
         seed,
         stats,
     };
     let text = match format {
+        // Streamed: the JSON of a large run is never held in memory whole.
+        Format::Json => return report::output::write_with(out, &mut |w| rep.write_json(w)),
         Format::Table => rep.table(),
-        Format::Json => rep.json(),
         Format::Csv => rep.csv(),
         Format::Markdown => rep.markdown(),
     };
@@ -511,7 +534,7 @@ fn merge(a: MergeArgs) -> Result<(), Error> {
         )));
     }
     render_run(
-        &loaded,
+        &loaded.sha256,
         m,
         variant,
         first.seed,

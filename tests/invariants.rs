@@ -518,7 +518,7 @@ proptest! {
             let opts = RunOptions { trials: 300, seed: g.seed, threads: Some(threads), precision: None, shard: None };
             let stats = run(&loaded.model, &opts, &mut |_, _| {}).unwrap();
             blastradius::report::run::RunReport {
-                loaded: &loaded,
+                sha256: &loaded.sha256,
                 model: &loaded.model,
                 variant: None,
                 seed: g.seed,

@@ -149,34 +149,16 @@ impl RunStats {
         }
     }
 
+    /// Adds one trial: its totals, and the values of the services it touched.
     fn add_trial(&mut self, c: &Compiled, t: &Trial) {
+        self.add_totals(t);
+        add_services(&mut self.services, 0, c, t);
+    }
+
+    /// Adds one trial's totals (not the per-service values: see [`add_services`]).
+    fn add_totals(&mut self, t: &Trial) {
         let o = &t.outcome;
         self.trials += 1;
-        for (s, st) in self.services.iter_mut().enumerate() {
-            let d = o.downtime[s];
-            st.downtime.add(d);
-            st.degraded.add(o.degraded[s]);
-            st.user_hours_lost.add(o.user_hours_lost[s]);
-            if d > 0.0 {
-                st.restored_at.add(o.restored_at[s]);
-            }
-            if d == 0.0 && o.degraded[s] > 0.0 {
-                if st.degraded_share_pct.is_empty() {
-                    st.degraded_share_pct = vec![0; SHARE_BINS];
-                }
-                st.degraded_share_pct[share_bin(o.peak_lost_share[s])] += 1;
-            }
-            if d > 0.0 || o.degraded[s] > 0.0 {
-                st.affected += 1;
-                let base = c.cause_offsets[s] as usize;
-                for (k, m) in st.causes.iter_mut().enumerate() {
-                    let h = o.cause_hours[base + k];
-                    if h > 0.0 {
-                        m.add(h);
-                    }
-                }
-            }
-        }
         self.total_user_hours_lost.add(o.total_user_hours_lost);
         self.services_affected.add(o.services_affected as f64);
         self.peak_down.add(o.peak_down as f64);
@@ -190,6 +172,18 @@ impl RunStats {
         }
         for (k, v) in o.curve.iter().enumerate() {
             self.curve[k].add(*v);
+        }
+    }
+
+    /// Gives every per-service accumulator the zeros of the trials that left its service
+    /// untouched (which [`add_services`] skips), so that each holds exactly `trials`
+    /// values. Idempotent; called once a run's trials are all added.
+    fn count_untouched(&mut self) {
+        for st in &mut self.services {
+            let missing = self.trials - st.downtime.count();
+            st.downtime.add_zeros(missing);
+            st.degraded.add_zeros(missing);
+            st.user_hours_lost.add_zeros(missing);
         }
     }
 
@@ -245,31 +239,50 @@ fn add_counts(a: &mut Vec<u64>, b: &[u64]) {
     }
 }
 
+/// Adds trial `t`'s values of services `first ..` to their accumulators `services`. A
+/// service the trial left untouched (never down nor degraded: every value 0) is skipped;
+/// [`RunStats::count_untouched`] counts its zeros at the end. On a large graph most
+/// services are untouched in most trials, so this keeps the cost per trial near the
+/// number of services hit.
+fn add_services(services: &mut [ServiceStats], first: usize, c: &Compiled, t: &Trial) {
+    let o = &t.outcome;
+    for (st, s) in services.iter_mut().zip(first..) {
+        let (d, g) = (o.downtime[s], o.degraded[s]);
+        if d == 0.0 && g == 0.0 {
+            continue;
+        }
+        st.downtime.add(d);
+        st.degraded.add(g);
+        st.user_hours_lost.add(o.user_hours_lost[s]);
+        st.affected += 1;
+        if d > 0.0 {
+            st.restored_at.add(o.restored_at[s]);
+        } else {
+            if st.degraded_share_pct.is_empty() {
+                st.degraded_share_pct = vec![0; SHARE_BINS];
+            }
+            st.degraded_share_pct[share_bin(o.peak_lost_share[s])] += 1;
+        }
+        let base = c.cause_offsets[s] as usize;
+        for (k, m) in st.causes.iter_mut().enumerate() {
+            let h = o.cause_hours[base + k];
+            if h > 0.0 {
+                m.add(h);
+            }
+        }
+    }
+}
+
 /// Plays the trials of batch `b` (trial indices `b·BATCH ..`), at most `total` in all.
 pub fn run_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> RunStats {
     let mut stats = RunStats::new(c);
-    play(
-        c,
-        seed,
-        batch_trials(b, total),
-        &mut Trial::new(c),
-        &mut stats,
-    );
-    stats
-}
-
-/// Plays `trials` with the worker's `trial` and adds their outcomes to `acc`.
-fn play(
-    c: &Compiled,
-    seed: u64,
-    trials: std::ops::Range<u64>,
-    trial: &mut Trial,
-    acc: &mut RunStats,
-) {
-    for i in trials {
+    let mut trial = Trial::new(c);
+    for i in batch_trials(b, total) {
         trial.run(seed, i);
-        acc.add_trial(c, trial);
+        stats.add_trial(c, &trial);
     }
+    stats.count_untouched();
+    stats
 }
 
 /// Trial indices of batch `b` when `total` trials are played: `b·BATCH ..` at most
@@ -400,11 +413,73 @@ pub fn run(
     Ok(acc)
 }
 
+/// From this many services on, the workers of a fixed run add their per-service values
+/// into one shared set of accumulators instead of one set each (see [`run_fixed`]).
+pub const SHARED_FROM_SERVICES: usize = 8_192;
+
+/// Services per lock of the shared accumulators: a few hundred locks on a
+/// 100,000-service graph, each taken once per trial.
+const SHARED_CHUNK: usize = 256;
+
+/// How the workers of a fixed run hold their per-service accumulators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accumulators {
+    /// One set per worker, merged at the end: no locking, the best scaling; memory is
+    /// one set per worker.
+    PerWorker,
+    /// One set, split into chunks of [`SHARED_CHUNK`] services, each under a lock that a
+    /// worker takes for the chunk's part of a trial; memory is one set whatever the
+    /// number of workers.
+    Shared,
+}
+
+impl Accumulators {
+    /// [`Shared`](Self::Shared) when several workers run a graph of at least
+    /// [`SHARED_FROM_SERVICES`] services, where a set per worker would cost hundreds of
+    /// megabytes; otherwise [`PerWorker`](Self::PerWorker).
+    pub fn for_run(services: usize, workers: usize) -> Self {
+        if workers > 1 && services >= SHARED_FROM_SERVICES {
+            Accumulators::Shared
+        } else {
+            Accumulators::PerWorker
+        }
+    }
+}
+
+/// Adds trial `t`'s per-service values to the shared accumulators, chunk by chunk,
+/// starting at chunk `start`; a chunk another worker holds is skipped and done last,
+/// so two workers rarely wait for each other.
+fn add_shared(
+    chunks: &[std::sync::Mutex<Vec<ServiceStats>>],
+    start: usize,
+    c: &Compiled,
+    t: &Trial,
+    busy: &mut Vec<usize>,
+) {
+    use std::sync::{PoisonError, TryLockError};
+    busy.clear();
+    let n = chunks.len();
+    for k in (start..n).chain(0..start) {
+        match chunks[k].try_lock() {
+            Ok(mut g) => add_services(&mut g, k * SHARED_CHUNK, c, t),
+            Err(TryLockError::WouldBlock) => busy.push(k),
+            Err(TryLockError::Poisoned(e)) => {
+                add_services(&mut e.into_inner(), k * SHARED_CHUNK, c, t)
+            }
+        }
+    }
+    for &k in busy.iter() {
+        let mut g = chunks[k].lock().unwrap_or_else(PoisonError::into_inner);
+        add_services(&mut g, k * SHARED_CHUNK, c, t);
+    }
+}
+
 /// A run of a fixed number of trials: each worker takes the next batch as it becomes
-/// free and adds its trials to its own accumulators; the workers' accumulators are merged
-/// at the end. Which worker plays which batch varies from run to run, but the
-/// accumulators' results depend only on the multiset of values added, so the output does
-/// not. Memory is one set of accumulators per worker, whatever the number of trials.
+/// free and adds its trials to accumulators that hold many batches, one set per worker
+/// or one shared set ([`Accumulators::for_run`]), merged at the end. Which worker plays
+/// which batch, and in which order values reach an accumulator, varies from run to run,
+/// but the accumulators' results depend only on the multiset of values added, so the
+/// output does not. Memory does not grow with the number of trials.
 fn run_fixed(
     c: &Compiled,
     opts: &RunOptions,
@@ -412,20 +487,63 @@ fn run_fixed(
     expected: u64,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<RunStats, Error> {
-    use std::sync::atomic::{AtomicU64, Ordering};
     let workers = match opts.threads {
         Some(0) => return Err(Error::usage("--threads must be at least 1")),
         Some(t) => t,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let workers = workers.min((range.end - range.start).max(1) as usize);
+    run_fixed_with(
+        c,
+        opts,
+        range,
+        expected,
+        workers,
+        Accumulators::for_run(c.n_services(), workers),
+        progress,
+    )
+}
+
+/// [`run_fixed`] with the worker count and accumulator layout given.
+pub(crate) fn run_fixed_with(
+    c: &Compiled,
+    opts: &RunOptions,
+    range: std::ops::Range<u64>,
+    expected: u64,
+    workers: usize,
+    layout: Accumulators,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<RunStats, Error> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Mutex;
     let next = AtomicU64::new(range.start);
     let done = AtomicU64::new(0);
+    let shared: Vec<Mutex<Vec<ServiceStats>>> = match layout {
+        Accumulators::PerWorker => Vec::new(),
+        Accumulators::Shared => {
+            let mut services = RunStats::new(c).services.into_iter();
+            let mut chunks = Vec::new();
+            loop {
+                let chunk: Vec<ServiceStats> = services.by_ref().take(SHARED_CHUNK).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                chunks.push(Mutex::new(chunk));
+            }
+            chunks
+        }
+    };
     let parts: Vec<RunStats> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
+            .map(|w| {
+                let (next, done, shared) = (&next, &done, &shared);
+                scope.spawn(move || {
                     let mut acc = RunStats::new(c);
+                    if layout == Accumulators::Shared {
+                        acc.services = Vec::new();
+                    }
+                    let start = shared.len() * w / workers;
+                    let mut busy = Vec::new();
                     let mut trial = Trial::new(c);
                     loop {
                         let b = next.fetch_add(1, Ordering::Relaxed);
@@ -434,7 +552,16 @@ fn run_fixed(
                         }
                         let trials = batch_trials(b, opts.trials);
                         let n = trials.end - trials.start;
-                        play(c, opts.seed, trials, &mut trial, &mut acc);
+                        for i in trials {
+                            trial.run(opts.seed, i);
+                            match layout {
+                                Accumulators::PerWorker => acc.add_trial(c, &trial),
+                                Accumulators::Shared => {
+                                    acc.add_totals(&trial);
+                                    add_shared(shared, start, c, &trial, &mut busy);
+                                }
+                            }
+                        }
                         done.fetch_add(n, Ordering::Relaxed);
                     }
                     acc
@@ -456,5 +583,99 @@ fn run_fixed(
     for p in parts {
         acc.merge(&p);
     }
+    if layout == Accumulators::Shared {
+        acc.services = shared
+            .into_iter()
+            .flat_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect();
+    }
+    acc.count_untouched();
     Ok(acc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A generated graph of 700 services: three chunks of the shared layout.
+    fn model() -> Model {
+        use crate::scenario::generate::{generate, to_ron, GenerateOptions};
+        let text = to_ron(&generate(GenerateOptions {
+            services: 700,
+            sites: 6,
+            seed: 2,
+        }));
+        crate::model::load_str("generated.ron", &text)
+            .unwrap()
+            .model
+    }
+
+    /// The shared layout gives the same accumulators, byte for byte once serialised, as
+    /// one set per worker, for any number of workers; and the untouched services' zeros
+    /// are all counted.
+    #[test]
+    fn shared_accumulators_equal_per_worker_ones() {
+        let m = model();
+        let c = Compiled::new(&m);
+        let opts = RunOptions {
+            trials: 300,
+            seed: 5,
+            ..Default::default()
+        };
+        let bytes = |workers, layout| {
+            let st = run_fixed_with(
+                &c,
+                &opts,
+                opts.batches(),
+                300,
+                workers,
+                layout,
+                &mut |_, _| {},
+            )
+            .unwrap();
+            assert_eq!(st.trials, 300);
+            // Some services were hit in some trials only: their zeros were counted apart.
+            assert!(st
+                .services
+                .iter()
+                .any(|s| s.affected > 0 && s.affected < 300));
+            for s in &st.services {
+                assert_eq!(
+                    (
+                        s.downtime.count(),
+                        s.degraded.count(),
+                        s.user_hours_lost.count()
+                    ),
+                    (300, 300, 300)
+                );
+            }
+            serde_json::to_string(&st).unwrap()
+        };
+        let one = bytes(1, Accumulators::PerWorker);
+        for workers in [1, 2, 3] {
+            assert_eq!(
+                bytes(workers, Accumulators::Shared),
+                one,
+                "{workers} workers"
+            );
+            assert_eq!(
+                bytes(workers, Accumulators::PerWorker),
+                one,
+                "{workers} workers"
+            );
+        }
+        // And the adaptive path's batch-by-batch accumulation agrees too.
+        let mut acc = RunStats::new(&c);
+        for b in opts.batches() {
+            acc.merge(&run_batch(&c, opts.seed, b, opts.trials));
+        }
+        assert_eq!(serde_json::to_string(&acc).unwrap(), one);
+    }
+
+    #[test]
+    fn large_graphs_on_several_workers_share_accumulators() {
+        assert_eq!(Accumulators::for_run(100_000, 2), Accumulators::Shared);
+        assert_eq!(Accumulators::for_run(100_000, 1), Accumulators::PerWorker);
+        assert_eq!(Accumulators::for_run(1_000, 8), Accumulators::PerWorker);
+    }
 }

@@ -100,6 +100,12 @@ pub fn json<T: serde::Serialize>(v: &T) -> String {
     s
 }
 
+/// [`json`], streamed to `out`: the same bytes.
+pub fn write_json<T: serde::Serialize>(out: &mut dyn std::io::Write, v: &T) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, v)?;
+    out.write_all(b"\n")
+}
+
 /// A large number in words ([`super::run::human`]), with the rounding noise of a
 /// difference of sums (a few ulp either side of 0) shown as 0.
 pub fn figure(x: f64) -> String {

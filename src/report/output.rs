@@ -15,12 +15,27 @@ use std::path::Path;
 
 use crate::error::Error;
 
+/// Writes `bytes` to `path` (`-`: standard output).
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_with(path, &mut |out| out.write_all(bytes))
+}
+
+/// Writes what `fill` writes to `path` (`-`: standard output), through a buffer, with the
+/// same atomicity as [`write`]: a large result is streamed to the temporary file instead
+/// of being built in memory first.
+pub fn write_with(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let buffered = |w: &mut dyn Write| {
+        let mut b = std::io::BufWriter::with_capacity(1 << 16, w);
+        fill(&mut b)?;
+        b.flush()
+    };
+    let mut buffered = buffered;
     if path.as_os_str() == "-" {
         let mut out = std::io::stdout().lock();
-        return out
-            .write_all(bytes)
-            .and_then(|_| out.flush())
+        return buffered(&mut out)
             .or_else(|e| {
                 // A closed pipe (`| head`) is the reader's choice, not a failure.
                 if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -58,7 +73,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
                 .write(true)
                 .open(path)
                 .map_err(fail)?;
-            return f.write_all(bytes).and_then(|_| f.flush()).map_err(fail);
+            return buffered(&mut f).map_err(fail);
         }
     }
     let dir = match path.parent() {
@@ -78,7 +93,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         builder.permissions(std::fs::Permissions::from_mode(mode));
     }
     let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
+    buffered(tmp.as_file_mut()).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())

@@ -32,9 +32,15 @@ pub struct Partial {
 
 impl Partial {
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string(self).expect("partial results serialise");
-        s.push('\n');
-        s
+        let mut out = Vec::new();
+        self.write_json(&mut out).expect("writing to memory");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+
+    /// Streams [`to_json`](Self::to_json)'s bytes to `out`.
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer(&mut *out, self)?;
+        out.write_all(b"\n")
     }
 
     pub fn from_json(path: &str, text: &str) -> Result<Partial, Error> {

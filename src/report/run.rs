@@ -6,14 +6,14 @@ use serde::Serialize;
 use super::grid::{self, Grid};
 use crate::analysis::run::RunStats;
 use crate::model::diagnostics::thousands;
-use crate::model::Loaded;
 use crate::model::Model;
 use crate::scenario::duration::format_hours;
 use crate::stats::{ci95_half_width, Moments, Summary};
 
 /// What a rendered run is about.
 pub struct RunReport<'a> {
-    pub loaded: &'a Loaded,
+    /// SHA-256 of the scenario file's text.
+    pub sha256: &'a str,
     /// The base model or the variant that was run.
     pub model: &'a Model,
     pub variant: Option<&'a str>,
@@ -21,13 +21,25 @@ pub struct RunReport<'a> {
     pub stats: &'a RunStats,
 }
 
+/// The JSON document; `S` is the service list: a `Vec` in memory, or [`LazyServices`]
+/// when streamed, so that a 100,000-service run never holds every entry at once.
 #[derive(Serialize)]
-pub struct RunJson {
+pub struct RunJson<S = Vec<ServiceJson>> {
     pub scenario: ScenarioJson,
     pub run: RunInfo,
-    pub services: Vec<ServiceJson>,
+    pub services: S,
     pub totals: TotalsJson,
     pub recovery_curve: Vec<CurvePoint>,
+}
+
+/// The service entries of a report, built one at a time as they are serialised.
+pub struct LazyServices<'r>(&'r RunReport<'r>);
+
+impl Serialize for LazyServices<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        serializer.collect_seq((0..r.model.services.len()).map(|i| r.service_json(i)))
+    }
 }
 
 #[derive(Serialize)]
@@ -170,46 +182,55 @@ pub struct CurvePoint {
 }
 
 impl RunReport<'_> {
-    pub fn to_json(&self) -> RunJson {
+    /// The entry of service `i`.
+    fn service_json(&self, i: usize) -> ServiceJson {
         let m = self.model;
         let st = self.stats;
         let n = st.trials.max(1) as f64;
-        let services = m
-            .services
-            .iter()
-            .enumerate()
-            .map(|(i, svc)| {
-                let ss = &st.services[i];
-                let mut causes = vec![Cause {
-                    cause: "own".into(),
-                    hours: st.cause_mean(i, 0),
-                }];
-                for (k, d) in (1..).zip(svc.depends_on.iter().filter(|d| d.is_hard())) {
-                    causes.push(Cause {
-                        cause: m.services[d.on].id.clone(),
-                        hours: st.cause_mean(i, k),
-                    });
-                }
-                ServiceJson {
-                    id: svc.id.clone(),
-                    name: svc.name.clone(),
-                    group: svc.group.clone(),
-                    users: svc.users,
-                    downtime_hours: Distribution::of(&ss.downtime),
-                    degraded_hours: MeanOnly {
-                        mean: ss.degraded.mean(),
-                    },
-                    user_hours_lost: MeanErr::of(&ss.user_hours_lost),
-                    p_affected: ss.affected as f64 / n,
-                    restored_at_hours: Restored {
-                        mean: ss.restored_at.mean(),
-                        p50: ss.restored_at.quantile(0.5),
-                        p95: ss.restored_at.quantile(0.95),
-                    },
-                    causes,
-                }
-            })
-            .collect();
+        let svc = &m.services[i];
+        let ss = &st.services[i];
+        let mut causes = vec![Cause {
+            cause: "own".into(),
+            hours: st.cause_mean(i, 0),
+        }];
+        for (k, d) in (1..).zip(svc.depends_on.iter().filter(|d| d.is_hard())) {
+            causes.push(Cause {
+                cause: m.services[d.on].id.clone(),
+                hours: st.cause_mean(i, k),
+            });
+        }
+        ServiceJson {
+            id: svc.id.clone(),
+            name: svc.name.clone(),
+            group: svc.group.clone(),
+            users: svc.users,
+            downtime_hours: Distribution::of(&ss.downtime),
+            degraded_hours: MeanOnly {
+                mean: ss.degraded.mean(),
+            },
+            user_hours_lost: MeanErr::of(&ss.user_hours_lost),
+            p_affected: ss.affected as f64 / n,
+            restored_at_hours: Restored {
+                mean: ss.restored_at.mean(),
+                p50: ss.restored_at.quantile(0.5),
+                p95: ss.restored_at.quantile(0.95),
+            },
+            causes,
+        }
+    }
+
+    pub fn to_json(&self) -> RunJson {
+        self.json_with(
+            (0..self.model.services.len())
+                .map(|i| self.service_json(i))
+                .collect(),
+        )
+    }
+
+    /// The document around `services`.
+    fn json_with<S>(&self, services: S) -> RunJson<S> {
+        let m = self.model;
+        let st = self.stats;
         let t = &st.total_user_hours_lost;
         let curve = st
             .curve
@@ -225,7 +246,7 @@ impl RunReport<'_> {
         RunJson {
             scenario: ScenarioJson {
                 name: m.name.clone(),
-                sha256: self.loaded.sha256.clone(),
+                sha256: self.sha256.to_string(),
                 variant: self.variant.map(str::to_string),
             },
             run: RunInfo {
@@ -254,7 +275,15 @@ impl RunReport<'_> {
     }
 
     pub fn json(&self) -> String {
-        grid::json(&self.to_json())
+        let mut out = Vec::new();
+        self.write_json(&mut out).expect("writing to memory");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+
+    /// Streams the JSON document (the same bytes as [`json`](Self::json)) to `out`, one
+    /// service entry at a time.
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        grid::write_json(out, &self.json_with(LazyServices(self)))
     }
 
     fn heading(&self) -> String {

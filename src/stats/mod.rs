@@ -69,13 +69,15 @@
 //! # Memory
 //!
 //! * `Summary`: 16 bytes while it has seen only zeros (no heap). After the first non-zero
-//!   value, a 152-byte boxed part, two small buffers for the exact sums (at most 8–16
-//!   `f64` each, 64–128 bytes; more only for sums spanning over 120 orders of magnitude),
-//!   and 8 bytes per bucket between the smallest and largest magnitude seen, for each sign: 64 buckets per octave (factor of 2), with at most a
-//!   third extra as growth slack. So at most about `8 × 4/3 × (64 × log2(max/min) + 16)`
-//!   bytes per sign: about 8 KB for values in `[0.1, 240]` hours, 25 KB for `[1e-6,
-//!   1e5]`, 43 KB for `[1e-6, 1e13]`, and an absolute bound of about 0.9 MB (both signs
-//!   over the whole accepted range). [`Summary::size_bytes`] reports the actual figure.
+//!   value, a boxed part of about 150 bytes, two small buffers for the exact sums (at most
+//!   8–16 `f64` each, 64–128 bytes; more only for sums spanning over 120 orders of
+//!   magnitude), and 2 bytes per bucket between the smallest and largest magnitude seen,
+//!   for each sign (4 bytes once one bucket passes 65,535 values, 8 past 2^32): 64
+//!   buckets per octave (factor of 2), with at most a third extra as growth slack. So at
+//!   most about `2 × 4/3 × (64 × log2(max/min) + 16)` bytes per sign while counts fit 16
+//!   bits: about 2 KB for values in `[0.1, 240]` hours, 6 KB for `[1e-6, 1e5]`, 11 KB for
+//!   `[1e-6, 1e13]`, and an absolute bound of about 0.9 MB (both signs over the whole
+//!   accepted range, 64-bit counts). [`Summary::size_bytes`] reports the actual figure.
 //! * `Moments`: 56 bytes, plus the two sum buffers once a non-zero value was added.
 //! * `Proportion`: 16 bytes.
 //!

@@ -56,6 +56,11 @@ impl Moments {
         }
     }
 
+    /// Adds `n` zeros: the same as `n` calls of `add(0.0)`.
+    pub fn add_zeros(&mut self, n: u64) {
+        self.count += n;
+    }
+
     /// Adds every value of `other`.
     pub fn merge(&mut self, other: &Moments) {
         self.count += other.count;

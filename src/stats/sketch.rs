@@ -13,8 +13,9 @@
 //! A bucket is reported by `2·lo·hi / (lo + hi)`, which is within
 //! `(hi − lo) / (hi + lo) ≤ 1 / (2^(MANTISSA_BITS+1) + 1)` relative of every value in it.
 //!
-//! Counts are kept in a dense `Vec<u64>` over the keys seen so far (plus some slack), with
-//! the key of the first element as offset. Merging adds counts, so it is exact,
+//! Counts are kept in a dense array over the keys seen so far (plus some slack), with the
+//! key of the first element as offset, 16 bits per count until a count needs more (see
+//! [`Counts`]). Merging adds counts, so it is exact,
 //! commutative and associative; the layout (offset, slack) may depend on the order of
 //! operations, but nothing observable does: quantiles read only the counts per key, and
 //! the serialised form is trimmed to the first and last non-empty bucket.
@@ -42,11 +43,152 @@ pub(crate) fn representative(key: u32) -> f64 {
     2.0 * lo * hi / (lo + hi)
 }
 
+/// Dense bucket counts stored as narrowly as the largest count allows: 16 bits each until
+/// a count passes 65,535, then 32, then 64 (the whole store widens at once, at most
+/// twice). A run of up to 65,535 trials never widens a store, so a sketch costs 2 bytes
+/// per bucket of its key range, a quarter of plain `u64` counts; that is what keeps the
+/// per-service sketches of a 100,000-service run small.
+#[derive(Clone, Debug)]
+enum Counts {
+    W16(Vec<u16>),
+    W32(Vec<u32>),
+    W64(Vec<u64>),
+}
+
+impl Default for Counts {
+    fn default() -> Self {
+        Counts::W16(Vec::new())
+    }
+}
+
+/// Evaluates `$body` with `$v` bound to the store's vector, whatever its width.
+macro_rules! with_counts {
+    ($counts:expr, $v:ident => $body:expr) => {
+        match $counts {
+            Counts::W16($v) => $body,
+            Counts::W32($v) => $body,
+            Counts::W64($v) => $body,
+        }
+    };
+}
+
+impl Counts {
+    /// `len` zero counts, in a store wide enough for counts up to `max`.
+    fn zeros(len: usize, max: u64) -> Counts {
+        if max <= u64::from(u16::MAX) {
+            Counts::W16(vec![0; len])
+        } else if max <= u64::from(u32::MAX) {
+            Counts::W32(vec![0; len])
+        } else {
+            Counts::W64(vec![0; len])
+        }
+    }
+
+    fn len(&self) -> usize {
+        with_counts!(self, v => v.len())
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Counts::W16(v) => v.capacity() * 2,
+            Counts::W32(v) => v.capacity() * 4,
+            Counts::W64(v) => v.capacity() * 8,
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> u64 {
+        match self {
+            Counts::W16(v) => u64::from(v[i]),
+            Counts::W32(v) => u64::from(v[i]),
+            Counts::W64(v) => v[i],
+        }
+    }
+
+    /// Adds `n` to count `i`, widening the store first if the sum would not fit.
+    #[inline]
+    fn add(&mut self, i: usize, n: u64) {
+        match self {
+            Counts::W16(v) => {
+                if let Some(c) = u16::try_from(n).ok().and_then(|n| v[i].checked_add(n)) {
+                    v[i] = c;
+                    return;
+                }
+            }
+            Counts::W32(v) => {
+                if let Some(c) = u32::try_from(n).ok().and_then(|n| v[i].checked_add(n)) {
+                    v[i] = c;
+                    return;
+                }
+            }
+            Counts::W64(v) => {
+                v[i] += n;
+                return;
+            }
+        }
+        self.widen();
+        self.add(i, n);
+    }
+
+    /// The same counts one width up.
+    #[cold]
+    fn widen(&mut self) {
+        *self = match self {
+            Counts::W16(v) => Counts::W32(v.iter().map(|&c| u32::from(c)).collect()),
+            Counts::W32(v) => Counts::W64(v.iter().map(|&c| u64::from(c)).collect()),
+            Counts::W64(_) => unreachable!("u64 counts are the widest"),
+        };
+    }
+
+    /// A store of `len` counts, at the same width, holding these from index `at` on.
+    fn placed(&self, at: usize, len: usize) -> Counts {
+        fn place<T: Copy + Default>(v: &[T], at: usize, len: usize) -> Vec<T> {
+            let mut out = Vec::with_capacity(len);
+            out.resize(at, T::default());
+            out.extend_from_slice(v);
+            out.resize(len, T::default());
+            out
+        }
+        match self {
+            Counts::W16(v) => Counts::W16(place(v, at, len)),
+            Counts::W32(v) => Counts::W32(place(v, at, len)),
+            Counts::W64(v) => Counts::W64(place(v, at, len)),
+        }
+    }
+
+    /// Indices of the first and last non-zero count.
+    fn occupied(&self) -> Option<(usize, usize)> {
+        with_counts!(self, v => {
+            let lo = v.iter().position(|&c| c != 0)?;
+            let hi = v.iter().rposition(|&c| c != 0)?;
+            Some((lo, hi))
+        })
+    }
+
+    /// The index where the running sum of counts, from the first (or, `from_top`, the
+    /// last) count on, first exceeds `rank`.
+    fn index_of_rank(&self, rank: u64, from_top: bool) -> Option<usize> {
+        fn find<T: Copy + Into<u64>>(v: &[T], rank: u64, from_top: bool) -> Option<usize> {
+            let mut seen = 0u64;
+            let mut step = |(i, &c): (usize, &T)| {
+                seen += c.into();
+                (seen > rank).then_some(i)
+            };
+            if from_top {
+                v.iter().enumerate().rev().find_map(&mut step)
+            } else {
+                v.iter().enumerate().find_map(&mut step)
+            }
+        }
+        with_counts!(self, v => find(v, rank, from_top))
+    }
+}
+
 /// Counts per bucket key, dense between `first` and `first + counts.len()`.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Buckets {
     first: u32,
-    counts: Vec<u64>,
+    counts: Counts,
     total: u64,
 }
 
@@ -57,7 +199,7 @@ impl Buckets {
         if i >= self.counts.len() {
             self.cover(key, key);
         }
-        self.counts[(key - self.first) as usize] += 1;
+        self.counts.add((key - self.first) as usize, 1);
         self.total += 1;
     }
 
@@ -67,7 +209,7 @@ impl Buckets {
 
     /// Heap bytes held by the counts.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.counts.capacity() * std::mem::size_of::<u64>()
+        self.counts.heap_bytes()
     }
 
     /// Grows the dense range to include `[lo, hi]`, with slack on the side(s) that grew.
@@ -95,19 +237,14 @@ impl Buckets {
             )
         };
         let new_len = (new_hi - new_lo + 1) as usize;
-        let mut counts = Vec::with_capacity(new_len);
-        if len > 0 {
-            counts.resize((self.first - new_lo) as usize, 0);
-            counts.extend_from_slice(&self.counts);
-        }
-        counts.resize(new_len, 0);
+        let at = if len > 0 { self.first - new_lo } else { 0 };
+        self.counts = self.counts.placed(at as usize, new_len);
         self.first = new_lo;
-        self.counts = counts;
     }
 
     /// Adds every count of `other` (exact).
     pub(crate) fn merge(&mut self, other: &Buckets) {
-        let Some((lo, hi)) = other.occupied() else {
+        let Some((lo, hi)) = other.counts.occupied() else {
             return;
         };
         let (lo_key, hi_key) = (other.first + lo as u32, other.first + hi as u32);
@@ -116,41 +253,30 @@ impl Buckets {
             self.cover(lo_key, hi_key);
         }
         let start = (lo_key - self.first) as usize;
-        for (mine, theirs) in self.counts[start..].iter_mut().zip(&other.counts[lo..=hi]) {
-            *mine += theirs;
+        for j in 0..=hi - lo {
+            let c = other.counts.get(lo + j);
+            if c != 0 {
+                self.counts.add(start + j, c);
+            }
         }
         self.total += other.total;
     }
 
-    /// Indices of the first and last non-empty bucket.
-    fn occupied(&self) -> Option<(usize, usize)> {
-        let lo = self.counts.iter().position(|&c| c != 0)?;
-        let hi = self.counts.iter().rposition(|&c| c != 0)?;
-        Some((lo, hi))
-    }
-
     /// The key of the value with 0-based `rank` in increasing order; `rank < total`.
     pub(crate) fn key_at_rank(&self, rank: u64) -> u32 {
-        let mut seen = 0;
-        for (i, &c) in self.counts.iter().enumerate() {
-            seen += c;
-            if seen > rank {
-                return self.first + i as u32;
-            }
-        }
-        unreachable!("rank {rank} out of {} values", self.total)
+        self.key_of_rank(rank, false)
     }
 
     /// The key of the value with 0-based `rank` in decreasing order; `rank < total`.
     pub(crate) fn key_at_rank_from_top(&self, rank: u64) -> u32 {
-        let mut seen = 0;
-        for (i, &c) in self.counts.iter().enumerate().rev() {
-            seen += c;
-            if seen > rank {
-                return self.first + i as u32;
-            }
+        self.key_of_rank(rank, true)
+    }
+
+    fn key_of_rank(&self, rank: u64, from_top: bool) -> u32 {
+        match self.counts.index_of_rank(rank, from_top) {
+            Some(i) => self.first + i as u32,
+            None => unreachable!("rank {rank} out of {} values", self.total),
         }
-        unreachable!("rank {rank} out of {} values", self.total)
     }
 }
 
@@ -163,10 +289,10 @@ pub(crate) struct BucketsWire {
 
 impl From<&Buckets> for BucketsWire {
     fn from(b: &Buckets) -> Self {
-        match b.occupied() {
+        match b.counts.occupied() {
             Some((lo, hi)) => BucketsWire {
                 first_key: b.first + lo as u32,
-                counts: b.counts[lo..=hi].to_vec(),
+                counts: (lo..=hi).map(|i| b.counts.get(i)).collect(),
             },
             None => BucketsWire {
                 first_key: 0,
@@ -189,10 +315,12 @@ impl TryFrom<BucketsWire> for Buckets {
                 .checked_add(c)
                 .ok_or_else(|| "bucket counts overflow".to_string())?;
         }
-        let mut counts = w.counts;
-        counts.shrink_to_fit();
+        let mut counts = Counts::zeros(w.counts.len(), w.counts.iter().copied().max().unwrap_or(0));
+        for (i, &c) in w.counts.iter().enumerate() {
+            counts.add(i, c);
+        }
         Ok(Buckets {
-            first: if counts.is_empty() { 0 } else { w.first_key },
+            first: if w.counts.is_empty() { 0 } else { w.first_key },
             counts,
             total,
         })
@@ -246,5 +374,51 @@ mod tests {
         let wire = BucketsWire::from(&ab);
         assert_eq!(wire.first_key, 300);
         assert_eq!(wire.counts.len(), 601);
+    }
+
+    #[test]
+    fn counts_widen_without_losing_a_count() {
+        let mut b = Buckets::default();
+        for _ in 0..70_000 {
+            b.add(600);
+        }
+        b.add(601);
+        assert!(matches!(b.counts, Counts::W32(_)));
+        let mut c = Buckets::default();
+        c.add(599);
+        // Merging a u32 store into a u16 store widens the u16 one.
+        c.merge(&b);
+        assert_eq!(c.total(), 70_002);
+        assert_eq!(
+            (
+                c.key_at_rank(0),
+                c.key_at_rank(1),
+                c.key_at_rank(70_000),
+                c.key_at_rank(70_001)
+            ),
+            (599, 600, 600, 601)
+        );
+        let mut big = Buckets::default();
+        big.add(10);
+        big.counts
+            .add(big.counts.occupied().unwrap().0, u64::from(u32::MAX));
+        big.total += u64::from(u32::MAX);
+        assert!(matches!(big.counts, Counts::W64(_)));
+        let wire = BucketsWire::from(&c);
+        assert_eq!(wire.counts, [1, 70_000, 1]);
+        let back = Buckets::try_from(wire).unwrap();
+        assert!(matches!(back.counts, Counts::W32(_)));
+        assert_eq!(back.total(), 70_002);
+        assert_eq!(back.key_at_rank_from_top(0), 601);
+    }
+
+    #[test]
+    fn a_store_costs_two_bytes_a_bucket() {
+        let mut b = Buckets::default();
+        for k in 1000..1640 {
+            b.add(k);
+        }
+        assert!(matches!(b.counts, Counts::W16(_)));
+        assert!(b.heap_bytes() <= 2 * 640 * 5 / 4, "{}", b.heap_bytes());
     }
 }
