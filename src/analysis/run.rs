@@ -68,6 +68,11 @@ pub fn shard_batches(n_batches: u64, k: u64, n: u64) -> std::ops::Range<u64> {
     lo..hi
 }
 
+/// Buckets of each per-service quantile sketch: 16 octaves below the largest value, a fixed
+/// 2 KB per sketch once the service has been hit, so that memory does not grow with
+/// trials (see `Summary::with_window`).
+pub const SERVICE_SKETCH_BUCKETS: u32 = 1024;
+
 /// Per-service accumulators.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ServiceStats {
@@ -130,6 +135,8 @@ impl RunStats {
     pub fn new(c: &Compiled) -> Self {
         let services = (0..c.n_services())
             .map(|s| ServiceStats {
+                downtime: Summary::with_window(SERVICE_SKETCH_BUCKETS),
+                restored_at: Summary::with_window(SERVICE_SKETCH_BUCKETS),
                 causes: vec![
                     Moments::new();
                     (c.cause_offsets[s + 1] - c.cause_offsets[s]) as usize

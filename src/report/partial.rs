@@ -11,7 +11,7 @@ use crate::analysis::run::RunStats;
 use crate::error::Error;
 
 pub const FORMAT: &str = "blastradius-partial-run";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Partial {

@@ -58,6 +58,16 @@
 //! exact when `v = 0`, for `q = 0` (the exact min) and `q = 1` (the exact max), and the
 //! estimate is always within `[min, max]`, so a constant stream is reported exactly.
 //!
+//! **Windowed summaries.** [`Summary::with_window`]`(w)` keeps only the `w` buckets
+//! (`w/64` octaves) that end at the largest magnitude seen, and counts smaller magnitudes
+//! in the lowest of them, as the collapsing stores of DDSketch do (`sketches-java`'s
+//! `CollapsingLowestDenseStore`). The guarantee above then holds for every `v` with
+//! `|v| ≥ max|x| / 2^(w/64)`; a smaller `v` is estimated by a value between the min and
+//! that bound. Which values collapse depends only on the largest magnitude, so the result
+//! is still a function of the multiset of values. `run` gives each service's downtime
+//! and restoration-time sketches a window of 1,024 buckets (16 octaves: with a 10-day
+//! horizon, every duration over 14 seconds keeps its accuracy).
+//!
 //! # Accepted values
 //!
 //! Finite values with magnitude up to [`MAX_MAGNITUDE`] (`1e100`; hours are below 1e6 and
@@ -68,7 +78,7 @@
 //!
 //! # Memory
 //!
-//! * `Summary`: 16 bytes while it has seen only zeros (no heap). After the first non-zero
+//! * `Summary`: 24 bytes while it has seen only zeros (no heap). After the first non-zero
 //!   value, a boxed part of about 150 bytes, two small buffers for the exact sums (at most
 //!   8–16 `f64` each, 64–128 bytes; more only for sums spanning over 120 orders of
 //!   magnitude), and 2 bytes per bucket between the smallest and largest magnitude seen,
@@ -77,7 +87,11 @@
 //!   most about `2 × 4/3 × (64 × log2(max/min) + 16)` bytes per sign while counts fit 16
 //!   bits: about 2 KB for values in `[0.1, 240]` hours, 6 KB for `[1e-6, 1e5]`, 11 KB for
 //!   `[1e-6, 1e13]`, and an absolute bound of about 0.9 MB (both signs over the whole
-//!   accepted range, 64-bit counts). [`Summary::size_bytes`] reports the actual figure.
+//!   accepted range, 64-bit counts). A summary made with [`Summary::with_window`]`(w)`
+//!   instead holds exactly `w` buckets per sign in use (`2w` bytes each), allocated with
+//!   its first value of that sign, so its memory does not grow with the number of values
+//!   at all; see the accuracy note above. [`Summary::size_bytes`] reports the actual
+//!   figure.
 //! * `Moments`: 56 bytes, plus the two sum buffers once a non-zero value was added.
 //! * `Proportion`: 16 bytes.
 //!

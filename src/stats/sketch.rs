@@ -27,6 +27,8 @@ pub(crate) const MANTISSA_BITS: u32 = 6;
 const SHIFT: u32 = 52 - MANTISSA_BITS;
 /// One past the largest key of a finite value.
 const KEY_END: u32 = 0x7FF << MANTISSA_BITS;
+/// The largest window of a store: every key of a finite value.
+pub(crate) const MAX_WINDOW: u32 = KEY_END;
 /// Slack added on the side a store grows, at least this many buckets.
 const MIN_SLACK: u32 = 8;
 
@@ -156,6 +158,19 @@ impl Counts {
         }
     }
 
+    /// Moves every count `d` places down, the top `d` becoming 0, and returns the sum of
+    /// the `d` lowest counts, which fall off (all of them when `d` is at least the length).
+    fn slide_down(&mut self, d: usize) -> u64 {
+        let len = self.len();
+        let fallen: u64 = (0..d.min(len)).map(|i| self.get(i)).sum();
+        let keep = len.saturating_sub(d);
+        with_counts!(self, v => {
+            v.copy_within(len - keep.., 0);
+            v[keep..].fill(0);
+        });
+        fallen
+    }
+
     /// Indices of the first and last non-zero count.
     fn occupied(&self) -> Option<(usize, usize)> {
         with_counts!(self, v => {
@@ -185,26 +200,72 @@ impl Counts {
 }
 
 /// Counts per bucket key, dense between `first` and `first + counts.len()`.
+///
+/// With a `window` of `w` buckets the store always holds exactly `w` counts, ending at
+/// the largest key seen; a smaller key is counted in the first bucket (the lowest buckets
+/// *collapse*, like the `CollapsingLowestDenseStore` of DataDog's `sketches-java`). Its
+/// memory is then fixed from the first value on. What it holds still depends only on the
+/// multiset of keys added: every key above `max key − w + 1` exactly, and the rest
+/// together in that bucket.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Buckets {
     first: u32,
     counts: Counts,
     total: u64,
+    /// 0: unbounded; otherwise the number of buckets kept.
+    window: u32,
+    /// With a window: how many keys below `first` were counted (they belong to the first
+    /// bucket; kept apart so that this 64-bit count never widens the store).
+    below: u64,
 }
 
 impl Buckets {
+    /// An empty store of `window` buckets (0: unbounded).
+    pub(crate) fn with_window(window: u32) -> Self {
+        Buckets {
+            window,
+            ..Buckets::default()
+        }
+    }
+
     #[inline]
     pub(crate) fn add(&mut self, key: u32) {
-        let i = key.wrapping_sub(self.first) as usize;
+        self.total += 1;
+        let mut i = key.wrapping_sub(self.first) as usize;
         if i >= self.counts.len() {
             self.cover(key, key);
+            i = key.wrapping_sub(self.first) as usize;
+            if i >= self.counts.len() {
+                // Below a window: counted with its first bucket.
+                self.below += 1;
+                return;
+            }
         }
-        self.counts.add((key - self.first) as usize, 1);
-        self.total += 1;
+        self.counts.add(i, 1);
+    }
+
+    /// The count of bucket `i` (the first one with the keys below a window).
+    fn count_at(&self, i: usize) -> u64 {
+        self.counts.get(i) + if i == 0 { self.below } else { 0 }
+    }
+
+    /// Indices of the first and last non-empty bucket.
+    fn occupied(&self) -> Option<(usize, usize)> {
+        let (lo, hi) = match self.counts.occupied() {
+            Some((_, hi)) if self.below > 0 => (0, hi),
+            Some(found) => found,
+            None if self.below > 0 => (0, 0),
+            None => return None,
+        };
+        Some((lo, hi))
     }
 
     pub(crate) fn total(&self) -> u64 {
         self.total
+    }
+
+    pub(crate) fn window(&self) -> u32 {
+        self.window
     }
 
     /// Heap bytes held by the counts.
@@ -212,8 +273,12 @@ impl Buckets {
         self.counts.heap_bytes()
     }
 
-    /// Grows the dense range to include `[lo, hi]`, with slack on the side(s) that grew.
+    /// Grows the dense range to include `[lo, hi]`, with slack on the side(s) that grew;
+    /// a window only slides up to end at `hi` if `hi` is above it.
     fn cover(&mut self, lo: u32, hi: u32) {
+        if self.window > 0 {
+            return self.slide_to(hi);
+        }
         let len = self.counts.len() as u32;
         let slack = MIN_SLACK.max(len / 8);
         let (new_lo, new_hi) = if len == 0 {
@@ -242,9 +307,28 @@ impl Buckets {
         self.first = new_lo;
     }
 
-    /// Adds every count of `other` (exact).
+    /// Makes a window end at key `hi` if `hi` is above it (allocating it on first use).
+    fn slide_to(&mut self, hi: u32) {
+        let w = self.window;
+        if self.counts.len() == 0 {
+            self.counts = Counts::zeros(w as usize, 0);
+            self.first = hi.saturating_sub(w - 1);
+            return;
+        }
+        let top = self.first + (w - 1);
+        if hi > top {
+            self.below += self.counts.slide_down((hi - top) as usize);
+            self.first += hi - top;
+        }
+    }
+
+    /// Adds every count of `other` (exact; both stores must have the same window).
     pub(crate) fn merge(&mut self, other: &Buckets) {
-        let Some((lo, hi)) = other.counts.occupied() else {
+        debug_assert_eq!(
+            self.window, other.window,
+            "merging stores of different windows"
+        );
+        let Some((lo, hi)) = other.occupied() else {
             return;
         };
         let (lo_key, hi_key) = (other.first + lo as u32, other.first + hi as u32);
@@ -252,11 +336,16 @@ impl Buckets {
         if len == 0 || lo_key < self.first || hi_key >= self.first + len {
             self.cover(lo_key, hi_key);
         }
-        let start = (lo_key - self.first) as usize;
-        for j in 0..=hi - lo {
-            let c = other.counts.get(lo + j);
+        // Keys below a window (only a window's first bucket has any below it, and this
+        // window ends at or above the other's, so they are below this one too).
+        self.below += other.below;
+        for j in lo..=hi {
+            let c = other.counts.get(j);
             if c != 0 {
-                self.counts.add(start + j, c);
+                match (other.first + j as u32).checked_sub(self.first) {
+                    Some(i) => self.counts.add(i as usize, c),
+                    None => self.below += c,
+                }
             }
         }
         self.total += other.total;
@@ -273,10 +362,22 @@ impl Buckets {
     }
 
     fn key_of_rank(&self, rank: u64, from_top: bool) -> u32 {
-        match self.counts.index_of_rank(rank, from_top) {
-            Some(i) => self.first + i as u32,
-            None => unreachable!("rank {rank} out of {} values", self.total),
-        }
+        assert!(
+            rank < self.total,
+            "rank {rank} out of {} values",
+            self.total
+        );
+        let i = if from_top {
+            // Past every count in the array: among the keys below a window.
+            self.counts.index_of_rank(rank, true).unwrap_or(0)
+        } else if rank < self.below {
+            0
+        } else {
+            self.counts
+                .index_of_rank(rank - self.below, false)
+                .expect("rank below the total")
+        };
+        self.first + i as u32
     }
 }
 
@@ -285,18 +386,27 @@ impl Buckets {
 pub(crate) struct BucketsWire {
     first_key: u32,
     counts: Vec<u64>,
+    /// The store's window; absent for an unbounded store.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    window: u32,
+}
+
+fn is_zero(w: &u32) -> bool {
+    *w == 0
 }
 
 impl From<&Buckets> for BucketsWire {
     fn from(b: &Buckets) -> Self {
-        match b.counts.occupied() {
+        match b.occupied() {
             Some((lo, hi)) => BucketsWire {
                 first_key: b.first + lo as u32,
-                counts: (lo..=hi).map(|i| b.counts.get(i)).collect(),
+                counts: (lo..=hi).map(|i| b.count_at(i)).collect(),
+                window: b.window,
             },
             None => BucketsWire {
                 first_key: 0,
                 counts: Vec::new(),
+                window: b.window,
             },
         }
     }
@@ -315,6 +425,29 @@ impl TryFrom<BucketsWire> for Buckets {
                 .checked_add(c)
                 .ok_or_else(|| "bucket counts overflow".to_string())?;
         }
+        if w.window > 0 {
+            if w.window > KEY_END || w.counts.len() > w.window as usize {
+                return Err(format!(
+                    "{} buckets in a window of {}",
+                    w.counts.len(),
+                    w.window
+                ));
+            }
+            let mut b = Buckets::with_window(w.window);
+            if let Some(last) = w.counts.len().checked_sub(1) {
+                b.slide_to(w.first_key + last as u32);
+                let at = (w.first_key - b.first) as usize;
+                for (i, &c) in w.counts.iter().enumerate() {
+                    if at + i == 0 {
+                        b.below = c; // the first bucket's count may be large: kept apart
+                    } else {
+                        b.counts.add(at + i, c);
+                    }
+                }
+            }
+            b.total = total;
+            return Ok(b);
+        }
         let mut counts = Counts::zeros(w.counts.len(), w.counts.iter().copied().max().unwrap_or(0));
         for (i, &c) in w.counts.iter().enumerate() {
             counts.add(i, c);
@@ -323,6 +456,8 @@ impl TryFrom<BucketsWire> for Buckets {
             first: if w.counts.is_empty() { 0 } else { w.first_key },
             counts,
             total,
+            window: 0,
+            below: 0,
         })
     }
 }
@@ -420,5 +555,53 @@ mod tests {
         }
         assert!(matches!(b.counts, Counts::W16(_)));
         assert!(b.heap_bytes() <= 2 * 640 * 5 / 4, "{}", b.heap_bytes());
+    }
+
+    /// The multiset view of a store: (key, count) of every non-empty bucket.
+    fn contents(b: &Buckets) -> Vec<(u32, u64)> {
+        (0..b.counts.len())
+            .filter(|&i| b.count_at(i) != 0)
+            .map(|i| (b.first + i as u32, b.count_at(i)))
+            .collect()
+    }
+
+    #[test]
+    fn a_window_collapses_below_the_largest_key_whatever_the_order() {
+        let keys: Vec<u32> = (0..3000u32).map(|i| 1000 + (i * 7919) % 2500).collect();
+        let mut one = Buckets::with_window(100);
+        keys.iter().for_each(|&k| one.add(k));
+        // Largest key 3499: buckets 3400..=3499 kept, everything below counted at 3400.
+        let c = contents(&one);
+        assert_eq!(c.first().unwrap().0, 3400);
+        assert_eq!(c.last().unwrap().0, 3499);
+        let below = keys.iter().filter(|&&k| k <= 3400).count() as u64;
+        assert_eq!(c.first().unwrap().1, below);
+        assert_eq!(one.total(), 3000);
+        assert_eq!(one.heap_bytes(), 200);
+        // Reversed, and split into three stores merged in another order: the same.
+        let mut rev = Buckets::with_window(100);
+        keys.iter().rev().for_each(|&k| rev.add(k));
+        assert_eq!(contents(&rev), c);
+        let mut parts: Vec<Buckets> = (0..3).map(|_| Buckets::with_window(100)).collect();
+        for (i, &k) in keys.iter().enumerate() {
+            parts[i % 3].add(k);
+        }
+        let mut merged = parts.pop().unwrap();
+        merged.merge(&parts[0]);
+        merged.merge(&parts[1]);
+        assert_eq!(contents(&merged), c);
+        assert_eq!(merged.total(), 3000);
+        // A key far above slides the whole window past the old one.
+        merged.add(9000);
+        assert_eq!(contents(&merged), [(8901, 3000), (9000, 1)]);
+        // The wire form keeps the window and reads back the same store.
+        let back = Buckets::try_from(BucketsWire::from(&one)).unwrap();
+        assert_eq!(
+            (contents(&back), back.window(), back.total()),
+            (c, 100, 3000)
+        );
+        let mut wide = BucketsWire::from(&one);
+        wide.window = 50;
+        assert!(Buckets::try_from(wide).is_err());
     }
 }

@@ -7,7 +7,7 @@ use super::sketch::{key_of, representative, Buckets, BucketsWire};
 use super::{admit, ExactF64};
 
 /// Everything a [`Summary`] knows about its non-zero values; boxed so that a summary of
-/// zeros only costs 16 bytes.
+/// zeros only costs 24 bytes.
 #[derive(Clone, Debug, Default)]
 struct Nonzero {
     /// Sums of the non-zero values; `moments.count()` is their number.
@@ -32,14 +32,29 @@ struct Nonzero {
 pub struct Summary {
     /// Number of values, zeros included.
     count: u64,
+    /// Buckets kept per sign, 0 for no limit (see [`with_window`](Self::with_window)).
+    window: u32,
     /// `None` until the first non-zero value.
     nonzero: Option<Box<Nonzero>>,
 }
 
 impl Summary {
-    /// An empty summary (16 bytes, no heap).
+    /// An empty summary (24 bytes, no heap).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty summary whose quantile sketch keeps a fixed `buckets` buckets per sign
+    /// (64 per octave) below the largest magnitude seen, allocated with the first non-zero
+    /// value: its memory is then fixed, whatever the number of values. Quantiles of
+    /// magnitudes at least `max / 2^(buckets / 64)` keep the stated relative error; a
+    /// smaller one is reported as at most that bound (and at least the min). `buckets`
+    /// of 0 means no limit, as [`new`](Self::new).
+    pub fn with_window(buckets: u32) -> Self {
+        Summary {
+            window: buckets.min(super::sketch::MAX_WINDOW),
+            ..Self::default()
+        }
     }
 
     /// Adds one value. `add(0.0)` only increments a counter.
@@ -62,10 +77,13 @@ impl Summary {
         if x == 0.0 {
             return;
         }
+        let window = self.window;
         let nz = self.nonzero.get_or_insert_with(|| {
             Box::new(Nonzero {
                 min: x,
                 max: x,
+                positive: Buckets::with_window(window),
+                negative: Buckets::with_window(window),
                 ..Nonzero::default()
             })
         });
@@ -86,6 +104,10 @@ impl Summary {
 
     /// Adds every value of `other`. Exact: the result is the summary of both streams.
     pub fn merge(&mut self, other: &Summary) {
+        debug_assert_eq!(
+            self.window, other.window,
+            "merging summaries of different windows"
+        );
         self.count += other.count;
         let Some(theirs) = other.nonzero.as_deref() else {
             return;
@@ -212,6 +234,8 @@ impl Summary {
 #[derive(Serialize, Deserialize)]
 struct SummaryWire {
     count: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    window: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nonzero: Option<NonzeroWire>,
 }
@@ -227,10 +251,15 @@ struct NonzeroWire {
     negative: BucketsWire,
 }
 
+fn is_zero(w: &u32) -> bool {
+    *w == 0
+}
+
 impl From<Summary> for SummaryWire {
     fn from(s: Summary) -> Self {
         SummaryWire {
             count: s.count,
+            window: s.window,
             nonzero: s.nonzero.map(|nz| {
                 let (sum, sum_sq) = nz.moments.to_wire_sums();
                 NonzeroWire {
@@ -254,11 +283,15 @@ impl TryFrom<SummaryWire> for Summary {
         let Some(nz) = w.nonzero else {
             return Ok(Summary {
                 count: w.count,
+                window: w.window,
                 nonzero: None,
             });
         };
         let positive = Buckets::try_from(nz.positive)?;
         let negative = Buckets::try_from(nz.negative)?;
+        if positive.window() != w.window || negative.window() != w.window {
+            return Err("the sketches' windows differ from the summary's".to_string());
+        }
         if nz.count == 0
             || nz.count > w.count
             || positive.total().checked_add(negative.total()) != Some(nz.count)
@@ -276,6 +309,7 @@ impl TryFrom<SummaryWire> for Summary {
         }
         Ok(Summary {
             count: w.count,
+            window: w.window,
             nonzero: Some(Box::new(Nonzero {
                 moments: Moments::from_wire_sums(nz.count, &nz.sum, &nz.sum_sq),
                 min: nz.min.0,
@@ -376,8 +410,8 @@ mod tests {
     #[test]
     fn empty_summary_is_tiny_and_answers_none() {
         let s = Summary::new();
-        assert_eq!(std::mem::size_of::<Summary>(), 16);
-        assert_eq!(s.size_bytes(), 16);
+        assert_eq!(std::mem::size_of::<Summary>(), 24);
+        assert_eq!(s.size_bytes(), 24);
         assert_eq!((s.count(), s.count_positive()), (0, 0));
         assert_eq!((s.mean(), s.std_dev(), s.std_err()), (None, None, None));
         assert_eq!((s.min(), s.max(), s.quantile(0.5)), (None, None, None));
@@ -390,7 +424,7 @@ mod tests {
             s.add(0.0);
         }
         s.add(-0.0);
-        assert_eq!(s.size_bytes(), 16);
+        assert_eq!(s.size_bytes(), 24);
         assert_eq!((s.count(), s.count_positive()), (1001, 0));
         assert_eq!(
             (s.mean(), s.std_dev(), s.std_err()),
@@ -577,6 +611,62 @@ mod tests {
             s.add(10f64.powf(rng.random_range(-6.0..13.0)));
         }
         assert_eq!(s.size_bytes(), size);
+    }
+
+    #[test]
+    fn a_windowed_summary_has_fixed_memory_and_the_stated_accuracy_above_its_floor() {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let lognormal = LogNormal::new(1.0, 3.0).unwrap();
+        let mut values: Vec<f64> = (0..20_000).map(|_| lognormal.sample(&mut rng)).collect();
+        let mut s = Summary::with_window(640);
+        values.iter().for_each(|&v| s.add(v));
+        let size = s.size_bytes();
+        // 640 buckets of 2 bytes for the positive sign; a boxed part and the sums besides.
+        assert!((1280..1280 + 600).contains(&size), "{size}");
+        values.sort_by(f64::total_cmp);
+        let max = values[values.len() - 1];
+        let floor = max / 2f64.powi(10);
+        for i in 1..1000 {
+            let q = f64::from(i) / 1000.0;
+            let v = values[(q * (values.len() - 1) as f64).floor() as usize];
+            let est = s.quantile(q).unwrap();
+            if v >= floor * (1.0 + 1.0 / 64.0) {
+                prec::assert_rel(est, v, prec::QUANTILE_REL);
+            } else {
+                assert!(
+                    values[0] <= est && est <= floor * (1.0 + 1.0 / 64.0),
+                    "{v} {est}"
+                );
+            }
+        }
+        // Ten times more values in the same range: not one byte more in the sketch (most
+        // of them fall below its window, so its first bucket passes 65,535 values); the
+        // exact sums' two buffers may only grow to their bound of 16 `f64` each.
+        let sketch = s.nonzero.as_ref().unwrap().positive.heap_bytes();
+        assert_eq!(sketch, 1280);
+        for _ in 0..200_000 {
+            s.add(lognormal.sample(&mut rng).min(max));
+        }
+        assert_eq!(s.nonzero.as_ref().unwrap().positive.heap_bytes(), sketch);
+        assert!(s.size_bytes() <= size + 2 * 16 * 8, "{}", s.size_bytes());
+        // Chunked merges and a serde round trip give the same bits, window included.
+        let chunks: Vec<Summary> = values
+            .chunks(777)
+            .map(|c| {
+                let mut p = Summary::with_window(640);
+                c.iter().for_each(|&v| p.add(v));
+                p
+            })
+            .collect();
+        let mut whole = Summary::with_window(640);
+        values.iter().rev().for_each(|&v| whole.add(v));
+        let mut merged = Summary::with_window(640);
+        chunks.iter().rev().for_each(|c| merged.merge(c));
+        assert_eq!(fingerprint(&merged), fingerprint(&whole));
+        let json = serde_json::to_string(&merged).unwrap();
+        let back: Summary = serde_json::from_str(&json).unwrap();
+        assert_eq!(fingerprint(&back), fingerprint(&whole));
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
     }
 
     #[test]
