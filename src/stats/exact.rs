@@ -13,6 +13,16 @@
 //! merge tree. Only IEEE-754 `+ - *` are used (no `ln`, no `fma` call), so it is also
 //! bit-identical across platforms.
 //!
+//! Most values go to a faster exact part first: a fixed-point accumulator of 32-bit digits
+//! in `i64` words that covers every multiple of `2^-192` below `2^128`, the *small
+//! superaccumulator* of R. M. Neal ("Fast exact summation using small and large
+//! superaccumulators", arXiv:1505.05571, 2015) cut to the window that hours, user-hours
+//! and their squares fall in. Adding a value there is a few integer adds (a square, taken
+//! exactly from the 106-bit product of the mantissa, five); only values outside the
+//! window (magnitudes below about `2^-44`, or squares of magnitudes above `2^52`) go to
+//! the expansion. The exact sum is the sum of both parts, so nothing above changes: the
+//! reading is still the correctly rounded exact sum.
+//!
 //! Products are made exact with Dekker's `two_prod` (T. J. Dekker, "A floating-point
 //! technique for extending the available precision", Numerische Mathematik 18 (1971)),
 //! which is exact while no product overflows or underflows; the callers keep magnitudes in
@@ -40,13 +50,108 @@ pub(crate) fn two_prod(a: f64, b: f64) -> (f64, f64) {
 /// Number of partials above which `add` rewrites them in canonical form.
 const COMPRESS_ABOVE: usize = 8;
 
-/// The exact sum of the `f64` values added, as a Shewchuk expansion.
+/// Digits of the fixed-point part: 32 bits each, the lowest worth `2^LSB`.
+const DIGITS: usize = 11;
+/// Weight of the lowest bit of the fixed-point part.
+const LSB: i32 = -192;
+/// Adds between carry propagations. One add puts less than `2^33` into any word, so
+/// `2^29` of them stay below `2^62`, far from an `i64` overflow.
+const CARRY_EVERY: u32 = 1 << 29;
+
+/// The fixed-point part of an [`ExactSum`]: `Σ digits[i] · 2^(32 i + LSB)`. Words may hold
+/// more than 32 bits between carry propagations; the top word takes every carry.
+#[derive(Clone, Debug, Default)]
+struct Fixed {
+    digits: [i64; DIGITS],
+    adds: u32,
+}
+
+impl Fixed {
+    /// Adds `±m · 2^shift` (with `shift ≥ 0` counted from `2^LSB`), `m < 2^96`: three words
+    /// from `shift / 32` on. The caller checks that they are below the top word.
+    #[inline]
+    fn add_shifted(&mut self, m: u128, shift: u32, negative: bool) {
+        let k = (shift / 32) as usize;
+        let w = m << (shift % 32);
+        let parts = [
+            (w & 0xFFFF_FFFF) as i64,
+            ((w >> 32) & 0xFFFF_FFFF) as i64,
+            (w >> 64) as i64,
+        ];
+        for (j, p) in parts.into_iter().enumerate() {
+            if negative {
+                self.digits[k + j] -= p;
+            } else {
+                self.digits[k + j] += p;
+            }
+        }
+    }
+
+    /// Counts one add and propagates carries when due.
+    #[inline]
+    fn counted(&mut self) {
+        self.adds += 1;
+        if self.adds >= CARRY_EVERY {
+            self.carry();
+        }
+    }
+
+    /// Leaves every word but the top one in `[0, 2^32)`, the same value.
+    fn carry(&mut self) {
+        for i in 0..DIGITS - 1 {
+            let c = self.digits[i] >> 32;
+            self.digits[i] -= c << 32;
+            self.digits[i + 1] += c;
+        }
+        self.adds = 0;
+    }
+
+    /// The value as `f64`s whose exact sum it is (each exact: under 2^32 times a power of
+    /// two in range).
+    fn terms(&self) -> impl Iterator<Item = f64> {
+        let mut f = self.clone();
+        f.carry();
+        let top = f.digits[DIGITS - 1];
+        f.digits[DIGITS - 1] = top & 0xFFFF_FFFF;
+        let top_high = top >> 32;
+        f.digits
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| (d, 32 * i as i32))
+            .chain(std::iter::once((top_high, 32 * DIGITS as i32)))
+            .filter(|&(d, _)| d != 0)
+            .map(|(d, e)| d as f64 * pow2(e + LSB))
+    }
+}
+
+/// `2^e` for `e` in the normal range.
+fn pow2(e: i32) -> f64 {
+    f64::from_bits(((1023 + e) as u64) << 52)
+}
+
+/// A finite non-zero normal `x` as `(mantissa, exponent, negative)`: `x = ±m · 2^e` with
+/// `m < 2^53`; `None` for zero and subnormals.
+#[inline]
+fn decompose(x: f64) -> Option<(u64, i32, bool)> {
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7FF) as i32;
+    if biased == 0 || biased == 0x7FF {
+        return None;
+    }
+    let m = (bits & ((1 << 52) - 1)) | (1 << 52);
+    Some((m, biased - 1075, bits >> 63 == 1))
+}
+
+/// The exact sum of the `f64` values added: a fixed-point part for the values it covers,
+/// a Shewchuk expansion for the others.
 ///
 /// Invariant: `partials` are non-zero, non-overlapping and in increasing magnitude. After
 /// each `add` there are at most [`COMPRESS_ABOVE`], unless the shortest form itself is
 /// longer (a sum whose bits span more than 8 × 53 binary orders of magnitude).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ExactSum {
+    /// Allocated with the first value it takes.
+    fixed: Option<Box<Fixed>>,
     partials: Vec<f64>,
 }
 
@@ -61,9 +166,50 @@ impl ExactSum {
     /// Adds `x` exactly. `x` must be finite.
     #[inline]
     pub(crate) fn add(&mut self, x: f64) {
+        if let Some((m, e, negative)) = decompose(x) {
+            // Three words from `shift / 32`, below the top word.
+            let shift = e - LSB;
+            if (0..32 * (DIGITS as i32 - 3)).contains(&shift) {
+                let f = self.fixed.get_or_insert_default();
+                f.add_shifted(u128::from(m), shift as u32, negative);
+                f.counted();
+                return;
+            }
+        }
+        self.add_to_expansion(x);
+    }
+
+    /// Adds `x²` exactly. `x` must be finite and at most [`MAX_MAGNITUDE`] in magnitude
+    /// (so that the square neither overflows nor underflows).
+    ///
+    /// [`MAX_MAGNITUDE`]: super::MAX_MAGNITUDE
+    #[inline]
+    pub(crate) fn add_square(&mut self, x: f64) {
+        if let Some((m, e, _)) = decompose(x) {
+            // m² < 2^106 at 2^(2e): its low 64 bits from `shift`, its high 42 bits from
+            // `shift + 64`, five words in all, below the top word.
+            let shift = 2 * e - LSB;
+            if (0..32 * (DIGITS as i32 - 5)).contains(&shift) {
+                let p = u128::from(m) * u128::from(m);
+                let f = self.fixed.get_or_insert_default();
+                f.add_shifted(p & u128::from(u64::MAX), shift as u32, false);
+                f.add_shifted(p >> 64, shift as u32 + 64, false);
+                f.counted();
+                return;
+            }
+        }
+        let (p, e) = two_prod(x, x);
+        self.add(p);
+        if e != 0.0 {
+            self.add(e);
+        }
+    }
+
+    /// Adds `x` to the expansion part.
+    fn add_to_expansion(&mut self, x: f64) {
         self.add_raw(x);
         if self.partials.len() > COMPRESS_ABOVE {
-            self.partials = self.canonical_partials();
+            self.partials = self.canonical_partials_of(self.partials.clone());
         }
     }
 
@@ -95,8 +241,14 @@ impl ExactSum {
     /// depends only on the exact value, so it serialises canonically; it also undoes the
     /// gaps that `add` leaves between partials, which would slow later adds.
     pub(crate) fn canonical_partials(&self) -> Vec<f64> {
+        self.canonical_partials_of(self.expansion())
+    }
+
+    /// The shortest-form expansion of the exact sum of `partials` (an expansion).
+    fn canonical_partials_of(&self, partials: Vec<f64>) -> Vec<f64> {
         let mut rest = ExactSum {
-            partials: self.partials.clone(),
+            fixed: None,
+            partials,
         };
         let mut out = Vec::new();
         loop {
@@ -111,21 +263,48 @@ impl ExactSum {
         out
     }
 
+    /// Both parts as one expansion with the same exact sum.
+    fn expansion(&self) -> Vec<f64> {
+        let mut all = ExactSum {
+            fixed: None,
+            partials: self.partials.clone(),
+        };
+        if let Some(f) = &self.fixed {
+            for t in f.terms() {
+                all.add_raw(t);
+            }
+        }
+        all.partials
+    }
+
     /// Adds the exact sum held by `other`.
     pub(crate) fn merge(&mut self, other: &ExactSum) {
+        if let Some(theirs) = &other.fixed {
+            let mine = self.fixed.get_or_insert_default();
+            mine.carry();
+            let mut theirs = theirs.clone();
+            theirs.carry();
+            for (a, b) in mine.digits.iter_mut().zip(theirs.digits) {
+                *a += b;
+            }
+            mine.counted();
+        }
         for &p in &other.partials {
-            self.add(p);
+            self.add_to_expansion(p);
         }
     }
 
-    /// Heap bytes held by the partials.
+    /// Heap bytes held: the fixed-point part and the partials.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.partials.capacity() * std::mem::size_of::<f64>()
+        self.fixed
+            .as_ref()
+            .map_or(0, |_| std::mem::size_of::<Fixed>())
+            + self.partials.capacity() * std::mem::size_of::<f64>()
     }
 
     /// The partials (for serialisation and products).
-    pub(crate) fn partials(&self) -> &[f64] {
-        &self.partials
+    pub(crate) fn partials(&self) -> Vec<f64> {
+        self.expansion()
     }
 
     /// Rebuilds a sum from partials read back from a serialised form. Any finite partials
@@ -140,37 +319,44 @@ impl ExactSum {
 
     /// The exact sum rounded to the nearest `f64`, ties to even (`math.fsum`'s last step).
     pub(crate) fn value(&self) -> f64 {
-        let p = &self.partials;
-        let mut n = p.len();
-        if n == 0 {
-            return 0.0;
+        match self.fixed {
+            None => round_expansion(&self.partials),
+            Some(_) => round_expansion(&self.expansion()),
         }
-        n -= 1;
-        let mut hi = p[n];
-        let mut lo = 0.0;
-        // Sum from the top while the sum stays exact.
-        while n > 0 {
-            let x = hi;
-            n -= 1;
-            let y = p[n];
-            hi = x + y;
-            let yr = hi - x;
-            lo = y - yr;
-            if lo != 0.0 {
-                break;
-            }
-        }
-        // Half-way case: the partials below `lo` decide which way the tie goes.
-        if n > 0 && ((lo < 0.0 && p[n - 1] < 0.0) || (lo > 0.0 && p[n - 1] > 0.0)) {
-            let y = lo * 2.0;
-            let x = hi + y;
-            let yr = x - hi;
-            if y == yr {
-                hi = x;
-            }
-        }
-        hi
     }
+}
+
+/// The exact sum of the expansion `p` rounded to the nearest `f64`, ties to even.
+fn round_expansion(p: &[f64]) -> f64 {
+    let mut n = p.len();
+    if n == 0 {
+        return 0.0;
+    }
+    n -= 1;
+    let mut hi = p[n];
+    let mut lo = 0.0;
+    // Sum from the top while the sum stays exact.
+    while n > 0 {
+        let x = hi;
+        n -= 1;
+        let y = p[n];
+        hi = x + y;
+        let yr = hi - x;
+        lo = y - yr;
+        if lo != 0.0 {
+            break;
+        }
+    }
+    // Half-way case: the partials below `lo` decide which way the tie goes.
+    if n > 0 && ((lo < 0.0 && p[n - 1] < 0.0) || (lo > 0.0 && p[n - 1] > 0.0)) {
+        let y = lo * 2.0;
+        let x = hi + y;
+        let yr = x - hi;
+        if y == yr {
+            hi = x;
+        }
+    }
+    hi
 }
 
 /// `n * s2 - s1 * s1`, computed exactly and then rounded once; exact while `n <= 2^53`.
@@ -180,13 +366,14 @@ impl ExactSum {
 pub(crate) fn n_s2_minus_s1_squared(n: u64, s1: &ExactSum, s2: &ExactSum) -> f64 {
     let nf = n as f64;
     let mut acc = ExactSum::default();
-    for &a in s2.partials() {
+    let (s1, s2) = (s1.partials(), s2.partials());
+    for &a in &s2 {
         let (p, e) = two_prod(nf, a);
         acc.add(p);
         acc.add(e);
     }
-    for &a in s1.partials() {
-        for &b in s1.partials() {
+    for &a in &s1 {
+        for &b in &s1 {
             let (p, e) = two_prod(a, b);
             acc.add(-p);
             acc.add(-e);
@@ -280,5 +467,81 @@ mod tests {
             s2.add(e);
         }
         assert_eq!(n_s2_minus_s1_squared(3, &s1, &s2), 6.0);
+    }
+
+    /// The fixed-point part changes how a sum is held, never its value: against sums kept
+    /// as expansions only, over values inside, outside and across its window, of both
+    /// signs, with carries forced often.
+    #[test]
+    fn the_fixed_point_part_agrees_with_expansions_exactly() {
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        let values: Vec<f64> = (0..20_000)
+            .map(|_| {
+                let mag = 2f64.powi(rng.random_range(-330..330));
+                let x = rng.random::<f64>() * mag;
+                if rng.random_bool(0.3) {
+                    -x
+                } else {
+                    x
+                }
+            })
+            .chain([
+                1.0,
+                -1.0,
+                2f64.powi(-44),
+                2f64.powi(52),
+                2f64.powi(116),
+                1e-100,
+                1e100,
+            ])
+            .collect();
+        let (mut fast, mut fast_sq) = (ExactSum::default(), ExactSum::default());
+        let (mut slow, mut slow_sq) = (ExactSum::default(), ExactSum::default());
+        for (i, &x) in values.iter().enumerate() {
+            fast.add(x);
+            fast_sq.add_square(x);
+            slow.add_to_expansion(x);
+            let (p, e) = two_prod(x, x);
+            slow_sq.add_to_expansion(p);
+            slow_sq.add_to_expansion(e);
+            if i % 1000 == 0 {
+                if let Some(f) = fast.fixed.as_mut() {
+                    f.carry();
+                }
+            }
+        }
+        assert!(fast.fixed.is_some() && !fast.partials.is_empty());
+        assert_eq!(fast.canonical_partials(), slow.canonical_partials());
+        assert_eq!(fast_sq.canonical_partials(), slow_sq.canonical_partials());
+        assert_eq!(fast.value().to_bits(), slow.value().to_bits());
+        // Merged halves, and a sum rebuilt from its canonical partials, agree too.
+        let (mut a, mut b) = (ExactSum::default(), ExactSum::default());
+        for (i, &x) in values.iter().enumerate() {
+            if i % 2 == 0 {
+                a.add(x)
+            } else {
+                b.add(x)
+            }
+        }
+        b.merge(&a);
+        assert_eq!(b.canonical_partials(), slow.canonical_partials());
+        let back = ExactSum::from_partials(&fast.canonical_partials());
+        assert_eq!(back, fast);
+    }
+
+    #[test]
+    fn many_adds_carry_without_overflow() {
+        let mut s = ExactSum::default();
+        let f = s.fixed.get_or_insert_default();
+        // Words near the carry bound, then one more add of the largest parts.
+        f.digits = [(1 << 62) - 1; DIGITS];
+        f.digits[DIGITS - 1] = 0;
+        f.adds = CARRY_EVERY - 1;
+        let before: Vec<f64> = s.canonical_partials();
+        s.add(2f64.powi(60) * 1.999);
+        assert_eq!(s.fixed.as_ref().unwrap().adds, 0);
+        let mut expected = ExactSum::from_partials(&before);
+        expected.add_to_expansion(2f64.powi(60) * 1.999);
+        assert_eq!(s, expected);
     }
 }

@@ -32,8 +32,12 @@
 //!   when the mean dwarfs the spread (where Welford loses digits).
 //!
 //! Zeros are counted and never touch the sums (`add(0.0)` is one compare and one
-//! increment). A non-zero add costs one error-free addition per partial of each sum (up to
-//! 8 before the partials are rewritten in shortest form); see Speed below.
+//! increment). A non-zero add goes, for values between about `2^-44` and `2^52` (hours and
+//! user-hours, and their squares), to a fixed-point part of 32-bit digits (a cut-down
+//! small superaccumulator: R. M. Neal, "Fast exact summation using small and large
+//! superaccumulators", arXiv:1505.05571, 2015), a few integer adds; other values go to the
+//! expansion, one error-free addition per partial (up to 8 before the partials are
+//! rewritten in shortest form). See `exact.rs` and Speed below.
 //!
 //! # Quantiles: a DDSketch, written here
 //!
@@ -97,13 +101,12 @@
 //!
 //! # Speed
 //!
-//! Measured once, informally (`rustc -O`, one core of a shared 2-core VM, 2e7 adds of
-//! values uniform in `[0.01, 240]`; not a timed test): `Summary::add(0.0)` ≈ 0.6 ns;
-//! a non-zero `Summary::add` ≈ 75 ns, of which ≈ 70 ns is the exact `Σx` and `Σx²`
-//! (`Moments::add` alone ≈ 70 ns; Welford would be ≈ 5 ns but is not merge-tree
-//! invariant); `quantile` ≈ 0.3 µs over ≈ 1,000 buckets. If non-zero adds ever dominate a
-//! profile, a small superaccumulator (R. M. Neal, "Fast exact summation using small and
-//! large superaccumulators", arXiv:1505.05571, 2015) makes the exact sums a few ns.
+//! Counted with `valgrind --tool=callgrind` on `run` of a generated 1,000-service scenario
+//! (512 trials, one thread): the exact `Σx` and `Σx²` of one non-zero value took about
+//! 375 instructions as expansions only (`Σx²` needs two terms per value from Dekker's
+//! product) and about 145 with the fixed-point part; the per-service statistics went
+//! from 31 % to 18 % of the worker's instructions. `Summary::add(0.0)` is a compare and an
+//! increment; `quantile` walks the buckets (≈ 0.3 µs over ≈ 1,000).
 
 mod exact;
 mod moments;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::exact::{n_s2_minus_s1_squared, two_prod, ExactSum};
+use super::exact::{n_s2_minus_s1_squared, ExactSum};
 use super::{admit, ExactF64};
 
 /// Count, mean, variance, standard deviation and standard error of a stream of values, in
@@ -12,8 +12,9 @@ use super::{admit, ExactF64};
 /// a function of the multiset of values added alone: any order of [`add`](Self::add)s and
 /// any tree of [`merge`](Self::merge)s gives bit-identical results.
 ///
-/// Size: 56 bytes, plus two small heap buffers (at most 8–16 `f64` each) once a non-zero
-/// value has been added. Zeros only count.
+/// Size: 72 bytes; once a non-zero value has been added, a fixed-point part of 96 bytes
+/// per sum and, for values outside its window, a small buffer (at most 8–16 `f64`).
+/// Zeros only count.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(into = "MomentsWire", from = "MomentsWire")]
 pub struct Moments {
@@ -48,11 +49,7 @@ impl Moments {
     pub(crate) fn add_sums(&mut self, x: f64) {
         if x != 0.0 {
             self.sum.add(x);
-            let (p, e) = two_prod(x, x);
-            self.sum_sq.add(p);
-            if e != 0.0 {
-                self.sum_sq.add(e);
-            }
+            self.sum_sq.add_square(x);
         }
     }
 
