@@ -1,10 +1,12 @@
 //! Engine throughput in service-trials per second (services × trials / time).
 //!
-//! `cargo bench --bench engine` runs: the bundled DESIGN.md example scenario and a
-//! generated 1,000-service scenario, one thread each (the per-core figure), plus the
-//! 1,000-service scenario through the parallel runner on 1 and on 2 threads, so the
-//! scaling ratio comes from one run. Criterion reports time per batch of trials; the
-//! throughput line (`thrpt`) is in service-trials per second.
+//! `cargo bench --bench engine` runs: the bundled DESIGN.md example scenario and generated
+//! 1,000- and 100,000-service scenarios, one thread each, the engine alone (the per-core
+//! figure); then the 1,000- and the 100,000-service scenarios through the whole `run`
+//! (engine and statistics) on 1 and on 2 threads, so each scaling ratio comes from one
+//! run. Criterion reports time per batch of trials; the throughput line (`thrpt`) is in
+//! service-trials per second. The 100,000-service groups take a few minutes; select
+//! groups with a filter, e.g. `cargo bench --bench engine -- 1000`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -29,15 +31,25 @@ fn synthetic(n: usize) -> String {
     }))
 }
 
+/// The large graph of the README's scale figures: `generate --services 100000 --sites 40
+/// --seed 3`.
+fn synthetic_100k() -> String {
+    to_ron(&generate(GenerateOptions {
+        services: 100_000,
+        sites: 40,
+        seed: 3,
+    }))
+}
+
 fn single_thread(c: &mut Criterion) {
     let mut g = c.benchmark_group("trials_single_thread");
-    for (name, text) in [
-        ("design-example", bundled()),
-        ("synthetic-1000", synthetic(1000)),
+    for (name, text, trials) in [
+        ("design-example", bundled(), 100u64),
+        ("synthetic-1000", synthetic(1000), 100),
+        ("synthetic-100000", synthetic_100k(), 2),
     ] {
         let loaded = load_str(name, &text).expect("valid scenario");
         let compiled = Compiled::new(&loaded.model);
-        let trials = 100u64;
         g.throughput(Throughput::Elements(trials * compiled.n_services() as u64));
         g.bench_function(name, |b| {
             let mut t = Trial::new(&compiled);
@@ -55,30 +67,33 @@ fn single_thread(c: &mut Criterion) {
 }
 
 fn parallel(c: &mut Criterion) {
-    let text = synthetic(1000);
-    let loaded = load_str("synthetic-1000", &text).expect("valid scenario");
-    let n = loaded.model.services.len() as u64;
-    let trials = 2048u64;
-    let mut g = c.benchmark_group("runner_synthetic_1000");
-    g.sample_size(10);
-    g.throughput(Throughput::Elements(trials * n));
-    for threads in [1usize, 2] {
-        g.bench_function(format!("threads_{threads}"), |b| {
-            b.iter(|| {
-                let opts = RunOptions {
-                    trials,
-                    seed: 3,
-                    threads: Some(threads),
-                    precision: None,
-                    shard: None,
-                };
-                run(&loaded.model, &opts, &mut |_, _| {})
-                    .expect("run")
-                    .trials
-            })
-        });
+    for (name, text, trials) in [
+        ("synthetic_1000", synthetic(1000), 2048u64),
+        ("synthetic_100000", synthetic_100k(), 256),
+    ] {
+        let loaded = load_str(name, &text).expect("valid scenario");
+        let n = loaded.model.services.len() as u64;
+        let mut g = c.benchmark_group(format!("runner_{name}"));
+        g.sample_size(10);
+        g.throughput(Throughput::Elements(trials * n));
+        for threads in [1usize, 2] {
+            g.bench_function(format!("threads_{threads}"), |b| {
+                b.iter(|| {
+                    let opts = RunOptions {
+                        trials,
+                        seed: 3,
+                        threads: Some(threads),
+                        precision: None,
+                        shard: None,
+                    };
+                    run(&loaded.model, &opts, &mut |_, _| {})
+                        .expect("run")
+                        .trials
+                })
+            });
+        }
+        g.finish();
     }
-    g.finish();
 }
 
 criterion_group!(benches, single_thread, parallel);

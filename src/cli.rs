@@ -444,7 +444,8 @@ fn run(a: RunArgs) -> Result<(), Error> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     // A shard is sized by its own trials.
-    model::size::RunSize::of(&m, opts.trials_played(), threads).check()?;
+    let acc = crate::analysis::run::accumulation(&opts, m.services.len(), threads);
+    model::size::RunSize::of(&m, opts.trials_played(), threads, acc).check()?;
     let mut progress = Progress::new(a.sim.quiet, opts.trials);
     let stats = crate::analysis::run::run(&m, &opts, &mut |done, total| {
         progress.bar.set_length(total);

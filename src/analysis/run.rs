@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::model::size::Accumulation;
 use crate::model::Model;
 use crate::sim::trial::CURVE_POINTS;
 use crate::sim::{Compiled, Trial};
@@ -132,11 +133,20 @@ pub struct RunStats {
 }
 
 impl RunStats {
+    /// Empty accumulators for a whole run: per-service sketches with a window of
+    /// [`SERVICE_SKETCH_BUCKETS`].
     pub fn new(c: &Compiled) -> Self {
+        Self::with_sketch_window(c, SERVICE_SKETCH_BUCKETS)
+    }
+
+    /// Empty accumulators whose per-service sketches have a window of `buckets` (0: none,
+    /// for the result of one batch: it sees few values, so unbounded sketches stay small,
+    /// and it is merged into a windowed whole).
+    fn with_sketch_window(c: &Compiled, buckets: u32) -> Self {
         let services = (0..c.n_services())
             .map(|s| ServiceStats {
-                downtime: Summary::with_window(SERVICE_SKETCH_BUCKETS),
-                restored_at: Summary::with_window(SERVICE_SKETCH_BUCKETS),
+                downtime: Summary::with_window(buckets),
+                restored_at: Summary::with_window(buckets),
                 causes: vec![
                     Moments::new();
                     (c.cause_offsets[s + 1] - c.cause_offsets[s]) as usize
@@ -281,8 +291,10 @@ fn add_services(services: &mut [ServiceStats], first: usize, c: &Compiled, t: &T
 }
 
 /// Plays the trials of batch `b` (trial indices `b·BATCH ..`), at most `total` in all.
+/// Its per-service sketches have no window (few values: they stay small); merge it into
+/// [`RunStats::new`]'s accumulators, which do.
 pub fn run_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> RunStats {
-    let mut stats = RunStats::new(c);
+    let mut stats = RunStats::with_sketch_window(c, 0);
     let mut trial = Trial::new(c);
     for i in batch_trials(b, total) {
         trial.run(seed, i);
@@ -450,6 +462,19 @@ impl Accumulators {
         } else {
             Accumulators::PerWorker
         }
+    }
+}
+
+/// How a run with `opts` on `threads` workers holds its accumulators over `services`
+/// services, for the memory estimate (`model::size`).
+pub fn accumulation(opts: &RunOptions, services: usize, threads: usize) -> Accumulation {
+    if opts.precision.is_some() {
+        // Batch results in flight: `for_each_batch_in`'s window.
+        Accumulation::Batches(threads.max(1) * 4)
+    } else if Accumulators::for_run(services, threads) == Accumulators::Shared {
+        Accumulation::Sets(1)
+    } else {
+        Accumulation::Sets(threads.max(1))
     }
 }
 

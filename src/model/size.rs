@@ -27,19 +27,32 @@ pub const SERVICE_TRIALS_PER_SECOND: f64 = 2e6;
 /// Engine floor on the time between two failures of a hazard (`sim::trial`), in hours.
 const MIN_GAP_HOURS: f64 = 1e-9;
 
-/// Memory model (bytes), measured with `/usr/bin/time -v` on generated scenarios (a
-/// 100,000-service synthetic run: 4.2 GB on 2 threads; a million services that nothing
-/// hits: 2.0 GB): the validated and compiled model per service, per replica level (a
-/// replica is listed under its site and every ancestor) and per edge; trial buffers per
-/// service and thread; accumulators per service for each batch in flight (rayon windows
-/// of 4 batches per thread, plus the running total), small for a service that can never
-/// be hit and a few kilobytes (quantile sketches) for one that can.
+/// Memory model (bytes): the validated and compiled model per service, per replica level
+/// (a replica is listed under its site and every ancestor) and per edge; trial buffers per
+/// service and thread; then the accumulators ([`Accumulation`]). A whole-run set costs a
+/// little per service and, for a service that can be hit, its two windowed quantile
+/// sketches (2 KB each, allocated in full with the first value: see
+/// `analysis::run::SERVICE_SKETCH_BUCKETS`) and the boxed parts of its sums. The result
+/// of one batch (adaptive runs) holds unbounded sketches of 128 trials' values. Checked
+/// against `/usr/bin/time -v` on `generate --services 100000 --sites 40 --seed 3`, 2
+/// threads, one shared set (README, Performance).
 const BYTES_PER_SERVICE: f64 = 1_200.0;
 const BYTES_PER_REPLICA_LEVEL: f64 = 8.0;
 const BYTES_PER_EDGE: f64 = 200.0;
 const BYTES_PER_SERVICE_THREAD: f64 = 200.0;
-const BYTES_PER_SERVICE_BATCH: f64 = 60.0;
-const BYTES_PER_AFFECTED_SERVICE_BATCH: f64 = 4_500.0;
+const BYTES_PER_SERVICE_SET: f64 = 400.0;
+const BYTES_PER_AFFECTED_SERVICE_SET: f64 = 5_000.0;
+const BYTES_PER_SERVICE_BATCH: f64 = 400.0;
+const BYTES_PER_AFFECTED_SERVICE_BATCH: f64 = 1_500.0;
+
+/// How a run holds its accumulators, for the memory estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accumulation {
+    /// This many whole-run sets (one per worker, or one shared by all).
+    Sets(usize),
+    /// One whole-run set and this many batch results in flight (an adaptive run).
+    Batches(usize),
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSize {
@@ -60,11 +73,12 @@ pub struct RunSize {
 }
 
 impl RunSize {
-    /// The size of `trials` trials of `m` on `threads` worker threads.
+    /// The size of `trials` trials of `m` on `threads` worker threads, its accumulators
+    /// held as `acc` says.
     ///
     /// # Complexity
     /// O(sites + services + replicas + edges + events).
-    pub fn of(m: &Model, trials: u64, threads: usize) -> RunSize {
+    pub fn of(m: &Model, trials: u64, threads: usize, acc: Accumulation) -> RunSize {
         let threads = threads.max(1);
         let h = m.horizon;
         let mut events = 0.0;
@@ -103,14 +117,17 @@ impl RunSize {
         let n = m.services.len() as f64;
         let work_per_trial = n + replica_levels + events;
         let work = trials as f64 * work_per_trial;
-        let in_flight = (threads * 4 + 1) as f64;
         let affected = can_be_hit(m) as f64;
+        let (sets, batches) = match acc {
+            Accumulation::Sets(k) => (k.max(1) as f64, 0.0),
+            Accumulation::Batches(k) => (1.0, k as f64),
+        };
         let memory_bytes = n * BYTES_PER_SERVICE
             + replica_levels * BYTES_PER_REPLICA_LEVEL
             + edges * BYTES_PER_EDGE
             + n * threads as f64 * BYTES_PER_SERVICE_THREAD
-            + n * in_flight * BYTES_PER_SERVICE_BATCH
-            + affected * in_flight * BYTES_PER_AFFECTED_SERVICE_BATCH;
+            + sets * (n * BYTES_PER_SERVICE_SET + affected * BYTES_PER_AFFECTED_SERVICE_SET)
+            + batches * (n * BYTES_PER_SERVICE_BATCH + affected * BYTES_PER_AFFECTED_SERVICE_BATCH);
         RunSize {
             trials,
             threads,
@@ -326,12 +343,12 @@ mod tests {
                 sites: [(id: "r"), (id: "a", parent: "r")],
                 services: [(id: "x", replicas: ["a"]), (id: "y", replicas: ["a"], depends_on: ["x"])])"#,
         );
-        let ok = RunSize::of(&m, 10_000, 2);
+        let ok = RunSize::of(&m, 10_000, 2, Accumulation::Sets(2));
         assert_eq!(ok.service_trials, 20_000.0);
         // Two services, two replicas two levels deep, no events.
         assert_eq!(ok.work_per_trial, 2.0 + 4.0);
         assert!(ok.check().is_ok());
-        let huge = RunSize::of(&m, u64::MAX, 2);
+        let huge = RunSize::of(&m, u64::MAX, 2, Accumulation::Sets(2));
         let e = huge.check().unwrap_err();
         assert_eq!(e.exit_code(), 2);
         let text = e.to_string();
@@ -350,7 +367,7 @@ mod tests {
                 sites: [(id: "a", hazards: [(mtbf: "1ms", repair: "0h")])],
                 services: [(id: "x", replicas: ["a"])])"#,
         );
-        let s = RunSize::of(&m, 1, 1);
+        let s = RunSize::of(&m, 1, 1, Accumulation::Sets(1));
         assert!(s.events_per_trial > 1e13, "{s:?}");
         let text = s.check().unwrap_err().to_string();
         assert!(text.contains("mtbf"), "{text}");

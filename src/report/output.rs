@@ -109,3 +109,31 @@ pub fn write_files(dir: &Path, files: &[(String, String)]) -> Result<(), Error> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stream that fails half-way leaves the old file as it was and no temporary file.
+    #[test]
+    fn a_failed_stream_leaves_the_old_file_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        write(&path, b"old\n").unwrap();
+        let err = write_with(&path, &mut |w| {
+            w.write_all(&[b'x'; 200_000])?;
+            Err(std::io::Error::other("disk on fire"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("disk on fire"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"old\n");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["out.json"]);
+        // A stream that succeeds replaces it, every byte through the buffer.
+        write_with(&path, &mut |w| w.write_all(&[b'y'; 200_000])).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), vec![b'y'; 200_000]);
+    }
+}

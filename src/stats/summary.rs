@@ -102,7 +102,9 @@ impl Summary {
         self.count += n;
     }
 
-    /// Adds every value of `other`. Exact: the result is the summary of both streams.
+    /// Adds every value of `other`. Exact: the result is the summary of both streams. A
+    /// summary with a window may take in one without (its values then count as if added
+    /// here); not the other way round.
     pub fn merge(&mut self, other: &Summary) {
         debug_assert_eq!(
             self.window, other.window,
@@ -112,8 +114,21 @@ impl Summary {
         let Some(theirs) = other.nonzero.as_deref() else {
             return;
         };
+        let window = self.window;
         match self.nonzero.as_deref_mut() {
-            None => self.nonzero = Some(Box::new(theirs.clone())),
+            None if theirs.positive.window() == window => {
+                self.nonzero = Some(Box::new(theirs.clone()))
+            }
+            None => {
+                let mut mine = Nonzero {
+                    positive: Buckets::with_window(window),
+                    negative: Buckets::with_window(window),
+                    ..theirs.clone()
+                };
+                mine.positive.merge(&theirs.positive);
+                mine.negative.merge(&theirs.negative);
+                self.nonzero = Some(Box::new(mine));
+            }
             Some(mine) => {
                 mine.moments.merge(&theirs.moments);
                 mine.min = mine.min.min(theirs.min);
