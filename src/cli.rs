@@ -507,37 +507,64 @@ fn render_run(
 }
 
 fn merge(a: MergeArgs) -> Result<(), Error> {
-    let mut parts = Vec::new();
+    use crate::analysis::run::RunStats;
+    use report::partial::{check_coverage, check_same_run, Partial};
+    // One part in memory at a time: each is checked against the first and merged, then
+    // let go, so merging many parts of a large graph needs about one part's memory.
+    let mut heads = Vec::new();
+    let mut run: Option<(model::Loaded, RunStats)> = None;
     for p in &a.parts {
-        let text = std::fs::read_to_string(p).map_err(|e| Error::read(p, e))?;
-        parts.push((p.clone(), report::partial::Partial::from_json(p, &text)?));
-    }
-    let parts = report::partial::check_parts(parts)?;
-    let first = &parts[0].1;
-    let loaded = model::load_str(&first.scenario_file, &first.scenario_text)?;
-    let (m, variant) = match &first.variant {
-        Some(v) => (&loaded.variant(v)?.model, Some(v.as_str())),
-        None => (&loaded.model, None),
-    };
-    let mut stats = crate::analysis::run::RunStats::new(&crate::sim::Compiled::new(m));
-    for (_, p) in &parts {
-        if p.stats.services.len() != m.services.len() {
-            return Err(Error::usage(
-                "a partial result does not match its scenario's services",
-            ));
+        let part = {
+            let text = std::fs::read_to_string(p).map_err(|e| Error::read(p, e))?;
+            Partial::from_json(p, &text)?
+        };
+        let head = part.head(p);
+        if let Some(first) = heads.first() {
+            check_same_run(first, &head)?;
         }
-        stats.merge(&p.stats);
+        let (loaded, stats) = match &mut run {
+            Some(r) => r,
+            None => {
+                let loaded = model::load_str(&part.scenario_file, &part.scenario_text)?;
+                let m = match &part.variant {
+                    Some(v) => &loaded.variant(v)?.model,
+                    None => &loaded.model,
+                };
+                let stats = RunStats::new(&crate::sim::Compiled::new(m));
+                run.insert((loaded, stats))
+            }
+        };
+        let m = match &part.variant {
+            Some(v) => &loaded.variant(v)?.model,
+            None => &loaded.model,
+        };
+        if part.stats.services.len() != m.services.len() || !part.stats.has_run_layout() {
+            return Err(Error::usage(format!(
+                "{p}: a partial result that does not match its scenario's services"
+            )));
+        }
+        stats.merge(&part.stats);
+        heads.push(head);
     }
+    let first = heads.first().cloned();
+    check_coverage(heads)?;
+    let (Some(first), Some((loaded, stats))) = (first, run) else {
+        return Err(Error::usage("merge needs at least one partial result"));
+    };
     if stats.trials != first.trials {
         return Err(Error::usage(format!(
             "the parts hold {} trials, but the run had {}",
             stats.trials, first.trials
         )));
     }
+    let m = match &first.variant {
+        Some(v) => &loaded.variant(v)?.model,
+        None => &loaded.model,
+    };
     render_run(
         &loaded.sha256,
         m,
-        variant,
+        first.variant.as_deref(),
         first.seed,
         &stats,
         a.output.format,

@@ -143,6 +143,37 @@ fn parts_of_different_runs_are_refused() {
     assert!(e.contains("another seed (5 vs 4)"), "{e}");
     let e = merge_err(&[&scenario("design-example.ron")]);
     assert!(e.contains("is not a partial result"), "{e}");
+    // A part whose sketches were written with another window (an edited file) is refused,
+    // not merged into something no run gives.
+    let text = std::fs::read_to_string(&a[1]).unwrap();
+    assert!(
+        text.contains("\"window\":1024"),
+        "the part records its sketch windows"
+    );
+    let edited = dir.path().join("edited.json");
+    std::fs::write(
+        &edited,
+        text.replacen("\"window\":1024", "\"window\":512", 1),
+    )
+    .unwrap();
+    let e = merge_err(&[&a[0], &edited.to_string_lossy()]);
+    assert!(
+        e.contains("damaged partial result: the sketches' windows differ"),
+        "{e}"
+    );
+    // Every window changed alike: a well-formed part, but not of this run's layout.
+    std::fs::write(&edited, text.replace("\"window\":1024", "\"window\":2048")).unwrap();
+    let e = merge_err(&[&a[0], &edited.to_string_lossy()]);
+    assert!(e.contains("does not match its scenario"), "{e}");
+    // Or with a format version this blastradius does not read.
+    let old = dir.path().join("old.json");
+    std::fs::write(
+        &old,
+        text.replacen("\"format_version\":2", "\"format_version\":1", 1),
+    )
+    .unwrap();
+    let e = merge_err(&[&a[0], &old.to_string_lossy()]);
+    assert!(e.contains("format version Some(1)"), "{e}");
 }
 
 #[test]

@@ -228,6 +228,24 @@ impl RunStats {
         }
     }
 
+    /// Whether the accumulators have the layout of [`RunStats::new`]'s: per-service
+    /// sketches with its window, the others with none (a part written by this version,
+    /// not damaged).
+    pub fn has_run_layout(&self) -> bool {
+        self.services.iter().all(|s| {
+            s.downtime.window() == SERVICE_SKETCH_BUCKETS
+                && s.restored_at.window() == SERVICE_SKETCH_BUCKETS
+        }) && [
+            &self.total_user_hours_lost,
+            &self.services_affected,
+            &self.peak_down,
+        ]
+        .into_iter()
+        .chain(&self.curve)
+        .all(|s| s.window() == 0)
+            && self.curve.len() == CURVE_POINTS
+    }
+
     /// Mean hours of cause `k` of service `s` per trial.
     pub fn cause_mean(&self, s: usize, k: usize) -> f64 {
         if self.trials == 0 {

@@ -70,57 +70,85 @@ impl Partial {
     }
 }
 
-/// Checks that the parts belong to one run and together cover it exactly once, and
-/// returns them in shard order.
-pub fn check_parts(mut parts: Vec<(String, Partial)>) -> Result<Vec<(String, Partial)>, Error> {
-    let Some((first_path, first)) = parts.first() else {
+/// What identifies a part (all but its accumulators and scenario text), with its path.
+#[derive(Debug, Clone)]
+pub struct PartHead {
+    pub path: String,
+    pub scenario_sha256: String,
+    pub variant: Option<String>,
+    pub seed: u64,
+    pub trials: u64,
+    pub shard: u64,
+    pub shards: u64,
+}
+
+impl Partial {
+    pub fn head(&self, path: &str) -> PartHead {
+        PartHead {
+            path: path.to_string(),
+            scenario_sha256: self.scenario_sha256.clone(),
+            variant: self.variant.clone(),
+            seed: self.seed,
+            trials: self.trials,
+            shard: self.shard,
+            shards: self.shards,
+        }
+    }
+}
+
+/// Checks that part `x` belongs to the same run as part `first`.
+pub fn check_same_run(first: &PartHead, x: &PartHead) -> Result<(), Error> {
+    let what = if x.scenario_sha256 != first.scenario_sha256 {
+        Some(format!(
+            "another scenario (sha256 {} vs {})",
+            short(&x.scenario_sha256),
+            short(&first.scenario_sha256)
+        ))
+    } else if x.variant != first.variant {
+        Some(format!(
+            "another variant ({:?} vs {:?})",
+            x.variant, first.variant
+        ))
+    } else if x.seed != first.seed {
+        Some(format!("another seed ({} vs {})", x.seed, first.seed))
+    } else if x.trials != first.trials {
+        Some(format!(
+            "another trial count ({} vs {})",
+            x.trials, first.trials
+        ))
+    } else if x.shards != first.shards {
+        Some(format!(
+            "another shard count (/{} vs /{})",
+            x.shards, first.shards
+        ))
+    } else {
+        None
+    };
+    match what {
+        Some(w) => Err(Error::usage(format!(
+            "{} and {} are parts of different runs: {w}",
+            x.path, first.path
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Checks that the parts of one run (see [`check_same_run`]) cover it exactly once.
+pub fn check_coverage(mut heads: Vec<PartHead>) -> Result<(), Error> {
+    let Some(n) = heads.first().map(|h| h.shards) else {
         return Err(Error::usage("merge needs at least one partial result"));
     };
-    let (fp, f) = (first_path.clone(), first);
-    let key = (
-        f.scenario_sha256.clone(),
-        f.variant.clone(),
-        f.seed,
-        f.trials,
-        f.shards,
-    );
-    for (p, x) in &parts[1..] {
-        let what = if x.scenario_sha256 != key.0 {
-            Some(format!(
-                "another scenario (sha256 {} vs {})",
-                short(&x.scenario_sha256),
-                short(&key.0)
-            ))
-        } else if x.variant != key.1 {
-            Some(format!("another variant ({:?} vs {:?})", x.variant, key.1))
-        } else if x.seed != key.2 {
-            Some(format!("another seed ({} vs {})", x.seed, key.2))
-        } else if x.trials != key.3 {
-            Some(format!("another trial count ({} vs {})", x.trials, key.3))
-        } else if x.shards != key.4 {
-            Some(format!("another shard count (/{} vs /{})", x.shards, key.4))
-        } else {
-            None
-        };
-        if let Some(w) = what {
-            return Err(Error::usage(format!(
-                "{p} and {fp} are parts of different runs: {w}"
-            )));
-        }
-    }
-    parts.sort_by_key(|(_, x)| x.shard);
-    let n = key.4;
-    for w in parts.windows(2) {
-        if w[0].1.shard == w[1].1.shard {
+    heads.sort_by_key(|h| h.shard);
+    for w in heads.windows(2) {
+        if w[0].shard == w[1].shard {
             return Err(Error::usage(format!(
                 "{} and {} are both shard {}/{n}",
-                w[0].0, w[1].0, w[0].1.shard
+                w[0].path, w[1].path, w[0].shard
             )));
         }
     }
-    let have: Vec<u64> = parts.iter().map(|(_, x)| x.shard).collect();
     let missing: Vec<String> = (0..n)
-        .filter(|k| !have.contains(k))
+        .filter(|k| !heads.iter().any(|h| h.shard == *k))
         .map(|k| format!("{k}/{n}"))
         .collect();
     if !missing.is_empty() {
@@ -129,7 +157,7 @@ pub fn check_parts(mut parts: Vec<(String, Partial)>) -> Result<Vec<(String, Par
             missing.join(", ")
         )));
     }
-    Ok(parts)
+    Ok(())
 }
 
 fn short(h: &str) -> &str {

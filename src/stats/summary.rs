@@ -139,6 +139,11 @@ impl Summary {
         }
     }
 
+    /// Buckets kept per sign (0: no limit), as given to [`with_window`](Self::with_window).
+    pub fn window(&self) -> u32 {
+        self.window
+    }
+
     /// Number of values added, zeros included.
     pub fn count(&self) -> u64 {
         self.count
