@@ -150,29 +150,22 @@ fn parts_of_different_runs_are_refused() {
         text.contains("\"window\":1024"),
         "the part records its sketch windows"
     );
+    // Merges the first part with the second one edited.
     let edited = dir.path().join("edited.json");
-    std::fs::write(
-        &edited,
-        text.replacen("\"window\":1024", "\"window\":512", 1),
-    )
-    .unwrap();
-    let e = merge_err(&[&a[0], &edited.to_string_lossy()]);
+    let with_edit = |new_text: String| {
+        std::fs::write(&edited, new_text).unwrap();
+        merge_err(&[&a[0], &edited.to_string_lossy()])
+    };
+    let e = with_edit(text.replacen("\"window\":1024", "\"window\":512", 1));
     assert!(
         e.contains("damaged partial result: the sketches' windows differ"),
         "{e}"
     );
     // Every window changed alike: a well-formed part, but not of this run's layout.
-    std::fs::write(&edited, text.replace("\"window\":1024", "\"window\":2048")).unwrap();
-    let e = merge_err(&[&a[0], &edited.to_string_lossy()]);
+    let e = with_edit(text.replace("\"window\":1024", "\"window\":2048"));
     assert!(e.contains("does not match its scenario"), "{e}");
     // Or with a format version this blastradius does not read.
-    let old = dir.path().join("old.json");
-    std::fs::write(
-        &old,
-        text.replacen("\"format_version\":2", "\"format_version\":1", 1),
-    )
-    .unwrap();
-    let e = merge_err(&[&a[0], &old.to_string_lossy()]);
+    let e = with_edit(text.replacen("\"format_version\":2", "\"format_version\":1", 1));
     assert!(e.contains("format version Some(1)"), "{e}");
 }
 
