@@ -322,11 +322,14 @@ impl Buckets {
         }
     }
 
-    /// Adds every count of `other` (exact; both stores must have the same window).
+    /// Adds every count of `other` (exact). `other` has the same window or none (its
+    /// counts are then taken in as if added here).
     pub(crate) fn merge(&mut self, other: &Buckets) {
-        debug_assert_eq!(
-            self.window, other.window,
-            "merging stores of different windows"
+        debug_assert!(
+            other.window == self.window || other.window == 0,
+            "merging a store of window {} into one of window {}",
+            other.window,
+            self.window
         );
         let Some((lo, hi)) = other.occupied() else {
             return;

@@ -106,9 +106,11 @@ impl Summary {
     /// summary with a window may take in one without (its values then count as if added
     /// here); not the other way round.
     pub fn merge(&mut self, other: &Summary) {
-        debug_assert_eq!(
-            self.window, other.window,
-            "merging summaries of different windows"
+        debug_assert!(
+            other.window == self.window || other.window == 0,
+            "merging a summary of window {} into one of window {}",
+            other.window,
+            self.window
         );
         self.count += other.count;
         let Some(theirs) = other.nonzero.as_deref() else {
