@@ -1,5 +1,6 @@
 //! Streaming, mergeable accumulators: [`Summary`] (moments, extremes, quantiles),
-//! [`Moments`] (count, mean, variance) and [`Proportion`] (hits out of trials).
+//! [`Moments`] (count, mean, variance), [`Total`] (count, sum, mean) and [`Proportion`]
+//! (hits out of trials).
 //!
 //! The Monte Carlo engine feeds one value per trial and merges batch accumulators in batch
 //! order; `run --shard` serialises them and `merge` combines them later. Memory does not
@@ -112,11 +113,13 @@ mod exact;
 mod moments;
 mod sketch;
 mod summary;
+mod total;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use moments::Moments;
 pub use summary::Summary;
+pub use total::Total;
 
 /// Largest magnitude accepted by `add`; larger values are ignored.
 pub const MAX_MAGNITUDE: f64 = 1e100;

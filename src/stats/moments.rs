@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::exact::{n_s2_minus_s1_squared, ExactSum};
-use super::{admit, ExactF64};
+use super::total::Total;
+use super::ExactF64;
 
 /// Count, mean, variance, standard deviation and standard error of a stream of values, in
 /// bounded memory, mergeable.
@@ -18,8 +19,8 @@ use super::{admit, ExactF64};
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(into = "MomentsWire", from = "MomentsWire")]
 pub struct Moments {
-    count: u64,
-    sum: ExactSum,
+    /// The count and `Σx`.
+    total: Total,
     sum_sq: ExactSum,
 }
 
@@ -34,55 +35,42 @@ impl Moments {
     /// magnitudes below [`MIN_MAGNITUDE`](super::MIN_MAGNITUDE) count as 0.
     #[inline]
     pub fn add(&mut self, x: f64) {
-        if x == 0.0 {
-            self.count += 1;
-            return;
-        }
-        if let Some(x) = admit(x) {
-            self.count += 1;
-            self.add_sums(x);
-        }
-    }
-
-    /// Adds `x` (admitted, possibly 0) to the sums only, not to the count.
-    #[inline]
-    pub(crate) fn add_sums(&mut self, x: f64) {
-        if x != 0.0 {
-            self.sum.add(x);
-            self.sum_sq.add_square(x);
+        if let Some(x) = self.total.add_value(x) {
+            if x != 0.0 {
+                self.sum_sq.add_square(x);
+            }
         }
     }
 
     /// Adds `n` zeros: the same as `n` calls of `add(0.0)`.
     pub fn add_zeros(&mut self, n: u64) {
-        self.count += n;
+        self.total.add_zeros(n);
     }
 
     /// Adds every value of `other`.
     pub fn merge(&mut self, other: &Moments) {
-        self.count += other.count;
-        self.sum.merge(&other.sum);
+        self.total.merge(&other.total);
         self.sum_sq.merge(&other.sum_sq);
     }
 
     /// Number of values added.
     pub fn count(&self) -> u64 {
-        self.count
+        self.total.count()
     }
 
     /// Sum of the values, correctly rounded (0 when empty).
     pub fn sum(&self) -> f64 {
-        self.sum.value()
+        self.total.sum()
     }
 
     /// Arithmetic mean; `None` when empty.
     pub fn mean(&self) -> Option<f64> {
-        self.mean_of(self.count)
+        self.mean_of(self.count())
     }
 
     /// Sample variance (divisor `n − 1`); `None` when fewer than 2 values.
     pub fn variance(&self) -> Option<f64> {
-        self.variance_of(self.count)
+        self.variance_of(self.count())
     }
 
     /// Sample standard deviation (divisor `n − 1`); `None` when fewer than 2 values.
@@ -92,12 +80,12 @@ impl Moments {
 
     /// Standard error of the mean, `std_dev / √n`; `None` when fewer than 2 values.
     pub fn std_err(&self) -> Option<f64> {
-        self.std_err_of(self.count)
+        self.std_err_of(self.count())
     }
 
     /// Mean of `n` values whose non-zero ones are in the sums.
     pub(crate) fn mean_of(&self, n: u64) -> Option<f64> {
-        (n > 0).then(|| self.sum.value() / n as f64)
+        (n > 0).then(|| self.total.sum() / n as f64)
     }
 
     /// Sample variance of `n` values whose non-zero ones are in the sums.
@@ -106,7 +94,7 @@ impl Moments {
             return None;
         }
         let nf = n as f64;
-        Some(n_s2_minus_s1_squared(n, &self.sum, &self.sum_sq) / nf / (nf - 1.0))
+        Some(n_s2_minus_s1_squared(n, self.total.exact_sum(), &self.sum_sq) / nf / (nf - 1.0))
     }
 
     pub(crate) fn std_err_of(&self, n: u64) -> Option<f64> {
@@ -114,20 +102,19 @@ impl Moments {
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.sum.heap_bytes() + self.sum_sq.heap_bytes()
+        self.total.exact_sum().heap_bytes() + self.sum_sq.heap_bytes()
     }
 
     pub(crate) fn to_wire_sums(&self) -> (Vec<ExactF64>, Vec<ExactF64>) {
         let wire = |s: &ExactSum| s.canonical_partials().into_iter().map(ExactF64).collect();
-        (wire(&self.sum), wire(&self.sum_sq))
+        (wire(self.total.exact_sum()), wire(&self.sum_sq))
     }
 
     pub(crate) fn from_wire_sums(count: u64, sum: &[ExactF64], sum_sq: &[ExactF64]) -> Self {
         let exact =
             |w: &[ExactF64]| ExactSum::from_partials(&w.iter().map(|p| p.0).collect::<Vec<_>>());
         Moments {
-            count,
-            sum: exact(sum),
+            total: Total::from_parts(count, exact(sum)),
             sum_sq: exact(sum_sq),
         }
     }
@@ -145,7 +132,7 @@ impl From<Moments> for MomentsWire {
     fn from(m: Moments) -> Self {
         let (sum, sum_sq) = m.to_wire_sums();
         MomentsWire {
-            count: m.count,
+            count: m.count(),
             sum,
             sum_sq,
         }
