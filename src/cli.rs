@@ -331,10 +331,7 @@ fn validate(a: ValidateArgs) -> Result<(), Error> {
 
 fn graph(a: GraphArgs) -> Result<(), Error> {
     let loaded = model::load(&a.file)?;
-    let m = match &a.variant {
-        Some(v) => &loaded.variant(v)?.model,
-        None => &loaded.model,
-    };
+    let m = loaded.model_of(a.variant.as_deref())?;
     let text = match a.format {
         GraphFormat::Dot => report::dot::render(m),
         GraphFormat::Svg => {
@@ -526,18 +523,12 @@ fn merge(a: MergeArgs) -> Result<(), Error> {
             Some(r) => r,
             None => {
                 let loaded = model::load_str(&part.scenario_file, &part.scenario_text)?;
-                let m = match &part.variant {
-                    Some(v) => &loaded.variant(v)?.model,
-                    None => &loaded.model,
-                };
+                let m = loaded.model_of(part.variant.as_deref())?;
                 let stats = RunStats::new(&crate::sim::Compiled::new(m));
                 run.insert((loaded, stats))
             }
         };
-        let m = match &part.variant {
-            Some(v) => &loaded.variant(v)?.model,
-            None => &loaded.model,
-        };
+        let m = loaded.model_of(part.variant.as_deref())?;
         if part.stats.services.len() != m.services.len() || !part.stats.has_run_layout() {
             return Err(Error::usage(format!(
                 "{p}: a partial result that does not match its scenario's services"
@@ -557,10 +548,7 @@ fn merge(a: MergeArgs) -> Result<(), Error> {
             stats.trials, first.trials
         )));
     }
-    let m = match &first.variant {
-        Some(v) => &loaded.variant(v)?.model,
-        None => &loaded.model,
-    };
+    let m = loaded.model_of(first.variant.as_deref())?;
     render_run(
         &loaded.sha256,
         m,
@@ -734,10 +722,7 @@ fn pick<'a>(
     loaded: &'a model::Loaded,
     variant: &'a Option<String>,
 ) -> Result<(&'a model::Model, Option<&'a str>), Error> {
-    Ok(match variant {
-        Some(v) => (&loaded.variant(v)?.model, Some(v.as_str())),
-        None => (&loaded.model, None),
-    })
+    Ok((loaded.model_of(variant.as_deref())?, variant.as_deref()))
 }
 
 fn whatif(a: WhatifArgs) -> Result<(), Error> {

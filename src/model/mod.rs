@@ -206,6 +206,14 @@ pub struct Variant {
 }
 
 impl Loaded {
+    /// The model of `variant`, or the base model for `None`.
+    pub fn model_of(&self, variant: Option<&str>) -> Result<&Model, Error> {
+        match variant {
+            Some(v) => Ok(&self.variant(v)?.model),
+            None => Ok(&self.model),
+        }
+    }
+
     pub fn variant(&self, name: &str) -> Result<&Variant, Error> {
         self.variants
             .iter()
