@@ -24,6 +24,9 @@ use crate::stats::{ci95_half_width, Moments, Summary, Total};
 /// adaptive (`--precision`) run stops.
 pub const BATCH: u64 = 128;
 
+/// Batch results the batch driver ([`for_each_batch_in`]) holds at once, per worker.
+const BATCHES_IN_FLIGHT_PER_THREAD: u64 = 4;
+
 /// The fewest trials an adaptive run plays before it may stop.
 pub const MIN_ADAPTIVE_TRIALS: u64 = 2 * BATCH;
 
@@ -377,7 +380,7 @@ where
         .map_err(|e| Error::runtime(format!("cannot start worker threads: {e}")))?;
     // Batches in flight at once: enough to keep every worker busy. It bounds memory and
     // does not affect results (folding is always in batch order).
-    let window = (pool.current_num_threads() as u64 * 4).max(1);
+    let window = (pool.current_num_threads() as u64 * BATCHES_IN_FLIGHT_PER_THREAD).max(1);
     let mut next = batches.start;
     while next < batches.end {
         let end = (next + window).min(batches.end);
@@ -486,7 +489,7 @@ impl Accumulators {
 pub fn accumulation(opts: &RunOptions, services: usize, threads: usize) -> Accumulation {
     if opts.precision.is_some() {
         // Batch results in flight: `for_each_batch_in`'s window.
-        Accumulation::Batches(threads.max(1) * 4)
+        Accumulation::Batches(threads.max(1) * BATCHES_IN_FLIGHT_PER_THREAD as usize)
     } else if Accumulators::for_run(services, threads) == Accumulators::Shared {
         Accumulation::Sets(1)
     } else {
