@@ -229,7 +229,8 @@ mod deterministic {
 
     #[test]
     fn recovery_deadlock_released_exactly_after_bootstrap() {
-        // Blocked at 10h when the site returns; both bypass at 10 + 12 = 22h; 1h restart.
+        // Blocked at 10h when the site returns, which is when the cycle forms: both bypass
+        // at 10 + 12 = 22h; 1h restart.
         let (a, b, dl) = deadlock_case("bootstrap: \"12h\"");
         assert!(close(a, 23.0) && close(b, 23.0), "{a} {b}");
         assert!(dl);
@@ -237,6 +238,43 @@ mod deterministic {
         let (a, b, dl) = deadlock_case("");
         assert!(close(a, 100.0) && close(b, 100.0), "{a} {b}");
         assert!(dl);
+    }
+
+    /// `dns` and `tools` each need the other to restart, in two sites. `first` goes down
+    /// 0–10 h, `second` 5–20 h: `first`'s service is blocked from 10 h (its need is
+    /// down with its site, which waits for nobody: no deadlock yet); the cycle forms at
+    /// 20 h when `second`'s service comes back to a blocked restart of its own.
+    fn late_cycle_case(first: &str, second: &str) -> (f64, f64) {
+        let text = format!(
+            r#"Scenario(name: "late cycle", horizon: "100h",
+            sites: [(id: "a"), (id: "b")],
+            services: [
+                (id: "dns", users: 1, replicas: ["a"], restart: "1h", recovery_needs: ["tools"]),
+                (id: "tools", users: 1, replicas: ["b"], restart: "1h", recovery_needs: ["dns"]),
+            ],
+            events: [
+                (name: "one", site: "{first}", at: "0h", lasts: "10h"),
+                (name: "two", site: "{second}", at: "5h", lasts: "15h"),
+            ],
+            recovery: (bootstrap: "12h"))"#
+        );
+        let c = compile(&text);
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        assert!(t.outcome.deadlock);
+        (t.outcome.restored_at[0], t.outcome.restored_at[1])
+    }
+
+    /// The bootstrap clock starts when the wait cycle forms (20 h), not when the first
+    /// task became blocked (10 h): both bypass at 20 + 12 = 32 h and restart in 1 h. A
+    /// clock started at the first block would restore the early one at 10 + 12 + 1 = 23 h
+    /// and the other at 24 h. Both orders of the two outages give the same times.
+    #[test]
+    fn bootstrap_clock_starts_when_the_cycle_forms() {
+        let (dns, tools) = late_cycle_case("a", "b");
+        assert!(close(dns, 33.0) && close(tools, 33.0), "{dns} {tools}");
+        let (dns, tools) = late_cycle_case("b", "a");
+        assert!(close(dns, 33.0) && close(tools, 33.0), "{dns} {tools}");
     }
 
     #[test]
@@ -420,5 +458,82 @@ mod overrides {
         t.run(1, 0);
         assert!(close(t.outcome.downtime[1], 100.0));
         assert!(close(t.outcome.downtime[0], 10.0));
+    }
+
+    /// A site that never fails loses its background hazards too, not only its events,
+    /// and the other sites' hazards are drawn exactly as in the base (paired trials):
+    /// with `a` never failing, `x` (in `a`) is never down and `y` (in `b`) is down for
+    /// the same hours as in the base, trial by trial.
+    #[test]
+    fn a_site_that_never_fails_has_no_hazards_and_the_rest_stay_paired() {
+        let text = r#"Scenario(name: "hazards", horizon: "1000h",
+            sites: [
+                (id: "a", hazards: [(mtbf: Exp(mean: "50h"), repair: Exp(mean: "5h"))]),
+                (id: "b", hazards: [(mtbf: Exp(mean: "80h"), repair: Exp(mean: "8h"))]),
+            ],
+            services: [
+                (id: "x", users: 10, replicas: ["a"]),
+                (id: "y", users: 10, replicas: ["b"]),
+            ])"#;
+        let base = compile(text);
+        let mut never = compile(text);
+        never.overrides.site_never_fails[0] = true;
+        let (mut tb, mut tn) = (Trial::new(&base), Trial::new(&never));
+        let mut base_x = 0.0;
+        for i in 0..50 {
+            tb.run(3, i);
+            tn.run(3, i);
+            base_x += tb.outcome.downtime[0];
+            assert_eq!(tn.outcome.downtime[0], 0.0, "trial {i}");
+            assert_eq!(tn.outcome.downtime[1], tb.outcome.downtime[1], "trial {i}");
+        }
+        // The base does lose x to its hazard (about 1000 / 55 failures of 5 h per trial).
+        assert!(base_x > 0.0);
+    }
+}
+
+mod common_random_numbers {
+    //! A variant that only rewrites a duration in another form with the same values
+    //! must not move any random draw.
+    use super::*;
+
+    /// `x` restarts after each outage of its site (a fixed event, then site hazards), and
+    /// has a hazard of its own drawn from its stream after each restart. The variant
+    /// writes the restart `"1h"` as `Uniform(min: "1h", max: "1h")`: every trial must
+    /// give byte-identical per-service figures. (With a fixed value that drew no random
+    /// number, the hazard draws after the first restart would shift and differ.)
+    #[test]
+    fn a_fixed_duration_and_its_uniform_twin_give_identical_trials() {
+        let text = r#"Scenario(name: "crn", horizon: "2000h",
+            sites: [(id: "a", hazards: [(mtbf: Exp(mean: "200h"), repair: Exp(mean: "3h"))])],
+            services: [
+                (id: "x", users: 10, replicas: ["a"], restart: "1h",
+                 hazards: [(mtbf: Exp(mean: "100h"), repair: LogNormal(median: "2h", p95: "6h"))]),
+                (id: "y", users: 5, replicas: ["a"], depends_on: [(on: "x", share: 0.5)]),
+            ],
+            events: [(name: "cut", site: "a", at: "5h", lasts: "3h")],
+            variants: [(name: "same restart, other form", services: [
+                (id: "x", users: 10, replicas: ["a"], restart: Uniform(min: "1h", max: "1h"),
+                 hazards: [(mtbf: Exp(mean: "100h"), repair: LogNormal(median: "2h", p95: "6h"))]),
+            ])],
+        )"#;
+        let loaded = load_str("crn.ron", text).unwrap_or_else(|e| panic!("{e}"));
+        let base = Compiled::new(&loaded.model);
+        let variant = Compiled::new(&loaded.variants[0].model);
+        let (mut tb, mut tv) = (Trial::new(&base), Trial::new(&variant));
+        let mut restarts_seen = 0.0;
+        for i in 0..200 {
+            tb.run(9, i);
+            tv.run(9, i);
+            let (b, v) = (&tb.outcome, &tv.outcome);
+            for s in 0..2 {
+                assert_eq!(b.downtime[s].to_bits(), v.downtime[s].to_bits(), "trial {i}");
+                assert_eq!(b.degraded[s].to_bits(), v.degraded[s].to_bits(), "trial {i}");
+                assert_eq!(b.user_hours_lost[s].to_bits(), v.user_hours_lost[s].to_bits());
+                assert_eq!(b.restored_at[s].to_bits(), v.restored_at[s].to_bits());
+            }
+            restarts_seen += b.downtime[0];
+        }
+        assert!(restarts_seen > 0.0);
     }
 }

@@ -107,13 +107,16 @@ impl Dist {
         }
     }
 
-    /// One draw. Fixed values consume no random number.
+    /// One draw. Every distribution consumes exactly one uniform, `Fixed` included, so
+    /// that a variant which only changes a distribution's form (`"1h"` to
+    /// `Uniform(min: "1h", max: "1h")`) leaves every later draw of the same stream where
+    /// it was.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        let u: f64 = rng.random();
         match self {
             Dist::Fixed(x) => *x,
             _ => {
-                let u: f64 = rng.random();
                 let x = self.quantile(u);
                 // Guard against float overflow at the extreme tail (u → 1).
                 if x.is_finite() {
@@ -136,6 +139,31 @@ mod tests {
         let d = Dist::log_normal(10.0, 40.0);
         assert!((d.quantile(0.5) - 10.0).abs() < 1e-9);
         assert!((d.quantile(0.95) - 40.0).abs() < 1e-6);
+    }
+
+    /// Common random numbers: a fixed value and a distribution that always gives that
+    /// value consume the same random numbers, so the draw after them is the same.
+    #[test]
+    fn every_distribution_consumes_one_uniform() {
+        let forms = [
+            Dist::Fixed(1.0),
+            Dist::Uniform { min: 1.0, max: 1.0 },
+            Dist::Exp { mean: 3.0 },
+            Dist::log_normal(2.0, 5.0),
+            Dist::Empirical(vec![1.0]),
+        ];
+        let after = |d: &Dist| {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+            d.sample(&mut rng);
+            rng.random::<u64>()
+        };
+        let expected = after(&forms[0]);
+        for d in &forms {
+            assert_eq!(after(d), expected, "{d:?}");
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        assert_eq!(Dist::Fixed(1.0).sample(&mut rng), 1.0);
+        assert_eq!(Dist::Uniform { min: 1.0, max: 1.0 }.sample(&mut rng), 1.0);
     }
 
     #[test]

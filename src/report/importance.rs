@@ -123,12 +123,20 @@ impl ImportanceReport<'_> {
     fn grid(&self, j: &ImportanceJson) -> Grid {
         let ratio = |x: Option<f64>| x.map_or("-".into(), |r| format!("{r:.3}"));
         let mean = |x: &MeanErr| x.mean.map_or("-".into(), grid::figure);
+        // The difference itself, paired trial by trial: a reduction worth that rounds to
+        // 1.000 can still be millions of user-hours.
+        let saved = |x: &MeanErr| match (x.mean, x.std_err) {
+            (Some(m), Some(se)) => format!("{} ± {}", grid::figure(m), grid::figure(1.96 * se)),
+            (Some(m), None) => grid::figure(m),
+            _ => "-".into(),
+        };
         Grid {
             header: vec![
                 "site",
                 "kind",
                 "loss if always down",
                 "loss if never fails",
+                "saved if never fails (95% interval)",
                 "achievement worth",
                 "reduction worth",
             ],
@@ -141,12 +149,13 @@ impl ImportanceReport<'_> {
                         s.kind.clone(),
                         mean(&s.always_down_user_hours),
                         mean(&s.never_fails_user_hours),
+                        saved(&s.reduction),
                         ratio(s.achievement_worth),
                         ratio(s.reduction_worth),
                     ]
                 })
                 .collect(),
-            right: vec![2, 3, 4, 5],
+            right: vec![2, 3, 4, 5, 6],
         }
     }
 

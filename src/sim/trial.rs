@@ -452,28 +452,33 @@ impl<'c> Trial<'c> {
             }
         }
         // 2. Site hazards: alternating renewal processes; a site's repair is elapsed time.
+        // A site that never fails (a counterfactual) still draws its hazards, so the trial
+        // stream stays paired with the base, but none of them is applied.
         for site in 0..c.n_sites() {
+            let applied = !c.overrides.site_never_fails[site];
             for hi in c.site_hazards.range(site) {
                 let h = c.site_hazards.items[hi];
                 let mut t = c.dists[h.mtbf as usize].sample(&mut self.chacha);
                 while t < horizon {
                     let r = c.dists[h.repair as usize].sample(&mut self.chacha);
-                    self.push(
-                        t,
-                        Ev::Site {
-                            site: site as u32,
-                            delta: 1,
-                            destroy: false,
-                        },
-                    );
-                    self.push(
-                        t + r,
-                        Ev::Site {
-                            site: site as u32,
-                            delta: -1,
-                            destroy: false,
-                        },
-                    );
+                    if applied {
+                        self.push(
+                            t,
+                            Ev::Site {
+                                site: site as u32,
+                                delta: 1,
+                                destroy: false,
+                            },
+                        );
+                        self.push(
+                            t + r,
+                            Ev::Site {
+                                site: site as u32,
+                                delta: -1,
+                                destroy: false,
+                            },
+                        );
+                    }
                     t += r + c.dists[h.mtbf as usize].sample(&mut self.chacha).max(1e-9);
                 }
             }
@@ -1426,7 +1431,8 @@ impl<'c> Trial<'c> {
     /// A new cycle must pass through a service whose wait-for edges changed at this
     /// instant, so only those are searched from; when one closes a cycle, every blocked
     /// service is checked, every task in a cycle is marked, and each bypasses its needs
-    /// `bootstrap` hours after it became blocked (at once if that time has passed).
+    /// `bootstrap` hours after the cycle formed (this instant), if it is still blocked
+    /// in the same episode then.
     fn detect_deadlocks(&mut self) {
         if self.dl_candidates.is_empty() {
             return;
@@ -1465,7 +1471,10 @@ impl<'c> Trial<'c> {
                     self.outcome.deadlock = true;
                     self.tasks[id as usize].cycle_found = true;
                     if let Some(b) = c.bootstrap {
-                        let at = t.blocked_since + b;
+                        // The clock starts now, when the cycle formed: `bootstrap` is the
+                        // time people take to break a deadlock by hand once it exists,
+                        // whatever the task waited before (for its site, say).
+                        let at = self.now + b;
                         if at <= self.now {
                             now_bypass.push(id);
                         } else {
