@@ -24,7 +24,12 @@ fuzz_target!(|data: &[u8]| {
     let _ = loaded.warnings();
     let _ = blastradius::report::dot::render(&loaded.model);
     for m in std::iter::once(&loaded.model).chain(loaded.variants.iter().map(|v| &v.model)) {
-        let size = blastradius::model::size::RunSize::of(m, 1, 1);
+        let size = blastradius::model::size::RunSize::of(
+            m,
+            1,
+            1,
+            blastradius::model::size::Accumulation::Sets(1),
+        );
         if size.work_per_trial > MAX_WORK_PER_TRIAL {
             continue;
         }
