@@ -269,9 +269,14 @@ mod portal {
     /// The Kakao replay: login and KakaoTalk messaging are portals. Services reached
     /// through them (KakaoBank's Kakao-linked functions, KakaoT riders arriving through
     /// KakaoTalk, ...) lose users while they are down even when those services run, so
-    /// each carries more loss than its own users'. The margin (> 1.02) is far above the
-    /// sampling noise of 1000 paired trials (the spill-over's relative standard error is
-    /// a few per cent of a spill-over that is itself ≥ 4 % of the own loss).
+    /// each carries more loss than its own users'. Over 1000 trials the spill-over is
+    /// about 3.5 % of the own loss for kakaotalk-text (multiplier 1.0352 to 1.0353 on
+    /// seeds 1, 2, 3 and 1015) and 21 % to 23 % for kakao-account. The assertion is a
+    /// spill-over above 3 % (multiplier > 1.03). Margin: the spill-over's and the own
+    /// loss's relative standard errors are each about 1 %, so even treated as independent
+    /// (they are paired, which makes it smaller) the multiplier's standard error is at
+    /// most 0.035 × √(0.012² + 0.010²) ≈ 0.0006 for kakaotalk-text, and the 0.005 margin
+    /// is over 8 of them; for kakao-account (≈ 0.008) the margin is over 20.
     #[test]
     fn kakao_account_and_kakaotalk_text_are_portals_in_the_replay() {
         let f = format!("{}/scenarios/kakao-1015.ron", env!("CARGO_MANIFEST_DIR"));
@@ -284,7 +289,7 @@ mod portal {
                 .find(|s| s["id"] == id)
                 .unwrap();
             let m = s["portal_multiplier"].as_f64().unwrap();
-            assert!(m > 1.02, "{id}: multiplier {m}");
+            assert!(m > 1.03, "{id}: multiplier {m}");
         }
         let sentence = v["multiplier_explained"].as_str().unwrap();
         assert!(
