@@ -113,8 +113,8 @@ impl ServiceStats {
         self.restored_at.count()
     }
 
-    /// Trials in which the service was degraded but never down, with a mean lost share
-    /// of at least `pct` percent.
+    /// Trials in which the service was degraded but never down, with a peak lost share
+    /// (the largest share of its users lost at any moment) of at least `pct` percent.
     pub fn degraded_trials_at_least(&self, pct: usize) -> u64 {
         self.degraded_share_pct.iter().skip(pct).sum()
     }
