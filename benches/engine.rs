@@ -1,12 +1,13 @@
 //! Engine throughput in service-trials per second (services × trials / time).
 //!
-//! `cargo bench --bench engine` runs: the bundled DESIGN.md example scenario and generated
-//! 1,000- and 100,000-service scenarios, one thread each, the engine alone (the per-core
-//! figure); then the 1,000- and the 100,000-service scenarios through the whole `run`
-//! (engine and statistics) on 1 and on 2 threads, so each scaling ratio comes from one
-//! run. Criterion reports time per batch of trials; the throughput line (`thrpt`) is in
-//! service-trials per second. The 100,000-service groups take a few minutes; select
-//! groups with a filter, e.g. `cargo bench --bench engine -- 1000`.
+//! `cargo bench --bench engine` runs: the bundled example scenario
+//! (`scenarios/design-example.ron`) and generated 1,000- and 100,000-service scenarios, one
+//! thread each, the engine alone (the per-core figure); then the 1,000- and the
+//! 100,000-service scenarios through the whole `run` (engine and statistics) on 1 and on 2
+//! threads, so each scaling ratio comes from one run. Criterion reports time per batch of
+//! trials; the throughput line (`thrpt`) is in service-trials per second. The
+//! 100,000-service groups take a few minutes; select groups with a filter, e.g.
+//! `cargo bench --bench engine -- 1000`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 

@@ -112,8 +112,8 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = report::policy::Lang::En)]
     pub lang: report::policy::Lang,
     /// A simulated incident is a service *outage* for a service when the service was fully
-    /// down at some time, or degraded with at least this share of its users lost on
-    /// average while degraded; otherwise (affected, fewer users) a service *error*.
+    /// down at some time, or degraded with at least this share of its users lost at its
+    /// worst moment; otherwise (affected, fewer users) a service *error*.
     #[arg(long, value_name = "PERCENT", default_value = "50", value_parser = parse_percent)]
     pub outage_threshold: u8,
 }

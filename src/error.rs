@@ -1,5 +1,5 @@
 //! Errors that know where in the input they came from (after the `csv` crate's
-//! `Error(Box<ErrorKind>)`), and the exit codes of DESIGN.md §4.
+//! `Error(Box<ErrorKind>)`), and their exit codes.
 
 use std::fmt;
 
@@ -86,7 +86,7 @@ impl Error {
             _ => &[],
         }
     }
-    /// DESIGN.md §4: 1 runtime failure, 2 invalid input or usage.
+    /// 1 runtime failure, 2 invalid input or usage (the exit codes the README lists).
     pub fn exit_code(&self) -> i32 {
         match &*self.0 {
             ErrorKind::Runtime(_) => 1,

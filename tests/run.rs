@@ -1,5 +1,5 @@
-//! `blastradius run` end to end: reproducibility across thread counts, the JSON contract
-//! of DESIGN.md §5, value stability, output files and adaptive stopping.
+//! `blastradius run` end to end: reproducibility across thread counts, the JSON contract,
+//! value stability, output files and adaptive stopping.
 
 use std::process::Command;
 

@@ -108,7 +108,7 @@ mod library {
             let file = f.to_string_lossy();
             let loaded = load(&file).unwrap_or_else(|e| panic!("{e}"));
             if file.ends_with("design-example.ron") {
-                continue; // DESIGN.md's example, kept as written.
+                continue; // the format's illustrative example, not a sourced scenario.
             }
             assert!(!loaded.model.sources.is_empty(), "{file} has no sources");
         }
@@ -131,7 +131,7 @@ mod kakao_replay {
     const TOLERANCE: f64 = 0.30;
 
     /// (service, real hours from 2022-10-15 15:30 KST to its restoration), in the real
-    /// order; incidents.md §1 "Service timeline".
+    /// order; docs/incidents.md K16-K29.
     const REAL: &[(&str, f64)] = &[
         ("kakaotalk-text", 10.0),  // 10-16 01:30
         ("kakao-t", 22.5),         // 10-16 14:00
@@ -213,6 +213,8 @@ mod kakao_replay {
     /// down; and the hard copy fails if it ignored the edge's kind.
     #[test]
     fn kakaobank_loses_the_share_of_its_down_partial_dependencies() {
+        // Its own data centers kept it running; only the Kakao-linked functions failed
+        // (docs/incidents.md K17 and K24).
         let loaded = load(&path("kakao-1015.ron")).unwrap_or_else(|e| panic!("{e}"));
         let m = &loaded.model;
         let bank = idx(m, "kakaobank");
@@ -428,7 +430,7 @@ mod incidents {
             assert!(o.deadlock, "every trial deadlocks");
             restored.push(o.restored_at[fb]);
         });
-        // ~6 h (incidents.md §3); same ±30 % modelling tolerance as the Kakao replay.
+        // ~6 h (docs/incidents.md M4); same ±30 % modelling tolerance as the Kakao replay.
         let med = median(restored);
         assert!((4.2..=7.8).contains(&med), "median restoration {med:.1} h");
         let fixed = &loaded
@@ -479,7 +481,7 @@ mod incidents {
 }
 
 /// The same library through the command line: `validate` and `run --format json` on every
-/// file, base and variants, and the replay read from the JSON contract (DESIGN.md §5),
+/// file, base and variants, and the replay read from the JSON contract,
 /// `restored_at_hours.p50`, which is what `scenarios/README.md` tells readers to look at.
 mod command_line {
     use std::process::Command;

@@ -1,12 +1,13 @@
 //! The Monte Carlo run: trials in fixed-size batches on a rayon pool, each batch's
 //! outcomes streamed into mergeable accumulators, batches folded in batch order.
 //!
-//! Reproducibility (DESIGN.md §6): trial `i` draws only from streams keyed by the
-//! scenario seed and `i` (see `sim::trial`), batches hold a fixed number of trials
-//! ([`BATCH`]) and are folded in order, and the accumulators' getters depend only on the
-//! multiset of values. So the result is a function of (scenario, seed, trials) alone,
-//! whatever the thread count. Memory is bounded by the accumulators (quantile sketches
-//! with a fixed maximum size) and a window of batches in flight, not by the trial count.
+//! Reproducibility (`docs/semantics.md`, "Reproducibility"): trial `i` draws only from
+//! streams keyed by the scenario seed and `i` (see `sim::trial`), batches hold a fixed
+//! number of trials ([`BATCH`]) and are folded in order, and the accumulators' getters
+//! depend only on the multiset of values. So the result is a function of (scenario, seed,
+//! trials) alone, whatever the thread count. Memory is bounded by the accumulators
+//! (quantile sketches with a fixed maximum size) and a window of batches in flight, not by
+//! the trial count.
 
 use std::ops::ControlFlow;
 
@@ -112,8 +113,8 @@ impl ServiceStats {
         self.restored_at.count()
     }
 
-    /// Trials in which the service was degraded but never down, with a mean lost share
-    /// of at least `pct` percent.
+    /// Trials in which the service was degraded but never down, with a peak lost share
+    /// (the largest share of its users lost at any moment) of at least `pct` percent.
     pub fn degraded_trials_at_least(&self, pct: usize) -> u64 {
         self.degraded_share_pct.iter().skip(pct).sum()
     }

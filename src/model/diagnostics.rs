@@ -8,7 +8,7 @@
 //!    recover until `recovery.bootstrap` breaks the deadlock.
 //! 3. The Kakao pattern: a service whose recovery need runs only where the service itself
 //!    runs, so one loss takes both the service and the means to recover it (the 2022
-//!    Pangyo fire, `shared/incidents.md`).
+//!    Pangyo fire, fact K11 of `docs/incidents.md`).
 
 use petgraph::algo::tarjan_scc;
 use petgraph::visit::EdgeFiltered;

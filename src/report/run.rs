@@ -1,4 +1,4 @@
-//! Output of `run`: the JSON machine contract of DESIGN.md §5, a table, CSV and Markdown.
+//! Output of `run`: the JSON machine contract, a table, CSV and Markdown.
 //! Wire types are kept apart from the accumulators; everything iterates in file order.
 
 use serde::Serialize;

@@ -5,7 +5,7 @@
 /// (or a hostile file) and would only push the simulation into numeric trouble.
 pub const MAX_HOURS: f64 = 1000.0 * HOURS_PER_YEAR;
 
-/// DESIGN.md: `1y` is 8760 hours (365 days, no leap years).
+/// `1y` is 8760 hours (365 days, no leap years), as `docs/scenario-format.md` states.
 pub const HOURS_PER_YEAR: f64 = 8760.0;
 
 const UNITS: &[(&str, f64)] = &[

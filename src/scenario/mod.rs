@@ -1,4 +1,5 @@
-//! The scenario file format only: serde shapes of DESIGN.md §2, as written in RON.
+//! The scenario file format only: serde shapes of the format `docs/scenario-format.md`
+//! describes, as written in RON.
 //!
 //! Nothing here is validated beyond what serde checks (field names, types). Durations and
 //! distributions stay as written, strings included, so that the model layer can check them

@@ -1,4 +1,5 @@
-//! What one trial produces (DESIGN.md §3), in flat arrays indexed by service.
+//! What one trial produces (`docs/semantics.md`, "What is reported, per trial"), in flat
+//! arrays indexed by service.
 
 use super::compiled::Compiled;
 use super::trial::CURVE_POINTS;

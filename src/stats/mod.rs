@@ -13,7 +13,7 @@
 //! merge tree, not on a serde round trip, and not on the platform (only IEEE-754 `+ − × ÷
 //! √` and bit operations are used; no `ln`, `exp` or `fma`). That is what lets the same
 //! scenario and seed give byte-identical output whatever `--threads` is, and lets `merge`
-//! of all shards give the same bytes as one run (DESIGN §5).
+//! of all shards give the same bytes as one run.
 //!
 //! # Moments: exact sums, not Welford
 //!

@@ -3,7 +3,7 @@
 //! are formatted here too, since each language writes them its own way (47 million /
 //! 4,700만).
 //!
-//! Vocabulary (shared/incidents.md §5): a *service error* (서비스 오류) is a problem for
+//! Vocabulary (`docs/incidents.md` V1): a *service error* (서비스 오류) is a problem for
 //! a small share of a service's users; a *service outage* (서비스 장애) is a problem for
 //! most or all of them.
 

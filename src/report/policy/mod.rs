@@ -34,7 +34,8 @@ pub struct PolicyReport<'a> {
     pub analyses: &'a PolicyAnalyses,
     pub lang: Lang,
     /// A trial is a service *outage* for a service when it was fully down at some time,
-    /// or degraded with a mean lost share of at least this many percent.
+    /// or degraded with a peak lost share (the largest share of its users lost at any
+    /// moment) of at least this many percent.
     pub outage_threshold_pct: usize,
     /// The command line that reproduces the report.
     pub command: String,
@@ -50,7 +51,7 @@ pub struct Severity {
 
 impl Severity {
     /// Per trial: an outage if the service was fully down at some time, or degraded (and
-    /// never down) with a mean lost share while degraded of at least `pct` percent; an
+    /// never down) with a peak lost share of at least `pct` percent; an
     /// error if it was affected otherwise.
     pub fn of(ss: &ServiceStats, pct: usize) -> Self {
         let outage = ss.down_trials() + ss.degraded_trials_at_least(pct);
