@@ -1,6 +1,5 @@
 //! Streaming, mergeable accumulators: [`Summary`] (moments, extremes, quantiles),
-//! [`Moments`] (count, mean, variance), [`Total`] (count, sum, mean) and [`Proportion`]
-//! (hits out of trials).
+//! [`Moments`] (count, mean, variance) and [`Total`] (count, sum, mean).
 //!
 //! The Monte Carlo engine feeds one value per trial and merges batch accumulators in batch
 //! order; `run --shard` serialises them and `merge` combines them later. Memory does not
@@ -98,7 +97,6 @@
 //!   at all; see the accuracy note above. [`Summary::size_bytes`] reports the actual
 //!   figure.
 //! * `Moments`: 56 bytes, plus the two sum buffers once a non-zero value was added.
-//! * `Proportion`: 16 bytes.
 //!
 //! # Speed
 //!
@@ -156,55 +154,6 @@ fn admit(x: f64) -> Option<f64> {
             "value {x} not admitted: must be finite and within ±{MAX_MAGNITUDE:e}"
         );
         None
-    }
-}
-
-/// Number of trials in which something happened, out of all trials.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Proportion {
-    hits: u64,
-    count: u64,
-}
-
-impl Proportion {
-    /// No trials yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Records one trial, a hit or not.
-    #[inline]
-    pub fn add(&mut self, hit: bool) {
-        self.hits += u64::from(hit);
-        self.count += 1;
-    }
-
-    /// Adds the trials of `other`.
-    pub fn merge(&mut self, other: &Proportion) {
-        self.hits += other.hits;
-        self.count += other.count;
-    }
-
-    /// Number of hits.
-    pub fn hits(&self) -> u64 {
-        self.hits
-    }
-
-    /// Number of trials.
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
-    /// `hits / count`; `None` when there were no trials.
-    pub fn fraction(&self) -> Option<f64> {
-        (self.count > 0).then(|| self.hits as f64 / self.count as f64)
-    }
-
-    /// Standard error of the fraction, `√(p(1 − p)/n)` (binomial); `None` when there were
-    /// no trials.
-    pub fn std_err(&self) -> Option<f64> {
-        self.fraction()
-            .map(|p| (p * (1.0 - p) / self.count as f64).sqrt())
     }
 }
 
@@ -268,20 +217,6 @@ mod tests {
     #[test]
     fn quantile_bound_is_one_over_129() {
         assert_eq!(QUANTILE_RELATIVE_ERROR, 1.0 / 129.0);
-    }
-
-    #[test]
-    fn proportion_counts_hits() {
-        let mut p = Proportion::new();
-        assert_eq!(p.fraction(), None);
-        p.add(true);
-        p.add(false);
-        let mut q = Proportion::new();
-        q.add(true);
-        q.add(true);
-        p.merge(&q);
-        assert_eq!((p.hits(), p.count(), p.fraction()), (3, 4, Some(0.75)));
-        assert_eq!(p.std_err(), Some((0.75f64 * 0.25 / 4.0).sqrt()));
     }
 
     #[test]
