@@ -14,8 +14,8 @@
 //!   * pairing: a service's random stream serves its restarts, failovers and hazards in
 //!     the order they happen, and the trial stream serves events then site hazards; a
 //!     change that skips a draw shifts every later draw, so the two runs would no longer
-//!     see the same numbers. So service durations are fixed (a fixed value consumes no
-//!     random number), there are no hazards, and (b) removes the last event;
+//!     see the same numbers. So service durations are fixed (a fixed value is the same
+//!     wherever its stream stands), there are no hazards, and (b) removes the last event;
 //!   * true non-monotonicity of the model (not engine bugs): a destroying event can
 //!     shorten an outage, since it starts a `rebuild` elsewhere that may finish before
 //!     the site would have come back (found by this test: a site down for 23 h, or
