@@ -171,6 +171,137 @@ mod whatif {
         let v: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
         assert_eq!(v["rows"].as_array().unwrap().len(), 6);
     }
+
+    /// The switch runs only in site a. web serves from a and fails over to b; mail serves
+    /// from b; both need the switch to fail over.
+    const FAILOVER: &str = r#"Scenario(name: "failover", horizon: "100h",
+        sites: [(id: "a"), (id: "b")],
+        services: [
+            (id: "switch", replicas: ["a"]),
+            (id: "web", users: 10, replicas: ["a", "b"], mode: ActiveStandby(failover: "1h", success: 1.0), recovery_needs: ["switch"]),
+            (id: "mail", users: 5, replicas: ["b", "a"], mode: ActiveStandby(failover: "1h", success: 1.0), recovery_needs: ["switch"]),
+        ],
+    )"#;
+
+    /// The row of `json` for `kind id`.
+    fn row<'v>(v: &'v Value, kind: &str, id: &str) -> &'v Value {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["lost"]["kind"] == kind && r["lost"]["id"] == id)
+            .unwrap_or_else(|| panic!("no row {kind} {id}"))
+    }
+
+    fn ids(v: &Value) -> Vec<&str> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_standby_whose_failover_needs_a_service_lost_with_its_primary_is_down() {
+        let (_d, f) = scenario_file(FAILOVER);
+        let v = json(&["whatif", &f]);
+        // Site a takes the switch and web's primary: web cannot fail over. mail, served
+        // from b, stays up but can no longer recover.
+        let a = row(&v, "site", "a");
+        assert_eq!(ids(&a["down"]), ["switch", "web"]);
+        assert_eq!(a["users_affected"], 10.0);
+        assert_eq!(ids(&a["recovery_lost"]), ["mail"]);
+        assert_eq!(a["services_recovery_lost"], 1);
+        // The switch alone: nothing else goes down, both standbys lose their failover.
+        let s = row(&v, "service", "switch");
+        assert_eq!(ids(&s["down"]), ["switch"]);
+        assert_eq!(ids(&s["recovery_lost"]), ["web", "mail"]);
+        // Site b: mail fails over to a, where the switch runs.
+        let b = row(&v, "site", "b");
+        assert_eq!(ids(&b["down"]), Vec::<&str>::new());
+        assert_eq!(ids(&b["recovery_lost"]), Vec::<&str>::new());
+
+        let table = stdout(&["whatif", &f]);
+        assert!(table.contains("cannot recover"), "{table}");
+        let md = stdout(&["whatif", &f, "--format", "markdown"]);
+        assert!(md.contains("cannot recover"), "{md}");
+        let csv = stdout(&["whatif", &f, "--format", "csv"]);
+        assert!(
+            csv.starts_with("lost_kind,lost_id,users_affected,services_down,services_degraded,down,degraded,services_recovery_lost,recovery_lost"),
+            "{csv}"
+        );
+        assert!(csv.contains("site,a,10,2,0,switch web,,1,mail"), "{csv}");
+        assert!(
+            csv.contains("service,switch,0,1,0,switch,,2,web mail"),
+            "{csv}"
+        );
+    }
+
+    fn kakao() -> String {
+        format!("{}/scenarios/kakao-1015.ron", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// Every ActiveStandby service of the Kakao replay lists `failover-switch` in its
+    /// recovery needs.
+    const NEED_THE_SWITCH: [&str; 14] = [
+        "object-storage",
+        "kakao-account",
+        "kakaotalk-text",
+        "kakaotalk-media",
+        "kakaotalk-pc",
+        "kakaopay",
+        "kakao-t",
+        "kakao-navi",
+        "kakaomap",
+        "daum",
+        "daum-news",
+        "melon",
+        "webtoon",
+        "kakao-games",
+    ];
+
+    #[test]
+    fn kakao_losing_the_failover_switch_leaves_every_service_that_needs_it_unable_to_recover() {
+        let v = json(&["whatif", &kakao()]);
+        let s = row(&v, "service", "failover-switch");
+        assert_eq!(ids(&s["down"]), ["failover-switch"]);
+        assert_eq!(s["users_affected"], 0.0);
+        assert_eq!(ids(&s["recovery_lost"]), NEED_THE_SWITCH);
+        assert_eq!(s["services_recovery_lost"], 14);
+        // The replay gives the switch a hand-made stand-in in Anyang with no needs of its
+        // own: losing Pangyo, it fails over, and so do the standbys that need it.
+        let p = row(&v, "site", "pangyo");
+        assert!(!ids(&p["down"]).contains(&"kakao-account"), "{p}");
+        assert_eq!(p["users_affected"], 71_500_000.0);
+    }
+
+    #[test]
+    fn kakao_with_the_switch_only_in_pangyo_losing_pangyo_takes_its_standbys_down() {
+        // The replay with the switch's Anyang stand-in removed, as the switch really was.
+        let text = std::fs::read_to_string(kakao()).unwrap();
+        let from = r#"replicas: ["pangyo/zone-kakao-1", "anyang"],
+            mode: ActiveStandby(
+                failover: LogNormal(median: "5h", p95: "9h"),"#;
+        assert_eq!(text.matches(from).count(), 1, "the switch's replicas moved");
+        let text = text.replace(
+            from,
+            &from.replace(
+                r#"["pangyo/zone-kakao-1", "anyang"]"#,
+                r#"["pangyo/zone-kakao-1"]"#,
+            ),
+        );
+        let (_d, f) = scenario_file(&text);
+        let v = json(&["whatif", &f]);
+        let p = row(&v, "site", "pangyo");
+        let down = ids(&p["down"]);
+        for s in NEED_THE_SWITCH {
+            assert!(down.contains(&s), "{s} up after losing Pangyo: {p}");
+        }
+        // Every service but KakaoBank (its own data centers; degraded).
+        assert_eq!(p["services_down"], 27);
+        assert!(close(&p["users_affected"], 326_536_000.0), "{p}");
+        assert_eq!(ids(&p["recovery_lost"]), Vec::<&str>::new());
+    }
 }
 
 mod portal {

@@ -180,6 +180,39 @@ mod structure {
     }
 }
 
+/// Single-loss findings say how many services a loss leaves unable to recover.
+mod single_losses {
+    use super::*;
+
+    /// Losing site a takes the switch and web (which cannot fail over without it) and
+    /// leaves mail, served from b, unable to fail over later.
+    const FAILOVER: &str = r#"Scenario(name: "failover", horizon: "1d",
+        sites: [(id: "a", kind: DataCenter), (id: "b", kind: DataCenter)],
+        services: [
+            (id: "switch", replicas: ["a"]),
+            (id: "web", users: 10, replicas: ["a", "b"], mode: ActiveStandby(failover: "1h", success: 1.0), recovery_needs: ["switch"]),
+            (id: "mail", users: 5, replicas: ["b", "a"], mode: ActiveStandby(failover: "1h", success: 1.0), recovery_needs: ["switch"]),
+        ],
+        events: [(name: "fire", site: "a", lasts: "2h")],
+    )"#;
+
+    #[test]
+    fn name_the_services_left_unable_to_recover_in_both_languages() {
+        let dir = tempdir();
+        let f = dir.path().join("s.ron");
+        std::fs::write(&f, FAILOVER).unwrap();
+        let f = f.to_str().unwrap();
+        let en = html(f, &[]);
+        assert!(
+            en.contains("takes down 2 services with 10 users")
+                && en.contains("It leaves 1 service unable to recover."),
+            "{en}"
+        );
+        let ko = html(f, &["--lang", "ko"]);
+        assert!(ko.contains("서비스 1개는 복구할 수단을 잃습니다."), "{ko}");
+    }
+}
+
 /// A scenario whose every piece of free text is markup.
 const HOSTILE: &str = r#"Scenario(
     name: "<script>alert('name')</script>",

@@ -734,6 +734,32 @@ mod warnings {
     }
 
     #[test]
+    fn single_point_of_failure_names_the_services_it_leaves_unable_to_recover() {
+        let (_c, w) = warnings_of(
+            r#"Scenario(
+    name: "t",
+    horizon: "10d",
+    sites: [(id: "a"), (id: "b")],
+    services: [
+        (id: "switch", replicas: ["a"]),
+        (id: "web", users: 10, replicas: ["a", "b"], mode: ActiveStandby(failover: "1h", success: 1.0), recovery_needs: ["switch"]),
+        (id: "mail", users: 5, replicas: ["b", "a"], mode: ActiveStandby(failover: "1h", success: 1.0), recovery_needs: ["switch"]),
+    ],
+)"#,
+        );
+        // web serves from a and its failover to b needs the switch, lost with a: down.
+        // mail serves from b: up, but it can no longer fail over.
+        assert_eq!(
+            w,
+            [
+                "case.ron:4:18: `sites[a]`: single point of failure: losing site \"a\" takes down 1 service with users (10 users, counted per service): web; it leaves 1 service up but unable to recover: mail",
+                "case.ron:7:122: `services[web].recovery_needs`: web's recovery needs switch, which runs only in a, where web runs too: losing a takes both the service and the tools to recover it",
+                "case.ron:8:122: `services[mail].recovery_needs`: mail's recovery needs switch, which runs only in a, where mail runs too: losing a takes both the service and the tools to recover it",
+            ]
+        );
+    }
+
+    #[test]
     fn recovery_cycle_with_bootstrap() {
         let (_c, w) = warnings_of(
             r#"Scenario(

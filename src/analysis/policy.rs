@@ -34,6 +34,8 @@ pub struct SingleLoss {
     pub degraded: Vec<(ServiceIdx, f64)>,
     /// Σ users of the services down (a person who uses two of them counts twice).
     pub users_down: u64,
+    /// Services up with a recovery need down, in file order: they cannot recover that way.
+    pub recovery_lost: Vec<ServiceIdx>,
 }
 
 /// A service whose loss takes others down with it.
@@ -101,6 +103,7 @@ pub fn single_losses(m: &Model, rows: &[BlastRow]) -> Vec<SingleLoss> {
                 users_down: r.down.iter().map(|&s| m.services[s].users).sum(),
                 down: r.down.clone(),
                 degraded: r.degraded.clone(),
+                recovery_lost: r.recovery_lost.clone(),
             }),
             Lost::Service(_) => None,
         })

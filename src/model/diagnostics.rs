@@ -2,7 +2,7 @@
 //! should look at. Each points at the site or service it is about.
 //!
 //! 1. Single points of failure: a site whose permanent loss takes down services that have
-//!    users (see [`super::blast`]).
+//!    users (see [`super::blast`]), with the services it leaves up but unable to recover.
 //! 2. Recovery-dependency cycles: services whose recovery needs lead back to themselves
 //!    through other needs or hard dependencies; if they all go down together, none can
 //!    recover until `recovery.bootstrap` breaks the deadlock.
@@ -16,6 +16,7 @@ use petgraph::visit::EdgeFiltered;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
+use super::blast::edge_spreads;
 use super::tree::SiteTree;
 use super::{EdgeKind, Loaded, Mode, Model, ServiceIdx};
 use crate::error::Diagnostic;
@@ -105,6 +106,8 @@ fn at(file: &str, loc: &Locator, anchors: &[Anchor], field: String, message: Str
 
 /// Sites whose permanent loss (with everything inside) takes down services with users:
 /// the deterministic blast of [`super::blast::lost_sites_blast`], for every site at once.
+/// The warning also names the services the loss leaves up but unable to recover (a
+/// recovery need down), as [`super::blast::Blast::recovery_lost`] does.
 ///
 /// # Complexity
 /// O(R log R + Σ over sites of (replicas inside it + the outage it causes)): the replicas
@@ -119,17 +122,29 @@ fn single_points_of_failure(
     out: &mut Vec<Diagnostic>,
 ) {
     let n = m.services.len();
-    let mut reps: Vec<(usize, ServiceIdx)> = m
+    // (Euler-tour position of the replica's site, service, whether it is the service's
+    // first replica).
+    let mut reps: Vec<(usize, ServiceIdx, bool)> = m
         .services
         .iter()
         .enumerate()
-        .flat_map(|(i, svc)| svc.replicas.iter().map(move |&r| (tree.enter[r], i)))
+        .flat_map(|(i, svc)| {
+            svc.replicas
+                .iter()
+                .enumerate()
+                .map(move |(k, &r)| (tree.enter[r], i, k == 0))
+        })
         .collect();
     reps.sort_unstable();
     // Per service, stamped with the site being looked at (site index + 1).
     let mut lost_stamp = vec![0usize; n];
     let mut lost = vec![0usize; n];
     let mut down_stamp = vec![0usize; n];
+    // An `ActiveStandby` service whose first replica is inside the site.
+    let mut primary_stamp = vec![0usize; n];
+    // A service with a recovery need down (whether or not it is down itself).
+    let mut needy_stamp = vec![0usize; n];
+    let mut needy: Vec<ServiceIdx> = Vec::new();
     let mut touched: Vec<ServiceIdx> = Vec::new();
     let mut queue: Vec<ServiceIdx> = Vec::new();
     let mut budget = CHECK_BUDGET;
@@ -156,13 +171,16 @@ fn single_points_of_failure(
         }
         budget -= cost;
         touched.clear();
-        for &(_, svc) in &reps[lo..hi] {
+        for &(_, svc, first) in &reps[lo..hi] {
             if lost_stamp[svc] != stamp {
                 lost_stamp[svc] = stamp;
                 lost[svc] = 0;
                 touched.push(svc);
             }
             lost[svc] += 1;
+            if first && matches!(m.services[svc].mode, Mode::ActiveStandby { .. }) {
+                primary_stamp[svc] = stamp;
+            }
         }
         queue.clear();
         for &svc in &touched {
@@ -176,8 +194,10 @@ fn single_points_of_failure(
                 queue.push(svc);
             }
         }
-        // Outages spread backwards along hard dependencies.
+        // Outages spread backwards along hard dependencies, and along recovery needs to
+        // the standbys whose first replica is inside the site (they cannot fail over).
         let mut hit: Vec<ServiceIdx> = Vec::new();
+        needy.clear();
         while let Some(b) = queue.pop() {
             if m.services[b].users > 0 {
                 hit.push(b);
@@ -185,11 +205,14 @@ fn single_points_of_failure(
             for e in m.graph.edges_directed(Model::node(b), Direction::Incoming) {
                 budget = budget.saturating_sub(1);
                 let a = e.source().index();
-                if matches!(e.weight(), EdgeKind::Depends { share, .. } if *share >= 1.0)
-                    && down_stamp[a] != stamp
-                {
-                    down_stamp[a] = stamp;
-                    queue.push(a);
+                if edge_spreads(e.weight(), primary_stamp[a] == stamp) {
+                    if down_stamp[a] != stamp {
+                        down_stamp[a] = stamp;
+                        queue.push(a);
+                    }
+                } else if matches!(e.weight(), EdgeKind::Needs) && needy_stamp[a] != stamp {
+                    needy_stamp[a] = stamp;
+                    needy.push(a);
                 }
             }
         }
@@ -197,6 +220,22 @@ fn single_points_of_failure(
             continue;
         }
         hit.sort_unstable();
+        let mut unrecoverable: Vec<ServiceIdx> = needy
+            .iter()
+            .copied()
+            .filter(|&a| down_stamp[a] != stamp)
+            .collect();
+        unrecoverable.sort_unstable();
+        let unrecoverable = if unrecoverable.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; it leaves {} service{} up but unable to recover: {}",
+                unrecoverable.len(),
+                if unrecoverable.len() == 1 { "" } else { "s" },
+                name_some(m, &unrecoverable),
+            )
+        };
         let users: u128 = hit.iter().map(|&i| u128::from(m.services[i].users)).sum();
         let inside = if tree.has_children(s) {
             " (with the sites inside it)"
@@ -209,7 +248,7 @@ fn single_points_of_failure(
             &[Anchor::Field("sites"), Anchor::Id(&site.id)],
             format!("sites[{}]", site.id),
             format!(
-                "single point of failure: losing site \"{}\"{inside} takes down {} service{} with users ({} users, counted per service): {}",
+                "single point of failure: losing site \"{}\"{inside} takes down {} service{} with users ({} users, counted per service): {}{unrecoverable}",
                 site.id,
                 hit.len(),
                 if hit.len() == 1 { "" } else { "s" },

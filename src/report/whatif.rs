@@ -29,6 +29,9 @@ pub struct RowJson {
     pub services_degraded: usize,
     pub down: Vec<String>,
     pub degraded: Vec<DegradedJson>,
+    /// Services up with a recovery need down: they have lost a way to recover.
+    pub services_recovery_lost: usize,
+    pub recovery_lost: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -87,6 +90,12 @@ impl WhatIfReport<'_> {
                             share,
                         })
                         .collect(),
+                    services_recovery_lost: r.recovery_lost.len(),
+                    recovery_lost: r
+                        .recovery_lost
+                        .iter()
+                        .map(|&s| m.services[s].id.clone())
+                        .collect(),
                 })
                 .collect(),
         }
@@ -113,7 +122,9 @@ impl WhatIfReport<'_> {
     fn notes(&self) -> Vec<String> {
         vec![
             "Users affected: users of the services down, plus the lost share of the users of \
-              the degraded ones. A standby whose failover could succeed is taken to succeed."
+              the degraded ones. A standby whose failover could succeed is taken to succeed; \
+              one whose failover needs a service that is down cannot fail over. Cannot \
+              recover: services still up but with a recovery need down."
                 .into(),
         ]
     }
@@ -143,6 +154,7 @@ impl WhatIfReport<'_> {
                 "degraded",
                 "services down",
                 "services degraded",
+                "cannot recover",
             ],
             rows: j
                 .rows
@@ -160,6 +172,7 @@ impl WhatIfReport<'_> {
                                 .map(|d| format!("{} ({:.0}%)", d.id, 100.0 * d.share))
                                 .collect(),
                         ),
+                        list(r.recovery_lost),
                     ]
                 })
                 .collect(),
@@ -193,6 +206,8 @@ impl WhatIfReport<'_> {
                         .map(|d| format!("{}:{}", d.id, d.share))
                         .collect::<Vec<_>>()
                         .join(" "),
+                    r.services_recovery_lost.to_string(),
+                    r.recovery_lost.join(" "),
                 ]
             })
             .collect();
@@ -205,6 +220,8 @@ impl WhatIfReport<'_> {
                 "services_degraded",
                 "down",
                 "degraded",
+                "services_recovery_lost",
+                "recovery_lost",
             ],
             &records,
         )

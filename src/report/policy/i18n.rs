@@ -108,11 +108,13 @@ pub trait Words: Sync {
         more: bool,
     ) -> String;
     fn losses_heading(&self) -> String;
+    /// `unrecoverable`: services left up with a recovery need down.
     fn single_loss(
         &self,
         down: usize,
         users: &str,
         degraded: usize,
+        unrecoverable: usize,
         names: &[String],
         more: bool,
     ) -> String;
@@ -427,6 +429,7 @@ impl Words for En {
         down: usize,
         users: &str,
         degraded: usize,
+        unrecoverable: usize,
         names: &[String],
         more: bool,
     ) -> String {
@@ -435,8 +438,16 @@ impl Words for En {
         } else {
             String::new()
         };
+        let r = if unrecoverable > 0 {
+            format!(
+                " It leaves {unrecoverable} service{} unable to recover.",
+                if unrecoverable == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "Lost for good, it takes down {down} service{s} with {users} users ({}){d}.",
+            "Lost for good, it takes down {down} service{s} with {users} users ({}){d}.{r}",
             list(names, more, " and more"),
             s = if down == 1 { "" } else { "s" }
         )
@@ -954,6 +965,7 @@ impl Words for Ko {
         down: usize,
         users: &str,
         degraded: usize,
+        unrecoverable: usize,
         names: &[String],
         more: bool,
     ) -> String {
@@ -962,8 +974,13 @@ impl Words for Ko {
         } else {
             String::new()
         };
+        let r = if unrecoverable > 0 {
+            format!(" 서비스 {unrecoverable}개는 복구할 수단을 잃습니다.")
+        } else {
+            String::new()
+        };
         format!(
-            "완전히 잃으면 서비스 {down}개(사용자 {users}명)가 멈추고({}){d}.",
+            "완전히 잃으면 서비스 {down}개(사용자 {users}명)가 멈추고({}){d}.{r}",
             list(names, more, " 등")
         )
     }

@@ -237,6 +237,7 @@ impl PolicyReport<'_> {
                                 l.down.len(),
                                 &w.number(l.users_down as f64),
                                 l.degraded.len(),
+                                l.recovery_lost.len(),
                                 &names,
                                 l.down.len() > names.len(),
                             ),
