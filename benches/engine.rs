@@ -11,7 +11,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-use blastradius::analysis::run::{run, RunOptions};
+use blastradius::analysis::plan::RunOptions;
+use blastradius::analysis::run::run;
 use blastradius::model::load_str;
 use blastradius::scenario::generate::{generate, to_ron, GenerateOptions};
 use blastradius::sim::{Compiled, Trial};

@@ -95,6 +95,24 @@ pub enum ReportFormat {
     Markdown,
 }
 
+/// `--lang`: the report's languages, as the command line names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// English.
+    En,
+    /// Korean (한국어).
+    Ko,
+}
+
+impl From<LangArg> for report::policy::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::En => report::policy::Lang::En,
+            LangArg::Ko => report::policy::Lang::Ko,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// The scenario file (RON).
@@ -109,8 +127,8 @@ pub struct ReportArgs {
     #[arg(long, short)]
     pub out: Option<PathBuf>,
     /// Language of the report.
-    #[arg(long, value_enum, default_value_t = report::policy::Lang::En)]
-    pub lang: report::policy::Lang,
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    pub lang: LangArg,
     /// A simulated incident is a service *outage* for a service when the service was fully
     /// down at some time, or degraded with at least this share of its users lost at its
     /// worst moment; otherwise (affected, fewer users) a service *error*.
@@ -392,8 +410,8 @@ impl Progress {
     }
 }
 
-fn sim_options(a: &SimArgs, m: &model::Model) -> crate::analysis::run::RunOptions {
-    crate::analysis::run::RunOptions {
+fn sim_options(a: &SimArgs, m: &model::Model) -> crate::analysis::plan::RunOptions {
+    crate::analysis::plan::RunOptions {
         trials: a.trials.unwrap_or(m.trials),
         seed: a.seed.unwrap_or(m.seed),
         threads: a.threads,
@@ -441,8 +459,8 @@ fn run(a: RunArgs) -> Result<(), Error> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     // A shard is sized by its own trials.
-    let acc = crate::analysis::run::accumulation(&opts, m.services.len(), threads);
-    model::size::RunSize::of(&m, opts.trials_played(), threads, acc).check()?;
+    let acc = crate::analysis::plan::accumulation(&opts, m.services.len(), threads);
+    crate::analysis::plan::RunSize::of(&m, opts.trials_played(), threads, acc).check()?;
     let mut progress = Progress::new(a.sim.quiet, opts.trials);
     let stats = crate::analysis::run::run(&m, &opts, &mut |done, total| {
         progress.bar.set_length(total);
@@ -581,7 +599,7 @@ fn report_cmd(a: ReportArgs) -> Result<(), Error> {
     progress.finish();
     // The other analyses play exactly the trials the run played (an adaptive run's
     // count too), so the report is a function of the command line it prints.
-    let fixed = crate::analysis::run::RunOptions {
+    let fixed = crate::analysis::plan::RunOptions {
         trials: stats.trials,
         precision: None,
         ..opts.clone()
@@ -589,7 +607,7 @@ fn report_cmd(a: ReportArgs) -> Result<(), Error> {
     let rows = crate::analysis::whatif::whatif(m);
     // Attribution replays each service's outage trials without it: the costliest part,
     // capped like `portal`'s default.
-    let portal_opts = crate::analysis::run::RunOptions {
+    let portal_opts = crate::analysis::plan::RunOptions {
         trials: fixed.trials.min(ANALYSIS_DEFAULT_TRIALS),
         ..fixed.clone()
     };
@@ -619,6 +637,7 @@ fn report_cmd(a: ReportArgs) -> Result<(), Error> {
         ReportFormat::Html => "html",
         ReportFormat::Markdown => "markdown",
     };
+    let lang = report::policy::Lang::from(a.lang);
     let command = shell_words(&[
         "blastradius",
         "report",
@@ -628,7 +647,7 @@ fn report_cmd(a: ReportArgs) -> Result<(), Error> {
         "--seed",
         &opts.seed.to_string(),
         "--lang",
-        a.lang.code(),
+        lang.code(),
         "--outage-threshold",
         &a.outage_threshold.to_string(),
         "--format",
@@ -641,7 +660,7 @@ fn report_cmd(a: ReportArgs) -> Result<(), Error> {
         stats: &stats,
         seed: opts.seed,
         analyses: &analyses,
-        lang: a.lang,
+        lang,
         outage_threshold_pct: a.outage_threshold as usize,
         command,
     };
@@ -739,7 +758,7 @@ fn whatif(a: WhatifArgs) -> Result<(), Error> {
 }
 
 /// Options of `portal` and `importance`: `--trials` defaults to the scenario's, capped.
-fn analysis_options(a: &SimArgs, m: &model::Model) -> crate::analysis::run::RunOptions {
+fn analysis_options(a: &SimArgs, m: &model::Model) -> crate::analysis::plan::RunOptions {
     let mut opts = sim_options(a, m);
     if a.trials.is_none() {
         opts.trials = opts.trials.min(ANALYSIS_DEFAULT_TRIALS);

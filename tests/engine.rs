@@ -527,9 +527,20 @@ mod common_random_numbers {
             tv.run(9, i);
             let (b, v) = (&tb.outcome, &tv.outcome);
             for s in 0..2 {
-                assert_eq!(b.downtime[s].to_bits(), v.downtime[s].to_bits(), "trial {i}");
-                assert_eq!(b.degraded[s].to_bits(), v.degraded[s].to_bits(), "trial {i}");
-                assert_eq!(b.user_hours_lost[s].to_bits(), v.user_hours_lost[s].to_bits());
+                assert_eq!(
+                    b.downtime[s].to_bits(),
+                    v.downtime[s].to_bits(),
+                    "trial {i}"
+                );
+                assert_eq!(
+                    b.degraded[s].to_bits(),
+                    v.degraded[s].to_bits(),
+                    "trial {i}"
+                );
+                assert_eq!(
+                    b.user_hours_lost[s].to_bits(),
+                    v.user_hours_lost[s].to_bits()
+                );
                 assert_eq!(b.restored_at[s].to_bits(), v.restored_at[s].to_bits());
             }
             restarts_seen += b.downtime[0];

@@ -390,6 +390,9 @@ mod generated {
         assert!(r.stderr.contains("more problems not shown"), "{}", r.stderr);
     }
 
+    /// Two trials: each is quadratic in the chain's length (every blocked service is a
+    /// deadlock candidate, each searched along the whole cycle), about 8 s of a debug
+    /// build's time, and the point is that it ends, not how fast.
     #[test]
     fn a_dependency_chain_and_a_recovery_cycle_of_10_000_services() {
         let d = tempfile::tempdir().unwrap();
@@ -423,7 +426,7 @@ mod generated {
                 "run",
                 "chain.ron",
                 "--trials",
-                "4",
+                "2",
                 "--format",
                 "json",
                 "-q",
@@ -431,7 +434,7 @@ mod generated {
         );
         assert_eq!(r.code, Some(0), "{}", r.stderr);
         assert!(
-            r.stdout.contains("\"trials_with_deadlock\": 4"),
+            r.stdout.contains("\"trials_with_deadlock\": 2"),
             "{}",
             r.stdout
         );

@@ -511,7 +511,8 @@ proptest! {
     /// nor infinity.
     #[test]
     fn json_does_not_depend_on_threads(g in any_scenario()) {
-        use blastradius::analysis::run::{run, RunOptions};
+        use blastradius::analysis::plan::RunOptions;
+use blastradius::analysis::run::run;
         let text = g.to_ron();
         let loaded = load_str("generated.ron", &text).unwrap();
         let json = |threads| {

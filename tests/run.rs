@@ -257,7 +257,8 @@ mod value_stability {
     //! The other cases check the same statistics, through the same `run`, against values
     //! worked out by hand: a deterministic fire (exact to rounding) and a fire that
     //! happens with probability ½ (within 4 standard errors of the binomial count).
-    use blastradius::analysis::run::{run, RunOptions, RunStats};
+    use blastradius::analysis::plan::RunOptions;
+    use blastradius::analysis::run::{run, RunStats};
     use blastradius::model::{load, load_str};
 
     fn run_text(text: &str, trials: u64) -> RunStats {

@@ -2,7 +2,7 @@
 //! one trial. Nothing on this path may panic, abort or hang on any input.
 //!
 //! One input must run fast, so the trial is skipped for models whose expected work per
-//! trial is large (`model::size`; the CLI refuses the extreme ones up front): a
+//! trial is large (`analysis::plan`; the CLI refuses the extreme ones up front): a
 //! fuzzer-made file can ask for a thousand years of hazards every millisecond, which is
 //! a legal (if absurd) scenario, not a bug.
 
@@ -24,11 +24,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = loaded.warnings();
     let _ = blastradius::report::dot::render(&loaded.model);
     for m in std::iter::once(&loaded.model).chain(loaded.variants.iter().map(|v| &v.model)) {
-        let size = blastradius::model::size::RunSize::of(
+        let size = blastradius::analysis::plan::RunSize::of(
             m,
             1,
             1,
-            blastradius::model::size::Accumulation::Sets(1),
+            blastradius::analysis::plan::Accumulation::Sets(1),
         );
         if size.work_per_trial > MAX_WORK_PER_TRIAL {
             continue;

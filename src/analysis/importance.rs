@@ -15,8 +15,9 @@
 
 use std::ops::ControlFlow;
 
+use super::batch::{batch_trials, for_each_batch};
+use super::plan::RunOptions;
 use super::portal::reject_precision;
-use super::run::{batch_trials, for_each_batch, RunOptions};
 use crate::error::Error;
 use crate::model::{Model, SiteIdx};
 use crate::sim::{Compiled, Trial};

@@ -24,7 +24,8 @@ use std::ops::ControlFlow;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use super::run::{batch_trials, for_each_batch, RunOptions};
+use super::batch::{batch_trials, for_each_batch};
+use super::plan::RunOptions;
 use crate::error::Error;
 use crate::model::{EdgeKind, Model, ServiceIdx};
 use crate::sim::{Compiled, Outcome, Trial};

@@ -11,67 +11,18 @@
 
 use std::ops::ControlFlow;
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::batch::{batch_trials, for_each_batch_in, BATCH};
+use super::plan::{Accumulators, RunOptions};
 use crate::error::Error;
-use crate::model::size::Accumulation;
 use crate::model::Model;
-use crate::sim::trial::CURVE_POINTS;
+use crate::sim::outcome::CURVE_POINTS;
 use crate::sim::{Compiled, Trial};
 use crate::stats::{ci95_half_width, Moments, Summary, Total};
 
-/// Trials per batch. Part of the reproducibility contract: changing it changes where an
-/// adaptive (`--precision`) run stops.
-pub const BATCH: u64 = 128;
-
-/// Batch results the batch driver ([`for_each_batch_in`]) holds at once, per worker.
-const BATCHES_IN_FLIGHT_PER_THREAD: u64 = 4;
-
 /// The fewest trials an adaptive run plays before it may stop.
 pub const MIN_ADAPTIVE_TRIALS: u64 = 2 * BATCH;
-
-#[derive(Debug, Clone, Default)]
-pub struct RunOptions {
-    pub trials: u64,
-    pub seed: u64,
-    /// Worker threads; `None` uses every core.
-    pub threads: Option<usize>,
-    /// Stop once the 95% interval of mean total user-hours lost is within ± this share
-    /// of the mean (`trials` is then the maximum).
-    pub precision: Option<f64>,
-    /// Run only shard `k` of `n`: a contiguous range of batches (see [`shard_batches`]).
-    pub shard: Option<(u64, u64)>,
-}
-
-impl RunOptions {
-    /// The batches this run plays: every batch, or its shard's.
-    pub fn batches(&self) -> std::ops::Range<u64> {
-        let all = self.trials.div_ceil(BATCH);
-        match self.shard {
-            None => 0..all,
-            Some((k, n)) => shard_batches(all, k, n),
-        }
-    }
-
-    /// How many trials those batches hold (fewer when `precision` stops early).
-    pub fn trials_played(&self) -> u64 {
-        let r = self.batches();
-        r.end.saturating_mul(BATCH).min(self.trials)
-            - r.start.saturating_mul(BATCH).min(self.trials)
-    }
-}
-
-/// The batches of shard `k` of `n` when the run has `n_batches` batches: a contiguous,
-/// nearly equal split, so the shards together cover every batch exactly once.
-pub fn shard_batches(n_batches: u64, k: u64, n: u64) -> std::ops::Range<u64> {
-    if n == 0 || k >= n {
-        return 0..0;
-    }
-    let lo = (n_batches as u128 * k as u128 / n as u128) as u64;
-    let hi = (n_batches as u128 * (k as u128 + 1) / n as u128) as u64;
-    lo..hi
-}
 
 /// Buckets of each per-service quantile sketch: 16 octaves below the largest value, a fixed
 /// 2 KB per sketch once the service has been hit, so that memory does not grow with
@@ -324,78 +275,6 @@ pub fn run_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> RunStats {
     stats
 }
 
-/// Trial indices of batch `b` when `total` trials are played: `b·BATCH ..` at most
-/// [`BATCH`] of them.
-pub fn batch_trials(b: u64, total: u64) -> std::ops::Range<u64> {
-    let start = b * BATCH;
-    start..(start + BATCH).min(total)
-}
-
-/// The shared batch driver of every Monte Carlo analysis: plays batches `0 ..
-/// ⌈trials / BATCH⌉` with `play(b)` on a pool of `threads` workers (`None`: every core) and
-/// hands each batch's result to `fold` strictly in batch order, on the calling thread.
-/// `fold` returns [`ControlFlow::Break`] to stop early (adaptive runs); later batches are
-/// then not folded.
-///
-/// Results folded in batch order from batches whose content depends only on the batch
-/// number are a function of (scenario, seed, trials) alone, whatever the thread count.
-/// At most a window of `4 × threads` batch results is held at once, so memory does not
-/// grow with the number of trials.
-pub fn for_each_batch<P, F>(
-    trials: u64,
-    threads: Option<usize>,
-    play: F,
-    fold: &mut dyn FnMut(P) -> ControlFlow<()>,
-) -> Result<(), Error>
-where
-    P: Send,
-    F: Fn(u64) -> P + Sync,
-{
-    for_each_batch_in(0..trials.div_ceil(BATCH), trials, threads, play, fold)
-}
-
-/// [`for_each_batch`] over the batches in `batches` only (a shard of the run).
-pub fn for_each_batch_in<P, F>(
-    batches: std::ops::Range<u64>,
-    trials: u64,
-    threads: Option<usize>,
-    play: F,
-    fold: &mut dyn FnMut(P) -> ControlFlow<()>,
-) -> Result<(), Error>
-where
-    P: Send,
-    F: Fn(u64) -> P + Sync,
-{
-    if trials == 0 {
-        return Err(Error::usage("--trials must be at least 1"));
-    }
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = threads {
-        if t == 0 {
-            return Err(Error::usage("--threads must be at least 1"));
-        }
-        builder = builder.num_threads(t);
-    }
-    let pool = builder
-        .build()
-        .map_err(|e| Error::runtime(format!("cannot start worker threads: {e}")))?;
-    // Batches in flight at once: enough to keep every worker busy. It bounds memory and
-    // does not affect results (folding is always in batch order).
-    let window = (pool.current_num_threads() as u64 * BATCHES_IN_FLIGHT_PER_THREAD).max(1);
-    let mut next = batches.start;
-    while next < batches.end {
-        let end = (next + window).min(batches.end);
-        let parts: Vec<P> = pool.install(|| (next..end).into_par_iter().map(&play).collect());
-        for p in parts {
-            if fold(p).is_break() {
-                return Ok(());
-            }
-        }
-        next = end;
-    }
-    Ok(())
-}
-
 /// Runs the Monte Carlo simulation of `model`. `progress(done, total)` is called after
 /// each batch is folded, from the calling thread.
 pub fn run(
@@ -452,51 +331,9 @@ pub fn run(
     Ok(acc)
 }
 
-/// From this many services on, the workers of a fixed run add their per-service values
-/// into one shared set of accumulators instead of one set each (see [`run_fixed`]).
-pub const SHARED_FROM_SERVICES: usize = 8_192;
-
 /// Services per lock of the shared accumulators: a few hundred locks on a
 /// 100,000-service graph, each taken once per trial.
 const SHARED_CHUNK: usize = 256;
-
-/// How the workers of a fixed run hold their per-service accumulators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Accumulators {
-    /// One set per worker, merged at the end: no locking, the best scaling; memory is
-    /// one set per worker.
-    PerWorker,
-    /// One set, split into chunks of [`SHARED_CHUNK`] services, each under a lock that a
-    /// worker takes for the chunk's part of a trial; memory is one set whatever the
-    /// number of workers.
-    Shared,
-}
-
-impl Accumulators {
-    /// [`Shared`](Self::Shared) when several workers run a graph of at least
-    /// [`SHARED_FROM_SERVICES`] services, where a set per worker would cost hundreds of
-    /// megabytes; otherwise [`PerWorker`](Self::PerWorker).
-    pub fn for_run(services: usize, workers: usize) -> Self {
-        if workers > 1 && services >= SHARED_FROM_SERVICES {
-            Accumulators::Shared
-        } else {
-            Accumulators::PerWorker
-        }
-    }
-}
-
-/// How a run with `opts` on `threads` workers holds its accumulators over `services`
-/// services, for the memory estimate (`model::size`).
-pub fn accumulation(opts: &RunOptions, services: usize, threads: usize) -> Accumulation {
-    if opts.precision.is_some() {
-        // Batch results in flight: `for_each_batch_in`'s window.
-        Accumulation::Batches(threads.max(1) * BATCHES_IN_FLIGHT_PER_THREAD as usize)
-    } else if Accumulators::for_run(services, threads) == Accumulators::Shared {
-        Accumulation::Sets(1)
-    } else {
-        Accumulation::Sets(threads.max(1))
-    }
-}
 
 /// Adds trial `t`'s per-service values to the shared accumulators, chunk by chunk,
 /// starting at chunk `start`; a chunk another worker holds is skipped and done last,

@@ -10,6 +10,7 @@
 //!    runs, so one loss takes both the service and the means to recover it (the 2022
 //!    Pangyo fire, fact K11 of `docs/incidents.md`).
 
+use crate::format::thousands;
 use petgraph::algo::tarjan_scc;
 use petgraph::visit::EdgeFiltered;
 
@@ -20,7 +21,7 @@ use super::blast::edge_spreads;
 use super::tree::SiteTree;
 use super::{EdgeKind, Loaded, Mode, Model, ServiceIdx};
 use crate::error::Diagnostic;
-use crate::scenario::duration::format_hours;
+use crate::format::format_hours;
 use crate::scenario::locate::{Anchor, Locator};
 
 /// How many service ids a warning names before it says "and N more".
@@ -473,27 +474,5 @@ fn and_list(items: &[&str]) -> String {
     }
 }
 
-/// `47000000` → `47,000,000`.
-pub fn thousands(n: impl Into<u128>) -> String {
-    let n: u128 = n.into();
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn thousands() {
-        assert_eq!(super::thousands(0u64), "0");
-        assert_eq!(super::thousands(999u64), "999");
-        assert_eq!(super::thousands(1000u64), "1,000");
-        assert_eq!(super::thousands(47_000_000u64), "47,000,000");
-    }
-}
+mod tests {}

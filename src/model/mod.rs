@@ -10,7 +10,6 @@ pub mod blast;
 pub mod diagnostics;
 pub mod dist;
 mod lower;
-pub mod size;
 pub mod tree;
 
 use petgraph::graph::{DiGraph, NodeIndex};

@@ -6,8 +6,8 @@ use serde::Serialize;
 use super::grid::{self, Grid};
 use super::run::{RunInfo, ScenarioJson};
 use crate::analysis::compare::{Arm, Comparison};
+use crate::format::format_hours;
 use crate::model::{Loaded, Model, Variant};
-use crate::scenario::duration::format_hours;
 use crate::stats::ci95_half_width;
 
 pub struct CompareReport<'a> {
@@ -205,9 +205,9 @@ impl CompareReport<'_> {
                 lines.push(format!(
                     "{}: {verb} {} user-hours per trial (95% interval {} to {} for variant − base); better in {:.1}% of trials, tied in {:.1}%",
                     v.name,
-                    grid::figure(m.abs()),
-                    grid::figure(lo),
-                    grid::figure(hi),
+                    crate::format::figure(m.abs()),
+                    crate::format::figure(lo),
+                    crate::format::figure(hi),
                     100.0 * v.p_variant_better,
                     100.0 * v.p_tie
                 ));
@@ -234,7 +234,10 @@ impl CompareReport<'_> {
         };
         let mut rows = vec![vec![
             "base".to_string(),
-            j.base.user_hours_lost.mean.map_or("-".into(), grid::figure),
+            j.base
+                .user_hours_lost
+                .mean
+                .map_or("-".into(), crate::format::figure),
             "-".into(),
             "-".into(),
             "-".into(),
@@ -245,16 +248,24 @@ impl CompareReport<'_> {
             let d = &v.difference;
             rows.push(vec![
                 v.name.clone(),
-                v.user_hours_lost.mean.map_or("-".into(), grid::figure),
-                d.mean.map_or("-".into(), grid::figure),
+                v.user_hours_lost
+                    .mean
+                    .map_or("-".into(), crate::format::figure),
+                d.mean.map_or("-".into(), crate::format::figure),
                 match (d.ci95_low, d.ci95_high) {
-                    (Some(lo), Some(hi)) => format!("{} … {}", grid::figure(lo), grid::figure(hi)),
+                    (Some(lo), Some(hi)) => format!(
+                        "{} … {}",
+                        crate::format::figure(lo),
+                        crate::format::figure(hi)
+                    ),
                     _ => "-".into(),
                 },
                 format!("{:.1}%", 100.0 * v.p_variant_better),
                 worst(&v.worst_service),
                 v.cost_per_user_hour_saved.map_or("-".into(), |c| {
-                    format!("{} {cur}", grid::figure(c)).trim().to_string()
+                    format!("{} {cur}", crate::format::figure(c))
+                        .trim()
+                        .to_string()
                 }),
             ]);
         }
@@ -298,11 +309,11 @@ impl CompareReport<'_> {
         let arm = |name: &str, a: &Loss, w: &Option<Worst>| {
             vec![
                 name.to_string(),
-                grid::num(a.mean),
-                grid::num(a.std_err),
-                grid::num(a.p95),
+                crate::format::num(a.mean),
+                crate::format::num(a.std_err),
+                crate::format::num(a.p95),
                 w.as_ref().map_or(String::new(), |w| w.id.clone()),
-                grid::num(w.as_ref().map(|w| w.downtime_p95_hours)),
+                crate::format::num(w.as_ref().map(|w| w.downtime_p95_hours)),
             ]
         };
         let mut records = vec![{
@@ -313,14 +324,14 @@ impl CompareReport<'_> {
         for v in &j.variants {
             let mut r = arm(&v.name, &v.user_hours_lost, &v.worst_service);
             r.extend([
-                grid::num(v.cost),
-                grid::num(v.difference.mean),
-                grid::num(v.difference.std_err),
-                grid::num(v.difference.ci95_low),
-                grid::num(v.difference.ci95_high),
+                crate::format::num(v.cost),
+                crate::format::num(v.difference.mean),
+                crate::format::num(v.difference.std_err),
+                crate::format::num(v.difference.ci95_low),
+                crate::format::num(v.difference.ci95_high),
                 v.p_variant_better.to_string(),
                 v.p_tie.to_string(),
-                grid::num(v.cost_per_user_hour_saved),
+                crate::format::num(v.cost_per_user_hour_saved),
             ]);
             records.push(r);
         }

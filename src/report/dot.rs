@@ -7,9 +7,9 @@
 //! with their share, recovery needs dotted. Everything is emitted in file order, so the
 //! same scenario always gives the same bytes.
 
-use crate::model::diagnostics::thousands;
+use crate::format::format_hours;
+use crate::format::thousands;
 use crate::model::{Model, SiteKind};
-use crate::scenario::duration::format_hours;
 
 pub fn render(m: &Model) -> String {
     let mut s = String::new();

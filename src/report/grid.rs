@@ -2,8 +2,6 @@
 //! the analyses' reports. Cells are already formatted text; CSV is written separately
 //! from raw numbers.
 
-use super::run::md_escape;
-
 pub struct Grid {
     pub header: Vec<&'static str>,
     pub rows: Vec<Vec<String>>,
@@ -88,11 +86,6 @@ pub fn csv(header: &[&str], records: &[Vec<String>]) -> String {
     String::from_utf8(w.into_inner().expect("in-memory flush")).expect("utf-8 fields")
 }
 
-/// A number for CSV: empty when absent.
-pub fn num(x: Option<f64>) -> String {
-    x.map_or(String::new(), |v| v.to_string())
-}
-
 /// Pretty JSON with a final newline.
 pub fn json<T: serde::Serialize>(v: &T) -> String {
     let mut s = serde_json::to_string_pretty(v).expect("wire types serialise");
@@ -106,8 +99,18 @@ pub fn write_json<T: serde::Serialize>(out: &mut dyn std::io::Write, v: &T) -> s
     out.write_all(b"\n")
 }
 
-/// A large number in words ([`super::run::human`]), with the rounding noise of a
-/// difference of sums (a few ulp either side of 0) shown as 0.
-pub fn figure(x: f64) -> String {
-    super::run::human(if x.abs() < 0.005 { 0.0 } else { x })
+/// Escapes text from the scenario for a Markdown table cell or line.
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '|' | '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }

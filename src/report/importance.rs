@@ -6,8 +6,8 @@ use serde::Serialize;
 use super::grid::{self, Grid};
 use super::run::{MeanErr, RunInfo, ScenarioJson};
 use crate::analysis::importance::{ranking, ImportanceStats};
+use crate::format::format_hours;
 use crate::model::{Loaded, Model};
-use crate::scenario::duration::format_hours;
 
 pub struct ImportanceReport<'a> {
     pub loaded: &'a Loaded,
@@ -105,7 +105,7 @@ impl ImportanceReport<'_> {
             ),
             format!(
                 "user-hours lost per trial in the base design: mean {}",
-                st.base.mean().map_or("-".into(), grid::figure)
+                st.base.mean().map_or("-".into(), crate::format::figure)
             ),
         ]
     }
@@ -122,12 +122,16 @@ impl ImportanceReport<'_> {
 
     fn grid(&self, j: &ImportanceJson) -> Grid {
         let ratio = |x: Option<f64>| x.map_or("-".into(), |r| format!("{r:.3}"));
-        let mean = |x: &MeanErr| x.mean.map_or("-".into(), grid::figure);
+        let mean = |x: &MeanErr| x.mean.map_or("-".into(), crate::format::figure);
         // The difference itself, paired trial by trial: a reduction worth that rounds to
         // 1.000 can still be millions of user-hours.
         let saved = |x: &MeanErr| match (x.mean, x.std_err) {
-            (Some(m), Some(se)) => format!("{} ± {}", grid::figure(m), grid::figure(1.96 * se)),
-            (Some(m), None) => grid::figure(m),
+            (Some(m), Some(se)) => format!(
+                "{} ± {}",
+                crate::format::figure(m),
+                crate::format::figure(1.96 * se)
+            ),
+            (Some(m), None) => crate::format::figure(m),
             _ => "-".into(),
         };
         Grid {
@@ -189,14 +193,14 @@ impl ImportanceReport<'_> {
                     s.id.clone(),
                     s.name.clone(),
                     s.kind.clone(),
-                    grid::num(s.always_down_user_hours.mean),
-                    grid::num(s.never_fails_user_hours.mean),
-                    grid::num(s.achievement.mean),
-                    grid::num(s.achievement.std_err),
-                    grid::num(s.reduction.mean),
-                    grid::num(s.reduction.std_err),
-                    grid::num(s.achievement_worth),
-                    grid::num(s.reduction_worth),
+                    crate::format::num(s.always_down_user_hours.mean),
+                    crate::format::num(s.never_fails_user_hours.mean),
+                    crate::format::num(s.achievement.mean),
+                    crate::format::num(s.achievement.std_err),
+                    crate::format::num(s.reduction.mean),
+                    crate::format::num(s.reduction.std_err),
+                    crate::format::num(s.achievement_worth),
+                    crate::format::num(s.reduction_worth),
                 ]
             })
             .collect();

@@ -6,9 +6,9 @@ use serde::Serialize;
 use super::grid::{self, Grid};
 use super::run::{MeanErr, RunInfo, ScenarioJson};
 use crate::analysis::portal::{ranking, PortalStats, Reach};
-use crate::model::diagnostics::thousands;
+use crate::format::format_hours;
+use crate::format::thousands;
 use crate::model::{Loaded, Model};
-use crate::scenario::duration::format_hours;
 use crate::stats::ci95_half_width;
 
 pub struct PortalReport<'a> {
@@ -136,8 +136,8 @@ impl PortalReport<'_> {
         if let (Some(m), Some(se)) = (st.base_total.mean(), st.base_total.std_err()) {
             lines.push(format!(
                 "user-hours lost per trial in the base design: mean {} (95% interval ± {})",
-                grid::figure(m),
-                grid::figure(ci95_half_width(se))
+                crate::format::figure(m),
+                crate::format::figure(ci95_half_width(se))
             ));
         }
         lines
@@ -155,7 +155,7 @@ impl PortalReport<'_> {
     }
 
     fn grid(&self, j: &PortalJson) -> Grid {
-        let mean = |x: &MeanErr| x.mean.map_or("-".into(), grid::figure);
+        let mean = |x: &MeanErr| x.mean.map_or("-".into(), crate::format::figure);
         Grid {
             header: vec![
                 "service",
@@ -227,12 +227,12 @@ impl PortalReport<'_> {
                     s.transitive_dependents.to_string(),
                     s.transitive_users.to_string(),
                     s.p_down.to_string(),
-                    grid::num(s.attributable_user_hours.mean),
-                    grid::num(s.attributable_user_hours.std_err),
-                    grid::num(s.own_user_hours.mean),
-                    grid::num(s.spillover_user_hours.mean),
-                    grid::num(s.share_of_base),
-                    grid::num(s.portal_multiplier),
+                    crate::format::num(s.attributable_user_hours.mean),
+                    crate::format::num(s.attributable_user_hours.std_err),
+                    crate::format::num(s.own_user_hours.mean),
+                    crate::format::num(s.spillover_user_hours.mean),
+                    crate::format::num(s.share_of_base),
+                    crate::format::num(s.portal_multiplier),
                 ]
             })
             .collect();

@@ -1,13 +1,14 @@
 //! Output of `run`: the JSON machine contract, a table, CSV and Markdown.
 //! Wire types are kept apart from the accumulators; everything iterates in file order.
 
+use crate::format::human;
 use serde::Serialize;
 
 use super::grid::{self, Grid};
 use crate::analysis::run::RunStats;
-use crate::model::diagnostics::thousands;
+use crate::format::format_hours;
+use crate::format::thousands;
 use crate::model::Model;
-use crate::scenario::duration::format_hours;
 use crate::stats::{ci95_half_width, Moments, Summary};
 
 /// What a rendered run is about.
@@ -391,20 +392,20 @@ impl RunReport<'_> {
                     s.name.clone(),
                     s.group.clone(),
                     s.users.to_string(),
-                    grid::num(d.mean),
-                    grid::num(d.std_err),
-                    grid::num(d.p50),
-                    grid::num(d.p90),
-                    grid::num(d.p95),
-                    grid::num(d.p99),
-                    grid::num(d.max),
-                    grid::num(s.degraded_hours.mean),
-                    grid::num(s.user_hours_lost.mean),
-                    grid::num(s.user_hours_lost.std_err),
+                    crate::format::num(d.mean),
+                    crate::format::num(d.std_err),
+                    crate::format::num(d.p50),
+                    crate::format::num(d.p90),
+                    crate::format::num(d.p95),
+                    crate::format::num(d.p99),
+                    crate::format::num(d.max),
+                    crate::format::num(s.degraded_hours.mean),
+                    crate::format::num(s.user_hours_lost.mean),
+                    crate::format::num(s.user_hours_lost.std_err),
                     s.p_affected.to_string(),
-                    grid::num(s.restored_at_hours.mean),
-                    grid::num(s.restored_at_hours.p50),
-                    grid::num(s.restored_at_hours.p95),
+                    crate::format::num(s.restored_at_hours.mean),
+                    crate::format::num(s.restored_at_hours.p50),
+                    crate::format::num(s.restored_at_hours.p95),
                 ]
             })
             .collect();
@@ -436,36 +437,4 @@ impl RunReport<'_> {
 
 fn hours(x: Option<f64>) -> String {
     x.map_or("-".into(), format_hours)
-}
-
-/// A large number in words people read: 1.2 billion, 340 million, 12,300.
-pub fn human(x: f64) -> String {
-    let a = x.abs();
-    if a >= 1e9 {
-        format!("{:.2} billion", x / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.2} million", x / 1e6)
-    } else if a >= 1e4 {
-        thousands(x.round() as u64)
-    } else if a >= 10.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.2}")
-    }
-}
-
-/// Escapes text from the scenario for a Markdown table cell or line.
-pub fn md_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '|' | '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' => {
-                out.push('\\');
-                out.push(ch);
-            }
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -3,8 +3,9 @@
 use serde::Serialize;
 
 use super::grid::{self, Grid};
-use super::run::{human, ScenarioJson};
+use super::run::ScenarioJson;
 use crate::analysis::whatif::{BlastRow, Lost};
+use crate::format::human;
 use crate::model::{Loaded, Model};
 
 pub struct WhatIfReport<'a> {

@@ -88,34 +88,6 @@ pub fn parse_hours(text: &str) -> Result<f64, String> {
     Ok(total)
 }
 
-/// Formats hours as the shortest readable duration, for reports ("1d 12h", "45m").
-pub fn format_hours(hours: f64) -> String {
-    if !hours.is_finite() {
-        return "-".into();
-    }
-    if hours < 1.0 / 60.0 {
-        return format!("{:.0}s", hours * 3600.0);
-    }
-    if hours < 1.0 {
-        return format!("{:.0}m", hours * 60.0);
-    }
-    if hours < 48.0 {
-        let h = hours.floor();
-        let m = ((hours - h) * 60.0).round();
-        if (1.0..60.0).contains(&m) {
-            return format!("{h:.0}h {m:.0}m");
-        }
-        return format!("{:.0}h", hours.round());
-    }
-    let d = (hours / 24.0).floor();
-    let h = (hours - d * 24.0).round();
-    if (1.0..24.0).contains(&h) {
-        format!("{d:.0}d {h:.0}h")
-    } else {
-        format!("{:.0}d", (hours / 24.0).round())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,13 +117,5 @@ mod tests {
         assert!(parse_hours("3").unwrap_err().contains("no unit"));
         assert!(parse_hours("-3h").unwrap_err().contains("negative"));
         assert!(parse_hours("99999999999999999999y").is_err());
-    }
-
-    #[test]
-    fn formats() {
-        assert_eq!(format_hours(36.0), "36h");
-        assert_eq!(format_hours(8.5), "8h 30m");
-        assert_eq!(format_hours(0.5), "30m");
-        assert_eq!(format_hours(127.5), "5d 8h");
     }
 }

@@ -2,7 +2,9 @@
 //! arrays indexed by service.
 
 use super::compiled::Compiled;
-use super::trial::CURVE_POINTS;
+
+/// Number of points of the recovery curve, evenly spaced on `[0, horizon]`.
+pub const CURVE_POINTS: usize = 101;
 
 #[derive(Debug, Clone)]
 pub struct Outcome {

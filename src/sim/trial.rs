@@ -28,7 +28,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_pcg::Pcg64Mcg;
 
 use super::compiled::{CMode, Compiled, NONE};
-use super::outcome::Outcome;
+use super::outcome::{Outcome, CURVE_POINTS};
 
 /// Marks the rebuilt replica of a service in `serving`.
 const REBUILT: u32 = u32::MAX - 1;
@@ -162,9 +162,6 @@ const UP: Class = Class {
     cause: 0,
     share: 0.0,
 };
-
-/// Number of points of the recovery curve, evenly spaced on `[0, horizon]`.
-pub const CURVE_POINTS: usize = 101;
 
 /// The reusable state of one worker: build once, then [`Trial::run`] any number of trials.
 pub struct Trial<'c> {

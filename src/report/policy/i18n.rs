@@ -7,11 +7,11 @@
 //! a small share of a service's users; a *service outage* (서비스 장애) is a problem for
 //! most or all of them.
 
-use crate::model::diagnostics::thousands;
+use crate::format::format_hours;
+use crate::format::thousands;
 use crate::model::SiteKind;
-use crate::scenario::duration::format_hours;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
     /// English.
     #[default]

@@ -4,7 +4,7 @@
 //! markup (or raw HTML, which many Markdown renderers pass through).
 
 use super::doc::{Block, Doc, Item, Table};
-use crate::report::run::md_escape;
+use crate::report::grid::md_escape;
 
 pub fn render(d: &Doc, files_dir: &str) -> String {
     let mut o = format!(

@@ -1,4 +1,6 @@
-//! How big a Monte Carlo run of a model is, known before it starts: service-trials,
+//! Run planning: the options of a Monte Carlo run ([`RunOptions`]: trials, seed,
+//! threads, adaptive precision, shard), which batches it plays, how its workers hold
+//! their accumulators, and how big it is, known before it starts: service-trials,
 //! expected events per trial, an estimate of its time and memory. Runs far beyond one
 //! machine are refused up front (exit code 2) with a message that says how big they are
 //! and how to shrink or shard them, rather than running for days or exhausting memory.
@@ -7,9 +9,83 @@
 //! a run of hours from a run of months.
 
 use crate::error::Error;
-use crate::scenario::duration::format_hours;
+use crate::format::format_hours;
 
-use super::{Event, Hazard, Model};
+use super::batch::{shard_batches, BATCH, BATCHES_IN_FLIGHT_PER_THREAD};
+use crate::model::{Event, Hazard, Model};
+
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub trials: u64,
+    pub seed: u64,
+    /// Worker threads; `None` uses every core.
+    pub threads: Option<usize>,
+    /// Stop once the 95% interval of mean total user-hours lost is within ± this share
+    /// of the mean (`trials` is then the maximum).
+    pub precision: Option<f64>,
+    /// Run only shard `k` of `n`: a contiguous range of batches (see [`shard_batches`]).
+    pub shard: Option<(u64, u64)>,
+}
+
+impl RunOptions {
+    /// The batches this run plays: every batch, or its shard's.
+    pub fn batches(&self) -> std::ops::Range<u64> {
+        let all = self.trials.div_ceil(BATCH);
+        match self.shard {
+            None => 0..all,
+            Some((k, n)) => shard_batches(all, k, n),
+        }
+    }
+
+    /// How many trials those batches hold (fewer when `precision` stops early).
+    pub fn trials_played(&self) -> u64 {
+        let r = self.batches();
+        r.end.saturating_mul(BATCH).min(self.trials)
+            - r.start.saturating_mul(BATCH).min(self.trials)
+    }
+}
+
+/// From this many services on, the workers of a fixed run add their per-service values
+/// into one shared set of accumulators instead of one set each (see [`run_fixed`]).
+pub const SHARED_FROM_SERVICES: usize = 8_192;
+
+/// How the workers of a fixed run hold their per-service accumulators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accumulators {
+    /// One set per worker, merged at the end: no locking, the best scaling; memory is
+    /// one set per worker.
+    PerWorker,
+    /// One set, split into chunks of [`SHARED_CHUNK`] services, each under a lock that a
+    /// worker takes for the chunk's part of a trial; memory is one set whatever the
+    /// number of workers.
+    Shared,
+}
+
+impl Accumulators {
+    /// [`Shared`](Self::Shared) when several workers run a graph of at least
+    /// [`SHARED_FROM_SERVICES`] services, where a set per worker would cost hundreds of
+    /// megabytes; otherwise [`PerWorker`](Self::PerWorker).
+    pub fn for_run(services: usize, workers: usize) -> Self {
+        if workers > 1 && services >= SHARED_FROM_SERVICES {
+            Accumulators::Shared
+        } else {
+            Accumulators::PerWorker
+        }
+    }
+}
+
+/// How a run with `opts` on `threads` workers holds its accumulators over `services`
+/// services, for the memory estimate ([`RunSize`]).
+pub fn accumulation(opts: &RunOptions, services: usize, threads: usize) -> Accumulation {
+    if opts.precision.is_some() {
+        // Batch results in flight: `for_each_batch_in`'s window.
+        Accumulation::Batches(threads.max(1) * BATCHES_IN_FLIGHT_PER_THREAD as usize)
+    } else if Accumulators::for_run(services, threads) == Accumulators::Shared {
+        Accumulation::Sets(1)
+    } else {
+        Accumulation::Sets(threads.max(1))
+    }
+}
 
 /// The largest run accepted, in service-trial equivalents (trials × (services + expected
 /// events per trial)): 10^12 is about 3 days on 2 cores at [`SERVICE_TRIALS_PER_SECOND`].
@@ -254,7 +330,7 @@ fn can_be_hit(m: &Model) -> usize {
             .edges_directed(Model::node(b), petgraph::Direction::Incoming)
         {
             let a = petgraph::visit::EdgeRef::source(&e).index();
-            if matches!(e.weight(), super::EdgeKind::Depends { .. }) && !hit[a] {
+            if matches!(e.weight(), crate::model::EdgeKind::Depends { .. }) && !hit[a] {
                 hit[a] = true;
                 queue.push(a);
             }
@@ -293,7 +369,7 @@ fn group(x: f64) -> String {
     if x >= 1e15 {
         return sci(x);
     }
-    super::diagnostics::thousands(x as u64)
+    crate::format::thousands(x as u64)
 }
 
 fn sci(x: f64) -> String {
