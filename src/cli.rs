@@ -1,12 +1,14 @@
-//! The command line: clap derive structs (doc comments are the help text) and the
-//! dispatch from a parsed command to the library. Nothing here knows output formats.
+//! The command line: clap derive structs (doc comments are the help text), their mapping
+//! to the application layer's checked options and calls ([`crate::app`]), and the choice
+//! of where and in which format each result is written. No pipeline and no analysis is
+//! sequenced here.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::app::{self, options::Shard, options::Sim};
 use crate::error::Error;
-use crate::model;
 use crate::report;
 
 /// Dependency blast-radius simulator: how far an outage spreads through services that
@@ -66,25 +68,6 @@ pub struct MergeArgs {
     pub parts: Vec<String>,
     #[command(flatten)]
     pub output: OutputArgs,
-}
-
-/// `K/N`: shard K (from 0) of N.
-fn parse_shard(s: &str) -> Result<(u64, u64), String> {
-    let (k, n) = s.split_once('/').ok_or("expected K/N, such as 0/4")?;
-    let k: u64 = k
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad shard index {k:?} in {s:?}"))?;
-    let n: u64 = n
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad shard count {n:?} in {s:?}"))?;
-    if n == 0 || k >= n {
-        return Err(format!(
-            "shard {k}/{n}: K counts from 0 and must be below N"
-        ));
-    }
-    Ok((k, n))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -217,8 +200,8 @@ pub struct RunArgs {
     pub output: OutputArgs,
     /// Run only shard K of N (K from 0) and write a partial result for `merge`
     /// (e.g. `--shard $JOB_COMPLETION_INDEX/8`).
-    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
-    pub shard: Option<(u64, u64)>,
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
 }
 
 #[derive(Debug, Args)]
@@ -234,7 +217,7 @@ pub struct WhatifArgs {
 
 /// `portal` and `importance`: one counterfactual per service (or two per site) for every
 /// trial, so `--trials` defaults to the scenario's `trials` capped at
-/// [`ANALYSIS_DEFAULT_TRIALS`].
+/// [`app::options::ANALYSIS_DEFAULT_TRIALS`].
 #[derive(Debug, Args)]
 pub struct AnalysisArgs {
     /// The scenario file (RON).
@@ -247,9 +230,6 @@ pub struct AnalysisArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 }
-
-/// Default cap on the trials of `portal` and `importance` when `--trials` is not given.
-pub const ANALYSIS_DEFAULT_TRIALS: u64 = 2000;
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
@@ -325,31 +305,35 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
     }
 }
 
+/// The simulation flags, checked once.
+fn sim(a: &SimArgs) -> Result<Sim, Error> {
+    Sim::new(a.trials, a.seed, a.threads, a.precision)
+}
+
 fn validate(a: ValidateArgs) -> Result<(), Error> {
-    let loaded = model::load(&a.file)?;
-    let warnings = loaded.warnings();
+    let v = app::validate(&a.file)?;
     if !a.quiet {
-        for w in &warnings {
+        for w in &v.warnings {
             eprintln!("warning: {w}");
         }
-        let m = &loaded.model;
+        let m = &v.loaded.model;
         println!(
             "{}: ok: {} sites, {} services, {} events, {} variants; {} warning{}",
             a.file,
             m.sites.len(),
             m.services.len(),
             m.events.len(),
-            loaded.variants.len(),
-            warnings.len(),
-            if warnings.len() == 1 { "" } else { "s" }
+            v.loaded.variants.len(),
+            v.warnings.len(),
+            if v.warnings.len() == 1 { "" } else { "s" }
         );
     }
     Ok(())
 }
 
 fn graph(a: GraphArgs) -> Result<(), Error> {
-    let loaded = model::load(&a.file)?;
-    let m = loaded.model_of(a.variant.as_deref())?;
+    let chosen = app::Chosen::load(&a.file, a.variant)?;
+    let m = chosen.model();
     let text = match a.format {
         GraphFormat::Dot => report::dot::render(m),
         GraphFormat::Svg => {
@@ -376,10 +360,10 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(quiet: bool, total: u64) -> Self {
+    fn new(quiet: bool) -> Self {
         use std::io::IsTerminal;
         let bar = indicatif::ProgressBar::with_draw_target(
-            Some(total),
+            Some(0),
             indicatif::ProgressDrawTarget::hidden(),
         );
         if let Ok(style) = indicatif::ProgressStyle::with_template(
@@ -394,29 +378,20 @@ impl Progress {
             enabled: !quiet && std::io::stderr().is_terminal(),
         }
     }
-    fn update(&mut self, done: u64, msg: &str) {
+    fn update(&mut self, label: &str, done: u64, total: u64) {
         if self.enabled && !self.shown && self.started.elapsed().as_secs_f64() > 1.0 {
             self.bar
                 .set_draw_target(indicatif::ProgressDrawTarget::stderr());
             self.shown = true;
         }
         if self.shown {
-            self.bar.set_message(msg.to_string());
+            self.bar.set_message(label.to_string());
         }
+        self.bar.set_length(total);
         self.bar.set_position(done);
     }
     fn finish(self) {
         self.bar.finish_and_clear();
-    }
-}
-
-fn sim_options(a: &SimArgs, m: &model::Model) -> crate::analysis::plan::RunOptions {
-    crate::analysis::plan::RunOptions {
-        trials: a.trials.unwrap_or(m.trials),
-        seed: a.seed.unwrap_or(m.seed),
-        threads: a.threads,
-        precision: a.precision,
-        shard: None,
     }
 }
 
@@ -426,90 +401,30 @@ fn run(a: RunArgs) -> Result<(), Error> {
             "--shard writes a partial result (JSON) for `merge`; leave out --format",
         ));
     }
-    let loaded = model::load(&a.file)?;
-    if let Some(v) = &a.variant {
-        loaded.variant(v)?;
-    }
-    // Keep only what the run and its output need: on a 100,000-service scenario the
-    // parsed file and the other variants are hundreds of megabytes.
-    let model::Loaded {
-        file,
-        sha256,
-        text,
-        model,
-        variants,
-        scenario,
-    } = loaded;
-    drop(scenario);
-    let text = if a.shard.is_some() {
-        text
-    } else {
-        String::new()
+    let req = app::RunRequest {
+        file: a.file,
+        variant: a.variant,
+        sim: sim(&a.sim)?,
+        shard: a.shard,
     };
-    let m = match &a.variant {
-        Some(v) => variants
-            .into_iter()
-            .find(|x| &x.name == v)
-            .map_or(model, |x| x.model),
-        None => model,
-    };
-    let mut opts = sim_options(&a.sim, &m);
-    opts.shard = a.shard;
-    let threads = opts
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    // A shard is sized by its own trials.
-    let acc = crate::analysis::plan::accumulation(&opts, m.services.len(), threads);
-    crate::analysis::plan::RunSize::of(&m, opts.trials_played(), threads, acc).check()?;
-    let mut progress = Progress::new(a.sim.quiet, opts.trials);
-    let stats = crate::analysis::run::run(&m, &opts, &mut |done, total| {
-        progress.bar.set_length(total);
-        progress.update(done, "run")
-    })?;
+    let mut progress = Progress::new(a.sim.quiet);
+    let result = app::run(req, &mut |l, d, t| progress.update(l, d, t))?;
     progress.finish();
-    if let Some((k, n)) = a.shard {
-        let part = report::partial::Partial {
-            format: report::partial::FORMAT.into(),
-            format_version: report::partial::FORMAT_VERSION,
-            blastradius_version: env!("CARGO_PKG_VERSION").into(),
-            scenario_file: file,
-            scenario_sha256: sha256,
-            scenario_text: text,
-            variant: a.variant.clone(),
-            seed: opts.seed,
-            trials: opts.trials,
-            shard: k,
-            shards: n,
-            stats,
-        };
-        return report::output::write_with(&a.output.out, &mut |w| part.write_json(w));
+    match result {
+        app::RunResult::Part(part) => {
+            report::output::write_with(&a.output.out, &mut |w| part.write_json(w))
+        }
+        app::RunResult::Whole(o) => render_run(&o, a.output.format, &a.output.out),
     }
-    render_run(
-        &sha256,
-        &m,
-        a.variant.as_deref(),
-        opts.seed,
-        &stats,
-        a.output.format,
-        &a.output.out,
-    )
 }
 
-fn render_run(
-    sha256: &str,
-    m: &model::Model,
-    variant: Option<&str>,
-    seed: u64,
-    stats: &crate::analysis::run::RunStats,
-    format: Format,
-    out: &std::path::Path,
-) -> Result<(), Error> {
+fn render_run(o: &app::RunOutput, format: Format, out: &std::path::Path) -> Result<(), Error> {
     let rep = report::run::RunReport {
-        sha256,
-        model: m,
-        variant,
-        seed,
-        stats,
+        sha256: &o.sha256,
+        model: &o.model,
+        variant: o.variant.as_deref(),
+        seed: o.seed,
+        stats: &o.stats,
     };
     let text = match format {
         // Streamed: the JSON of a large run is never held in memory whole.
@@ -522,64 +437,11 @@ fn render_run(
 }
 
 fn merge(a: MergeArgs) -> Result<(), Error> {
-    use crate::analysis::run::RunStats;
-    use report::partial::{check_coverage, check_same_run, Partial};
-    // One part in memory at a time: each is checked against the first and merged, then
-    // let go, so merging many parts of a large graph needs about one part's memory.
-    let mut heads = Vec::new();
-    let mut run: Option<(model::Loaded, RunStats)> = None;
-    for p in &a.parts {
-        let part = {
-            let text = std::fs::read_to_string(p).map_err(|e| Error::read(p, e))?;
-            Partial::from_json(p, &text)?
-        };
-        let head = part.head(p);
-        if let Some(first) = heads.first() {
-            check_same_run(first, &head)?;
-        }
-        let (loaded, stats) = match &mut run {
-            Some(r) => r,
-            None => {
-                let loaded = model::load_str(&part.scenario_file, &part.scenario_text)?;
-                let m = loaded.model_of(part.variant.as_deref())?;
-                let stats = RunStats::new(&crate::sim::Compiled::new(m));
-                run.insert((loaded, stats))
-            }
-        };
-        let m = loaded.model_of(part.variant.as_deref())?;
-        if part.stats.services.len() != m.services.len() || !part.stats.has_run_layout() {
-            return Err(Error::usage(format!(
-                "{p}: a partial result that does not match its scenario's services"
-            )));
-        }
-        stats.merge(&part.stats);
-        heads.push(head);
-    }
-    let first = heads.first().cloned();
-    check_coverage(heads)?;
-    let (Some(first), Some((loaded, stats))) = (first, run) else {
-        return Err(Error::usage("merge needs at least one partial result"));
-    };
-    if stats.trials != first.trials {
-        return Err(Error::usage(format!(
-            "the parts hold {} trials, but the run had {}",
-            stats.trials, first.trials
-        )));
-    }
-    let m = loaded.model_of(first.variant.as_deref())?;
-    render_run(
-        &loaded.sha256,
-        m,
-        first.variant.as_deref(),
-        first.seed,
-        &stats,
-        a.output.format,
-        &a.output.out,
-    )
+    let o = app::merge(&a.parts)?;
+    render_run(&o, a.output.format, &a.output.out)
 }
 
 fn report_cmd(a: ReportArgs) -> Result<(), Error> {
-    use crate::analysis::policy;
     let out = a.out.clone().unwrap_or_else(|| {
         PathBuf::from(match a.format {
             ReportFormat::Html => "report.html",
@@ -591,48 +453,10 @@ fn report_cmd(a: ReportArgs) -> Result<(), Error> {
             "--format markdown writes its images beside the Markdown file: give --out FILE.md",
         ));
     }
-    let loaded = model::load(&a.file)?;
-    let m = &loaded.model;
-    let opts = sim_options(&a.sim, m);
-    let mut progress = Progress::new(a.sim.quiet, opts.trials);
-    let stats = crate::analysis::run::run(m, &opts, &mut |done, _| progress.update(done, "base"))?;
+    let sim = sim(&a.sim)?;
+    let mut progress = Progress::new(a.sim.quiet);
+    let p = app::policy(&a.file, &sim, &mut |l, d, t| progress.update(l, d, t))?;
     progress.finish();
-    // The other analyses play exactly the trials the run played (an adaptive run's
-    // count too), so the report is a function of the command line it prints.
-    let fixed = crate::analysis::plan::RunOptions {
-        trials: stats.trials,
-        precision: None,
-        ..opts.clone()
-    };
-    let rows = crate::analysis::whatif::whatif(m);
-    // Attribution replays each service's outage trials without it: the costliest part,
-    // capped like `portal`'s default.
-    let portal_opts = crate::analysis::plan::RunOptions {
-        trials: fixed.trials.min(ANALYSIS_DEFAULT_TRIALS),
-        ..fixed.clone()
-    };
-    let mut progress = Progress::new(a.sim.quiet, portal_opts.trials);
-    let portal_stats = crate::analysis::portal::portal(m, &portal_opts, &mut |done, _| {
-        progress.update(done, "portal")
-    })?;
-    progress.finish();
-    let designs = if loaded.variants.is_empty() {
-        None
-    } else {
-        let variants: Vec<&model::Model> = loaded.variants.iter().map(|v| &v.model).collect();
-        let mut progress = Progress::new(a.sim.quiet, fixed.trials);
-        let c = crate::analysis::compare::compare(m, &variants, &fixed, &mut |done, _| {
-            progress.update(done, "compare")
-        })?;
-        progress.finish();
-        Some(policy::designs(&loaded, &c))
-    };
-    let analyses = policy::PolicyAnalyses {
-        single_losses: Some(policy::single_losses(m, &rows)),
-        portals: Some(policy::portals(m, &portal_stats, &rows)),
-        portal_trials: Some(portal_stats.trials),
-        designs,
-    };
     let format = match a.format {
         ReportFormat::Html => "html",
         ReportFormat::Markdown => "markdown",
@@ -643,9 +467,9 @@ fn report_cmd(a: ReportArgs) -> Result<(), Error> {
         "report",
         &a.file,
         "--trials",
-        &stats.trials.to_string(),
+        &p.stats.trials.to_string(),
         "--seed",
-        &opts.seed.to_string(),
+        &p.seed.to_string(),
         "--lang",
         lang.code(),
         "--outage-threshold",
@@ -656,10 +480,10 @@ fn report_cmd(a: ReportArgs) -> Result<(), Error> {
         &out.to_string_lossy(),
     ]);
     let rep = report::policy::PolicyReport {
-        loaded: &loaded,
-        stats: &stats,
-        seed: opts.seed,
-        analyses: &analyses,
+        loaded: &p.loaded,
+        stats: &p.stats,
+        seed: p.seed,
+        analyses: &p.analyses,
         lang,
         outage_threshold_pct: a.outage_threshold as usize,
         command,
@@ -736,100 +560,64 @@ macro_rules! render {
     };
 }
 
-/// The base model, or the variant named by `--variant`.
-fn pick<'a>(
-    loaded: &'a model::Loaded,
-    variant: &'a Option<String>,
-) -> Result<(&'a model::Model, Option<&'a str>), Error> {
-    Ok((loaded.model_of(variant.as_deref())?, variant.as_deref()))
-}
-
 fn whatif(a: WhatifArgs) -> Result<(), Error> {
-    let loaded = model::load(&a.file)?;
-    let (m, variant) = pick(&loaded, &a.variant)?;
-    let rows = crate::analysis::whatif::whatif(m);
+    let chosen = app::Chosen::load(&a.file, a.variant)?;
+    let rows = app::whatif(&chosen);
     let rep = report::whatif::WhatIfReport {
-        loaded: &loaded,
-        model: m,
-        variant,
+        loaded: &chosen.loaded,
+        model: chosen.model(),
+        variant: chosen.variant(),
         rows: &rows,
     };
     report::output::write(&a.output.out, render!(rep, a.output.format).as_bytes())
 }
 
-/// Options of `portal` and `importance`: `--trials` defaults to the scenario's, capped.
-fn analysis_options(a: &SimArgs, m: &model::Model) -> crate::analysis::plan::RunOptions {
-    let mut opts = sim_options(a, m);
-    if a.trials.is_none() {
-        opts.trials = opts.trials.min(ANALYSIS_DEFAULT_TRIALS);
-    }
-    opts
-}
-
 fn portal(a: AnalysisArgs) -> Result<(), Error> {
-    let loaded = model::load(&a.file)?;
-    let (m, variant) = pick(&loaded, &a.variant)?;
-    let opts = analysis_options(&a.sim, m);
-    let mut progress = Progress::new(a.sim.quiet, opts.trials);
-    let stats =
-        crate::analysis::portal::portal(m, &opts, &mut |done, _| progress.update(done, "portal"))?;
+    let sim = sim(&a.sim)?;
+    let chosen = app::Chosen::load(&a.file, a.variant)?;
+    let mut progress = Progress::new(a.sim.quiet);
+    let (reach, played) = app::portal(&chosen, &sim, &mut |l, d, t| progress.update(l, d, t))?;
     progress.finish();
-    let reach = crate::analysis::portal::reach(m);
     let rep = report::portal::PortalReport {
-        loaded: &loaded,
-        model: m,
-        variant,
-        seed: opts.seed,
+        loaded: &chosen.loaded,
+        model: chosen.model(),
+        variant: chosen.variant(),
+        seed: played.seed,
         reach: &reach,
-        stats: &stats,
+        stats: &played.stats,
     };
     report::output::write(&a.output.out, render!(rep, a.output.format).as_bytes())
 }
 
 fn importance(a: AnalysisArgs) -> Result<(), Error> {
-    let loaded = model::load(&a.file)?;
-    let (m, variant) = pick(&loaded, &a.variant)?;
-    let opts = analysis_options(&a.sim, m);
-    let mut progress = Progress::new(a.sim.quiet, opts.trials);
-    let stats = crate::analysis::importance::importance(m, &opts, &mut |done, _| {
-        progress.update(done, "importance")
-    })?;
+    let sim = sim(&a.sim)?;
+    let chosen = app::Chosen::load(&a.file, a.variant)?;
+    let mut progress = Progress::new(a.sim.quiet);
+    let played = app::importance(&chosen, &sim, &mut |l, d, t| progress.update(l, d, t))?;
     progress.finish();
     let rep = report::importance::ImportanceReport {
-        loaded: &loaded,
-        model: m,
-        variant,
-        seed: opts.seed,
-        stats: &stats,
+        loaded: &chosen.loaded,
+        model: chosen.model(),
+        variant: chosen.variant(),
+        seed: played.seed,
+        stats: &played.stats,
     };
     report::output::write(&a.output.out, render!(rep, a.output.format).as_bytes())
 }
 
 fn compare(a: CompareArgs) -> Result<(), Error> {
-    let loaded = model::load(&a.file)?;
-    let variants: Vec<&model::Variant> = match &a.variant {
-        Some(v) => vec![loaded.variant(v)?],
-        None => loaded.variants.iter().collect(),
-    };
-    if variants.is_empty() {
-        return Err(Error::usage(format!(
-            "{} has no variants to compare with the base design",
-            a.file
-        )));
-    }
-    let opts = sim_options(&a.sim, &loaded.model);
-    let models: Vec<&model::Model> = variants.iter().map(|v| &v.model).collect();
-    let mut progress = Progress::new(a.sim.quiet, opts.trials);
-    let stats =
-        crate::analysis::compare::compare(&loaded.model, &models, &opts, &mut |done, _| {
-            progress.update(done, "compare")
-        })?;
+    let sim = sim(&a.sim)?;
+    let loaded = crate::model::load(&a.file)?;
+    let mut progress = Progress::new(a.sim.quiet);
+    let (variants, played) = app::compare(&loaded, a.variant.as_deref(), &sim, &mut |l, d, t| {
+        progress.update(l, d, t)
+    })?;
     progress.finish();
     let rep = report::compare::CompareReport {
         loaded: &loaded,
-        seed: opts.seed,
+        seed: played.seed,
         variants: &variants,
-        stats: &stats,
+        stats: &played.stats,
     };
     report::output::write(&a.output.out, render!(rep, a.output.format).as_bytes())
 }

@@ -6,6 +6,7 @@
 //! durations the way every output shows them.
 
 pub mod analysis;
+pub mod app;
 pub mod cli;
 pub mod error;
 pub mod format;

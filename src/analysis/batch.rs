@@ -70,12 +70,12 @@ where
     F: Fn(u64) -> P + Sync,
 {
     if trials == 0 {
-        return Err(Error::usage("--trials must be at least 1"));
+        return Err(Error::usage("a run needs at least one trial"));
     }
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
         if t == 0 {
-            return Err(Error::usage("--threads must be at least 1"));
+            return Err(Error::usage("a run needs at least one worker thread"));
         }
         builder = builder.num_threads(t);
     }

@@ -17,7 +17,6 @@ use std::ops::ControlFlow;
 
 use super::batch::{batch_trials, for_each_batch};
 use super::plan::RunOptions;
-use super::portal::reject_precision;
 use crate::error::Error;
 use crate::model::Model;
 use crate::sim::{Compiled, Trial};
@@ -153,7 +152,6 @@ pub fn compare(
     opts: &RunOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Comparison, Error> {
-    reject_precision(opts, "compare")?;
     let cb = Compiled::new(base);
     let cv: Vec<Compiled> = variants.iter().map(|m| Compiled::new(m)).collect();
     let mut acc = Comparison::new(&cb, &cv);

@@ -17,7 +17,6 @@ use std::ops::ControlFlow;
 
 use super::batch::{batch_trials, for_each_batch};
 use super::plan::RunOptions;
-use super::portal::reject_precision;
 use crate::error::Error;
 use crate::model::{Model, SiteIdx};
 use crate::sim::{Compiled, Trial};
@@ -125,7 +124,6 @@ pub fn importance(
     opts: &RunOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportanceStats, Error> {
-    reject_precision(opts, "importance")?;
     let c = Compiled::new(model);
     let mut acc = ImportanceStats::new(c.n_sites());
     for_each_batch(

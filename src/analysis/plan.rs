@@ -218,8 +218,9 @@ impl RunSize {
     }
 
     /// Refuses a run beyond [`MAX_SERVICE_TRIALS`] or [`MAX_MEMORY_BYTES`], saying how big
-    /// it is and how to make it fit.
-    pub fn check(&self) -> Result<(), Error> {
+    /// it is, then `how_to_shrink` (the caller's advice, in its own terms: flags on the
+    /// command line).
+    pub fn check(&self, how_to_shrink: &str) -> Result<(), Error> {
         let too_long = self.work > MAX_SERVICE_TRIALS;
         let too_big = self.memory_bytes > MAX_MEMORY_BYTES;
         if !too_long && !too_big {
@@ -262,9 +263,8 @@ impl RunSize {
                 " Most of the work is hazard failures: check that no `mtbf` is far shorter than the horizon.",
             );
         }
-        msg.push_str(
-            " Shrink it: fewer trials (--trials N), or --precision R to stop as soon as the mean total loss is known within ±R (e.g. 0.01), with a smaller scenario or horizon; or shard it over machines with `run --shard K/N` and combine the parts with `merge`.",
-        );
+        msg.push(' ');
+        msg.push_str(how_to_shrink);
         Err(Error::usage(msg))
     }
 }
@@ -423,16 +423,13 @@ mod tests {
         assert_eq!(ok.service_trials, 20_000.0);
         // Two services, two replicas two levels deep, no events.
         assert_eq!(ok.work_per_trial, 2.0 + 4.0);
-        assert!(ok.check().is_ok());
+        assert!(ok.check("Shrink it.").is_ok());
         let huge = RunSize::of(&m, u64::MAX, 2, Accumulation::Sets(2));
-        let e = huge.check().unwrap_err();
+        let e = huge.check("Shrink it.").unwrap_err();
         assert_eq!(e.exit_code(), 2);
         let text = e.to_string();
         assert!(text.contains("service-trials"), "{text}");
-        assert!(
-            text.contains("--precision") && text.contains("--shard"),
-            "{text}"
-        );
+        assert!(text.ends_with(" Shrink it."), "{text}");
     }
 
     #[test]
@@ -445,7 +442,7 @@ mod tests {
         );
         let s = RunSize::of(&m, 1, 1, Accumulation::Sets(1));
         assert!(s.events_per_trial > 1e13, "{s:?}");
-        let text = s.check().unwrap_err().to_string();
+        let text = s.check("").unwrap_err().to_string();
         assert!(text.contains("mtbf"), "{text}");
     }
 

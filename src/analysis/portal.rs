@@ -190,7 +190,6 @@ pub fn portal(
     opts: &RunOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<PortalStats, Error> {
-    reject_precision(opts, "portal")?;
     let c = Compiled::new(model);
     let mut acc = PortalStats::new(c.n_services());
     for_each_batch(
@@ -204,16 +203,6 @@ pub fn portal(
         },
     )?;
     Ok(acc)
-}
-
-/// The analyses other than `run` play a fixed number of trials.
-pub(crate) fn reject_precision(opts: &RunOptions, command: &str) -> Result<(), Error> {
-    match opts.precision {
-        Some(_) => Err(Error::usage(format!(
-            "--precision is not supported by `{command}`; give --trials instead"
-        ))),
-        None => Ok(()),
-    }
 }
 
 /// Service indices sorted by mean attributable loss, largest first; ties in file order.

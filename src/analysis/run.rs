@@ -283,24 +283,24 @@ pub fn run(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<RunStats, Error> {
     if opts.trials == 0 {
-        return Err(Error::usage("--trials must be at least 1"));
+        return Err(Error::usage("a run needs at least one trial"));
     }
     if let Some(r) = opts.precision {
         if !(r.is_finite() && r > 0.0) {
             return Err(Error::usage(format!(
-                "--precision must be a positive number, got {r}"
+                "the precision of an adaptive run must be a positive number, got {r}"
             )));
         }
     }
     if let Some((k, n)) = opts.shard {
         if n == 0 || k >= n {
             return Err(Error::usage(format!(
-                "--shard {k}/{n}: K must be below N, counting from 0"
+                "shard {k} of {n}: the index must be below the count, counting from 0"
             )));
         }
         if opts.precision.is_some() {
             return Err(Error::usage(
-                "--precision cannot be combined with --shard: each shard would stop on its own; run a fixed number of --trials",
+                "an adaptive run cannot be sharded: each shard would stop on its own",
             ));
         }
     }
@@ -377,7 +377,7 @@ fn run_fixed(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<RunStats, Error> {
     let workers = match opts.threads {
-        Some(0) => return Err(Error::usage("--threads must be at least 1")),
+        Some(0) => return Err(Error::usage("a run needs at least one worker thread")),
         Some(t) => t,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };

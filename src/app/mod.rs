@@ -1,0 +1,354 @@
+//! The application layer: one function per command, each running its pipeline (load →
+//! analyse) on checked options ([`options`]) and returning a result value. It prints
+//! nothing and writes no file: the command line (`cli`) maps flags to these calls and
+//! hands the results to `report` to render and write, the way hyperfine's `main`
+//! goes from `Options` through its `Scheduler` to an `Exporter`.
+//!
+//! Progress is reported through a callback, `progress(label, done, total)`, called from
+//! the calling thread after each batch of trials.
+
+pub mod options;
+
+use crate::analysis::compare::Comparison;
+use crate::analysis::importance::ImportanceStats;
+use crate::analysis::plan::RunSize;
+use crate::analysis::policy::{self, PolicyAnalyses};
+use crate::analysis::portal::{PortalStats, Reach};
+use crate::analysis::run::RunStats;
+use crate::analysis::whatif::BlastRow;
+use crate::error::{Diagnostic, Error};
+use crate::model::{self, Loaded, Model};
+use crate::report::partial::{check_coverage, check_same_run, Partial};
+use options::{Shard, Sim};
+
+/// What a run too big for the machine is told, after how big it is.
+const HOW_TO_SHRINK: &str = "Shrink it: fewer trials (--trials N), or --precision R to stop as soon as the mean total loss is known within ±R (e.g. 0.01), with a smaller scenario or horizon; or shard it over machines with `run --shard K/N` and combine the parts with `merge`.";
+
+/// `progress(label, done, total)`.
+pub type Progress<'a> = &'a mut dyn FnMut(&str, u64, u64);
+
+/// A scenario file, loaded and validated, with its design warnings.
+pub struct Validated {
+    pub loaded: Loaded,
+    pub warnings: Vec<Diagnostic>,
+}
+
+pub fn validate(file: &str) -> Result<Validated, Error> {
+    let loaded = model::load(file)?;
+    let warnings = loaded.warnings();
+    Ok(Validated { loaded, warnings })
+}
+
+/// A scenario and the model a command works on: the base design or one variant.
+pub struct Chosen {
+    pub loaded: Loaded,
+    pub variant: Option<String>,
+}
+
+impl Chosen {
+    pub fn load(file: &str, variant: Option<String>) -> Result<Self, Error> {
+        let loaded = model::load(file)?;
+        loaded.model_of(variant.as_deref())?;
+        Ok(Chosen { loaded, variant })
+    }
+
+    pub fn model(&self) -> &Model {
+        self.loaded
+            .model_of(self.variant.as_deref())
+            .expect("checked when loaded")
+    }
+
+    pub fn variant(&self) -> Option<&str> {
+        self.variant.as_deref()
+    }
+}
+
+/// What `run` and `merge` produce: the accumulators of a whole run, with what its
+/// output names (the scenario's hash, the model, the variant and the seed).
+pub struct RunOutput {
+    pub sha256: String,
+    pub model: Model,
+    pub variant: Option<String>,
+    pub seed: u64,
+    pub stats: RunStats,
+}
+
+/// `run`: the whole run, or one shard's partial result for `merge`.
+pub enum RunResult {
+    Whole(Box<RunOutput>),
+    Part(Box<Partial>),
+}
+
+pub struct RunRequest {
+    pub file: String,
+    pub variant: Option<String>,
+    pub sim: Sim,
+    pub shard: Option<Shard>,
+}
+
+pub fn run(req: RunRequest, progress: Progress) -> Result<RunResult, Error> {
+    req.sim.with_shard(req.shard)?;
+    let loaded = model::load(&req.file)?;
+    if let Some(v) = &req.variant {
+        loaded.variant(v)?;
+    }
+    // Keep only what the run and its output need: on a 100,000-service scenario the
+    // parsed file and the other variants are hundreds of megabytes.
+    let Loaded {
+        file,
+        sha256,
+        text,
+        model,
+        variants,
+        scenario,
+    } = loaded;
+    drop(scenario);
+    let text = if req.shard.is_some() {
+        text
+    } else {
+        String::new()
+    };
+    let m = match &req.variant {
+        Some(v) => variants
+            .into_iter()
+            .find(|x| &x.name == v)
+            .map_or(model, |x| x.model),
+        None => model,
+    };
+    let mut opts = req.sim.options(&m);
+    opts.shard = req.shard.map(|s| (s.k(), s.n()));
+    let threads = req.sim.threads.resolve();
+    // A shard is sized by its own trials.
+    let acc = crate::analysis::plan::accumulation(&opts, m.services.len(), threads);
+    RunSize::of(&m, opts.trials_played(), threads, acc).check(HOW_TO_SHRINK)?;
+    let stats =
+        crate::analysis::run::run(&m, &opts, &mut |done, total| progress("run", done, total))?;
+    if let Some(shard) = req.shard {
+        return Ok(RunResult::Part(Box::new(Partial {
+            format: crate::report::partial::FORMAT.into(),
+            format_version: crate::report::partial::FORMAT_VERSION,
+            blastradius_version: env!("CARGO_PKG_VERSION").into(),
+            scenario_file: file,
+            scenario_sha256: sha256,
+            scenario_text: text,
+            variant: req.variant,
+            seed: opts.seed,
+            trials: opts.trials,
+            shard: shard.k(),
+            shards: shard.n(),
+            stats,
+        })));
+    }
+    Ok(RunResult::Whole(Box::new(RunOutput {
+        sha256,
+        model: m,
+        variant: req.variant,
+        seed: opts.seed,
+        stats,
+    })))
+}
+
+/// `merge`: the partial results of `run --shard K/N`, read and merged one at a time (so
+/// merging many parts of a large graph needs about one part's memory), checked to be
+/// the shards of one run that together cover it exactly.
+pub fn merge(parts: &[String]) -> Result<RunOutput, Error> {
+    let mut heads = Vec::new();
+    let mut run: Option<(Loaded, RunStats)> = None;
+    for p in parts {
+        let part = {
+            let text = std::fs::read_to_string(p).map_err(|e| Error::read(p, e))?;
+            Partial::from_json(p, &text)?
+        };
+        let head = part.head(p);
+        if let Some(first) = heads.first() {
+            check_same_run(first, &head)?;
+        }
+        let (loaded, stats) = match &mut run {
+            Some(r) => r,
+            None => {
+                let loaded = model::load_str(&part.scenario_file, &part.scenario_text)?;
+                let m = loaded.model_of(part.variant.as_deref())?;
+                let stats = RunStats::new(&crate::sim::Compiled::new(m));
+                run.insert((loaded, stats))
+            }
+        };
+        let m = loaded.model_of(part.variant.as_deref())?;
+        if part.stats.services.len() != m.services.len() || !part.stats.has_run_layout() {
+            return Err(Error::usage(format!(
+                "{p}: a partial result that does not match its scenario's services"
+            )));
+        }
+        stats.merge(&part.stats);
+        heads.push(head);
+    }
+    let first = heads.first().cloned();
+    check_coverage(heads)?;
+    let (Some(first), Some((loaded, stats))) = (first, run) else {
+        return Err(Error::usage("merge needs at least one partial result"));
+    };
+    if stats.trials != first.trials {
+        return Err(Error::usage(format!(
+            "the parts hold {} trials, but the run had {}",
+            stats.trials, first.trials
+        )));
+    }
+    let variant = first.variant.clone();
+    let Loaded {
+        sha256,
+        model,
+        variants,
+        ..
+    } = loaded;
+    let model = match &variant {
+        Some(v) => variants
+            .into_iter()
+            .find(|x| &x.name == v)
+            .map(|x| x.model)
+            .ok_or_else(|| Error::usage(format!("no variant named \"{v}\"")))?,
+        None => model,
+    };
+    Ok(RunOutput {
+        sha256,
+        model,
+        variant,
+        seed: first.seed,
+        stats,
+    })
+}
+
+/// `whatif`: the blast matrix of the chosen model.
+pub fn whatif(chosen: &Chosen) -> Vec<BlastRow> {
+    crate::analysis::whatif::whatif(chosen.model())
+}
+
+/// An analysis's statistics with the seed it played.
+pub struct Played<T> {
+    pub seed: u64,
+    pub stats: T,
+}
+
+/// `portal`: structural reach and the Monte Carlo attribution, `--trials` capped by
+/// default.
+pub fn portal(
+    chosen: &Chosen,
+    sim: &Sim,
+    progress: Progress,
+) -> Result<(Vec<Reach>, Played<PortalStats>), Error> {
+    let m = chosen.model();
+    let opts = sim.capped(m, "portal")?;
+    let stats = crate::analysis::portal::portal(m, &opts, &mut |done, total| {
+        progress("portal", done, total)
+    })?;
+    let reach = crate::analysis::portal::reach(m);
+    Ok((
+        reach,
+        Played {
+            seed: opts.seed,
+            stats,
+        },
+    ))
+}
+
+/// `importance`: achievement and reduction worth of each site, `--trials` capped by
+/// default.
+pub fn importance(
+    chosen: &Chosen,
+    sim: &Sim,
+    progress: Progress,
+) -> Result<Played<ImportanceStats>, Error> {
+    let m = chosen.model();
+    let opts = sim.capped(m, "importance")?;
+    let stats = crate::analysis::importance::importance(m, &opts, &mut |done, total| {
+        progress("importance", done, total)
+    })?;
+    Ok(Played {
+        seed: opts.seed,
+        stats,
+    })
+}
+
+/// `compare`: the base design against `variant`, or every variant.
+pub fn compare<'a>(
+    loaded: &'a Loaded,
+    variant: Option<&str>,
+    sim: &Sim,
+    progress: Progress,
+) -> Result<(Vec<&'a model::Variant>, Played<Comparison>), Error> {
+    let variants: Vec<&model::Variant> = match variant {
+        Some(v) => vec![loaded.variant(v)?],
+        None => loaded.variants.iter().collect(),
+    };
+    if variants.is_empty() {
+        return Err(Error::usage(format!(
+            "{} has no variants to compare with the base design",
+            loaded.file
+        )));
+    }
+    let opts = sim.fixed(&loaded.model, "compare")?;
+    let models: Vec<&Model> = variants.iter().map(|v| &v.model).collect();
+    let stats = crate::analysis::compare::compare(&loaded.model, &models, &opts, &mut |d, t| {
+        progress("compare", d, t)
+    })?;
+    Ok((
+        variants,
+        Played {
+            seed: opts.seed,
+            stats,
+        },
+    ))
+}
+
+/// What the policy report is made of: the run, and the analyses it draws on.
+pub struct PolicyRun {
+    pub loaded: Loaded,
+    pub seed: u64,
+    pub stats: RunStats,
+    pub analyses: PolicyAnalyses,
+}
+
+/// The policy report's sequence of analyses, in one place: the base run (fixed or
+/// adaptive), then, on exactly the trials it played (so the report is a function of the
+/// command line it prints), the blast matrix, the portal attribution (capped like
+/// `portal`'s default: it replays each service's outage trials without it) and, when
+/// the scenario has variants, the design comparison.
+pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Error> {
+    let loaded = model::load(file)?;
+    let m = &loaded.model;
+    let opts = sim.options(m);
+    let stats =
+        crate::analysis::run::run(m, &opts, &mut |done, total| progress("base", done, total))?;
+    let fixed = crate::analysis::plan::RunOptions {
+        trials: stats.trials,
+        precision: None,
+        ..opts.clone()
+    };
+    let rows = crate::analysis::whatif::whatif(m);
+    let portal_opts = crate::analysis::plan::RunOptions {
+        trials: fixed.trials.min(options::ANALYSIS_DEFAULT_TRIALS),
+        ..fixed.clone()
+    };
+    let portal_stats = crate::analysis::portal::portal(m, &portal_opts, &mut |done, total| {
+        progress("portal", done, total)
+    })?;
+    let designs = if loaded.variants.is_empty() {
+        None
+    } else {
+        let variants: Vec<&Model> = loaded.variants.iter().map(|v| &v.model).collect();
+        let c = crate::analysis::compare::compare(m, &variants, &fixed, &mut |done, total| {
+            progress("compare", done, total)
+        })?;
+        Some(policy::designs(&loaded, &c))
+    };
+    let analyses = PolicyAnalyses {
+        single_losses: Some(policy::single_losses(m, &rows)),
+        portals: Some(policy::portals(m, &portal_stats, &rows)),
+        portal_trials: Some(portal_stats.trials),
+        designs,
+    };
+    Ok(PolicyRun {
+        seed: opts.seed,
+        stats,
+        analyses,
+        loaded,
+    })
+}
