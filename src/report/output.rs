@@ -7,7 +7,7 @@
 //!
 //! The temporary file, a hidden `.blastradius-XXXXXX.tmp` in the output's directory, exists
 //! only while the finished results are being written: a run killed during the simulation
-//! leaves nothing behind (`tests/hostile.rs` checks it). A kill during the write itself
+//! leaves nothing behind (`tests/it/hostile.rs` checks it). A kill during the write itself
 //! (SIGKILL gives no chance to clean up) can leave one; it is safe to delete.
 
 use std::io::Write;

@@ -3,39 +3,9 @@
 //! design of `compare` on the bundled example, byte-identical output whatever
 //! `--threads`, and the error paths.
 
-use std::process::Command;
-
 use serde_json::Value;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_blastradius"))
-}
-
-fn example() -> String {
-    format!(
-        "{}/scenarios/design-example.ron",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
-
-/// Writes `text` to a scenario file in a fresh temporary directory.
-fn scenario_file(text: &str) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("s.ron");
-    std::fs::write(&path, text).expect("write scenario");
-    let p = path.to_string_lossy().into_owned();
-    (dir, p)
-}
-
-fn stdout(args: &[&str]) -> String {
-    let out = bin().args(args).output().expect("runs");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
+use crate::util::{bin, example, scenario, scenario_file, stdout};
 
 fn json(args: &[&str]) -> Value {
     let mut a = args.to_vec();
@@ -238,7 +208,7 @@ mod whatif {
     }
 
     fn kakao() -> String {
-        format!("{}/scenarios/kakao-1015.ron", env!("CARGO_MANIFEST_DIR"))
+        scenario("kakao-1015.ron")
     }
 
     /// Every ActiveStandby service of the Kakao replay lists `failover-switch` in its
@@ -410,7 +380,7 @@ mod portal {
     /// is over 8 of them; for kakao-account (≈ 0.008) the margin is over 20.
     #[test]
     fn kakao_account_and_kakaotalk_text_are_portals_in_the_replay() {
-        let f = format!("{}/scenarios/kakao-1015.ron", env!("CARGO_MANIFEST_DIR"));
+        let f = scenario("kakao-1015.ron");
         let v = json(&["portal", &f, "--trials", "1000"]);
         for id in ["kakao-account", "kakaotalk-text"] {
             let s = v["services"]

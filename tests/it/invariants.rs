@@ -2,8 +2,8 @@
 //!
 //! Comparisons run the base and a changed scenario on the same (seed, trial index), so the
 //! random numbers are paired, and assert trial by trial. Each property runs 64 cases
-//! (debug builds stay fast); `PROPTEST_CASES=1000 cargo test --release --test invariants`
-//! runs more.
+//! (debug builds stay fast);
+//! `PROPTEST_CASES=1000 cargo test --release --test it invariants::` runs more.
 //!
 //! Two generators:
 //! - [`any_scenario`]: everything the format allows at small size (site hazards, service

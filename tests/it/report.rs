@@ -4,18 +4,12 @@
 //! outage/error split follows `--outage-threshold`; Markdown writes its images beside it;
 //! and headless Chromium draws the page without a console message.
 //!
-//! Runs use few trials: the numbers are not what is tested here (`tests/run.rs` is).
+//! Runs use few trials: the numbers are not what is tested here (`tests/it/run.rs` is).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_blastradius"))
-}
-
-fn scenario(name: &str) -> String {
-    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+use crate::util::{bin, scenario, scenario_file};
 
 /// Runs `report` with `args` and returns its stdout and stderr; panics on failure.
 fn report(args: &[&str]) -> (String, String) {
@@ -198,10 +192,8 @@ mod single_losses {
 
     #[test]
     fn name_the_services_left_unable_to_recover_in_both_languages() {
-        let dir = tempdir();
-        let f = dir.path().join("s.ron");
-        std::fs::write(&f, FAILOVER).unwrap();
-        let f = f.to_str().unwrap();
+        let (_dir, f) = scenario_file(FAILOVER);
+        let f = f.as_str();
         let en = html(f, &[]);
         assert!(
             en.contains("takes down 2 services with 10 users")

@@ -4,13 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_blastradius"))
-}
-
-fn scenario(name: &str) -> String {
-    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+use crate::util::{bin, scenario};
 
 fn ok(cmd: &mut Command) -> Vec<u8> {
     let out = cmd.output().expect("runs");

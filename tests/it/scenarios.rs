@@ -5,18 +5,12 @@
 //! Trials are played with the library (`sim::Trial`), seeded with the scenario's own seed,
 //! and medians are computed exactly from every trial's outcome.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use blastradius::model::{load, load_str, Model};
 use blastradius::sim::{Compiled, Outcome, Trial};
 
-fn scenarios_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
-}
-
-fn path(name: &str) -> String {
-    scenarios_dir().join(name).to_string_lossy().into_owned()
-}
+use crate::util::{close, scenario, scenarios_dir, stdout};
 
 /// Plays `n` trials of `m` and hands every outcome to `f`.
 fn play(m: &Model, n: u64, mut f: impl FnMut(&Outcome)) {
@@ -37,10 +31,6 @@ fn median(mut v: Vec<f64>) -> f64 {
     } else {
         (v[k / 2 - 1] + v[k / 2]) / 2.0
     }
-}
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() < 1e-9
 }
 
 fn idx(m: &Model, id: &str) -> usize {
@@ -160,7 +150,7 @@ mod kakao_replay {
 
     #[test]
     fn medians_within_30_percent_and_in_the_real_order() {
-        let loaded = load(&path("kakao-1015.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = load(&scenario("kakao-1015.ron")).unwrap_or_else(|e| panic!("{e}"));
         let m = &loaded.model;
         let med = medians(m);
         let mut report = String::new();
@@ -189,7 +179,7 @@ mod kakao_replay {
         if !((1.0 - TOLERANCE) * LAST..=(1.0 + TOLERANCE) * LAST).contains(&last) {
             failures.push("latest");
         }
-        // Shown with `cargo test --test scenarios kakao_replay -- --nocapture`.
+        // Shown with `cargo test --test it scenarios::kakao_replay -- --nocapture`.
         println!("{report}");
         assert!(failures.is_empty(), "outside ±30 %: {failures:?}\n{report}");
         let mut order: Vec<f64> = REAL.iter().map(|&(id, _)| med[idx(m, id)]).collect();
@@ -215,7 +205,7 @@ mod kakao_replay {
     fn kakaobank_loses_the_share_of_its_down_partial_dependencies() {
         // Its own data centers kept it running; only the Kakao-linked functions failed
         // (docs/incidents.md K17 and K24).
-        let loaded = load(&path("kakao-1015.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = load(&scenario("kakao-1015.ron")).unwrap_or_else(|e| panic!("{e}"));
         let m = &loaded.model;
         let bank = idx(m, "kakaobank");
         let deps = &m.services[bank].depends_on;
@@ -266,7 +256,7 @@ mod kakao_replay {
             assert!((o.user_hours_lost[bank] - users * lost).abs() <= 1e-9 * users * lost);
         });
         // The same scenario with the key-store edge hard.
-        let text = std::fs::read_to_string(path("kakao-1015.ron")).expect("readable");
+        let text = std::fs::read_to_string(scenario("kakao-1015.ron")).expect("readable");
         let partial = r#"(on: "key-store", share: 0.1)"#;
         assert_eq!(text.matches(partial).count(), 1, "the scenario changed");
         let hard = load_str("kakao-hard.ron", &text.replace(partial, r#""key-store""#))
@@ -287,7 +277,7 @@ mod kakao_replay {
 
     #[test]
     fn every_variant_restores_messaging_sooner() {
-        let loaded = load(&path("kakao-1015.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = load(&scenario("kakao-1015.ron")).unwrap_or_else(|e| panic!("{e}"));
         let text = idx(&loaded.model, "kakaotalk-text");
         let mean_down = |m: &Model| {
             let mut sum = 0.0;
@@ -329,7 +319,7 @@ mod incidents {
     /// the failover, the grace or the share.
     #[test]
     fn naver_stays_up_through_its_redundancy_and_goes_down_without_it() {
-        let text = std::fs::read_to_string(path("naver-1015.ron")).expect("readable");
+        let text = std::fs::read_to_string(scenario("naver-1015.ron")).expect("readable");
         let m = &load_str("naver.ron", &text)
             .unwrap_or_else(|e| panic!("{e}"))
             .model;
@@ -401,7 +391,7 @@ mod incidents {
 
     #[test]
     fn nirs_g_drive_is_lost_and_untouched_rooms_still_stop() {
-        let loaded = load(&path("nirs-2025.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = load(&scenario("nirs-2025.ron")).unwrap_or_else(|e| panic!("{e}"));
         let m = &loaded.model;
         let (g, rooms) = (idx(m, "g-drive"), idx(m, "rooms-1-6-standalone"));
         play(m, TRIALS, |o| {
@@ -422,7 +412,7 @@ mod incidents {
 
     #[test]
     fn meta_deadlock_is_broken_by_bootstrap_in_about_six_hours() {
-        let loaded = load(&path("meta-2021.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = load(&scenario("meta-2021.ron")).unwrap_or_else(|e| panic!("{e}"));
         let m = &loaded.model;
         let fb = idx(m, "facebook");
         let mut restored = Vec::new();
@@ -442,7 +432,7 @@ mod incidents {
 
     #[test]
     fn aws_control_plane_down_data_plane_degraded() {
-        let loaded = load(&path("aws-2021.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = load(&scenario("aws-2021.ron")).unwrap_or_else(|e| panic!("{e}"));
         let m = &loaded.model;
         let control = [
             "monitoring",
@@ -465,7 +455,7 @@ mod incidents {
 
     #[test]
     fn ovh_backups_in_the_burned_site_lose_the_data() {
-        let loaded = load(&path("ovh-2021.ron")).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = load(&scenario("ovh-2021.ron")).unwrap_or_else(|e| panic!("{e}"));
         let m = &loaded.model;
         let lost = idx(m, "sites-sbg2");
         let intact = idx(m, "sites-sbg1");
@@ -484,22 +474,7 @@ mod incidents {
 /// file, base and variants, and the replay read from the JSON contract,
 /// `restored_at_hours.p50`, which is what `scenarios/README.md` tells readers to look at.
 mod command_line {
-    use std::process::Command;
-
     use super::*;
-
-    fn bin(args: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_blastradius"))
-            .args(args)
-            .output()
-            .expect("the binary runs");
-        assert!(
-            out.status.success(),
-            "blastradius {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
-    }
 
     fn files() -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(scenarios_dir())
@@ -515,7 +490,7 @@ mod command_line {
     #[test]
     fn validate_and_run_50_trials_of_every_file_and_variant() {
         for f in files() {
-            bin(&["validate", "--quiet", &f]);
+            stdout(&["validate", "--quiet", &f]);
             let loaded = load(&f).unwrap_or_else(|e| panic!("{e}"));
             let mut runs = vec![None];
             runs.extend(loaded.variants.iter().map(|v| Some(v.name.as_str())));
@@ -525,7 +500,7 @@ mod command_line {
                     args.extend(["--variant", v]);
                 }
                 let v: serde_json::Value =
-                    serde_json::from_str(&bin(&args)).expect("run prints JSON");
+                    serde_json::from_str(&stdout(&args)).expect("run prints JSON");
                 let n = v["services"].as_array().map_or(0, |s| s.len());
                 assert!(n > 0, "{f} {variant:?}: no services in the JSON");
             }
@@ -536,8 +511,8 @@ mod command_line {
     fn kakao_replay_through_run_json() {
         // 2,000 trials: the sampling error of each median is below 0.3 h (see
         // kakao_replay), and the sketch behind p50 adds well under 1 %; ±30 % is the target.
-        let f = path("kakao-1015.ron");
-        let text = bin(&["run", &f, "--trials", "2000", "--format", "json", "-q"]);
+        let f = scenario("kakao-1015.ron");
+        let text = stdout(&["run", &f, "--trials", "2000", "--format", "json", "-q"]);
         let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
         let p50 = |id: &str| {
             v["services"]

@@ -3,23 +3,7 @@
 
 use std::process::Command;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_blastradius"))
-}
-
-fn scenario(name: &str) -> String {
-    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run_json(args: &[&str]) -> String {
-    let out = bin().args(args).output().expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
+use crate::util::{bin, scenario, stdout};
 
 mod reproducibility {
     use super::*;
@@ -30,7 +14,7 @@ mod reproducibility {
         let runs: Vec<String> = ["1", "2", "8"]
             .iter()
             .map(|t| {
-                run_json(&[
+                stdout(&[
                     "run",
                     &f,
                     "--trials",
@@ -52,10 +36,10 @@ mod reproducibility {
     #[test]
     fn another_seed_gives_other_numbers() {
         let f = scenario("design-example.ron");
-        let a = run_json(&[
+        let a = stdout(&[
             "run", &f, "--trials", "300", "--seed", "1", "--format", "json",
         ]);
-        let b = run_json(&[
+        let b = stdout(&[
             "run", &f, "--trials", "300", "--seed", "2", "--format", "json",
         ]);
         assert_ne!(a, b);
@@ -68,7 +52,7 @@ mod contract {
     #[test]
     fn json_has_the_fields_of_design_section_5_in_file_order() {
         let f = scenario("design-example.ron");
-        let text = run_json(&["run", &f, "--trials", "200", "--format", "json"]);
+        let text = stdout(&["run", &f, "--trials", "200", "--format", "json"]);
         let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
         assert_eq!(v["scenario"]["name"], "SK C&C Pangyo fire, 2022-10-15");
         assert_eq!(v["scenario"]["sha256"].as_str().map(str::len), Some(64));
@@ -138,14 +122,14 @@ mod contract {
     #[test]
     fn table_csv_and_markdown_render() {
         let f = scenario("design-example.ron");
-        let table = run_json(&["run", &f, "--trials", "100"]);
+        let table = stdout(&["run", &f, "--trials", "100"]);
         assert!(table.contains("kakaotalk") && table.contains("user-hours lost"));
-        let csv = run_json(&["run", &f, "--trials", "100", "--format", "csv"]);
+        let csv = stdout(&["run", &f, "--trials", "100", "--format", "csv"]);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 7, "header + 6 services");
         assert!(lines[0].starts_with("id,name,group,users,downtime_mean"));
         assert!(lines[5].starts_with("kakaotalk,KakaoTalk messaging,communication,47000000,"));
-        let md = run_json(&["run", &f, "--trials", "100", "--format", "markdown"]);
+        let md = stdout(&["run", &f, "--trials", "100", "--format", "markdown"]);
         assert!(md.starts_with("# SK C&C Pangyo fire"));
         assert!(md.contains("| kakaotalk |"));
     }
@@ -210,7 +194,7 @@ mod adaptive {
     #[test]
     fn precision_stops_early_at_a_batch_boundary_and_is_reproducible() {
         let f = scenario("design-example.ron");
-        let a = run_json(&[
+        let a = stdout(&[
             "run",
             &f,
             "--trials",
@@ -222,7 +206,7 @@ mod adaptive {
             "--threads",
             "1",
         ]);
-        let b = run_json(&[
+        let b = stdout(&[
             "run",
             &f,
             "--trials",

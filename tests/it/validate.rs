@@ -1,9 +1,10 @@
 //! Integration tests of `validate` and `graph`, through the built binary: a scenario file
-//! in, an exit code and an expected message out. One test binary; each module says what
-//! it checks.
+//! in, an exit code and an expected message out. Each module says what it checks.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
+
+use crate::util::{bin, scenarios_dir};
 
 /// What one run of the binary did.
 struct Output {
@@ -31,10 +32,7 @@ impl Case {
 }
 
 fn run(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_blastradius"))
-        .args(args)
-        .output()
-        .expect("run blastradius");
+    let out = bin().args(args).output().expect("run blastradius");
     let o = Output {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -49,7 +47,7 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/design-example.ron")
+    scenarios_dir().join("design-example.ron")
 }
 
 /// Invalid scenarios: exit code 2 and an error at the right place naming the field.
@@ -899,7 +897,7 @@ mod graph {
     /// pass by chance only once in 32 if that order leaked through.
     #[test]
     fn svg_is_the_same_bytes_every_time() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/kakao-1015.ron");
+        let path = scenarios_dir().join("kakao-1015.ron");
         let path = path.to_str().unwrap();
         let first = run(&["graph", path, "--format", "svg", "--layout", "builtin"]);
         assert_eq!(first.code, 0, "{}", first.stderr);

@@ -6,6 +6,8 @@
 use blastradius::model::load_str;
 use blastradius::sim::{Compiled, Trial};
 
+use crate::util::close;
+
 fn compile(text: &str) -> Compiled {
     let loaded = load_str("test.ron", text).unwrap_or_else(|e| panic!("{e}"));
     Compiled::new(&loaded.model)
@@ -17,10 +19,6 @@ fn idx(text: &str, id: &str) -> usize {
         .model
         .service_index(id)
         .unwrap()
-}
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() < 1e-9
 }
 
 /// Mean and standard error of `f(outcome)` over `n` trials.

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::util::bin;
+
 /// Wall-clock limit of one command (debug build, on a loaded 2-core machine).
 const TIME_LIMIT: Duration = Duration::from_secs(60);
 
@@ -512,13 +514,7 @@ mod generated {
 /// Command lines that ask for the impossible.
 mod options {
     use super::*;
-
-    fn example() -> String {
-        format!(
-            "{}/scenarios/design-example.ron",
-            env!("CARGO_MANIFEST_DIR")
-        )
-    }
+    use crate::util::example;
 
     #[test]
     fn absurd_trials_are_refused_with_the_size_of_the_run() {
@@ -584,7 +580,7 @@ mod output {
         assert_eq!(r.code, Some(0), "{}", r.stderr);
         let old = b"{\"previous\": \"results\"}\n";
         std::fs::write(d.path().join("existing.json"), old).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_blastradius"))
+        let mut child = bin()
             .args([
                 "run",
                 "big.ron",

@@ -1,0 +1,14 @@
+//! The integration tests, one binary: a module per area (`tests/alloc.rs`, which installs
+//! a counting global allocator, stays a binary of its own). Run one area with
+//! `cargo test --test it engine::`.
+
+mod analyses;
+mod engine;
+mod hostile;
+mod invariants;
+mod report;
+mod run;
+mod scenarios;
+mod shard;
+mod util;
+mod validate;
