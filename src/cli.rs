@@ -155,6 +155,17 @@ pub enum Format {
     Markdown,
 }
 
+impl From<Format> for report::export::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => report::export::Format::Table,
+            Format::Json => report::export::Format::Json,
+            Format::Csv => report::export::Format::Csv,
+            Format::Markdown => report::export::Format::Markdown,
+        }
+    }
+}
+
 /// Where and how a command writes its result.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
@@ -426,14 +437,7 @@ fn render_run(o: &app::RunOutput, format: Format, out: &std::path::Path) -> Resu
         seed: o.seed,
         stats: &o.stats,
     };
-    let text = match format {
-        // Streamed: the JSON of a large run is never held in memory whole.
-        Format::Json => return report::output::write_with(out, &mut |w| rep.write_json(w)),
-        Format::Table => rep.table(),
-        Format::Csv => rep.csv(),
-        Format::Markdown => rep.markdown(),
-    };
-    report::output::write(out, text.as_bytes())
+    report::export::write(&rep, format.into(), out)
 }
 
 fn merge(a: MergeArgs) -> Result<(), Error> {
@@ -548,18 +552,6 @@ fn generate(a: GenerateArgs) -> Result<(), Error> {
     report::output::write(&a.out, to_ron(&s).as_bytes())
 }
 
-/// Renders a report in the chosen format.
-macro_rules! render {
-    ($rep:expr, $format:expr) => {
-        match $format {
-            Format::Table => $rep.table(),
-            Format::Json => $rep.json(),
-            Format::Csv => $rep.csv(),
-            Format::Markdown => $rep.markdown(),
-        }
-    };
-}
-
 fn whatif(a: WhatifArgs) -> Result<(), Error> {
     let chosen = app::Chosen::load(&a.file, a.variant)?;
     let rows = app::whatif(&chosen);
@@ -569,7 +561,7 @@ fn whatif(a: WhatifArgs) -> Result<(), Error> {
         variant: chosen.variant(),
         rows: &rows,
     };
-    report::output::write(&a.output.out, render!(rep, a.output.format).as_bytes())
+    report::export::write(&rep, a.output.format.into(), &a.output.out)
 }
 
 fn portal(a: AnalysisArgs) -> Result<(), Error> {
@@ -586,7 +578,7 @@ fn portal(a: AnalysisArgs) -> Result<(), Error> {
         reach: &reach,
         stats: &played.stats,
     };
-    report::output::write(&a.output.out, render!(rep, a.output.format).as_bytes())
+    report::export::write(&rep, a.output.format.into(), &a.output.out)
 }
 
 fn importance(a: AnalysisArgs) -> Result<(), Error> {
@@ -602,7 +594,7 @@ fn importance(a: AnalysisArgs) -> Result<(), Error> {
         seed: played.seed,
         stats: &played.stats,
     };
-    report::output::write(&a.output.out, render!(rep, a.output.format).as_bytes())
+    report::export::write(&rep, a.output.format.into(), &a.output.out)
 }
 
 fn compare(a: CompareArgs) -> Result<(), Error> {
@@ -619,5 +611,5 @@ fn compare(a: CompareArgs) -> Result<(), Error> {
         variants: &variants,
         stats: &played.stats,
     };
-    report::output::write(&a.output.out, render!(rep, a.output.format).as_bytes())
+    report::export::write(&rep, a.output.format.into(), &a.output.out)
 }

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
+use super::export::{Export, Header};
 use super::grid::{self, Grid};
-use super::run::{RunInfo, ScenarioJson};
 use crate::analysis::compare::{Arm, Comparison};
 use crate::format::format_hours;
 use crate::model::{Loaded, Model, Variant};
@@ -20,8 +20,8 @@ pub struct CompareReport<'a> {
 
 #[derive(Serialize)]
 pub struct CompareJson {
-    pub scenario: ScenarioJson,
-    pub run: RunInfo,
+    #[serde(flatten)]
+    pub header: Header,
     pub currency: Option<String>,
     pub base: ArmJson,
     pub variants: Vec<VariantJson>,
@@ -163,37 +163,26 @@ impl CompareReport<'_> {
             })
             .collect();
         CompareJson {
-            scenario: ScenarioJson {
-                name: base_model.name.clone(),
-                sha256: self.loaded.sha256.clone(),
-                variant: None,
-            },
-            run: RunInfo {
-                trials: st.trials,
-                seed: self.seed,
-                horizon_hours: base_model.horizon,
-                version: env!("CARGO_PKG_VERSION"),
-            },
+            header: Header::played(base_model, &self.loaded.sha256, None, st.trials, self.seed),
             currency: base_model.currency.clone(),
             base,
             variants,
         }
     }
+}
 
-    pub fn json(&self) -> String {
-        grid::json(&self.to_json())
-    }
-
+impl Export for CompareReport<'_> {
     fn heading(&self) -> String {
         format!("Compare: {}", self.loaded.model.name)
     }
 
-    fn lines(&self, j: &CompareJson) -> Vec<String> {
+    fn lines(&self) -> Vec<String> {
+        let j = &self.to_json();
         let mut lines = vec![format!(
             "{} trials, seed {}, horizon {}; every design on the same random numbers",
-            j.run.trials,
-            j.run.seed,
-            format_hours(j.run.horizon_hours)
+            j.header.run().trials,
+            j.header.run().seed,
+            format_hours(j.header.run().horizon_hours)
         )];
         for v in &j.variants {
             if let (Some(m), Some(lo), Some(hi)) = (
@@ -225,7 +214,8 @@ impl CompareReport<'_> {
         ]
     }
 
-    fn grid(&self, j: &CompareJson) -> Grid {
+    fn grid(&self) -> Grid {
+        let j = &self.to_json();
         let cur = j.currency.clone().unwrap_or_default();
         let worst = |w: &Option<Worst>| {
             w.as_ref().map_or("-".into(), |w| {
@@ -284,27 +274,7 @@ impl CompareReport<'_> {
         }
     }
 
-    pub fn table(&self) -> String {
-        let j = self.to_json();
-        grid::text_block(
-            &self.heading(),
-            &self.lines(&j),
-            &self.grid(&j),
-            &self.notes(),
-        )
-    }
-
-    pub fn markdown(&self) -> String {
-        let j = self.to_json();
-        grid::markdown_block(
-            &self.heading(),
-            &self.lines(&j),
-            &self.grid(&j),
-            &self.notes(),
-        )
-    }
-
-    pub fn csv(&self) -> String {
+    fn csv(&self) -> (&'static [&'static str], Vec<Vec<String>>) {
         let j = self.to_json();
         let arm = |name: &str, a: &Loss, w: &Option<Worst>| {
             vec![
@@ -335,7 +305,7 @@ impl CompareReport<'_> {
             ]);
             records.push(r);
         }
-        grid::csv(
+        (
             &[
                 "design",
                 "user_hours_lost_mean",
@@ -352,7 +322,11 @@ impl CompareReport<'_> {
                 "p_tie",
                 "cost_per_user_hour_saved",
             ],
-            &records,
+            records,
         )
+    }
+
+    fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        grid::write_json(out, &self.to_json())
     }
 }

@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
+use super::export::{heading, Export, Header};
 use super::grid::{self, Grid};
-use super::run::{MeanErr, RunInfo, ScenarioJson};
+use super::run::MeanErr;
 use crate::analysis::importance::{ranking, ImportanceStats};
 use crate::format::format_hours;
 use crate::model::{Loaded, Model};
@@ -19,8 +20,8 @@ pub struct ImportanceReport<'a> {
 
 #[derive(Serialize)]
 pub struct ImportanceJson {
-    pub scenario: ScenarioJson,
-    pub run: RunInfo,
+    #[serde(flatten)]
+    pub header: Header,
     pub base: BaseJson,
     pub sites: Vec<SiteJson>,
 }
@@ -48,17 +49,7 @@ impl ImportanceReport<'_> {
         let m = self.model;
         let st = self.stats;
         ImportanceJson {
-            scenario: ScenarioJson {
-                name: m.name.clone(),
-                sha256: self.loaded.sha256.clone(),
-                variant: self.variant.map(str::to_string),
-            },
-            run: RunInfo {
-                trials: st.trials,
-                seed: self.seed,
-                horizon_hours: m.horizon,
-                version: env!("CARGO_PKG_VERSION"),
-            },
+            header: Header::played(m, &self.loaded.sha256, self.variant, st.trials, self.seed),
             base: BaseJson {
                 user_hours_lost: MeanErr::of(&st.base),
             },
@@ -82,16 +73,11 @@ impl ImportanceReport<'_> {
                 .collect(),
         }
     }
+}
 
-    pub fn json(&self) -> String {
-        grid::json(&self.to_json())
-    }
-
+impl Export for ImportanceReport<'_> {
     fn heading(&self) -> String {
-        match self.variant {
-            Some(v) => format!("Site importance: {} — variant: {v}", self.model.name),
-            None => format!("Site importance: {}", self.model.name),
-        }
+        heading("Site importance", &self.model.name, self.variant)
     }
 
     fn lines(&self) -> Vec<String> {
@@ -120,7 +106,8 @@ impl ImportanceReport<'_> {
         ]
     }
 
-    fn grid(&self, j: &ImportanceJson) -> Grid {
+    fn grid(&self) -> Grid {
+        let j = self.to_json();
         let ratio = |x: Option<f64>| x.map_or("-".into(), |r| format!("{r:.3}"));
         let mean = |x: &MeanErr| x.mean.map_or("-".into(), crate::format::figure);
         // The difference itself, paired trial by trial: a reduction worth that rounds to
@@ -163,27 +150,7 @@ impl ImportanceReport<'_> {
         }
     }
 
-    pub fn table(&self) -> String {
-        let j = self.to_json();
-        grid::text_block(
-            &self.heading(),
-            &self.lines(),
-            &self.grid(&j),
-            &self.notes(),
-        )
-    }
-
-    pub fn markdown(&self) -> String {
-        let j = self.to_json();
-        grid::markdown_block(
-            &self.heading(),
-            &self.lines(),
-            &self.grid(&j),
-            &self.notes(),
-        )
-    }
-
-    pub fn csv(&self) -> String {
+    fn csv(&self) -> (&'static [&'static str], Vec<Vec<String>>) {
         let j = self.to_json();
         let records: Vec<Vec<String>> = j
             .sites
@@ -204,7 +171,7 @@ impl ImportanceReport<'_> {
                 ]
             })
             .collect();
-        grid::csv(
+        (
             &[
                 "id",
                 "name",
@@ -218,7 +185,11 @@ impl ImportanceReport<'_> {
                 "achievement_worth",
                 "reduction_worth",
             ],
-            &records,
+            records,
         )
+    }
+
+    fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        grid::write_json(out, &self.to_json())
     }
 }

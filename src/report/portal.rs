@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
+use super::export::{heading, Export, Header};
 use super::grid::{self, Grid};
-use super::run::{MeanErr, RunInfo, ScenarioJson};
+use super::run::MeanErr;
 use crate::analysis::portal::{ranking, PortalStats, Reach};
 use crate::format::format_hours;
 use crate::format::thousands;
@@ -22,8 +23,8 @@ pub struct PortalReport<'a> {
 
 #[derive(Serialize)]
 pub struct PortalJson {
-    pub scenario: ScenarioJson,
-    pub run: RunInfo,
+    #[serde(flatten)]
+    pub header: Header,
     pub base: BaseJson,
     /// One plain sentence on what the multiplier means, with a number from this result.
     pub multiplier_explained: String,
@@ -95,17 +96,7 @@ impl PortalReport<'_> {
             .collect();
         let multiplier_explained = explain(&services);
         PortalJson {
-            scenario: ScenarioJson {
-                name: m.name.clone(),
-                sha256: self.loaded.sha256.clone(),
-                variant: self.variant.map(str::to_string),
-            },
-            run: RunInfo {
-                trials: st.trials,
-                seed: self.seed,
-                horizon_hours: m.horizon,
-                version: env!("CARGO_PKG_VERSION"),
-            },
+            header: Header::played(m, &self.loaded.sha256, self.variant, st.trials, self.seed),
             base: BaseJson {
                 user_hours_lost: MeanErr::of(&st.base_total),
             },
@@ -113,16 +104,11 @@ impl PortalReport<'_> {
             services,
         }
     }
+}
 
-    pub fn json(&self) -> String {
-        grid::json(&self.to_json())
-    }
-
+impl Export for PortalReport<'_> {
     fn heading(&self) -> String {
-        match self.variant {
-            Some(v) => format!("Portals: {} — variant: {v}", self.model.name),
-            None => format!("Portals: {}", self.model.name),
-        }
+        heading("Portals", &self.model.name, self.variant)
     }
 
     fn lines(&self) -> Vec<String> {
@@ -143,7 +129,8 @@ impl PortalReport<'_> {
         lines
     }
 
-    fn notes(&self, j: &PortalJson) -> Vec<String> {
+    fn notes(&self) -> Vec<String> {
+        let j = &self.to_json();
         vec![
             j.multiplier_explained.clone(),
             "Attributable: the loss per trial that disappears if the service is never down \
@@ -154,7 +141,8 @@ impl PortalReport<'_> {
         ]
     }
 
-    fn grid(&self, j: &PortalJson) -> Grid {
+    fn grid(&self) -> Grid {
+        let j = &self.to_json();
         let mean = |x: &MeanErr| x.mean.map_or("-".into(), crate::format::figure);
         Grid {
             header: vec![
@@ -192,27 +180,7 @@ impl PortalReport<'_> {
         }
     }
 
-    pub fn table(&self) -> String {
-        let j = self.to_json();
-        grid::text_block(
-            &self.heading(),
-            &self.lines(),
-            &self.grid(&j),
-            &self.notes(&j),
-        )
-    }
-
-    pub fn markdown(&self) -> String {
-        let j = self.to_json();
-        grid::markdown_block(
-            &self.heading(),
-            &self.lines(),
-            &self.grid(&j),
-            &self.notes(&j),
-        )
-    }
-
-    pub fn csv(&self) -> String {
+    fn csv(&self) -> (&'static [&'static str], Vec<Vec<String>>) {
         let j = self.to_json();
         let records: Vec<Vec<String>> = j
             .services
@@ -236,7 +204,7 @@ impl PortalReport<'_> {
                 ]
             })
             .collect();
-        grid::csv(
+        (
             &[
                 "id",
                 "name",
@@ -253,8 +221,12 @@ impl PortalReport<'_> {
                 "share_of_base",
                 "portal_multiplier",
             ],
-            &records,
+            records,
         )
+    }
+
+    fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        grid::write_json(out, &self.to_json())
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::format::human;
 use serde::Serialize;
 
+use super::export::{heading, Export, Header};
 use super::grid::{self, Grid};
 use crate::analysis::run::RunStats;
 use crate::format::format_hours;
@@ -26,8 +27,8 @@ pub struct RunReport<'a> {
 /// when streamed, so that a 100,000-service run never holds every entry at once.
 #[derive(Serialize)]
 pub struct RunJson<S = Vec<ServiceJson>> {
-    pub scenario: ScenarioJson,
-    pub run: RunInfo,
+    #[serde(flatten)]
+    pub header: Header,
     pub services: S,
     pub totals: TotalsJson,
     pub recovery_curve: Vec<CurvePoint>,
@@ -41,22 +42,6 @@ impl Serialize for LazyServices<'_> {
         let r = self.0;
         serializer.collect_seq((0..r.model.services.len()).map(|i| r.service_json(i)))
     }
-}
-
-#[derive(Serialize)]
-pub struct ScenarioJson {
-    pub name: String,
-    pub sha256: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub variant: Option<String>,
-}
-
-#[derive(Serialize)]
-pub struct RunInfo {
-    pub trials: u64,
-    pub seed: u64,
-    pub horizon_hours: f64,
-    pub version: &'static str,
 }
 
 #[derive(Serialize)]
@@ -245,17 +230,7 @@ impl RunReport<'_> {
             })
             .collect();
         RunJson {
-            scenario: ScenarioJson {
-                name: m.name.clone(),
-                sha256: self.sha256.to_string(),
-                variant: self.variant.map(str::to_string),
-            },
-            run: RunInfo {
-                trials: st.trials,
-                seed: self.seed,
-                horizon_hours: m.horizon,
-                version: env!("CARGO_PKG_VERSION"),
-            },
+            header: Header::played(m, self.sha256, self.variant, st.trials, self.seed),
             services,
             totals: TotalsJson {
                 user_hours_lost: TotalLoss {
@@ -274,29 +249,19 @@ impl RunReport<'_> {
             recovery_curve: curve,
         }
     }
+}
 
-    pub fn json(&self) -> String {
-        let mut out = Vec::new();
-        self.write_json(&mut out).expect("writing to memory");
-        String::from_utf8(out).expect("serde_json writes UTF-8")
-    }
-
-    /// Streams the JSON document (the same bytes as [`json`](Self::json)) to `out`, one
-    /// service entry at a time.
-    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+impl Export for RunReport<'_> {
+    /// Streams the JSON document to `out`, one service entry at a time.
+    fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         grid::write_json(out, &self.json_with(LazyServices(self)))
     }
 
     fn heading(&self) -> String {
-        let m = self.model;
-        let mut h = m.name.clone();
-        if let Some(v) = self.variant {
-            h.push_str(&format!(" — variant: {v}"));
-        }
-        h
+        heading("", &self.model.name, self.variant)
     }
 
-    fn summary_lines(&self) -> Vec<String> {
+    fn lines(&self) -> Vec<String> {
         let st = self.stats;
         let t = &st.total_user_hours_lost;
         let mut lines = vec![format!(
@@ -372,15 +337,7 @@ impl RunReport<'_> {
         }
     }
 
-    pub fn table(&self) -> String {
-        grid::text_block(&self.heading(), &self.summary_lines(), &self.grid(), &[])
-    }
-
-    pub fn markdown(&self) -> String {
-        grid::markdown_block(&self.heading(), &self.summary_lines(), &self.grid(), &[])
-    }
-
-    pub fn csv(&self) -> String {
+    fn csv(&self) -> (&'static [&'static str], Vec<Vec<String>>) {
         let j = self.to_json();
         let records: Vec<Vec<String>> = j
             .services
@@ -409,7 +366,7 @@ impl RunReport<'_> {
                 ]
             })
             .collect();
-        grid::csv(
+        (
             &[
                 "id",
                 "name",
@@ -430,7 +387,7 @@ impl RunReport<'_> {
                 "restored_at_p50",
                 "restored_at_p95",
             ],
-            &records,
+            records,
         )
     }
 }

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
+use super::export::{heading, Export, Header};
 use super::grid::{self, Grid};
-use super::run::ScenarioJson;
 use crate::analysis::whatif::{BlastRow, Lost};
 use crate::format::human;
 use crate::model::{Loaded, Model};
@@ -17,7 +17,8 @@ pub struct WhatIfReport<'a> {
 
 #[derive(Serialize)]
 pub struct WhatIfJson {
-    pub scenario: ScenarioJson,
+    #[serde(flatten)]
+    pub header: Header,
     pub total_users: u64,
     pub rows: Vec<RowJson>,
 }
@@ -68,11 +69,7 @@ impl WhatIfReport<'_> {
     pub fn to_json(&self) -> WhatIfJson {
         let m = self.model;
         WhatIfJson {
-            scenario: ScenarioJson {
-                name: m.name.clone(),
-                sha256: self.loaded.sha256.clone(),
-                variant: self.variant.map(str::to_string),
-            },
+            header: Header::of(m, &self.loaded.sha256, self.variant),
             total_users: m.services.iter().map(|s| s.users).sum(),
             rows: self
                 .rows
@@ -101,16 +98,11 @@ impl WhatIfReport<'_> {
                 .collect(),
         }
     }
+}
 
-    pub fn json(&self) -> String {
-        grid::json(&self.to_json())
-    }
-
+impl Export for WhatIfReport<'_> {
     fn heading(&self) -> String {
-        match self.variant {
-            Some(v) => format!("What if: {} — variant: {v}", self.model.name),
-            None => format!("What if: {}", self.model.name),
-        }
+        heading("What if", &self.model.name, self.variant)
     }
 
     fn lines(&self) -> Vec<String> {
@@ -181,15 +173,7 @@ impl WhatIfReport<'_> {
         }
     }
 
-    pub fn table(&self) -> String {
-        grid::text_block(&self.heading(), &self.lines(), &self.grid(), &self.notes())
-    }
-
-    pub fn markdown(&self) -> String {
-        grid::markdown_block(&self.heading(), &self.lines(), &self.grid(), &self.notes())
-    }
-
-    pub fn csv(&self) -> String {
+    fn csv(&self) -> (&'static [&'static str], Vec<Vec<String>>) {
         let j = self.to_json();
         let records: Vec<Vec<String>> = j
             .rows
@@ -212,7 +196,7 @@ impl WhatIfReport<'_> {
                 ]
             })
             .collect();
-        grid::csv(
+        (
             &[
                 "lost_kind",
                 "lost_id",
@@ -224,7 +208,11 @@ impl WhatIfReport<'_> {
                 "services_recovery_lost",
                 "recovery_lost",
             ],
-            &records,
+            records,
         )
+    }
+
+    fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        grid::write_json(out, &self.to_json())
     }
 }

@@ -518,14 +518,14 @@ use blastradius::analysis::run::run;
         let json = |threads| {
             let opts = RunOptions { trials: 300, seed: g.seed, threads: Some(threads), precision: None, shard: None };
             let stats = run(&loaded.model, &opts, &mut |_, _| {}).unwrap();
-            blastradius::report::run::RunReport {
+            let rep = blastradius::report::run::RunReport {
                 sha256: &loaded.sha256,
                 model: &loaded.model,
                 variant: None,
                 seed: g.seed,
                 stats: &stats,
-            }
-            .json()
+            };
+            blastradius::report::export::render(&rep, blastradius::report::export::Format::Json)
         };
         let one = json(1);
         prop_assert_eq!(&one, &json(3));
