@@ -10,6 +10,7 @@
 
 use crate::analysis::compare::Comparison;
 use crate::analysis::portal::{ranking, PortalStats};
+use crate::analysis::run::ServiceStats;
 use crate::analysis::whatif::{BlastRow, Lost};
 use crate::model::{Loaded, Model, ServiceIdx, SiteIdx};
 use crate::stats::ci95_half_width;
@@ -93,6 +94,27 @@ impl Design {
     }
 }
 
+/// How often a service's incident is an outage (most users lose it) or an error (a
+/// small share do), in trials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Severity {
+    pub outage: u64,
+    pub error: u64,
+}
+
+impl Severity {
+    /// Per trial: an outage if the service was fully down at some time, or degraded (and
+    /// never down) with a peak lost share of at least `pct` percent; an
+    /// error if it was affected otherwise.
+    pub fn of(ss: &ServiceStats, pct: usize) -> Self {
+        let outage = ss.down_trials() + ss.degraded_trials_at_least(pct);
+        Severity {
+            outage,
+            error: ss.affected.saturating_sub(outage),
+        }
+    }
+}
+
 /// Every site lost for good, one at a time (the site rows of the `whatif` matrix), in
 /// the matrix's order: most users affected first.
 pub fn single_losses(m: &Model, rows: &[BlastRow]) -> Vec<SingleLoss> {
@@ -144,7 +166,7 @@ pub fn portals(m: &Model, stats: &PortalStats, rows: &[BlastRow]) -> Vec<Portal>
                     own_user_hours: own,
                     spill_user_hours: spill,
                 }),
-                multiplier: (own > 0.0).then(|| attributable / own),
+                multiplier: super::portal::multiplier(Some(attributable), Some(own)),
             }
         })
         .collect()
@@ -185,6 +207,37 @@ pub fn designs(loaded: &Loaded, c: &Comparison) -> Vec<Design> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn severity_splits_affected_trials_at_the_threshold() {
+        let mut ss = ServiceStats {
+            affected: 10,
+            ..Default::default()
+        };
+        for _ in 0..3 {
+            ss.restored_at.add(5.0);
+        }
+        ss.degraded_share_pct = vec![0; super::super::run::SHARE_BINS];
+        ss.degraded_share_pct[30] = 4;
+        ss.degraded_share_pct[50] = 2;
+        ss.degraded_share_pct[100] = 1;
+        assert_eq!(
+            Severity::of(&ss, 50),
+            Severity {
+                outage: 6,
+                error: 4
+            }
+        );
+        assert_eq!(
+            Severity::of(&ss, 30),
+            Severity {
+                outage: 10,
+                error: 0
+            }
+        );
+        assert_eq!(super::super::run::share_bin(0.29), 29);
+        assert_eq!(super::super::run::share_bin(1.0), 100);
+    }
+
     use super::*;
 
     const TEXT: &str = r#"Scenario(name: "t", horizon: "1d",

@@ -205,6 +205,15 @@ pub fn portal(
     Ok(acc)
 }
 
+/// The portal multiplier, `attributable / own`: how much loss goes through a service
+/// for each user-hour its own users lose. `None` when its own loss is not positive.
+pub fn multiplier(attributable: Option<f64>, own: Option<f64>) -> Option<f64> {
+    match (attributable, own) {
+        (Some(a), Some(o)) if o > 0.0 => Some(a / o),
+        _ => None,
+    }
+}
+
 /// Service indices sorted by mean attributable loss, largest first; ties in file order.
 pub fn ranking(stats: &PortalStats) -> Vec<ServiceIdx> {
     let mut order: Vec<ServiceIdx> = (0..stats.services.len()).collect();

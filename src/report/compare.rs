@@ -110,10 +110,8 @@ impl CompareReport<'_> {
                 let d = &p.difference;
                 let half = d.std_err().map(ci95_half_width);
                 let saved = d.mean().map(|x| -x);
-                let cost_per = match (v.cost, saved) {
-                    (Some(c), Some(s)) if s > 0.0 => Some(c / s),
-                    _ => None,
-                };
+                let cost_per =
+                    saved.and_then(|s| crate::analysis::policy::Design::cost_per_saved(v.cost, s));
                 // Base services in base order, then those the variant adds.
                 let mut services: Vec<ServicePair> = base_model
                     .services

@@ -53,14 +53,6 @@ pub struct ServicePortalJson {
     pub portal_multiplier: Option<f64>,
 }
 
-/// Multiplier = attributable / own; `None` when the own part is 0 (or not positive).
-fn multiplier(attributable: Option<f64>, own: Option<f64>) -> Option<f64> {
-    match (attributable, own) {
-        (Some(a), Some(o)) if o > 0.0 => Some(a / o),
-        _ => None,
-    }
-}
-
 impl PortalReport<'_> {
     pub fn to_json(&self) -> PortalJson {
         let m = self.model;
@@ -90,7 +82,7 @@ impl PortalReport<'_> {
                         (Some(a), Some(b)) if b != 0.0 => Some(a / b),
                         _ => None,
                     },
-                    portal_multiplier: multiplier(a, sp.own.mean()),
+                    portal_multiplier: crate::analysis::portal::multiplier(a, sp.own.mean()),
                 }
             })
             .collect();

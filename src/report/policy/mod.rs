@@ -13,8 +13,8 @@ pub mod html;
 pub mod i18n;
 pub mod markdown;
 
-use crate::analysis::policy::{Design, PolicyAnalyses, Portal, SingleLoss};
-use crate::analysis::run::{RunStats, ServiceStats};
+use crate::analysis::policy::{Design, PolicyAnalyses, Portal, Severity, SingleLoss};
+use crate::analysis::run::RunStats;
 use crate::model::{Loaded, Model, SiteKind};
 use crate::stats::ci95_half_width;
 use doc::{Block, Doc, Figure, Item, Section, Table};
@@ -39,27 +39,6 @@ pub struct PolicyReport<'a> {
     pub outage_threshold_pct: usize,
     /// The command line that reproduces the report.
     pub command: String,
-}
-
-/// How often a service's incident is an outage (most users lose it) or an error (a
-/// small share do), in trials.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Severity {
-    pub outage: u64,
-    pub error: u64,
-}
-
-impl Severity {
-    /// Per trial: an outage if the service was fully down at some time, or degraded (and
-    /// never down) with a peak lost share of at least `pct` percent; an
-    /// error if it was affected otherwise.
-    pub fn of(ss: &ServiceStats, pct: usize) -> Self {
-        let outage = ss.down_trials() + ss.degraded_trials_at_least(pct);
-        Severity {
-            outage,
-            error: ss.affected.saturating_sub(outage),
-        }
-    }
 }
 
 impl PolicyReport<'_> {
@@ -821,36 +800,5 @@ mod tests {
         let t = "// A\n//  b\n\n// c\nScenario( // not this\n";
         assert_eq!(header_comment(t), "A\n b\n\nc");
         assert_eq!(header_comment("Scenario()"), "");
-    }
-
-    #[test]
-    fn severity_splits_affected_trials_at_the_threshold() {
-        let mut ss = ServiceStats {
-            affected: 10,
-            ..Default::default()
-        };
-        for _ in 0..3 {
-            ss.restored_at.add(5.0);
-        }
-        ss.degraded_share_pct = vec![0; crate::analysis::run::SHARE_BINS];
-        ss.degraded_share_pct[30] = 4;
-        ss.degraded_share_pct[50] = 2;
-        ss.degraded_share_pct[100] = 1;
-        assert_eq!(
-            Severity::of(&ss, 50),
-            Severity {
-                outage: 6,
-                error: 4
-            }
-        );
-        assert_eq!(
-            Severity::of(&ss, 30),
-            Severity {
-                outage: 10,
-                error: 0
-            }
-        );
-        assert_eq!(crate::analysis::run::share_bin(0.29), 29);
-        assert_eq!(crate::analysis::run::share_bin(1.0), 100);
     }
 }
