@@ -7,13 +7,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::run::RunStats;
+use crate::analysis::run::{RunStats, ServiceStats};
 use crate::error::Error;
+use crate::stats::{Moments, Summary, Total};
 
 pub const FORMAT: &str = "blastradius-partial-run";
 pub const FORMAT_VERSION: u32 = 2;
 
-#[derive(Debug, Serialize, Deserialize)]
+/// A partial result in memory: the run's parameters and its accumulators.
+#[derive(Debug)]
 pub struct Partial {
     pub format: String,
     pub format_version: u32,
@@ -30,6 +32,113 @@ pub struct Partial {
     pub stats: RunStats,
 }
 
+/// The file format of a partial result (version [`FORMAT_VERSION`]), apart from the
+/// accumulators' in-memory layout: text `T` and accumulators `S` are borrowed when
+/// writing (`&str`, [`StatsWire`]`<&…>`), so nothing is copied, and owned when reading.
+#[derive(Serialize, Deserialize)]
+struct PartialWire<T, S> {
+    format: T,
+    format_version: u32,
+    blastradius_version: T,
+    scenario_file: T,
+    scenario_sha256: T,
+    scenario_text: T,
+    variant: Option<T>,
+    seed: u64,
+    trials: u64,
+    shard: u64,
+    shards: u64,
+    stats: S,
+}
+
+/// [`RunStats`] as written in a partial result. Field names and order are the format;
+/// a change to `RunStats` needs a change here (and a new [`FORMAT_VERSION`] if the
+/// file changes), not a silent change of the file.
+#[derive(Serialize, Deserialize)]
+struct StatsWire<Sv, Su, Cv> {
+    trials: u64,
+    services: Vec<Sv>,
+    total_user_hours_lost: Su,
+    services_affected: Su,
+    peak_down: Su,
+    trials_with_deadlock: u64,
+    curve: Vec<Su>,
+    radius_histogram: Cv,
+}
+
+/// [`ServiceStats`] as written in a partial result.
+#[derive(Serialize, Deserialize)]
+struct ServiceWire<Su, To, Mo, Tv, Cv> {
+    downtime: Su,
+    degraded: To,
+    user_hours_lost: Mo,
+    restored_at: Su,
+    affected: u64,
+    causes: Tv,
+    degraded_share_pct: Cv,
+}
+
+type ServiceOut<'a> = ServiceWire<&'a Summary, &'a Total, &'a Moments, &'a [Total], &'a [u64]>;
+type ServiceIn = ServiceWire<Summary, Total, Moments, Vec<Total>, Vec<u64>>;
+
+impl<'a> From<&'a ServiceStats> for ServiceOut<'a> {
+    fn from(s: &'a ServiceStats) -> Self {
+        ServiceWire {
+            downtime: &s.downtime,
+            degraded: &s.degraded,
+            user_hours_lost: &s.user_hours_lost,
+            restored_at: &s.restored_at,
+            affected: s.affected,
+            causes: &s.causes,
+            degraded_share_pct: &s.degraded_share_pct,
+        }
+    }
+}
+
+impl From<ServiceIn> for ServiceStats {
+    fn from(w: ServiceIn) -> Self {
+        ServiceStats {
+            downtime: w.downtime,
+            degraded: w.degraded,
+            user_hours_lost: w.user_hours_lost,
+            restored_at: w.restored_at,
+            affected: w.affected,
+            causes: w.causes,
+            degraded_share_pct: w.degraded_share_pct,
+        }
+    }
+}
+
+impl<'a> From<&'a RunStats> for StatsWire<ServiceOut<'a>, &'a Summary, &'a [u64]> {
+    fn from(st: &'a RunStats) -> Self {
+        StatsWire {
+            trials: st.trials,
+            services: st.services.iter().map(ServiceWire::from).collect(),
+            total_user_hours_lost: &st.total_user_hours_lost,
+            services_affected: &st.services_affected,
+            peak_down: &st.peak_down,
+            trials_with_deadlock: st.trials_with_deadlock,
+            curve: st.curve.iter().collect(),
+            radius_histogram: &st.radius_histogram,
+        }
+    }
+}
+
+impl From<StatsWire<ServiceIn, Summary, Vec<u64>>> for RunStats {
+    fn from(w: StatsWire<ServiceIn, Summary, Vec<u64>>) -> Self {
+        RunStats {
+            trials: w.trials,
+            services: w.services.into_iter().map(ServiceStats::from).collect(),
+            total_user_hours_lost: w.total_user_hours_lost,
+            services_affected: w.services_affected,
+            peak_down: w.peak_down,
+            trials_with_deadlock: w.trials_with_deadlock,
+            curve: w.curve,
+            radius_histogram: w.radius_histogram,
+        }
+    }
+}
+
 impl Partial {
     pub fn to_json(&self) -> String {
         let mut out = Vec::new();
@@ -39,7 +148,21 @@ impl Partial {
 
     /// Streams [`to_json`](Self::to_json)'s bytes to `out`.
     pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        serde_json::to_writer(&mut *out, self)?;
+        let wire = PartialWire {
+            format: self.format.as_str(),
+            format_version: self.format_version,
+            blastradius_version: self.blastradius_version.as_str(),
+            scenario_file: self.scenario_file.as_str(),
+            scenario_sha256: self.scenario_sha256.as_str(),
+            scenario_text: self.scenario_text.as_str(),
+            variant: self.variant.as_deref(),
+            seed: self.seed,
+            trials: self.trials,
+            shard: self.shard,
+            shards: self.shards,
+            stats: StatsWire::from(&self.stats),
+        };
+        serde_json::to_writer(&mut *out, &wire)?;
         out.write_all(b"\n")
     }
 
@@ -65,8 +188,23 @@ impl Partial {
                 head.format_version
             )));
         }
-        serde_json::from_str(text)
-            .map_err(|e| Error::usage(format!("{path}: damaged partial result: {e}")))
+        let w: PartialWire<String, StatsWire<ServiceIn, Summary, Vec<u64>>> =
+            serde_json::from_str(text)
+                .map_err(|e| Error::usage(format!("{path}: damaged partial result: {e}")))?;
+        Ok(Partial {
+            format: w.format,
+            format_version: w.format_version,
+            blastradius_version: w.blastradius_version,
+            scenario_file: w.scenario_file,
+            scenario_sha256: w.scenario_sha256,
+            scenario_text: w.scenario_text,
+            variant: w.variant,
+            seed: w.seed,
+            trials: w.trials,
+            shard: w.shard,
+            shards: w.shards,
+            stats: RunStats::from(w.stats),
+        })
     }
 }
 
