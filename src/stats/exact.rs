@@ -413,6 +413,23 @@ mod tests {
         assert_eq!(sum_of(&[]), 0.0);
     }
 
+    /// Ties in rounding, beyond the fixed-point range (so the expansion rounds): the sum
+    /// lies exactly half-way between two doubles plus or minus a tiny remainder, which
+    /// decides the direction. Expected values are the exact rational sums, correctly
+    /// rounded (worked out with Python's `fractions` and `math.fsum`, which agree).
+    #[test]
+    fn half_way_sums_are_decided_by_the_remainder() {
+        let p = |k: i32| 2.0f64.powi(k);
+        let ulp = p(148); // of 2^200
+        assert_eq!(sum_of(&[p(200), p(147), p(94)]), p(200) + ulp);
+        assert_eq!(sum_of(&[p(200), p(147), -p(94)]), p(200));
+        assert_eq!(sum_of(&[p(200), -p(147), -p(94)]), p(200) - ulp / 2.0);
+        assert_eq!(sum_of(&[-p(200), -p(147), -p(94)]), -(p(200) + ulp));
+        // An exact tie with nothing below: to even.
+        assert_eq!(sum_of(&[p(200), p(147)]), p(200));
+        assert_eq!(sum_of(&[p(200) + ulp, p(147)]), p(200) + 2.0 * ulp);
+    }
+
     #[test]
     fn sum_is_independent_of_order_and_merge_tree() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);

@@ -369,6 +369,29 @@ mod rebuild_and_curve {
         assert!(close(t.outcome.restored_at[0], 25.0));
     }
 
+    /// A task that loses its crew keeps the work it has done: `small` (1 user) restarts
+    /// from 10 h (5 h of work) and is preempted at 12 h by `big` (100 users, 2 h), then
+    /// resumes at 14 h with 3 h left: back at 17 h, `big` at 14 h.
+    #[test]
+    fn a_preempted_task_keeps_the_work_it_has_done() {
+        let text = r#"Scenario(name: "preempt", horizon: "100h",
+            sites: [(id: "a"), (id: "b")],
+            services: [
+                (id: "small", users: 1, replicas: ["a"], restart: "5h"),
+                (id: "big", users: 100, replicas: ["b"], restart: "2h"),
+            ],
+            events: [
+                (name: "a", site: "a", at: "0h", lasts: "10h"),
+                (name: "b", site: "b", at: "0h", lasts: "12h"),
+            ],
+            recovery: (crews: 1, order: ByUsers))"#;
+        let c = compile(text);
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        let r = &t.outcome.restored_at;
+        assert!(close(r[0], 17.0) && close(r[1], 14.0), "{r:?}");
+    }
+
     /// The recovery curve: 101 points on [0, horizon], each the share of users served
     /// just after the events of that instant. `x` (1 user) is down 2–12 h of a 100 h
     /// horizon, `y` (3 users) never: 0.75 at 2 h … 11 h, 1 elsewhere.
