@@ -429,6 +429,33 @@ mod tests {
         ]
     }
 
+    /// Boundaries a sampling test rarely reaches: one value has no standard error (even
+    /// a zero, which is counted apart from the rest), and the first rank past the
+    /// negative values is the zeros', not the negatives'.
+    #[test]
+    fn edge_ranks_and_counts() {
+        let mut one_zero = Summary::new();
+        one_zero.add(0.0);
+        assert_eq!(one_zero.std_err(), None);
+        one_zero.add(0.0);
+        assert_eq!(one_zero.std_err(), Some(0.0));
+        let mut s = Summary::new();
+        for x in [-5.0, 0.0, 3.0] {
+            s.add(x);
+        }
+        assert_eq!(s.quantile(0.5), Some(0.0));
+        let mut t = Summary::new();
+        for x in [-5.0, -4.0, 2.0, 3.0] {
+            t.add(x);
+        }
+        // Rank ⌊0.67·3⌋ = 2: the smallest positive value, within the sketch's accuracy.
+        let q = t.quantile(0.67).unwrap();
+        assert!(
+            (q - 2.0).abs() <= 2.0 * super::super::QUANTILE_RELATIVE_ERROR * 2.0,
+            "{q}"
+        );
+    }
+
     #[test]
     fn empty_summary_is_tiny_and_answers_none() {
         let s = Summary::new();
