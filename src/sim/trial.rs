@@ -391,7 +391,8 @@ impl<'c> Trial<'c> {
             self.svc_rng_gen[s] = self.gen;
             let k = splitmix(self.trial_key ^ self.c.svc_key[s]);
             let k2 = splitmix(k ^ 0xd1b5_4a32_d192_ed03);
-            self.svc_rng[s] = Pcg64Mcg::new(((k as u128) << 64) | (k2 as u128 | 1));
+            // `Pcg64Mcg::new` makes the state odd itself, as an MCG needs.
+            self.svc_rng[s] = Pcg64Mcg::new(((k as u128) << 64) | k2 as u128);
         }
         &mut self.svc_rng[s]
     }
