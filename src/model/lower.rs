@@ -7,7 +7,10 @@ use petgraph::graph::DiGraph;
 use super::*;
 use crate::scenario::duration::parse_hours;
 use crate::scenario::locate::{Anchor, Locator};
-use crate::scenario::{DepSpec, DistSpec, EventSpec, HazardSpec, ModeSpec, OrderSpec, TaggedDist};
+use crate::scenario::{
+    DepSpec, DistSpec, EventSpec, HazardSpec, ModeSpec, OrderSpec, RecoverySpec, ServiceSpec,
+    TaggedDist,
+};
 
 /// Which part of the file a problem belongs to, for its field path and its position.
 #[derive(Clone, Copy)]
@@ -368,6 +371,43 @@ pub(super) fn lower<'a>(
         failed: false,
     };
 
+    let horizon = lower_top(&mut cx, s);
+    let (sites, site_ix) = lower_sites(&mut cx, s);
+    if cx.failed {
+        // Later checks walk the site tree; stop here rather than report noise.
+        return None;
+    }
+    let services = lower_services(&mut cx, s, &site_ix);
+    let mut events = Vec::new();
+    for e in &s.events {
+        if let Some(ev) = lower_event(&mut cx, e, true, &site_ix) {
+            events.push(ev);
+        }
+    }
+    let recovery = lower_recovery(&mut cx, &s.recovery);
+    if cx.failed {
+        return None;
+    }
+
+    let graph = dependency_graph(&services);
+    Some(Model {
+        name: s.name.clone(),
+        description: s.description.clone(),
+        sources: s.sources.clone(),
+        currency: s.currency.clone(),
+        horizon,
+        trials: s.trials.unwrap_or(DEFAULT_TRIALS),
+        seed: s.seed.unwrap_or(0),
+        sites,
+        services,
+        events,
+        recovery,
+        graph,
+    })
+}
+
+/// The top level: checks `trials` and returns the horizon (1 hour when unreadable).
+fn lower_top(cx: &mut Ctx<'_>, s: &Scenario) -> f64 {
     let horizon = cx.hours(Owner::Top, "horizon", &s.horizon).unwrap_or(1.0);
     if horizon <= 0.0 {
         cx.err(
@@ -385,8 +425,45 @@ pub(super) fn lower<'a>(
             "trials must be at least 1".into(),
         );
     }
+    horizon
+}
 
-    // Sites.
+/// The ids of the sites or services, for looking references up.
+struct Index<'s> {
+    /// The first entity written with each id.
+    ix: HashMap<&'s str, usize>,
+    /// Every id in file order, for suggestions.
+    ids: Vec<&'s str>,
+    /// "site" or "service", for messages.
+    noun: &'static str,
+}
+
+impl Index<'_> {
+    /// The index of the entity with `id`; an unknown id is reported at `field` of `owner`,
+    /// with a suggestion.
+    fn find(&self, cx: &mut Ctx, owner: Owner, field: &str, id: &str) -> Option<usize> {
+        match self.ix.get(id) {
+            Some(&i) => Some(i),
+            None => {
+                if cx.only_counted(owner) {
+                    return None;
+                }
+                let noun = self.noun;
+                let mut msg = format!("unknown {noun} \"{id}\"");
+                match crate::error::suggest(id, self.ids.iter().copied()) {
+                    Some(sug) => msg.push_str(&format!("; did you mean \"{sug}\"?")),
+                    None => msg.push_str(&format!("; {noun}s are declared under `{noun}s`")),
+                }
+                cx.err(owner, field, Some(id), msg);
+                None
+            }
+        }
+    }
+}
+
+/// Sites: ids, kinds, parents, hazards, then parent cycles. Returns the sites and the
+/// index of their ids.
+fn lower_sites<'s>(cx: &mut Ctx<'_>, s: &'s Scenario) -> (Vec<Site>, Index<'s>) {
     let mut site_ix: HashMap<&str, SiteIdx> = HashMap::new();
     for (i, site) in s.sites.iter().enumerate() {
         if !valid_id(&site.id) {
@@ -426,29 +503,16 @@ pub(super) fn lower<'a>(
             site_ix.insert(&site.id, i);
         }
     }
-    let site_ids: Vec<&str> = s.sites.iter().map(|x| x.id.as_str()).collect();
-    let find_site = |cx: &mut Ctx, owner: Owner, field: &str, id: &str| -> Option<SiteIdx> {
-        match site_ix.get(id) {
-            Some(&i) => Some(i),
-            None => {
-                if cx.only_counted(owner) {
-                    return None;
-                }
-                let mut msg = format!("unknown site \"{id}\"");
-                match crate::error::suggest(id, site_ids.iter().copied()) {
-                    Some(sug) => msg.push_str(&format!("; did you mean \"{sug}\"?")),
-                    None => msg.push_str("; sites are declared under `sites`"),
-                }
-                cx.err(owner, field, Some(id), msg);
-                None
-            }
-        }
+    let index = Index {
+        ix: site_ix,
+        ids: s.sites.iter().map(|x| x.id.as_str()).collect(),
+        noun: "site",
     };
     let mut sites = Vec::with_capacity(s.sites.len());
     for site in &s.sites {
         let owner = Owner::Site(&site.id);
         let parent = match &site.parent {
-            Some(p) => find_site(&mut cx, owner, "parent", p),
+            Some(p) => index.find(cx, owner, "parent", p),
             None => None,
         };
         let hazards = cx.hazards(owner, &site.hazards);
@@ -460,6 +524,12 @@ pub(super) fn lower<'a>(
             hazards,
         });
     }
+    check_parent_cycles(cx, &sites);
+    (sites, index)
+}
+
+/// Reports each cycle of site parents, at the first site of the cycle's walk.
+fn check_parent_cycles(cx: &mut Ctx<'_>, sites: &[Site]) {
     // Parent cycles, in linear time: walk up from each site in file order until a site
     // already settled (or a root); a site met twice on the same walk closes a cycle. Each
     // site is walked over once, so a 100,000-level tree costs 100,000 steps, not 10^10.
@@ -500,12 +570,34 @@ pub(super) fn lower<'a>(
             state[x] = SETTLED;
         }
     }
-    if cx.failed {
-        // Later checks walk the site tree; stop here rather than report noise.
-        return None;
-    }
+}
 
-    // Services.
+/// Stamps for the "listed twice" checks, so that they take linear time even for a
+/// service with a million replicas or dependencies: `x[i] == si + 1` when item `i` was
+/// already listed by service `si`.
+struct Stamps {
+    replica: Vec<usize>,
+    dep: Vec<usize>,
+    need: Vec<usize>,
+}
+
+/// Services: ids first (so that dependencies may point forward), then each service.
+fn lower_services(cx: &mut Ctx<'_>, s: &Scenario, sites: &Index) -> Vec<Service> {
+    let svc_ix = service_index(cx, s);
+    let mut stamps = Stamps {
+        replica: vec![0usize; s.sites.len()],
+        dep: vec![0usize; s.services.len()],
+        need: vec![0usize; s.services.len()],
+    };
+    let mut services = Vec::with_capacity(s.services.len());
+    for (si, svc) in s.services.iter().enumerate() {
+        services.push(lower_service(cx, si, svc, sites, &svc_ix, &mut stamps));
+    }
+    services
+}
+
+/// Checks the service ids (valid, not duplicated) and indexes them.
+fn service_index<'s>(cx: &mut Ctx<'_>, s: &'s Scenario) -> Index<'s> {
     let mut svc_ix: HashMap<&str, ServiceIdx> = HashMap::new();
     for (i, svc) in s.services.iter().enumerate() {
         if !valid_id(&svc.id) {
@@ -539,211 +631,211 @@ pub(super) fn lower<'a>(
             svc_ix.insert(&svc.id, i);
         }
     }
-    let svc_ids: Vec<&str> = s.services.iter().map(|x| x.id.as_str()).collect();
-    let find_svc = |cx: &mut Ctx, owner: Owner, field: &str, id: &str| -> Option<ServiceIdx> {
-        match svc_ix.get(id) {
-            Some(&i) => Some(i),
-            None => {
-                if cx.only_counted(owner) {
-                    return None;
-                }
-                let mut msg = format!("unknown service \"{id}\"");
-                match crate::error::suggest(id, svc_ids.iter().copied()) {
-                    Some(sug) => msg.push_str(&format!("; did you mean \"{sug}\"?")),
-                    None => msg.push_str("; services are declared under `services`"),
-                }
-                cx.err(owner, field, Some(id), msg);
-                None
+    Index {
+        ix: svc_ix,
+        ids: s.services.iter().map(|x| x.id.as_str()).collect(),
+        noun: "service",
+    }
+}
+
+/// The service `svc`, number `si` in the file.
+fn lower_service(
+    cx: &mut Ctx<'_>,
+    si: ServiceIdx,
+    svc: &ServiceSpec,
+    sites: &Index,
+    svc_ix: &Index,
+    stamps: &mut Stamps,
+) -> Service {
+    let owner = Owner::Service(&svc.id);
+    if svc.replicas.is_empty() {
+        cx.err(
+            owner,
+            "replicas",
+            None,
+            format!(
+                "service \"{}\" has no replicas; list at least one site it runs in",
+                svc.id
+            ),
+        );
+    }
+    let mut replicas = Vec::new();
+    for r in &svc.replicas {
+        if let Some(i) = sites.find(cx, owner, "replicas", r) {
+            if stamps.replica[i] == si + 1 {
+                cx.err(
+                    owner,
+                    "replicas",
+                    Some(r),
+                    format!("site \"{r}\" is listed twice in replicas"),
+                );
             }
+            stamps.replica[i] = si + 1;
+            replicas.push(i);
+        }
+    }
+    let mode = lower_mode(cx, svc);
+    let restart = match &svc.restart {
+        Some(d) => cx.dist(owner, "restart", d).unwrap_or(Dist::zero()),
+        None => Dist::zero(),
+    };
+    let rebuild = match &svc.rebuild {
+        None => None,
+        Some(rb) => {
+            if rb.to.is_empty() {
+                cx.err(
+                    owner,
+                    "rebuild.to",
+                    None,
+                    "rebuild needs at least one site in `to`".into(),
+                );
+            }
+            let to: Vec<SiteIdx> = rb
+                .to
+                .iter()
+                .filter_map(|t| sites.find(cx, owner, "rebuild.to", t))
+                .collect();
+            let takes = cx
+                .dist(owner, "rebuild.takes", &rb.takes)
+                .unwrap_or(Dist::zero());
+            Some(Rebuild { to, takes })
         }
     };
-
-    // Stamps for the "listed twice" checks, so that they take linear time even for a
-    // service with a million replicas or dependencies: `x_mark[i] == si + 1` when item `i`
-    // was already listed by service `si`.
-    let mut replica_mark = vec![0usize; s.sites.len()];
-    let mut dep_mark = vec![0usize; s.services.len()];
-    let mut need_mark = vec![0usize; s.services.len()];
-    let mut services = Vec::with_capacity(s.services.len());
-    for (si, svc) in s.services.iter().enumerate() {
-        let owner = Owner::Service(&svc.id);
-        if svc.replicas.is_empty() {
-            cx.err(
-                owner,
-                "replicas",
-                None,
-                format!(
-                    "service \"{}\" has no replicas; list at least one site it runs in",
-                    svc.id
-                ),
-            );
-        }
-        let mut replicas = Vec::new();
-        for r in &svc.replicas {
-            if let Some(i) = find_site(&mut cx, owner, "replicas", r) {
-                if replica_mark[i] == si + 1 {
-                    cx.err(
-                        owner,
-                        "replicas",
-                        Some(r),
-                        format!("site \"{r}\" is listed twice in replicas"),
-                    );
-                }
-                replica_mark[i] = si + 1;
-                replicas.push(i);
+    let depends_on = lower_depends_on(cx, si, svc, svc_ix, &mut stamps.dep);
+    let mut recovery_needs = Vec::new();
+    for n in &svc.recovery_needs {
+        if let Some(i) = svc_ix.find(cx, owner, "recovery_needs", n) {
+            if i == si {
+                cx.err(
+                    owner,
+                    "recovery_needs",
+                    Some(n),
+                    format!("\"{}\" lists itself in recovery_needs", svc.id),
+                );
+            } else if stamps.need[i] != si + 1 {
+                stamps.need[i] = si + 1;
+                recovery_needs.push(i);
             }
         }
-        let mode = match &svc.mode {
-            None => Mode::ActiveActive { min: 1 },
-            Some(ModeSpec::ActiveActive { min }) => {
-                if *min == 0 {
-                    cx.err(
-                        owner,
-                        "mode",
-                        None,
-                        "ActiveActive min must be at least 1".into(),
-                    );
-                } else if *min as usize > svc.replicas.len() && !svc.replicas.is_empty() {
-                    cx.err(
-                        owner,
-                        "mode",
-                        None,
-                        format!(
+    }
+    let hazards = cx.hazards(owner, &svc.hazards);
+    Service {
+        id: svc.id.clone(),
+        name: svc.name.clone().unwrap_or_else(|| svc.id.clone()),
+        group: svc.group.clone(),
+        description: svc.description.clone(),
+        users: svc.users,
+        replicas,
+        mode,
+        restart,
+        rebuild,
+        depends_on,
+        recovery_needs,
+        hazards,
+    }
+}
+
+/// The redundancy mode of `svc` (ActiveActive with `min: 1` when left out).
+fn lower_mode(cx: &mut Ctx<'_>, svc: &ServiceSpec) -> Mode {
+    let owner = Owner::Service(&svc.id);
+    match &svc.mode {
+        None => Mode::ActiveActive { min: 1 },
+        Some(ModeSpec::ActiveActive { min }) => {
+            if *min == 0 {
+                cx.err(
+                    owner,
+                    "mode",
+                    None,
+                    "ActiveActive min must be at least 1".into(),
+                );
+            } else if *min as usize > svc.replicas.len() && !svc.replicas.is_empty() {
+                cx.err(
+                    owner,
+                    "mode",
+                    None,
+                    format!(
                         "ActiveActive(min: {min}) needs at least {min} replicas, but \"{}\" has {}",
                         svc.id,
                         svc.replicas.len()
                     ),
-                    );
-                }
-                Mode::ActiveActive {
-                    min: (*min as usize).max(1),
-                }
-            }
-            Some(ModeSpec::ActiveStandby { failover, success }) => {
-                let f = cx
-                    .dist(owner, "mode.failover", failover)
-                    .unwrap_or(Dist::zero());
-                let p = cx
-                    .fraction(owner, "mode.success", *success, false, "success")
-                    .unwrap_or(1.0);
-                Mode::ActiveStandby {
-                    failover: f,
-                    success: p,
-                }
-            }
-        };
-        let restart = match &svc.restart {
-            Some(d) => cx.dist(owner, "restart", d).unwrap_or(Dist::zero()),
-            None => Dist::zero(),
-        };
-        let rebuild = match &svc.rebuild {
-            None => None,
-            Some(rb) => {
-                if rb.to.is_empty() {
-                    cx.err(
-                        owner,
-                        "rebuild.to",
-                        None,
-                        "rebuild needs at least one site in `to`".into(),
-                    );
-                }
-                let to: Vec<SiteIdx> = rb
-                    .to
-                    .iter()
-                    .filter_map(|t| find_site(&mut cx, owner, "rebuild.to", t))
-                    .collect();
-                let takes = cx
-                    .dist(owner, "rebuild.takes", &rb.takes)
-                    .unwrap_or(Dist::zero());
-                Some(Rebuild { to, takes })
-            }
-        };
-        let mut depends_on: Vec<Dependency> = Vec::new();
-        for (di, d) in svc.depends_on.iter().enumerate() {
-            let field = format!("depends_on[{di}]");
-            let Some(on) = find_svc(&mut cx, owner, &field, d.on()) else {
-                continue;
-            };
-            if on == si {
-                cx.err(
-                    owner,
-                    &field,
-                    Some(d.on()),
-                    format!("\"{}\" depends on itself", svc.id),
                 );
-                continue;
             }
-            if dep_mark[on] == si + 1 {
-                cx.err(
-                    owner,
-                    &field,
-                    Some(d.on()),
-                    format!("\"{}\" is listed twice in depends_on", d.on()),
-                );
-                continue;
-            }
-            dep_mark[on] = si + 1;
-            let (share, grace) = match d {
-                DepSpec::Id(_) => (1.0, 0.0),
-                DepSpec::Full(f) => {
-                    let share = match f.share {
-                        None => 1.0,
-                        Some(x) => cx
-                            .fraction(owner, &format!("{field}.share"), x, true, "share")
-                            .unwrap_or(1.0),
-                    };
-                    let grace = match &f.grace {
-                        None => 0.0,
-                        Some(g) => cx.hours(owner, &format!("{field}.grace"), g).unwrap_or(0.0),
-                    };
-                    (share, grace)
-                }
-            };
-            depends_on.push(Dependency { on, share, grace });
-        }
-        let mut recovery_needs = Vec::new();
-        for n in &svc.recovery_needs {
-            if let Some(i) = find_svc(&mut cx, owner, "recovery_needs", n) {
-                if i == si {
-                    cx.err(
-                        owner,
-                        "recovery_needs",
-                        Some(n),
-                        format!("\"{}\" lists itself in recovery_needs", svc.id),
-                    );
-                } else if need_mark[i] != si + 1 {
-                    need_mark[i] = si + 1;
-                    recovery_needs.push(i);
-                }
+            Mode::ActiveActive {
+                min: (*min as usize).max(1),
             }
         }
-        let hazards = cx.hazards(owner, &svc.hazards);
-        services.push(Service {
-            id: svc.id.clone(),
-            name: svc.name.clone().unwrap_or_else(|| svc.id.clone()),
-            group: svc.group.clone(),
-            description: svc.description.clone(),
-            users: svc.users,
-            replicas,
-            mode,
-            restart,
-            rebuild,
-            depends_on,
-            recovery_needs,
-            hazards,
-        });
-    }
-
-    // Events.
-    let mut events = Vec::new();
-    for e in &s.events {
-        if let Some(ev) = lower_event(&mut cx, e, true, &find_site) {
-            events.push(ev);
+        Some(ModeSpec::ActiveStandby { failover, success }) => {
+            let f = cx
+                .dist(owner, "mode.failover", failover)
+                .unwrap_or(Dist::zero());
+            let p = cx
+                .fraction(owner, "mode.success", *success, false, "success")
+                .unwrap_or(1.0);
+            Mode::ActiveStandby {
+                failover: f,
+                success: p,
+            }
         }
     }
+}
 
-    // Recovery.
-    let r = &s.recovery;
+/// The dependencies of `svc`, number `si`; `dep_mark` is its stamp of [`Stamps`].
+fn lower_depends_on(
+    cx: &mut Ctx<'_>,
+    si: ServiceIdx,
+    svc: &ServiceSpec,
+    svc_ix: &Index,
+    dep_mark: &mut [usize],
+) -> Vec<Dependency> {
+    let owner = Owner::Service(&svc.id);
+    let mut depends_on: Vec<Dependency> = Vec::new();
+    for (di, d) in svc.depends_on.iter().enumerate() {
+        let field = format!("depends_on[{di}]");
+        let Some(on) = svc_ix.find(cx, owner, &field, d.on()) else {
+            continue;
+        };
+        if on == si {
+            cx.err(
+                owner,
+                &field,
+                Some(d.on()),
+                format!("\"{}\" depends on itself", svc.id),
+            );
+            continue;
+        }
+        if dep_mark[on] == si + 1 {
+            cx.err(
+                owner,
+                &field,
+                Some(d.on()),
+                format!("\"{}\" is listed twice in depends_on", d.on()),
+            );
+            continue;
+        }
+        dep_mark[on] = si + 1;
+        let (share, grace) = match d {
+            DepSpec::Id(_) => (1.0, 0.0),
+            DepSpec::Full(f) => {
+                let share = match f.share {
+                    None => 1.0,
+                    Some(x) => cx
+                        .fraction(owner, &format!("{field}.share"), x, true, "share")
+                        .unwrap_or(1.0),
+                };
+                let grace = match &f.grace {
+                    None => 0.0,
+                    Some(g) => cx.hours(owner, &format!("{field}.grace"), g).unwrap_or(0.0),
+                };
+                (share, grace)
+            }
+        };
+        depends_on.push(Dependency { on, share, grace });
+    }
+    depends_on
+}
+
+/// The `recovery` section.
+fn lower_recovery(cx: &mut Ctx<'_>, r: &RecoverySpec) -> Recovery {
     let crews = match r.crews {
         Some(0) => {
             cx.err(
@@ -761,19 +853,19 @@ pub(super) fn lower<'a>(
         .bootstrap
         .as_ref()
         .and_then(|b| cx.hours(Owner::Recovery, "bootstrap", b));
-    let recovery = Recovery {
+    Recovery {
         crews,
         order: match r.order {
             OrderSpec::ByUsers => RecoveryOrder::ByUsers,
             OrderSpec::ByOrder => RecoveryOrder::ByOrder,
         },
         bootstrap,
-    };
-
-    if cx.failed {
-        return None;
     }
+}
 
+/// The graph of services: an edge from each service to each it depends on or needs for
+/// its recovery.
+fn dependency_graph(services: &[Service]) -> DiGraph<ServiceIdx, EdgeKind> {
     let mut graph = DiGraph::with_capacity(services.len(), 0);
     for i in 0..services.len() {
         graph.add_node(i);
@@ -793,32 +885,13 @@ pub(super) fn lower<'a>(
             graph.add_edge(Model::node(i), Model::node(n), EdgeKind::Needs);
         }
     }
-
-    Some(Model {
-        name: s.name.clone(),
-        description: s.description.clone(),
-        sources: s.sources.clone(),
-        currency: s.currency.clone(),
-        horizon,
-        trials: s.trials.unwrap_or(DEFAULT_TRIALS),
-        seed: s.seed.unwrap_or(0),
-        sites,
-        services,
-        events,
-        recovery,
-        graph,
-    })
+    graph
 }
 
-fn lower_event<'a>(
-    cx: &mut Ctx<'a>,
-    e: &'a EventSpec,
-    top: bool,
-    find_site: &dyn Fn(&mut Ctx, Owner, &str, &str) -> Option<SiteIdx>,
-) -> Option<Event> {
+fn lower_event<'a>(cx: &mut Ctx<'a>, e: &'a EventSpec, top: bool, sites: &Index) -> Option<Event> {
     cx.event_path.push(&e.name);
     let owner = Owner::Event;
-    let site = find_site(cx, owner, "site", &e.site);
+    let site = sites.find(cx, owner, "site", &e.site);
     let start = match (top, &e.at, &e.after) {
         (true, _, Some(_)) => {
             cx.err(
@@ -865,7 +938,7 @@ fn lower_event<'a>(
     }
     let mut then = Vec::new();
     for f in &e.then {
-        if let Some(ev) = lower_event(cx, f, false, find_site) {
+        if let Some(ev) = lower_event(cx, f, false, sites) {
             then.push(ev);
         }
     }
