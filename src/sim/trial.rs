@@ -20,15 +20,14 @@
 //! Settling once per instant means no zero-length flicker ever reaches the statistics.
 //! Nothing here allocates once the [`Trial`] has been built: every list is reused.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_pcg::Pcg64Mcg;
 
 use super::compiled::{CMode, Compiled, NONE};
 use super::outcome::{Outcome, CURVE_POINTS};
+use super::queue::{Ev, EventQueue};
+use super::tasks::{Kind, Queue, Tasks};
 
 /// Marks the rebuilt replica of a service in `serving`.
 const REBUILT: u32 = u32::MAX - 1;
@@ -50,104 +49,9 @@ enum Rep {
 /// `Compiled::replica_site`), or the rebuilt replica of a service (whose site is chosen
 /// during the trial).
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Slot {
+pub(super) enum Slot {
     Replica(u32),
     Rebuilt(u32),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Kind {
-    Restart { slot: Slot },
-    Failover { target: u32, success: bool },
-    Rebuild { site: u32 },
-    Repair { hazard: u32 },
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Task {
-    service: u32,
-    kind: Kind,
-    remaining: f64,
-    last_update: f64,
-    running: bool,
-    version: u32,
-    /// Since when its needs have been down; NaN while not blocked.
-    blocked_since: f64,
-    bypass: bool,
-    cycle_found: bool,
-    /// Creation order, for stable priority ties.
-    seq: u64,
-    alive: bool,
-    /// Where it stands for crews; `stamp` invalidates its older heap entries.
-    queue: Queue,
-    stamp: u32,
-    /// Neighbours in its service's list of tasks.
-    next: u32,
-    prev: u32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Queue {
-    /// Blocked (its needs are down), or finished.
-    Out,
-    /// Runnable, waiting for a crew.
-    Waiting,
-    /// Holding a crew (or, without crews, simply progressing).
-    Running,
-}
-
-/// A heap entry: crew priority (service rank, creation order), task, stamp.
-type QEntry = (u32, u64, u32, u32);
-
-#[derive(Debug, Clone, Copy)]
-enum Ev {
-    Site {
-        site: u32,
-        delta: i32,
-        destroy: bool,
-    },
-    Hazard {
-        service: u32,
-        hazard: u32,
-    },
-    TaskDone {
-        task: u32,
-        version: u32,
-    },
-    Grace {
-        service: u32,
-        edge: u32,
-        since: f64,
-    },
-    Bypass {
-        task: u32,
-        since: f64,
-    },
-}
-
-#[derive(Debug, Clone, Copy)]
-struct QItem {
-    t: f64,
-    seq: u64,
-    ev: Ev,
-}
-
-impl PartialEq for QItem {
-    fn eq(&self, o: &Self) -> bool {
-        self.cmp(o) == Ordering::Equal
-    }
-}
-impl Eq for QItem {}
-impl PartialOrd for QItem {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for QItem {
-    // Reversed: BinaryHeap is a max-heap and we want the earliest (then first pushed).
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.t.total_cmp(&self.t).then(o.seq.cmp(&self.seq))
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -167,8 +71,7 @@ const UP: Class = Class {
 pub struct Trial<'c> {
     c: &'c Compiled,
     now: f64,
-    heap: BinaryHeap<QItem>,
-    seq: u64,
+    queue: EventQueue,
     chacha: ChaCha8Rng,
     svc_rng: Vec<Pcg64Mcg>,
     svc_rng_gen: Vec<u64>,
@@ -205,14 +108,7 @@ pub struct Trial<'c> {
     n_down: u32,
     lost_weight: f64,
     // Tasks.
-    tasks: Vec<Task>,
-    free: Vec<u32>,
-    task_seq: u64,
-    /// Runnable tasks without a crew, best first (a min-heap through `Reverse`).
-    waiting: BinaryHeap<std::cmp::Reverse<QEntry>>,
-    /// Tasks holding a crew, worst first (the one to preempt).
-    running_heap: BinaryHeap<QEntry>,
-    n_running: usize,
+    tasks: Tasks<'c>,
     /// First task of each service's list.
     svc_task: Vec<u32>,
     /// Live tasks of each service that have not bypassed their needs.
@@ -256,8 +152,7 @@ impl<'c> Trial<'c> {
         Trial {
             c,
             now: 0.0,
-            heap: BinaryHeap::new(),
-            seq: 0,
+            queue: EventQueue::new(c.horizon),
             chacha: ChaCha8Rng::seed_from_u64(0),
             svc_rng: vec![Pcg64Mcg::new(0); n],
             svc_rng_gen: vec![0; n],
@@ -287,12 +182,7 @@ impl<'c> Trial<'c> {
             class_since: vec![0.0; n],
             n_down: 0,
             lost_weight: 0.0,
-            tasks: Vec::new(),
-            free: Vec::new(),
-            task_seq: 0,
-            waiting: BinaryHeap::new(),
-            running_heap: BinaryHeap::new(),
-            n_running: 0,
+            tasks: Tasks::new(c),
             svc_task: vec![NONE; n],
             svc_waiting: vec![0; n],
             needs_down: vec![0; n],
@@ -322,8 +212,7 @@ impl<'c> Trial<'c> {
     fn reset(&mut self, seed: u64, index: u64) {
         let c = self.c;
         self.now = 0.0;
-        self.heap.clear();
-        self.seq = 0;
+        self.queue.clear();
         self.chacha = ChaCha8Rng::seed_from_u64(seed);
         self.chacha.set_stream(index);
         self.gen += 1;
@@ -355,11 +244,6 @@ impl<'c> Trial<'c> {
         self.n_down = 0;
         self.lost_weight = 0.0;
         self.tasks.clear();
-        self.free.clear();
-        self.task_seq = 0;
-        self.waiting.clear();
-        self.running_heap.clear();
-        self.n_running = 0;
         self.svc_task.fill(NONE);
         self.svc_waiting.fill(0);
         self.needs_down.fill(0);
@@ -372,15 +256,9 @@ impl<'c> Trial<'c> {
         self.outcome.reset();
     }
 
+    #[inline]
     fn push(&mut self, t: f64, ev: Ev) {
-        if t < self.c.horizon {
-            self.seq += 1;
-            self.heap.push(QItem {
-                t,
-                seq: self.seq,
-                ev,
-            });
-        }
+        self.queue.push(t, ev);
     }
 
     /// The random stream of service `s` in this trial: a portable generator keyed by the
@@ -508,19 +386,14 @@ impl<'c> Trial<'c> {
             }
         }
         // 4. The event loop.
-        while let Some(top) = self.heap.peek() {
-            let t = top.t;
+        while let Some(t) = self.queue.peek_time() {
             if t >= horizon {
                 break;
             }
             self.record_curve_before(t);
             self.now = t;
-            while let Some(top) = self.heap.peek() {
-                if top.t != t {
-                    break;
-                }
-                let item = self.heap.pop().expect("peeked");
-                self.apply(item.ev);
+            while let Some(ev) = self.queue.pop_due(t) {
+                self.apply(ev);
             }
             self.settle();
         }
@@ -589,42 +462,11 @@ impl<'c> Trial<'c> {
     // ----- tasks -------------------------------------------------------------------
 
     fn new_task(&mut self, service: u32, kind: Kind, work: f64) -> u32 {
-        self.task_seq += 1;
-        let task = Task {
-            service,
-            kind,
-            remaining: work,
-            last_update: self.now,
-            running: false,
-            version: 0,
-            blocked_since: f64::NAN,
-            bypass: false,
-            cycle_found: false,
-            seq: self.task_seq,
-            alive: true,
-            queue: Queue::Out,
-            stamp: 0,
-            next: self.svc_task[service as usize],
-            prev: NONE,
-        };
-        let id = match self.free.pop() {
-            Some(id) => {
-                let old = self.tasks[id as usize];
-                self.tasks[id as usize] = Task {
-                    version: old.version.wrapping_add(1),
-                    stamp: old.stamp.wrapping_add(1),
-                    ..task
-                };
-                id
-            }
-            None => {
-                self.tasks.push(task);
-                (self.tasks.len() - 1) as u32
-            }
-        };
+        let next = self.svc_task[service as usize];
+        let id = self.tasks.alloc(service, kind, work, self.now, next);
         let s = service as usize;
-        if task.next != NONE {
-            self.tasks[task.next as usize].prev = id;
+        if next != NONE {
+            self.tasks[next as usize].prev = id;
         }
         self.svc_task[s] = id;
         self.svc_waiting[s] += 1;
@@ -638,97 +480,14 @@ impl<'c> Trial<'c> {
         id
     }
 
-    /// Crew priority of a task: its service's rank, then creation order. Unique.
     #[inline]
-    fn entry(&self, id: u32) -> QEntry {
-        let t = &self.tasks[id as usize];
-        (self.c.priority[t.service as usize], t.seq, id, t.stamp)
-    }
-
-    #[inline]
-    fn entry_valid(&self, e: &QEntry, q: Queue) -> bool {
-        let t = &self.tasks[e.2 as usize];
-        t.alive && t.stamp == e.3 && t.queue == q
-    }
-
-    fn start(&mut self, id: u32) {
-        let t = &mut self.tasks[id as usize];
-        t.stamp = t.stamp.wrapping_add(1);
-        t.queue = Queue::Running;
-        self.n_running += 1;
-        if self.c.crews.is_some() {
-            let e = self.entry(id);
-            self.running_heap.push(e);
-        }
-        self.set_running(id, true);
-    }
-
-    fn make_waiting(&mut self, id: u32) {
-        if self.tasks[id as usize].queue == Queue::Running {
-            self.n_running -= 1;
-        }
-        let t = &mut self.tasks[id as usize];
-        t.stamp = t.stamp.wrapping_add(1);
-        t.queue = Queue::Waiting;
-        let e = self.entry(id);
-        self.waiting.push(std::cmp::Reverse(e));
-        self.set_running(id, false);
-    }
-
-    /// A task whose needs are up (or bypassed) joins the crews' queue. With crews, it
-    /// takes a free crew, or the crew of the lowest-priority running task if it ranks
-    /// higher, or waits. So the running tasks are always the `crews` highest-priority
-    /// runnable ones, whatever the order in which changes arrive.
     fn make_runnable(&mut self, id: u32) {
-        let Some(crews) = self.c.crews else {
-            self.start(id);
-            return;
-        };
-        if self.n_running < crews {
-            self.start(id);
-            return;
-        }
-        while let Some(top) = self.running_heap.peek().copied() {
-            if !self.entry_valid(&top, Queue::Running) {
-                self.running_heap.pop();
-                continue;
-            }
-            if self.entry(id) < top {
-                self.running_heap.pop();
-                self.make_waiting(top.2);
-                self.start(id);
-            } else {
-                self.make_waiting(id);
-            }
-            return;
-        }
-        self.start(id);
+        self.tasks.make_runnable(id, &mut self.queue, self.now);
     }
 
-    /// A task that is blocked or finished leaves the queue; a freed crew goes to the best
-    /// waiting task.
+    #[inline]
     fn make_unrunnable(&mut self, id: u32) {
-        let t = &mut self.tasks[id as usize];
-        let was = t.queue;
-        t.queue = Queue::Out;
-        t.stamp = t.stamp.wrapping_add(1);
-        if was == Queue::Running {
-            self.n_running -= 1;
-            self.set_running(id, false);
-            self.fill_crews();
-        }
-    }
-
-    fn fill_crews(&mut self) {
-        let Some(crews) = self.c.crews else { return };
-        while self.n_running < crews {
-            let Some(std::cmp::Reverse(top)) = self.waiting.pop() else {
-                return;
-            };
-            if self.entry_valid(&top, Queue::Waiting) {
-                self.start(top.2);
-            }
-        }
+        self.tasks.make_unrunnable(id, &mut self.queue, self.now);
     }
 
     fn drop_task(&mut self, id: u32) {
@@ -746,10 +505,7 @@ impl<'c> Trial<'c> {
         if !t.bypass {
             self.svc_waiting[s] -= 1;
         }
-        let t = &mut self.tasks[id as usize];
-        t.alive = false;
-        t.version = t.version.wrapping_add(1);
-        self.free.push(id);
+        self.tasks.release(id);
         self.refresh_blocked(s);
     }
 
@@ -1404,24 +1160,6 @@ impl<'c> Trial<'c> {
         } else if cl.share > 0.0 {
             o.degraded[s] += dt;
             o.lost_share_hours[s] += cl.share * dt;
-        }
-    }
-
-    fn set_running(&mut self, id: u32, want: bool) {
-        let now = self.now;
-        let t = &mut self.tasks[id as usize];
-        if t.running == want {
-            return;
-        }
-        if t.running {
-            t.remaining = (t.remaining - (now - t.last_update)).max(0.0);
-        }
-        t.last_update = now;
-        t.running = want;
-        t.version = t.version.wrapping_add(1);
-        if want {
-            let (done, version) = (now + t.remaining, t.version);
-            self.push(done, Ev::TaskDone { task: id, version });
         }
     }
 
