@@ -368,6 +368,14 @@ fn add_shared(
 /// which batch, and in which order values reach an accumulator, varies from run to run,
 /// but the accumulators' results depend only on the multiset of values added, so the
 /// output does not. Memory does not grow with the number of trials.
+///
+/// Why a second driver beside [`for_each_batch_in`](super::batch::for_each_batch_in):
+/// the batch driver builds, and then merges, one set of accumulators per batch of 128
+/// trials, in batch order; here each worker adds straight into a set that holds the
+/// whole run. Measured on `generate --services 1000 --sites 8 --seed 7`, 20,480 trials on
+/// 2 threads, three alternating runs: 2.0–2.5 s and 19 MB peak here, 2.9–3.0 s and
+/// 36 MB through the batch driver (the same trials, as an adaptive run that never stops).
+/// Adaptive runs need the batch order to decide where to stop; fixed runs do not.
 fn run_fixed(
     c: &Compiled,
     opts: &RunOptions,
