@@ -46,7 +46,7 @@ impl RunOptions {
 }
 
 /// From this many services on, the workers of a fixed run add their per-service values
-/// into one shared set of accumulators instead of one set each (see [`run_fixed`]).
+/// into one shared set of accumulators instead of one set each (see `run::run_fixed`).
 pub const SHARED_FROM_SERVICES: usize = 8_192;
 
 /// How the workers of a fixed run hold their per-service accumulators.
@@ -55,7 +55,7 @@ pub enum Accumulators {
     /// One set per worker, merged at the end: no locking, the best scaling; memory is
     /// one set per worker.
     PerWorker,
-    /// One set, split into chunks of [`SHARED_CHUNK`] services, each under a lock that a
+    /// One set, split into chunks of `run::SHARED_CHUNK` services, each under a lock that a
     /// worker takes for the chunk's part of a trial; memory is one set whatever the
     /// number of workers.
     Shared,
