@@ -108,13 +108,7 @@ pub fn run(req: RunRequest, progress: Progress) -> Result<RunResult, Error> {
     } else {
         String::new()
     };
-    let m = match &req.variant {
-        Some(v) => variants
-            .into_iter()
-            .find(|x| &x.name == v)
-            .map_or(model, |x| x.model),
-        None => model,
-    };
+    let m = take_model(model, variants, req.variant.as_deref());
     let mut opts = req.sim.options(&m);
     opts.shard = req.shard.map(|s| (s.k(), s.n()));
     let threads = req.sim.threads.resolve();
@@ -146,6 +140,18 @@ pub fn run(req: RunRequest, progress: Progress) -> Result<RunResult, Error> {
         seed: opts.seed,
         stats,
     })))
+}
+
+/// The model of `variant` (already checked to exist), or the base, taken out of a loaded
+/// scenario so the rest of it can be dropped.
+fn take_model(base: Model, variants: Vec<model::Variant>, variant: Option<&str>) -> Model {
+    match variant {
+        Some(v) => variants
+            .into_iter()
+            .find(|x| x.name == v)
+            .map_or(base, |x| x.model),
+        None => base,
+    }
 }
 
 /// `merge`: the partial results of `run --shard K/N`, read and merged one at a time (so
@@ -199,14 +205,7 @@ pub fn merge(parts: &[String]) -> Result<RunOutput, Error> {
         variants,
         ..
     } = loaded;
-    let model = match &variant {
-        Some(v) => variants
-            .into_iter()
-            .find(|x| &x.name == v)
-            .map(|x| x.model)
-            .ok_or_else(|| Error::usage(format!("no variant named \"{v}\"")))?,
-        None => model,
-    };
+    let model = take_model(model, variants, variant.as_deref());
     Ok(RunOutput {
         sha256,
         model,
