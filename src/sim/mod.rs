@@ -1,12 +1,17 @@
 //! The Monte Carlo engine: one trial at a time, no I/O, cannot fail on a validated model.
 //!
 //! [`compiled`] turns the petgraph model into flat arrays once; [`trial`] plays one trial
-//! exactly in continuous time, with its event queue in `queue` and its recovery tasks and
-//! crews in `tasks`; [`outcome`] is what a trial yields.
+//! exactly in continuous time, orchestrating parts that each own their state: the event
+//! queue (`queue`), site states (`sites`), recovery tasks and crews (`tasks`), the
+//! recovery-deadlock search (`deadlock`) and time accounting (`accounting`); [`outcome`]
+//! is what a trial yields.
 
+mod accounting;
 pub mod compiled;
+mod deadlock;
 pub mod outcome;
 mod queue;
+mod sites;
 mod tasks;
 pub mod trial;
 

@@ -19,14 +19,23 @@
 //!
 //! Settling once per instant means no zero-length flicker ever reaches the statistics.
 //! Nothing here allocates once the [`Trial`] has been built: every list is reused.
+//!
+//! The trial orchestrates parts that each own their state: the event queue
+//! ([`super::queue`]), site states and site-level events ([`super::sites`]), recovery
+//! tasks and crews ([`super::tasks`]), the recovery-deadlock search
+//! ([`super::deadlock`]) and time accounting ([`super::accounting`]). What stays here is
+//! what ties them together: replicas, each service's own state, and propagation.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_pcg::Pcg64Mcg;
 
+use super::accounting::{Accounting, Class};
 use super::compiled::{CMode, Compiled, NONE};
-use super::outcome::{Outcome, CURVE_POINTS};
+use super::deadlock::{edge_active, Deadlocks, WaitFor};
+use super::outcome::Outcome;
 use super::queue::{Ev, EventQueue};
+use super::sites::Sites;
 use super::tasks::{Kind, Queue, Tasks};
 
 /// Marks the rebuilt replica of a service in `serving`.
@@ -54,19 +63,6 @@ pub(super) enum Slot {
     Rebuilt(u32),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Class {
-    down: bool,
-    cause: u32,
-    share: f64,
-}
-
-const UP: Class = Class {
-    down: false,
-    cause: 0,
-    share: 0.0,
-};
-
 /// The reusable state of one worker: build once, then [`Trial::run`] any number of trials.
 pub struct Trial<'c> {
     c: &'c Compiled,
@@ -77,14 +73,7 @@ pub struct Trial<'c> {
     svc_rng_gen: Vec<u64>,
     gen: u64,
     trial_key: u64,
-    // Sites.
-    site_own_down: Vec<u32>,
-    /// How many sites on the path from each site to its root are down: a site is up
-    /// exactly when this is zero.
-    site_cover: Vec<u32>,
-    /// Whether the site or an ancestor was destroyed.
-    site_destroyed: Vec<bool>,
-    event_start: Vec<f64>,
+    sites: Sites,
     // Replicas.
     rep: Vec<Rep>,
     rep_task: Vec<u32>,
@@ -103,10 +92,8 @@ pub struct Trial<'c> {
     eff_down: Vec<bool>,
     down_since: Vec<f64>,
     up_since: Vec<f64>,
-    class: Vec<Class>,
-    class_since: Vec<f64>,
     n_down: u32,
-    lost_weight: f64,
+    acct: Accounting,
     // Tasks.
     tasks: Tasks<'c>,
     /// First task of each service's list.
@@ -130,16 +117,12 @@ pub struct Trial<'c> {
     mark_gen: u64,
     in_down: Vec<bool>,
     stack: Vec<u32>,
-    scratch: Vec<u32>,
+    deadlocks: Deadlocks,
     /// Tasks found in a deadlock whose bypass time has already passed.
     bypass_now: Vec<u32>,
     /// Services whose down state changed at this instant, with their state before it.
     eff_changed: Vec<u32>,
     eff_was: Vec<u8>,
-    /// Services whose wait-for edges changed at this instant: a new recovery deadlock
-    /// would have to pass through one of them.
-    dl_candidates: Vec<u32>,
-    next_grid: usize,
     /// The results of the last trial run.
     pub outcome: Outcome,
 }
@@ -148,7 +131,6 @@ impl<'c> Trial<'c> {
     pub fn new(c: &'c Compiled) -> Self {
         let n = c.n_services();
         let nr = c.replica_site.len();
-        let ns = c.n_sites();
         Trial {
             c,
             now: 0.0,
@@ -158,10 +140,7 @@ impl<'c> Trial<'c> {
             svc_rng_gen: vec![0; n],
             gen: 0,
             trial_key: 0,
-            site_own_down: vec![0; ns],
-            site_cover: vec![0; ns],
-            site_destroyed: vec![false; ns],
-            event_start: vec![f64::NAN; c.events.len()],
+            sites: Sites::new(c),
             rep: vec![Rep::Up; nr],
             rep_task: vec![NONE; nr],
             own_down: vec![false; n],
@@ -178,10 +157,8 @@ impl<'c> Trial<'c> {
             eff_down: vec![false; n],
             down_since: vec![0.0; n],
             up_since: vec![f64::NAN; n],
-            class: vec![UP; n],
-            class_since: vec![0.0; n],
             n_down: 0,
-            lost_weight: 0.0,
+            acct: Accounting::new(c),
             tasks: Tasks::new(c),
             svc_task: vec![NONE; n],
             svc_waiting: vec![0; n],
@@ -199,12 +176,10 @@ impl<'c> Trial<'c> {
             mark_gen: 0,
             in_down: vec![false; n],
             stack: Vec::new(),
-            scratch: Vec::new(),
+            deadlocks: Deadlocks::new(c),
             bypass_now: Vec::new(),
             eff_changed: Vec::new(),
             eff_was: vec![0; n],
-            dl_candidates: Vec::new(),
-            next_grid: 0,
             outcome: Outcome::new(c),
         }
     }
@@ -217,9 +192,7 @@ impl<'c> Trial<'c> {
         self.chacha.set_stream(index);
         self.gen += 1;
         self.trial_key = splitmix(seed ^ splitmix(index.wrapping_add(0x9e37_79b9_7f4a_7c15)));
-        self.site_own_down.fill(0);
-        self.site_cover.fill(0);
-        self.site_destroyed.fill(false);
+        self.sites.reset();
         self.rep.fill(Rep::Up);
         self.rep_task.fill(NONE);
         self.own_down.fill(false);
@@ -239,10 +212,8 @@ impl<'c> Trial<'c> {
         self.watch.clear();
         self.eff_down.fill(false);
         self.up_since.fill(f64::NAN);
-        self.class.fill(UP);
-        self.class_since.fill(0.0);
         self.n_down = 0;
-        self.lost_weight = 0.0;
+        self.acct.reset();
         self.tasks.clear();
         self.svc_task.fill(NONE);
         self.svc_waiting.fill(0);
@@ -251,8 +222,7 @@ impl<'c> Trial<'c> {
             self.blocked_pos[s as usize] = NONE;
         }
         self.blocked_svcs.clear();
-        self.dl_candidates.clear();
-        self.next_grid = 0;
+        self.deadlocks.reset();
         self.outcome.reset();
     }
 
@@ -286,92 +256,9 @@ impl<'c> Trial<'c> {
         self.reset(seed, index);
         let c = self.c;
         let horizon = c.horizon;
-        // 1. Events and their follow-ons, in file order (pre-order), from the trial stream.
-        for i in 0..c.events.len() {
-            let e = &c.events[i];
-            self.event_start[i] = f64::NAN;
-            let parent_start = if e.parent == NONE {
-                0.0
-            } else {
-                self.event_start[e.parent as usize]
-            };
-            if parent_start.is_nan() {
-                continue; // the parent did not happen
-            }
-            let u: f64 = self.chacha.random();
-            if u >= e.probability {
-                continue;
-            }
-            let start = parent_start + c.dists[e.start as usize].sample(&mut self.chacha);
-            let lasts = c.dists[e.lasts as usize].sample(&mut self.chacha);
-            self.event_start[i] = start;
-            if c.overrides.site_never_fails[e.site as usize] {
-                continue;
-            }
-            if start < horizon {
-                self.push(
-                    start,
-                    Ev::Site {
-                        site: e.site,
-                        delta: 1,
-                        destroy: e.destroys,
-                    },
-                );
-                self.push(
-                    start + lasts,
-                    Ev::Site {
-                        site: e.site,
-                        delta: -1,
-                        destroy: false,
-                    },
-                );
-            }
-        }
-        // 2. Site hazards: alternating renewal processes; a site's repair is elapsed time.
-        // A site that never fails (a counterfactual) still draws its hazards, so the trial
-        // stream stays paired with the base, but none of them is applied.
-        for site in 0..c.n_sites() {
-            let applied = !c.overrides.site_never_fails[site];
-            for hi in c.site_hazards.range(site) {
-                let h = c.site_hazards.items[hi];
-                let mut t = c.dists[h.mtbf as usize].sample(&mut self.chacha);
-                while t < horizon {
-                    let r = c.dists[h.repair as usize].sample(&mut self.chacha);
-                    if applied {
-                        self.push(
-                            t,
-                            Ev::Site {
-                                site: site as u32,
-                                delta: 1,
-                                destroy: false,
-                            },
-                        );
-                        self.push(
-                            t + r,
-                            Ev::Site {
-                                site: site as u32,
-                                delta: -1,
-                                destroy: false,
-                            },
-                        );
-                    }
-                    t += r + c.dists[h.mtbf as usize].sample(&mut self.chacha).max(1e-9);
-                }
-            }
-        }
-        for site in 0..c.n_sites() {
-            if c.overrides.site_always_down[site] {
-                self.push(
-                    0.0,
-                    Ev::Site {
-                        site: site as u32,
-                        delta: 1,
-                        destroy: false,
-                    },
-                );
-            }
-        }
-        // 3. Service hazards: the first failure of each; later ones follow each repair.
+        // 1. Site events, their follow-ons and site hazards, from the trial stream.
+        self.sites.schedule(c, &mut self.chacha, &mut self.queue);
+        // 2. Service hazards: the first failure of each; later ones follow each repair.
         for s in 0..c.n_services() {
             for hi in c.svc_hazards.range(s) {
                 let h = c.svc_hazards.items[hi];
@@ -385,12 +272,12 @@ impl<'c> Trial<'c> {
                 );
             }
         }
-        // 4. The event loop.
+        // 3. The event loop.
         while let Some(t) = self.queue.peek_time() {
             if t >= horizon {
                 break;
             }
-            self.record_curve_before(t);
+            self.acct.curve_before(c, t, &mut self.outcome);
             self.now = t;
             while let Some(ev) = self.queue.pop_due(t) {
                 self.apply(ev);
@@ -398,29 +285,8 @@ impl<'c> Trial<'c> {
             self.settle();
         }
         self.now = horizon;
-        self.record_curve_before(f64::INFINITY);
-        for s in 0..c.n_services() {
-            let cl = self.class[s];
-            self.close_class(s, cl);
-            if cl.down {
-                // Still down at the horizon: restored no earlier than the horizon.
-                self.outcome.restored_at[s] = horizon;
-            }
-        }
+        self.acct.finish(c, &mut self.outcome);
         self.outcome.finish(c);
-    }
-
-    fn record_curve_before(&mut self, t: f64) {
-        let h = self.c.horizon;
-        while self.next_grid < CURVE_POINTS {
-            let g = h * self.next_grid as f64 / (CURVE_POINTS - 1) as f64;
-            if g >= t && t.is_finite() {
-                break;
-            }
-            let avail = (1.0 - self.lost_weight / self.c.total_weight).clamp(0.0, 1.0);
-            self.outcome.curve[self.next_grid] = avail;
-            self.next_grid += 1;
-        }
     }
 
     fn mark_dirty(&mut self, s: u32) {
@@ -445,16 +311,6 @@ impl<'c> Trial<'c> {
     }
 
     #[inline]
-    fn site_up(&self, site: u32) -> bool {
-        self.site_cover[site as usize] == 0
-    }
-
-    #[inline]
-    fn site_destroyed(&self, site: u32) -> bool {
-        self.site_destroyed[site as usize]
-    }
-
-    #[inline]
     fn within(&self, site: u32, ancestor: u32) -> bool {
         self.c.within(site, ancestor)
     }
@@ -473,7 +329,7 @@ impl<'c> Trial<'c> {
         if self.needs_down[s] > 0 {
             self.tasks[id as usize].blocked_since = self.now;
             self.refresh_blocked(s);
-            self.dl_candidates.push(service);
+            self.deadlocks.candidate(service);
         } else {
             self.make_runnable(id);
         }
@@ -516,7 +372,7 @@ impl<'c> Trial<'c> {
         if should && !is {
             self.blocked_pos[s] = self.blocked_svcs.len() as u32;
             self.blocked_svcs.push(s as u32);
-            self.dl_candidates.push(s as u32);
+            self.deadlocks.candidate(s as u32);
         } else if !should && is {
             let pos = self.blocked_pos[s] as usize;
             self.blocked_svcs.swap_remove(pos);
@@ -580,7 +436,7 @@ impl<'c> Trial<'c> {
             let now_down = self.eff_down[s];
             if was_down != now_down {
                 if now_down && !self.blocked_svcs.is_empty() {
-                    self.dl_candidates.push(s as u32);
+                    self.deadlocks.candidate(s as u32);
                 }
                 if !self.c.needed_by.row(s).is_empty() {
                     self.need_changed(s, now_down);
@@ -615,25 +471,7 @@ impl<'c> Trial<'c> {
                 destroy,
             } => {
                 let x = site as usize;
-                let before = self.site_own_down[x];
-                self.site_own_down[x] = (before as i32 + delta).max(0) as u32;
-                let after = self.site_own_down[x];
-                let (lo, hi) = (c.site_enter[x] as usize, c.site_exit[x] as usize);
-                if (before == 0) != (after == 0) {
-                    for p in lo..hi {
-                        let y = c.tour[p] as usize;
-                        if after > 0 {
-                            self.site_cover[y] += 1;
-                        } else {
-                            self.site_cover[y] -= 1;
-                        }
-                    }
-                }
-                if destroy {
-                    for p in lo..hi {
-                        self.site_destroyed[c.tour[p] as usize] = true;
-                    }
-                }
+                self.sites.change(c, site, delta, destroy);
                 for &r in c.subtree_replicas(x) {
                     let changed = if destroy {
                         self.destroy_slot(Slot::Replica(r))
@@ -768,7 +606,7 @@ impl<'c> Trial<'c> {
             Slot::Replica(r) => (c.replica_site[r as usize], c.replica_service[r as usize]),
             Slot::Rebuilt(s) => (self.rb_site[s as usize], s),
         };
-        let up = self.site_up(site);
+        let up = self.sites.up(site);
         match (*self.slot_rep(slot), up) {
             (Rep::Up, false) => *self.slot_rep(slot) = Rep::SiteDown,
             (Rep::Restarting, false) => {
@@ -815,7 +653,7 @@ impl<'c> Trial<'c> {
             let t = self.rebuild_task[s];
             if t != NONE {
                 if let Kind::Rebuild { site } = self.tasks[t as usize].kind {
-                    if !self.site_up(site) {
+                    if !self.sites.up(site) {
                         self.drop_task(t);
                         self.rebuild_task[s] = NONE;
                     }
@@ -827,7 +665,7 @@ impl<'c> Trial<'c> {
                     .row(s)
                     .iter()
                     .copied()
-                    .find(|&x| self.site_up(x) && !self.site_destroyed(x));
+                    .find(|&x| self.sites.up(x) && !self.sites.destroyed(x));
                 if let Some(site) = target {
                     let work = self.draw(s, c.rebuild_takes[s]);
                     if work > 0.0 {
@@ -920,12 +758,10 @@ impl<'c> Trial<'c> {
         self.touch(s as u32);
     }
 
-    /// Whether an edge to `d` with this grace is active now: `d` down for longer than the
-    /// grace. The comparison uses the same expression as the grace timer's due time, so
-    /// the edge is active exactly when its timer fires.
+    /// Whether an edge to `d` with this grace is active now (see [`edge_active`]).
     #[inline]
     fn edge_active(&self, d: usize, grace: f64) -> bool {
-        self.eff_down[d] && (grace <= 0.0 || self.now >= self.down_since[d] + grace)
+        edge_active(self.eff_down[d], self.down_since[d], self.now, grace)
     }
 
     fn set_down(&mut self, s: usize) -> bool {
@@ -1091,19 +927,7 @@ impl<'c> Trial<'c> {
             let s = self.touched[i] as usize;
             self.is_touched[s] = false;
             let new = self.current_class(s);
-            let old = self.class[s];
-            if new != old {
-                self.close_class(s, old);
-                let lost_old = if old.down { 1.0 } else { old.share };
-                let lost_new = if new.down { 1.0 } else { new.share };
-                self.lost_weight += c.weight[s] * (lost_new - lost_old);
-                if old.down && !new.down {
-                    self.outcome.restored_at[s] = self.now;
-                }
-                let peak = &mut self.outcome.peak_lost_share[s];
-                *peak = peak.max(lost_new);
-                self.class[s] = new;
-            }
+            self.acct.set(c, s, new, self.now, &mut self.outcome);
             i += 1;
         }
         self.touched.clear();
@@ -1146,23 +970,6 @@ impl<'c> Trial<'c> {
         }
     }
 
-    /// Adds the time since the class began to the trial's tallies for service `s`.
-    fn close_class(&mut self, s: usize, cl: Class) {
-        let dt = self.now - self.class_since[s];
-        self.class_since[s] = self.now;
-        if dt <= 0.0 {
-            return;
-        }
-        let o = &mut self.outcome;
-        if cl.down {
-            o.downtime[s] += dt;
-            o.cause_hours[self.c.cause_offsets[s] as usize + cl.cause as usize] += dt;
-        } else if cl.share > 0.0 {
-            o.degraded[s] += dt;
-            o.lost_share_hours[s] += cl.share * dt;
-        }
-    }
-
     /// Looks for recovery deadlocks: blocked tasks that wait on each other in a cycle.
     /// A new cycle must pass through a service whose wait-for edges changed at this
     /// instant, so only those are searched from; when one closes a cycle, every blocked
@@ -1170,36 +977,27 @@ impl<'c> Trial<'c> {
     /// `bootstrap` hours after the cycle formed (this instant), if it is still blocked
     /// in the same episode then.
     fn detect_deadlocks(&mut self) {
-        if self.dl_candidates.is_empty() {
-            return;
-        }
-        if self.blocked_svcs.is_empty() {
-            self.dl_candidates.clear();
-            return;
-        }
-        let mut found = false;
-        while let Some(u) = self.dl_candidates.pop() {
-            if !found && self.in_wait_cycle(u as usize) {
-                found = true;
-            }
-        }
-        if !found {
+        if self.deadlocks.idle() {
             return;
         }
         let c = self.c;
-        // First find every member of every cycle, then bypass: bypassing changes who is
-        // blocked, which must not hide the rest of a cycle.
-        self.scratch.clear();
-        for i in 0..self.blocked_svcs.len() {
-            let s = self.blocked_svcs[i] as usize;
-            if self.in_wait_cycle(s) {
-                self.scratch.push(s as u32);
-            }
+        let w = WaitFor {
+            c,
+            now: self.now,
+            eff_down: &self.eff_down,
+            down_since: &self.down_since,
+            own_down: &self.own_down,
+            blocked: &self.blocked_svcs,
+            blocked_pos: &self.blocked_pos,
+        };
+        let members = self.deadlocks.search(&w);
+        if members.is_empty() {
+            return;
         }
         let mut now_bypass = std::mem::take(&mut self.bypass_now);
         now_bypass.clear();
-        for i in 0..self.scratch.len() {
-            let s = self.scratch[i] as usize;
+        for &s in members {
+            let s = s as usize;
             let mut id = self.svc_task[s];
             while id != NONE {
                 let t = self.tasks[id as usize];
@@ -1214,7 +1012,7 @@ impl<'c> Trial<'c> {
                         if at <= self.now {
                             now_bypass.push(id);
                         } else {
-                            self.push(
+                            self.queue.push(
                                 at,
                                 Ev::Bypass {
                                     task: id,
@@ -1231,49 +1029,6 @@ impl<'c> Trial<'c> {
             self.bypass(id);
         }
         self.bypass_now = now_bypass;
-    }
-
-    /// Whether following "waits for" edges from service `s` leads back to `s`. A service
-    /// whose own state is down while its recovery tasks are blocked waits for its down
-    /// recovery needs; a service down through a hard dependency waits for that
-    /// dependency. A service whose tasks progress, or that waits for its site, waits for
-    /// nobody.
-    fn in_wait_cycle(&mut self, s: usize) -> bool {
-        self.mark_gen += 1;
-        let g = self.mark_gen;
-        self.stack.clear();
-        self.push_waits(s);
-        while let Some(x) = self.stack.pop() {
-            let x = x as usize;
-            if x == s {
-                return true;
-            }
-            if self.mark[x] == g {
-                continue;
-            }
-            self.mark[x] = g;
-            self.push_waits(x);
-        }
-        false
-    }
-
-    fn push_waits(&mut self, x: usize) {
-        let c = self.c;
-        if !self.eff_down[x] {
-            return;
-        }
-        if self.own_down[x] && self.blocked_pos[x] != NONE {
-            for &n in c.needs.row(x) {
-                if self.eff_down[n as usize] {
-                    self.stack.push(n);
-                }
-            }
-        }
-        for e in c.deps.row(x) {
-            if e.share >= 1.0 && self.edge_active(e.on as usize, e.grace) {
-                self.stack.push(e.on);
-            }
-        }
     }
 }
 
