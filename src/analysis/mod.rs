@@ -6,6 +6,7 @@
 //! ([`policy`]).
 
 pub mod batch;
+pub mod calibrate;
 pub mod compare;
 pub mod importance;
 pub mod plan;

@@ -9,6 +9,7 @@
 
 pub mod options;
 
+use crate::analysis::calibrate::{self, Calibration};
 use crate::analysis::compare::Comparison;
 use crate::analysis::importance::ImportanceStats;
 use crate::analysis::plan::RunSize;
@@ -350,4 +351,68 @@ pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Er
         analyses,
         loaded,
     })
+}
+
+/// `calibrate`: fit the named parameters `fit` (every parameter when empty) to the
+/// scenario's `observed` times, with leave-one-out predictions. `--trials` defaults to
+/// the scenario's, capped at [`crate::analysis::calibrate::DEFAULT_TRIALS`] per
+/// evaluation.
+pub fn calibrate(
+    chosen: &Chosen,
+    sim: &Sim,
+    fit: Vec<String>,
+    progress: Progress,
+) -> Result<Calibration, Error> {
+    let m = chosen.model();
+    let mut opts = sim.fixed(m, "calibrate")?;
+    if sim.trials.is_none() {
+        opts.trials = opts.trials.min(calibrate::DEFAULT_TRIALS);
+    }
+    let copts = calibrate::CalibrateOptions {
+        fit,
+        trials: opts.trials,
+        seed: opts.seed,
+        threads: opts.threads,
+    };
+    calibrate::calibrate(&chosen.loaded, chosen.variant(), &copts, progress)
+}
+
+/// The scenario's text with each fitted parameter's value replaced by its scaled value
+/// (`calibrate --write`), everything else as written. The result is loaded again and
+/// checked: it must be valid and give the fitted parameters their fitted medians.
+pub fn calibrated_text(chosen: &Chosen, cal: &Calibration) -> Result<String, Error> {
+    if chosen.variant().is_some() {
+        return Err(Error::usage(
+            "--write writes the base design's parameters; calibrate the base design (leave out --variant) to write them",
+        ));
+    }
+    let l = &chosen.loaded;
+    let m = &l.model;
+    let mut values = std::collections::BTreeMap::new();
+    for (&p, &k) in cal.params.iter().zip(&cal.scales) {
+        let name = &m.params[p].name;
+        let spec = &l.scenario.params[name];
+        let text = crate::scenario::rewrite::scaled_text(spec, k)
+            .ok_or_else(|| Error::runtime(format!("cannot scale parameter \"{name}\"")))?;
+        values.insert(name.clone(), text);
+    }
+    let out = crate::scenario::rewrite::replace_params(&l.text, &values)
+        .map_err(|e| Error::runtime(format!("cannot write the calibrated scenario: {e}")))?;
+    let again = model::load_str(&l.file, &out).map_err(|e| {
+        Error::runtime(format!(
+            "the calibrated scenario does not load again, so it was not written: {e}"
+        ))
+    })?;
+    for (&p, &k) in cal.params.iter().zip(&cal.scales) {
+        let want = m.params[p].dist.scaled(k).quantile(0.5);
+        let got = again.model.params[p].dist.quantile(0.5);
+        // Durations are written to 1e-4 hours.
+        if (got - want).abs() > 1e-3 * want.max(1.0) {
+            return Err(Error::runtime(format!(
+                "the calibrated scenario gives parameter \"{}\" a median of {got} h instead of {want} h, so it was not written",
+                m.params[p].name
+            )));
+        }
+    }
+    Ok(out)
 }

@@ -84,7 +84,33 @@ impl<'o> Kind<'o> {
 
 /// The warnings about the base design, in file order.
 pub fn warnings(l: &Loaded) -> Vec<Diagnostic> {
-    warnings_in(&l.file, &l.text, &l.model)
+    let mut out = warnings_in(&l.file, &l.text, &l.model);
+    unused_params(l, &mut out);
+    out.sort_by_key(|d| (d.line == 0, d.line, d.col));
+    out
+}
+
+/// Named parameters that neither the base design nor any variant uses.
+fn unused_params(l: &Loaded, out: &mut Vec<Diagnostic>) {
+    let loc = Locator::new(&l.text);
+    for (k, p) in l.model.params.iter().enumerate() {
+        let used = p.used()
+            || l.variants
+                .iter()
+                .any(|v| v.model.params.get(k).is_some_and(|q| q.used()));
+        if !used {
+            out.push(at(
+                &l.file,
+                &loc,
+                &[Anchor::Field("params"), Anchor::Str(&p.name)],
+                format!("params[{}]", p.name),
+                format!(
+                    "parameter \"{}\" is not used; use it as Param(\"{}\") or remove it",
+                    p.name, p.name
+                ),
+            ));
+        }
+    }
 }
 
 /// The warnings about `m`, located in `text` (the scenario file `file`), in file order.

@@ -55,6 +55,34 @@ impl Dist {
         matches!(self, Dist::Fixed(x) if *x == 0.0)
     }
 
+    /// The same distribution with every duration multiplied by `k > 0`: its shape is
+    /// kept (a LogNormal keeps its spread, a Weibull its shape), so quantile `u` of the
+    /// result is `k ×` quantile `u` of this one.
+    pub fn scaled(&self, k: f64) -> Dist {
+        match self {
+            Dist::Fixed(x) => Dist::Fixed(x * k),
+            Dist::Exp { mean } => Dist::Exp { mean: mean * k },
+            Dist::Uniform { min, max } => Dist::Uniform {
+                min: min * k,
+                max: max * k,
+            },
+            Dist::Triangular { min, mode, max } => Dist::Triangular {
+                min: min * k,
+                mode: mode * k,
+                max: max * k,
+            },
+            Dist::LogNormal { mu, sigma } => Dist::LogNormal {
+                mu: mu + k.ln(),
+                sigma: *sigma,
+            },
+            Dist::Weibull { shape, scale } => Dist::Weibull {
+                shape: *shape,
+                scale: scale * k,
+            },
+            Dist::Empirical(v) => Dist::Empirical(v.iter().map(|x| x * k).collect()),
+        }
+    }
+
     /// The mean, for reports and for the closed-form checks in tests.
     pub fn mean(&self) -> f64 {
         match self {

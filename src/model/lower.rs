@@ -9,7 +9,7 @@ use crate::scenario::duration::parse_hours;
 use crate::scenario::locate::{Anchor, Locator};
 use crate::scenario::{
     DepSpec, DistSpec, EventSpec, HazardSpec, ModeSpec, OrderSpec, RecoverySpec, ServiceSpec,
-    TaggedDist,
+    TaggedDist, VariantSpec,
 };
 
 /// Which part of the file a problem belongs to, for its field path and its position.
@@ -21,6 +21,19 @@ enum Owner<'a> {
     /// The chain of event names, outermost first, is kept in `Ctx::event_path`.
     Event,
     Recovery,
+    /// A named parameter's definition.
+    Param(&'a str),
+    /// The observation of a service's restoration.
+    Observed(&'a str),
+}
+
+/// A named parameter while lowering: its distribution (`None` if it is invalid) and what
+/// uses it.
+struct ParamSlot<'a> {
+    name: &'a str,
+    dist: Option<Dist>,
+    services: Vec<String>,
+    sites_or_events: bool,
 }
 
 struct Ctx<'a> {
@@ -32,6 +45,12 @@ struct Ctx<'a> {
     /// How many sites the variant adds (they come last in the applied scenario).
     variant_sites_len: usize,
     event_path: Vec<&'a str>,
+    /// The named parameters the variant gives other values.
+    variant_params: HashSet<&'a str>,
+    params: Vec<ParamSlot<'a>>,
+    param_ix: HashMap<&'a str, usize>,
+    /// Scale factors applied to named parameters (`calibrate`).
+    scales: Option<&'a Scales>,
     diags: &'a mut Vec<Diagnostic>,
     /// Problems found but not reported, past [`MAX_DIAGNOSTICS`].
     suppressed: &'a mut usize,
@@ -63,6 +82,7 @@ impl<'a> Ctx<'a> {
         let from_variant = match owner {
             Owner::Site(id) => self.variant_sites.contains(id),
             Owner::Service(id) => self.variant_services.contains(id),
+            Owner::Param(name) => self.variant_params.contains(name),
             _ => false,
         };
         // In a variant, problems of base entities were already reported with the base.
@@ -108,6 +128,16 @@ impl<'a> Ctx<'a> {
                 anchors.push(Anchor::Field("recovery"));
                 path.push_str("recovery");
             }
+            Owner::Param(name) => {
+                anchors.push(Anchor::Field("params"));
+                anchors.push(Anchor::Str(name));
+                path.push_str(&format!("params[{name}]"));
+            }
+            Owner::Observed(service) => {
+                anchors.push(Anchor::Field("observed"));
+                anchors.push(Anchor::Str(service));
+                path.push_str(&format!("observed[{service}]"));
+            }
         }
         let mut fields: Vec<&str> = field.split('.').filter(|f| !f.is_empty()).collect();
         if matches!(owner, Owner::Site(_) | Owner::Service(_)) && fields.first() == Some(&"id") {
@@ -139,6 +169,7 @@ impl<'a> Ctx<'a> {
         let from_variant = match owner {
             Owner::Site(id) => self.variant_sites.contains(id),
             Owner::Service(id) => self.variant_services.contains(id),
+            Owner::Param(name) => self.variant_params.contains(name),
             _ => false,
         };
         if self.diags.len() < MAX_DIAGNOSTICS {
@@ -277,8 +308,53 @@ impl<'a> Ctx<'a> {
                         .collect::<Option<Vec<f64>>>()
                         .map(Dist::Empirical)
                 }
+                TaggedDist::Param(name) => self.param(owner, field, name),
             },
         }
+    }
+
+    /// `Param("name")` used at `field` of `owner`: the parameter's distribution, scaled if
+    /// a scale is given for it; the use is recorded.
+    fn param(&mut self, owner: Owner<'_>, field: &str, name: &str) -> Option<Dist> {
+        if let Owner::Param(_) = owner {
+            self.err(
+                owner,
+                field,
+                Some(name),
+                format!("a parameter cannot be another parameter (`Param(\"{name}\")`); give it a distribution"),
+            );
+            return None;
+        }
+        let Some(&k) = self.param_ix.get(name) else {
+            if self.only_counted(owner) {
+                return None;
+            }
+            let mut msg = format!("unknown parameter \"{name}\"");
+            match crate::error::suggest(name, self.params.iter().map(|p| p.name)) {
+                Some(sug) => msg.push_str(&format!("; did you mean \"{sug}\"?")),
+                None if self.params.is_empty() => {
+                    msg.push_str("; the scenario declares no `params`")
+                }
+                None => msg.push_str("; parameters are declared under `params`"),
+            }
+            self.err(owner, field, Some(name), msg);
+            return None;
+        };
+        let slot = &mut self.params[k];
+        match owner {
+            Owner::Service(id) => {
+                // Services are lowered in file order, each once: a repeat is the same one.
+                if slot.services.last().map(String::as_str) != Some(id) {
+                    slot.services.push(id.to_string());
+                }
+            }
+            _ => slot.sites_or_events = true,
+        }
+        let dist = slot.dist.clone()?;
+        Some(match self.scales.and_then(|sc| sc.get(name)) {
+            Some(&k) => dist.scaled(k),
+            None => dist,
+        })
     }
 
     fn fraction(
@@ -344,9 +420,11 @@ fn valid_id(id: &str) -> bool {
 
 /// Lowers `s` (the base, or the base with variant `variant` applied) into a model.
 /// Problems are appended to `diags`; `None` when there were any.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn lower<'a>(
-    s: &Scenario,
-    variant: Option<&'a crate::scenario::VariantSpec>,
+    s: &'a Scenario,
+    variant: Option<&'a VariantSpec>,
+    scales: Option<&'a Scales>,
     file: &'a str,
     loc: &'a Locator<'a>,
     diags: &'a mut Vec<Diagnostic>,
@@ -366,12 +444,20 @@ pub(super) fn lower<'a>(
             .collect(),
         variant_sites_len: variant.map_or(0, |v| v.sites.len()),
         event_path: Vec::new(),
+        variant_params: variant
+            .iter()
+            .flat_map(|v| v.params.keys().map(String::as_str))
+            .collect(),
+        params: Vec::new(),
+        param_ix: HashMap::new(),
+        scales,
         diags,
         suppressed,
         failed: false,
     };
 
     let horizon = lower_top(&mut cx, s);
+    lower_params(&mut cx, s);
     let (sites, site_ix) = lower_sites(&mut cx, s);
     if cx.failed {
         // Later checks walk the site tree; stop here rather than report noise.
@@ -385,9 +471,26 @@ pub(super) fn lower<'a>(
         }
     }
     let recovery = lower_recovery(&mut cx, &s.recovery);
+    let observed = lower_observed(&mut cx, s, &services, horizon);
     if cx.failed {
         return None;
     }
+    let params = cx
+        .params
+        .drain(..)
+        .map(|p| Param {
+            name: p.name.to_string(),
+            dist: p
+                .dist
+                .expect("no diagnostics means every parameter lowered"),
+            services: p
+                .services
+                .iter()
+                .filter_map(|id| services.iter().position(|x| &x.id == id))
+                .collect(),
+            sites_or_events: p.sites_or_events,
+        })
+        .collect();
 
     let graph = dependency_graph(&services);
     Some(Model {
@@ -403,7 +506,97 @@ pub(super) fn lower<'a>(
         events,
         recovery,
         graph,
+        params,
+        observed,
     })
+}
+
+/// Named parameters: each a distribution (no parameter of parameters). Names follow the
+/// id rules, so they read the same in a file and on the command line.
+fn lower_params<'a>(cx: &mut Ctx<'a>, s: &'a Scenario) {
+    for (name, spec) in &s.params {
+        let owner = Owner::Param(name);
+        if !valid_id(name) {
+            cx.err(
+                owner,
+                "",
+                None,
+                format!(
+                    "parameter name \"{}\" may only use a-z, 0-9 and . _ / -",
+                    name.escape_debug()
+                ),
+            );
+        }
+        let dist = cx.dist(owner, "", spec);
+        cx.param_ix.insert(name, cx.params.len());
+        cx.params.push(ParamSlot {
+            name,
+            dist,
+            services: Vec::new(),
+            sites_or_events: false,
+        });
+    }
+}
+
+/// Observations: a known service, each once, restored at a time in `(0, horizon]`.
+fn lower_observed(
+    cx: &mut Ctx<'_>,
+    s: &Scenario,
+    services: &[Service],
+    horizon: f64,
+) -> Vec<Observation> {
+    let mut out: Vec<Observation> = Vec::new();
+    for o in &s.observed {
+        let owner = Owner::Observed(&o.service);
+        let service = match services.iter().position(|x| x.id == o.service) {
+            Some(i) => Some(i),
+            None => {
+                let mut msg = format!("unknown service \"{}\"", o.service);
+                if let Some(sug) =
+                    crate::error::suggest(&o.service, services.iter().map(|x| x.id.as_str()))
+                {
+                    msg.push_str(&format!("; did you mean \"{sug}\"?"));
+                }
+                cx.err(owner, "service", Some(&o.service), msg);
+                None
+            }
+        };
+        let Some(hours) = cx.hours(owner, "restored_at", &o.restored_at) else {
+            continue;
+        };
+        if hours <= 0.0 || hours > horizon {
+            cx.err(
+                owner,
+                "restored_at",
+                Some(&o.restored_at),
+                format!(
+                    "restored_at must be after the start and within the horizon ({}), got {}",
+                    crate::format::format_hours(horizon),
+                    o.restored_at
+                ),
+            );
+            continue;
+        }
+        let Some(service) = service else { continue };
+        if out.iter().any(|x| x.service == service) {
+            cx.err(
+                owner,
+                "service",
+                Some(&o.service),
+                format!(
+                    "\"{}\" is observed twice; give one restoration time per service",
+                    o.service
+                ),
+            );
+            continue;
+        }
+        out.push(Observation {
+            service,
+            restored_at: hours,
+            source: o.source.clone(),
+        });
+    }
+    out
 }
 
 /// The top level: checks `trials` and returns the horizon (1 hour when unreadable).

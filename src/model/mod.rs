@@ -112,6 +112,39 @@ pub struct Recovery {
     pub bootstrap: Option<f64>,
 }
 
+/// A named parameter (`params`), as this model uses it.
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    /// Its distribution, with any scale factor of [`Scales`] applied.
+    pub dist: Dist,
+    /// The services that use it directly (restart, failover, rebuild, hazards), in file
+    /// order.
+    pub services: Vec<ServiceIdx>,
+    /// Whether a site hazard or an event uses it (those can touch every service).
+    pub sites_or_events: bool,
+}
+
+impl Param {
+    /// Whether anything in the model uses it.
+    pub fn used(&self) -> bool {
+        !self.services.is_empty() || self.sites_or_events
+    }
+}
+
+/// One observed restoration (`observed`): what really happened, for a replay.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    pub service: ServiceIdx,
+    /// Hours after the start of the horizon when the service was back.
+    pub restored_at: f64,
+    pub source: String,
+}
+
+/// Scale factors for named parameters: every duration of a scaled parameter's
+/// distribution is multiplied by its factor (its shape is kept). Used by `calibrate`.
+pub type Scales = std::collections::BTreeMap<String, f64>;
+
 /// What the edges of [`Model::graph`] mean.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum EdgeKind {
@@ -137,6 +170,9 @@ pub struct Model {
     pub recovery: Recovery,
     /// Node `i` is service `i`; an edge `a → b` says `a` depends on or needs `b`.
     pub graph: DiGraph<ServiceIdx, EdgeKind>,
+    /// Named parameters, by name.
+    pub params: Vec<Param>,
+    pub observed: Vec<Observation>,
 }
 
 /// At most this many (variants × (sites + services + events)): every variant is
@@ -279,7 +315,15 @@ pub fn load_str(file: &str, text: &str) -> Result<Loaded, Error> {
     let locator = scenario::Locator::new(text);
     let mut diags = Vec::new();
     let mut suppressed = 0;
-    let model = lower::lower(&scenario, None, file, &locator, &mut diags, &mut suppressed);
+    let model = lower::lower(
+        &scenario,
+        None,
+        None,
+        file,
+        &locator,
+        &mut diags,
+        &mut suppressed,
+    );
     let entities = scenario.sites.len() + scenario.services.len() + scenario.events.len();
     if scenario.variants.len().saturating_mul(entities.max(1)) > MAX_VARIANT_WORK {
         let (line, col) = locator.locate(&[scenario::locate::Anchor::Field("variants")]);
@@ -316,10 +360,35 @@ pub fn load_str(file: &str, text: &str) -> Result<Loaded, Error> {
             ));
             continue;
         }
+        for name in v.params.keys() {
+            if !scenario.params.contains_key(name) {
+                let (line, col) = locator.locate(&[
+                    scenario::locate::Anchor::Field("variants"),
+                    scenario::locate::Anchor::Name(&v.name),
+                    scenario::locate::Anchor::Field("params"),
+                    scenario::locate::Anchor::Str(name),
+                ]);
+                let mut msg = format!("unknown parameter \"{name}\"");
+                match crate::error::suggest(name, scenario.params.keys().map(String::as_str)) {
+                    Some(s) => msg.push_str(&format!("; did you mean \"{s}\"?")),
+                    None => msg.push_str(
+                        "; a variant can only give new values to parameters the scenario declares in `params`",
+                    ),
+                }
+                diags.push(Diagnostic::at(
+                    file,
+                    line,
+                    col,
+                    &format!("variants[{}].params[{name}]", v.name),
+                    msg,
+                ));
+            }
+        }
         let applied = apply_variant(&scenario, v);
         if let Some(m) = lower::lower(
             &applied,
             Some(v),
+            None,
             file,
             &locator,
             &mut diags,
@@ -397,5 +466,55 @@ pub fn apply_variant(base: &Scenario, v: &scenario::VariantSpec) -> Scenario {
         }
     }
     s.sites.extend(v.sites.iter().cloned());
+    for (name, d) in &v.params {
+        s.params.insert(name.clone(), d.clone());
+    }
     s
+}
+
+/// The model of `variant` (the base for `None`) with named parameters scaled by
+/// `scales`: the scenario lowered again, so every use of a parameter takes the scaled
+/// distribution. A scale for a name the scenario does not declare is a usage error.
+pub fn scaled(loaded: &Loaded, variant: Option<&str>, scales: &Scales) -> Result<Model, Error> {
+    for name in scales.keys() {
+        if !loaded.scenario.params.contains_key(name) {
+            return Err(unknown_param(&loaded.scenario, name));
+        }
+    }
+    let spec = match variant {
+        Some(v) => {
+            loaded.variant(v)?;
+            loaded.scenario.variants.iter().find(|x| x.name == v)
+        }
+        None => None,
+    };
+    let applied = spec.map(|v| apply_variant(&loaded.scenario, v));
+    let s = applied.as_ref().unwrap_or(&loaded.scenario);
+    let locator = scenario::Locator::new(&loaded.text);
+    let mut diags = Vec::new();
+    let mut suppressed = 0;
+    lower::lower(
+        s,
+        spec,
+        Some(scales),
+        &loaded.file,
+        &locator,
+        &mut diags,
+        &mut suppressed,
+    )
+    .ok_or_else(|| Error::invalid(diags))
+}
+
+/// "unknown parameter", with a suggestion among the scenario's `params`.
+pub fn unknown_param(s: &Scenario, name: &str) -> Error {
+    let mut msg = format!("unknown parameter \"{name}\"");
+    match crate::error::suggest(name, s.params.keys().map(String::as_str)) {
+        Some(x) => msg.push_str(&format!("; did you mean \"{x}\"?")),
+        None if s.params.is_empty() => msg.push_str("; the scenario declares no `params`"),
+        None => msg.push_str(&format!(
+            "; parameters: {}",
+            s.params.keys().cloned().collect::<Vec<_>>().join(", ")
+        )),
+    }
+    Error::usage(msg)
 }

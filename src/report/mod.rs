@@ -5,6 +5,7 @@
 //! Renderers return text and do no I/O (but `dot::render_svg` may run Graphviz);
 //! [`output`] writes it, atomically.
 
+pub mod calibrate;
 pub mod compare;
 pub mod dot;
 pub mod export;

@@ -228,6 +228,8 @@ pub fn generate(o: GenerateOptions) -> Scenario {
             bootstrap: Some("12h".into()),
         },
         variants: vec![],
+        params: Default::default(),
+        observed: vec![],
     }
 }
 

@@ -200,7 +200,7 @@ impl<'a> Locator<'a> {
 }
 
 /// The offset just after the string whose contents start at `i`.
-fn skip_string(bytes: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_string(bytes: &[u8], mut i: usize) -> usize {
     while i < bytes.len() {
         match bytes[i] {
             b'\\' => i += 2,
@@ -212,7 +212,7 @@ fn skip_string(bytes: &[u8], mut i: usize) -> usize {
 }
 
 /// The offset just after the raw string `r#"..."#` whose hashes start at `i`.
-fn skip_raw_string(bytes: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_raw_string(bytes: &[u8], mut i: usize) -> usize {
     let mut hashes = 0;
     while bytes.get(i) == Some(&b'#') {
         hashes += 1;
@@ -239,7 +239,7 @@ fn skip_raw_string(bytes: &[u8], mut i: usize) -> usize {
 }
 
 /// The offset just after the (possibly nested) block comment whose body starts at `i`.
-fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {
     let mut depth = 1;
     while i < bytes.len() {
         if bytes[i..].starts_with(b"*/") {

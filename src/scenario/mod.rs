@@ -9,8 +9,11 @@
 pub mod duration;
 pub mod generate;
 pub mod locate;
+pub mod rewrite;
 
 pub use locate::Locator;
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +43,22 @@ pub struct Scenario {
     pub recovery: RecoverySpec,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<VariantSpec>,
+    /// Named distributions, used anywhere a distribution is accepted as `Param("name")`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, DistSpec>,
+    /// What really happened, for replays of real incidents.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observed: Vec<ObservedSpec>,
+}
+
+/// One observed restoration: `service` was back at `restored_at` after the incident began.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedSpec {
+    pub service: String,
+    pub restored_at: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -166,7 +185,7 @@ pub struct HazardSpec {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(
     untagged,
-    expecting = "expected a duration such as \"4h\" or a distribution: Exp(mean: ..), Uniform(min: .., max: ..), Triangular(min: .., mode: .., max: ..), LogNormal(median: .., p95: ..), Weibull(shape: .., scale: ..), Empirical([..])"
+    expecting = "expected a duration such as \"4h\" or a distribution: Exp(mean: ..), Uniform(min: .., max: ..), Triangular(min: .., mode: .., max: ..), LogNormal(median: .., p95: ..), Weibull(shape: .., scale: ..), Empirical([..]), Param(\"name\")"
 )]
 pub enum DistSpec {
     Fixed(String),
@@ -197,6 +216,8 @@ pub enum TaggedDist {
         scale: String,
     },
     Empirical(Vec<String>),
+    /// A named parameter of the scenario (`params`).
+    Param(String),
 }
 
 impl DistSpec {
@@ -255,6 +276,9 @@ pub struct VariantSpec {
     pub services: Vec<ServiceSpec>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sites: Vec<SiteSpec>,
+    /// Named parameters this variant gives other values.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, DistSpec>,
 }
 
 /// The largest scenario file accepted, in bytes. Larger files are refused before parsing.
@@ -410,6 +434,7 @@ fn shape_name(rust_name: &str) -> &str {
         "ModeSpec" => "mode",
         "OrderSpec" => "recovery order",
         "TaggedDist" => "distribution",
+        "ObservedSpec" => "an observation",
         other => other,
     }
 }
