@@ -114,8 +114,8 @@ impl Calibration {
     }
 }
 
-/// The median of `|a − b| / b × 100` over the pairs; NaN for none.
-fn median_abs_pct(pairs: impl Iterator<Item = (f64, f64)>) -> f64 {
+/// The median of `|a − b| / b × 100` over the pairs (simulated, observed); NaN for none.
+pub fn median_abs_pct(pairs: impl Iterator<Item = (f64, f64)>) -> f64 {
     let mut v: Vec<f64> = pairs.map(|(a, b)| (a - b).abs() / b * 100.0).collect();
     median_of(&mut v)
 }
@@ -319,6 +319,13 @@ fn dependence(m: &Model, params: &[usize]) -> Vec<Vec<bool>> {
                 .collect()
         })
         .collect()
+}
+
+/// Whether `m` can be calibrated with the default `--fit`: it has observations and a
+/// parameter one of them depends on.
+pub fn fittable(m: &Model) -> bool {
+    let all: Vec<usize> = (0..m.params.len()).collect();
+    !m.observed.is_empty() && dependence(m, &all).iter().flatten().any(|&d| d)
 }
 
 /// Fits the parameters of `opts.fit` (every parameter when empty) of the base model or

@@ -2,8 +2,9 @@
 //! driver every Monte Carlo analysis shares ([`batch`]), the Monte Carlo run itself
 //! ([`run`]), the deterministic blast matrix
 //! ([`whatif`]), portals ([`portal`]), the paired design comparison ([`compare`]), site
-//! importance measures ([`importance`]), and what the policy report gathers from them
-//! ([`policy`]).
+//! importance measures ([`importance`]), the fit of named parameters to observed times
+//! with leave-one-out predictions ([`calibrate`]), and what the policy report gathers
+//! from them ([`policy`]).
 
 pub mod batch;
 pub mod calibrate;

@@ -23,6 +23,9 @@ pub struct PolicyAnalyses {
     /// Trials of the portal analysis, when it was run.
     pub portal_trials: Option<u64>,
     pub designs: Option<Vec<Design>>,
+    /// The leave-one-out check of a replay (`calibrate` on the scenario as written), when
+    /// it has observed times and parameters they depend on.
+    pub replay: Option<crate::analysis::calibrate::Calibration>,
 }
 
 /// What losing one site for good does, nothing recovering (`model::blast`).

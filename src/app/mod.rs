@@ -25,6 +25,9 @@ use options::{Shard, Sim};
 /// What a run too big for the machine is told, after how big it is.
 const HOW_TO_SHRINK: &str = "Shrink it: fewer trials (--trials N), or --precision R to stop as soon as the mean total loss is known within ±R (e.g. 0.01), with a smaller scenario or horizon; or shard it over machines with `run --shard K/N` and combine the parts with `merge`.";
 
+/// Trials per evaluation of the report's leave-one-out check of a replay.
+pub const REPORT_CALIBRATE_TRIALS: u64 = 500;
+
 /// `progress(label, done, total)`.
 pub type Progress<'a> = &'a mut dyn FnMut(&str, u64, u64);
 
@@ -339,11 +342,30 @@ pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Er
         })?;
         Some(policy::designs(&loaded, &c))
     };
+    // A replay's leave-one-out check, on fewer trials per evaluation than the run: a fit
+    // takes tens of evaluations, and each observed service is fitted once more without it.
+    let replay = if calibrate::fittable(m) {
+        let copts = calibrate::CalibrateOptions {
+            fit: Vec::new(),
+            trials: fixed.trials.min(REPORT_CALIBRATE_TRIALS),
+            seed: fixed.seed,
+            threads: fixed.threads,
+        };
+        Some(calibrate::calibrate(
+            &loaded,
+            None,
+            &copts,
+            &mut |l, d, t| progress(&format!("replay: {l}"), d, t),
+        )?)
+    } else {
+        None
+    };
     let analyses = PolicyAnalyses {
         single_losses: Some(policy::single_losses(m, &rows)),
         portals: Some(policy::portals(m, &portal_stats, &rows)),
         portal_trials: Some(portal_stats.trials),
         designs,
+        replay,
     };
     Ok(PolicyRun {
         seed: opts.seed,

@@ -135,13 +135,17 @@ impl<'a> Ctx<'a> {
             }
             Owner::Observed(service) => {
                 anchors.push(Anchor::Field("observed"));
-                anchors.push(Anchor::Str(service));
+                anchors.push(Anchor::NthKeyed("service", service, nth));
                 path.push_str(&format!("observed[{service}]"));
             }
         }
         let mut fields: Vec<&str> = field.split('.').filter(|f| !f.is_empty()).collect();
         if matches!(owner, Owner::Site(_) | Owner::Service(_)) && fields.first() == Some(&"id") {
             // The owner's anchor already stands on its `id: "x"`.
+            fields.remove(0);
+        }
+        if matches!(owner, Owner::Observed(_)) && fields.first() == Some(&"service") {
+            // The owner's anchor already stands on the observation's service id.
             fields.remove(0);
         }
         for f in &fields {
@@ -557,7 +561,7 @@ fn lower_observed(
                 {
                     msg.push_str(&format!("; did you mean \"{sug}\"?"));
                 }
-                cx.err(owner, "service", Some(&o.service), msg);
+                cx.err(owner, "service", None, msg);
                 None
             }
         };
@@ -579,10 +583,17 @@ fn lower_observed(
         }
         let Some(service) = service else { continue };
         if out.iter().any(|x| x.service == service) {
-            cx.err(
+            let nth = s
+                .observed
+                .iter()
+                .take_while(|x| !std::ptr::eq(*x, o))
+                .filter(|x| x.service == o.service)
+                .count();
+            cx.err_nth(
                 owner,
+                nth,
                 "service",
-                Some(&o.service),
+                None,
                 format!(
                     "\"{}\" is observed twice; give one restoration time per service",
                     o.service

@@ -21,6 +21,8 @@ pub enum Anchor<'a> {
     Str(&'a str),
     /// The `n`-th (0-based) `id: "x"` from where the search is: for duplicates.
     NthId(&'a str, usize),
+    /// The `n`-th (0-based) `key: "x"` from where the search is.
+    NthKeyed(&'a str, &'a str, usize),
 }
 
 pub struct Locator<'a> {
@@ -58,10 +60,11 @@ impl<'a> Locator<'a> {
         match anchor {
             Anchor::Id(v) => self.find_keyed("id", v, from),
             Anchor::Name(v) => self.find_keyed("name", v, from),
-            Anchor::NthId(v, n) => {
-                let mut at = self.find_keyed("id", v, from)?;
+            Anchor::NthId(v, n) => self.find(Anchor::NthKeyed("id", v, n), from),
+            Anchor::NthKeyed(key, v, n) => {
+                let mut at = self.find_keyed(key, v, from)?;
                 for _ in 0..n {
-                    at = self.find_keyed("id", v, at + 1)?;
+                    at = self.find_keyed(key, v, at + 1)?;
                 }
                 Some(at)
             }

@@ -3,6 +3,7 @@
 //! `cargo test --test it engine::`.
 
 mod analyses;
+mod calibrate;
 mod engine;
 mod hostile;
 mod invariants;

@@ -91,6 +91,7 @@ fn svg(
 /// Horizontal bars with whiskers, first bar at the top.
 fn hbars(
     bars: &[Bar],
+    marks: &[f64],
     x_desc: &str,
     x_range: (f64, f64),
     color: impl Fn(&Bar) -> RGBColor,
@@ -160,6 +161,11 @@ fn hbars(
             }
             chart.draw_series(std::iter::once(Circle::new((b.mid, c), 3, BLACK.filled())))?;
         }
+        // Marks: one per bar (a real value to compare with), drawn as a red cross.
+        for (i, &x) in marks.iter().enumerate().take(bars.len()) {
+            let c = SegmentValue::CenterOf(row(i));
+            chart.draw_series(std::iter::once(Cross::new((x, c), 7, BAD.stroke_width(3))))?;
+        }
         if x_range.0 < 0.0 {
             chart.draw_series(std::iter::once(PathElement::new(
                 vec![(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Last)],
@@ -178,7 +184,19 @@ pub fn downtime(bars: &[Bar], x_desc: &str) -> String {
         .map(|b| b.high.max(b.mean))
         .fold(0.0, f64::max)
         .max(1.0);
-    hbars(bars, x_desc, (0.0, max * 1.05), |_| BAR)
+    hbars(bars, &[], x_desc, (0.0, max * 1.05), |_| BAR)
+}
+
+/// A replay against reality: per service, the simulated restoration (bar to the median,
+/// dot, p5–p95 whisker) and the real time (`real[i]`, a red cross).
+pub fn replay(bars: &[Bar], real: &[f64], x_desc: &str) -> String {
+    let max = bars
+        .iter()
+        .map(|b| b.high.max(b.mean))
+        .chain(real.iter().copied())
+        .fold(0.0, f64::max)
+        .max(1.0);
+    hbars(bars, real, x_desc, (0.0, max * 1.05), |_| BAR)
 }
 
 /// User-hours saved by each design, with its 95% interval; green when the interval is
@@ -189,6 +207,7 @@ pub fn designs(bars: &[Bar], x_desc: &str) -> String {
     let pad = (hi - lo).max(1.0) * 0.05;
     hbars(
         bars,
+        &[],
         x_desc,
         (if lo < 0.0 { lo - pad } else { 0.0 }, hi + pad),
         |b| {

@@ -166,6 +166,17 @@ pub trait Words: Sync {
     fn radius_caption(&self, services: usize) -> String;
     fn axis_saved(&self) -> String;
     fn designs_caption(&self) -> String;
+    fn axis_restored(&self) -> String;
+    fn replay_caption(&self) -> String;
+    /// The replay against the real times: `file_pct` the median error of the scenario as
+    /// written; with a leave-one-out check, `fit_pct` (fitted to every observation) and
+    /// `loo_pct` (each service predicted from the others) over `trials` trials.
+    fn replay_sentence(
+        &self,
+        observed: usize,
+        file_pct: &str,
+        check: Option<(&str, &str, u64)>,
+    ) -> String;
 
     // Graph.
     fn graph_heading(&self) -> String;
@@ -649,6 +660,38 @@ impl Words for En {
         "Design comparison: user-hours saved per run by each variant, with its 95% interval. \
          Right of zero is better than the base design."
             .into()
+    }
+    fn axis_restored(&self) -> String {
+        "hours from the start until restored".into()
+    }
+    fn replay_caption(&self) -> String {
+        "The replay against reality: for each service with an observed restoration time, \
+         when the simulation restored it (median: bar and dot; 5th to 95th percentile of the \
+         runs in which it went down: whisker), and when it was really restored (red cross)."
+            .into()
+    }
+    fn replay_sentence(
+        &self,
+        observed: usize,
+        file_pct: &str,
+        check: Option<(&str, &str, u64)>,
+    ) -> String {
+        match check {
+            Some((fit, loo, trials)) => format!(
+                "Against the {observed} real restoration times, the simulated medians are off \
+                 by {file_pct} (median error) as the scenario is written. Fitted to all of \
+                 them, the error is {fit} (calibrated); predicting each service from \
+                 parameters fitted to the others only, it is {loo} (predicted, leave-one-out, \
+                 {trials} runs per fit). The predicted figure is the one that says how far \
+                 the model can be trusted for what it was not tuned to."
+            ),
+            None => format!(
+                "Against the {observed} real restoration times, the simulated medians are off \
+                 by {file_pct} (median error). The scenario has no named parameters these \
+                 services depend on, so nothing was fitted and no leave-one-out prediction \
+                 was made."
+            ),
+        }
     }
 
     fn graph_heading(&self) -> String {
@@ -1178,6 +1221,36 @@ impl Words for Ko {
         "설계 비교: 각 대안이 한 번에 줄이는 사용자·시간과 95% 구간. 0보다 오른쪽이면 \
          현재 설계보다 낫습니다."
             .into()
+    }
+    fn axis_restored(&self) -> String {
+        "복구까지 걸린 시간 (시간)".into()
+    }
+    fn replay_caption(&self) -> String {
+        "재현과 실제: 실제 복구 시각이 알려진 서비스마다, 모의실험에서 복구된 시각(중앙값: \
+         막대와 점, 그 서비스가 멈춘 모의실험의 5~95 백분위: 수염)과 실제 복구 시각(빨간 \
+         ×표)."
+            .into()
+    }
+    fn replay_sentence(
+        &self,
+        observed: usize,
+        file_pct: &str,
+        check: Option<(&str, &str, u64)>,
+    ) -> String {
+        match check {
+            Some((fit, loo, trials)) => format!(
+                "실제 복구 시각 {observed}개와 비교하면, 시나리오 그대로의 모의실험 중앙값은 \
+                 {file_pct}(오차의 중앙값) 어긋납니다. 모든 실제 시각에 맞춘(보정) 오차는 \
+                 {fit}, 각 서비스를 빼고 나머지에 맞춘 매개변수로 그 서비스를 예측한(예측, \
+                 하나씩 빼기 검증, 맞춤마다 {trials}회) 오차는 {loo}입니다. 모델이 맞추지 \
+                 않은 것을 얼마나 믿을 수 있는지는 예측 오차가 말해 줍니다."
+            ),
+            None => format!(
+                "실제 복구 시각 {observed}개와 비교하면, 모의실험 중앙값은 {file_pct}(오차의 \
+                 중앙값) 어긋납니다. 이 서비스들이 쓰는 이름 붙은 매개변수가 시나리오에 없어 \
+                 맞춤과 하나씩 빼기 예측은 하지 않았습니다."
+            ),
+        }
     }
 
     fn graph_heading(&self) -> String {

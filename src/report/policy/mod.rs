@@ -578,6 +578,8 @@ impl PolicyReport<'_> {
             natural_size: false,
         }));
 
+        blocks.extend(self.replay());
+
         if let Some(designs) = &self.analyses.designs {
             if !designs.is_empty() {
                 let bars: Vec<charts::Bar> = designs
@@ -604,6 +606,56 @@ impl PolicyReport<'_> {
             heading: w.charts_heading(),
             blocks,
         }
+    }
+
+    /// The replay against reality, when the scenario has observed restoration times: one
+    /// sentence with the errors (the leave-one-out one when the check was run) and a chart
+    /// of each observed service's simulated restoration against the real time.
+    fn replay(&self) -> Vec<Block> {
+        let w = self.words();
+        let m = self.model();
+        let st = self.stats;
+        if m.observed.is_empty() {
+            return Vec::new();
+        }
+        let mut bars = Vec::new();
+        let mut real = Vec::new();
+        for o in &m.observed {
+            let r = &st.services[o.service].restored_at;
+            let mid = r.quantile(0.5).unwrap_or(0.0);
+            bars.push(charts::Bar {
+                label: charts::short(&m.services[o.service].name, 28),
+                mean: mid,
+                low: r.quantile(0.05).unwrap_or(0.0),
+                mid,
+                high: r.quantile(0.95).unwrap_or(0.0),
+            });
+            real.push(o.restored_at);
+        }
+        let file_pct = crate::analysis::calibrate::median_abs_pct(
+            bars.iter().zip(&real).map(|(b, &r)| (b.mid, r)),
+        );
+        let pct = |x: f64| w.percent(x / 100.0);
+        let check = self.analyses.replay.as_ref().map(|c| {
+            (
+                pct(c.fit_median_abs_pct()),
+                pct(c.loo_median_abs_pct()),
+                c.trials,
+            )
+        });
+        vec![
+            Block::Para(w.replay_sentence(
+                m.observed.len(),
+                &pct(file_pct),
+                check.as_ref().map(|(f, l, t)| (f.as_str(), l.as_str(), *t)),
+            )),
+            Block::Figure(Figure {
+                name: "replay",
+                svg: charts::replay(&bars, &real, &w.axis_restored()),
+                caption: w.replay_caption(),
+                natural_size: false,
+            }),
+        ]
     }
 
     fn graph(&self) -> Section {
