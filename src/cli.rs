@@ -38,14 +38,17 @@ pub enum Command {
     /// Deterministic blast matrix: each site and each service lost for the whole horizon,
     /// nothing recovering: what goes down, what degrades, how many users are affected.
     Whatif(WhatifArgs),
-    /// Portals: structural reach of each service and the Monte Carlo loss attributable to
-    /// it (own users and spill-over), with its portal multiplier.
+    /// Portals: for each service, its gateway reach (users of other services lost when it
+    /// alone is lost for good), its isolated failure (it alone down for a while: own and
+    /// spill-over user-hours, multiplier), and the loss attributable to it in the scenario
+    /// (Monte Carlo).
     #[command(
-        after_help = "Trials default to the scenario's `trials`, at most 2000 (each \
-        trial also plays one counterfactual per service that was down in it); give --trials \
-        for more. --precision is not supported."
+        after_help = "Gateway reach and isolated failure are deterministic (one traversal \
+        per service). The attribution's trials default to the scenario's `trials`, at most \
+        2000 (each trial also plays one counterfactual per service that was down in it); \
+        give --trials for more. --precision is not supported."
     )]
-    Portal(AnalysisArgs),
+    Portal(PortalArgs),
     /// Base design vs each variant on common random numbers: difference in user-hours
     /// lost with a 95% interval, probability the variant is better, cost per user-hour
     /// saved.
@@ -271,6 +274,52 @@ pub struct AnalysisArgs {
     pub variant: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PortalArgs {
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// How long the isolated failure lasts, for every service (a duration such as "10h";
+    /// default: each service's median downtime when it goes down in the scenario, or 1 h
+    /// if it never does).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub isolated_for: Option<f64>,
+    /// What to sort the services by.
+    #[arg(long, value_enum, default_value_t = PortalSortArg::Isolated)]
+    pub sort: PortalSortArg,
+}
+
+/// `portal --sort`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PortalSortArg {
+    /// Spill-over user-hours of the isolated failure.
+    Isolated,
+    /// Users of other services reached when the service alone is lost for good.
+    Gateway,
+    /// Loss attributable to the service in the scenario (Monte Carlo).
+    Marginal,
+}
+
+impl From<PortalSortArg> for crate::analysis::portal::PortalSort {
+    fn from(s: PortalSortArg) -> Self {
+        use crate::analysis::portal::PortalSort as P;
+        match s {
+            PortalSortArg::Isolated => P::Isolated,
+            PortalSortArg::Gateway => P::Gateway,
+            PortalSortArg::Marginal => P::Marginal,
+        }
+    }
+}
+
+/// A duration flag, in hours: the scenario format's durations, more than zero.
+fn parse_duration(s: &str) -> Result<f64, String> {
+    let h = crate::scenario::duration::parse_hours(s)?;
+    if h > 0.0 {
+        Ok(h)
+    } else {
+        Err("the duration must be more than zero".into())
+    }
 }
 
 #[derive(Debug, Args)]
@@ -596,19 +645,24 @@ fn whatif(a: WhatifArgs) -> Result<(), Error> {
     report::export::write(&rep, a.output.format.into(), &a.output.out)
 }
 
-fn portal(a: AnalysisArgs) -> Result<(), Error> {
+fn portal(p: PortalArgs) -> Result<(), Error> {
+    let a = p.analysis;
     let sim = sim(&a.sim)?;
     let chosen = app::Chosen::load(&a.file, a.variant)?;
     let mut progress = Progress::new(a.sim.quiet);
-    let (reach, played) = app::portal(&chosen, &sim, &mut |l, d, t| progress.update(l, d, t))?;
+    let r = app::portal(&chosen, &sim, p.isolated_for, &mut |l, d, t| {
+        progress.update(l, d, t)
+    })?;
     progress.finish();
     let rep = report::portal::PortalReport {
         loaded: &chosen.loaded,
         model: chosen.model(),
         variant: chosen.variant(),
-        seed: played.seed,
-        reach: &reach,
-        stats: &played.stats,
+        seed: r.played.seed,
+        reach: &r.reach,
+        measures: &r.measures,
+        sort: p.sort.into(),
+        stats: &r.played.stats,
     };
     report::export::write(&rep, a.output.format.into(), &a.output.out)
 }

@@ -9,6 +9,7 @@
 pub mod batch;
 pub mod calibrate;
 pub mod compare;
+pub mod gateway;
 pub mod importance;
 pub mod plan;
 pub mod policy;

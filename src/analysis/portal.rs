@@ -29,7 +29,7 @@ use super::plan::RunOptions;
 use crate::error::Error;
 use crate::model::{EdgeKind, Model, ServiceIdx};
 use crate::sim::{Compiled, Outcome, Trial};
-use crate::stats::Moments;
+use crate::stats::{Moments, Summary};
 
 /// Structural reach of one service.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +90,9 @@ pub struct ServicePortal {
     pub spill: Moments,
     /// Trials in which it was down at some time in the base design.
     pub trials_down: u64,
+    /// Its downtime in the trials in which it was down (for the isolated failure's
+    /// default duration).
+    pub downtime_when_down: Summary,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +120,7 @@ impl PortalStats {
             a.own.merge(&b.own);
             a.spill.merge(&b.spill);
             a.trials_down += b.trials_down;
+            a.downtime_when_down.merge(&b.downtime_when_down);
         }
     }
 }
@@ -147,6 +151,7 @@ pub fn portal_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> PortalStats 
             for s in 0..n {
                 if was_down(o, s) {
                     down.push((s, k as u64, o.user_hours_lost[s]));
+                    stats.services[s].downtime_when_down.add(o.downtime[s]);
                 }
             }
         }
@@ -212,6 +217,44 @@ pub fn multiplier(attributable: Option<f64>, own: Option<f64>) -> Option<f64> {
         (Some(a), Some(o)) if o > 0.0 => Some(a / o),
         _ => None,
     }
+}
+
+/// What `portal` sorts its services by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortalSort {
+    /// Spill-over user-hours of the isolated failure (the default).
+    Isolated,
+    /// Users reached by losing the service alone for good.
+    Gateway,
+    /// Mean attributable loss in the scenario.
+    Marginal,
+}
+
+/// Service indices sorted by `sort`, largest first; ties by the other two measures, then
+/// file order.
+pub fn ranking_by(
+    stats: &PortalStats,
+    measures: &[super::gateway::PortalMeasures],
+    sort: PortalSort,
+) -> Vec<ServiceIdx> {
+    let iso = |s: usize| measures[s].isolated.spill_over_user_hours;
+    let gate = |s: usize| measures[s].gateway.users;
+    let marg = |s: usize| stats.services[s].attributable.mean().unwrap_or(0.0);
+    let key = |s: usize| match sort {
+        PortalSort::Isolated => [iso(s), gate(s), marg(s)],
+        PortalSort::Gateway => [gate(s), iso(s), marg(s)],
+        PortalSort::Marginal => [marg(s), iso(s), gate(s)],
+    };
+    let mut order: Vec<ServiceIdx> = (0..stats.services.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ka, kb) = (key(a), key(b));
+        kb[0]
+            .total_cmp(&ka[0])
+            .then(kb[1].total_cmp(&ka[1]))
+            .then(kb[2].total_cmp(&ka[2]))
+            .then(a.cmp(&b))
+    });
+    order
 }
 
 /// Service indices sorted by mean attributable loss, largest first; ties in file order.

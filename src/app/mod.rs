@@ -11,6 +11,7 @@ pub mod options;
 
 use crate::analysis::calibrate::{self, Calibration};
 use crate::analysis::compare::Comparison;
+use crate::analysis::gateway::PortalMeasures;
 use crate::analysis::importance::ImportanceStats;
 use crate::analysis::plan::RunSize;
 use crate::analysis::policy::{self, PolicyAnalyses};
@@ -230,26 +231,43 @@ pub struct Played<T> {
     pub stats: T,
 }
 
-/// `portal`: structural reach and the Monte Carlo attribution, `--trials` capped by
-/// default.
+/// What `portal` measures: structural reach, gateway reach and isolated failure of each
+/// service (deterministic), and the marginal attribution (Monte Carlo).
+pub struct PortalResult {
+    pub reach: Vec<Reach>,
+    pub measures: Vec<PortalMeasures>,
+    pub played: Played<PortalStats>,
+}
+
+/// `portal`: the three measures, `--trials` capped by default. The isolated failure lasts
+/// `isolated_for` hours when given, else each service's median downtime when it goes down
+/// in the scenario, else 1 hour.
 pub fn portal(
     chosen: &Chosen,
     sim: &Sim,
+    isolated_for: Option<f64>,
     progress: Progress,
-) -> Result<(Vec<Reach>, Played<PortalStats>), Error> {
+) -> Result<PortalResult, Error> {
     let m = chosen.model();
     let opts = sim.capped(m, "portal")?;
     let stats = crate::analysis::portal::portal(m, &opts, &mut |done, total| {
         progress("portal", done, total)
     })?;
     let reach = crate::analysis::portal::reach(m);
-    Ok((
+    let downtimes: Vec<&crate::stats::Summary> = stats
+        .services
+        .iter()
+        .map(|s| &s.downtime_when_down)
+        .collect();
+    let measures = crate::analysis::gateway::all(m, isolated_for, &downtimes);
+    Ok(PortalResult {
         reach,
-        Played {
+        measures,
+        played: Played {
             seed: opts.seed,
             stats,
         },
-    ))
+    })
 }
 
 /// `importance`: achievement and reduction worth of each site, `--trials` capped by

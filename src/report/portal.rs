@@ -1,12 +1,14 @@
-//! Output of `portal`: structural reach and attributable loss per service, sorted by
-//! attributable loss (JSON fields in docs/analyses.md).
+//! Output of `portal`: per service, gateway reach, isolated failure and the marginal
+//! (attributable) loss in the scenario, with structural reach; sorted by isolated
+//! spill-over unless `--sort` says otherwise (JSON fields in docs/analyses.md).
 
 use serde::Serialize;
 
 use super::export::{heading, Export, Header};
 use super::grid::{self, Grid};
 use super::run::MeanErr;
-use crate::analysis::portal::{ranking, PortalStats, Reach};
+use crate::analysis::gateway::PortalMeasures;
+use crate::analysis::portal::{ranking_by, PortalSort, PortalStats, Reach};
 use crate::format::format_hours;
 use crate::format::thousands;
 use crate::model::{Loaded, Model};
@@ -18,8 +20,17 @@ pub struct PortalReport<'a> {
     pub variant: Option<&'a str>,
     pub seed: u64,
     pub reach: &'a [Reach],
+    pub measures: &'a [PortalMeasures],
+    pub sort: PortalSort,
     pub stats: &'a PortalStats,
 }
+
+/// Why the marginal measure reads low under a common cause, in one sentence.
+pub const MARGINAL_EXPLAINED: &str = "The marginal (attributable) loss is what disappears \
+    in this scenario if the service alone never goes down; when the services behind it \
+    fail in the same event and stay down longer, keeping it up saves them nothing, so a \
+    common cause hides a portal in this measure. Gateway reach and the isolated failure \
+    take the service alone, and show it.";
 
 #[derive(Serialize)]
 pub struct PortalJson {
@@ -28,7 +39,22 @@ pub struct PortalJson {
     pub base: BaseJson,
     /// One plain sentence on what the multiplier means, with a number from this result.
     pub multiplier_explained: String,
+    pub marginal_explained: &'static str,
+    /// What the services are sorted by: "isolated", "gateway" or "marginal".
+    pub sort: &'static str,
     pub services: Vec<ServicePortalJson>,
+}
+
+#[derive(Serialize)]
+pub struct IsolatedJson {
+    pub for_hours: f64,
+    /// Where `for_hours` comes from.
+    pub duration_from: &'static str,
+    pub own_user_hours: f64,
+    pub spill_over_user_hours: f64,
+    pub multiplier: Option<f64>,
+    /// Other services down at some time within `for_hours`.
+    pub services_down: usize,
 }
 
 #[derive(Serialize)]
@@ -45,6 +71,11 @@ pub struct ServicePortalJson {
     pub direct_dependents: usize,
     pub transitive_dependents: usize,
     pub transitive_users: u64,
+    pub gateway_users: f64,
+    pub gateway_share: Option<f64>,
+    pub gateway_services_down: usize,
+    pub gateway_services_degraded: usize,
+    pub isolated: IsolatedJson,
     pub p_down: f64,
     pub attributable_user_hours: MeanErr,
     pub own_user_hours: MeanErr,
@@ -59,12 +90,13 @@ impl PortalReport<'_> {
         let st = self.stats;
         let n = st.trials.max(1) as f64;
         let base_mean = st.base_total.mean();
-        let services: Vec<ServicePortalJson> = ranking(st)
+        let services: Vec<ServicePortalJson> = ranking_by(st, self.measures, self.sort)
             .into_iter()
             .map(|s| {
                 let svc = &m.services[s];
                 let sp = &st.services[s];
                 let r = &self.reach[s];
+                let pm = &self.measures[s];
                 let a = sp.attributable.mean();
                 ServicePortalJson {
                     id: svc.id.clone(),
@@ -74,6 +106,18 @@ impl PortalReport<'_> {
                     direct_dependents: r.direct_dependents,
                     transitive_dependents: r.transitive_dependents,
                     transitive_users: r.transitive_users,
+                    gateway_users: pm.gateway.users,
+                    gateway_share: pm.gateway.share,
+                    gateway_services_down: pm.gateway.services_down,
+                    gateway_services_degraded: pm.gateway.services_degraded,
+                    isolated: IsolatedJson {
+                        for_hours: pm.isolated.for_hours,
+                        duration_from: pm.duration_from.describe(),
+                        own_user_hours: pm.isolated.own_user_hours,
+                        spill_over_user_hours: pm.isolated.spill_over_user_hours,
+                        multiplier: pm.isolated.multiplier(),
+                        services_down: pm.isolated.services_down,
+                    },
                     p_down: sp.trials_down as f64 / n,
                     attributable_user_hours: MeanErr::of(&sp.attributable),
                     own_user_hours: MeanErr::of(&sp.own),
@@ -93,6 +137,12 @@ impl PortalReport<'_> {
                 user_hours_lost: MeanErr::of(&st.base_total),
             },
             multiplier_explained,
+            marginal_explained: MARGINAL_EXPLAINED,
+            sort: match self.sort {
+                PortalSort::Isolated => "isolated",
+                PortalSort::Gateway => "gateway",
+                PortalSort::Marginal => "marginal",
+            },
             services,
         }
     }
@@ -105,12 +155,17 @@ impl Export for PortalReport<'_> {
 
     fn lines(&self) -> Vec<String> {
         let st = self.stats;
-        let mut lines = vec![format!(
-            "{} trials, seed {}, horizon {}; each service's counterfactual (never down) on the same random numbers",
-            st.trials,
-            self.seed,
-            format_hours(self.model.horizon)
-        )];
+        let mut lines = vec![
+            "gateway reach: the service alone lost for good; isolated: the service alone down \
+             for the time shown, nothing else failing (both deterministic)"
+                .to_string(),
+            format!(
+                "marginal: {} trials, seed {}, horizon {}; each service's counterfactual (never down) on the same random numbers",
+                st.trials,
+                self.seed,
+                format_hours(self.model.horizon)
+            ),
+        ];
         if let (Some(m), Some(se)) = (st.base_total.mean(), st.base_total.std_err()) {
             lines.push(format!(
                 "user-hours lost per trial in the base design: mean {} (95% interval ± {})",
@@ -125,6 +180,12 @@ impl Export for PortalReport<'_> {
         let j = &self.to_json();
         vec![
             j.multiplier_explained.clone(),
+            MARGINAL_EXPLAINED.into(),
+            "Isolated for: the service's median downtime when it goes down in the scenario \
+             (or 1 h if it never does, or --isolated-for). Isolated ×: (own + spill-over) / \
+             own for that failure. Gateway users: users of services that go down, plus the \
+             lost share of those that degrade, when the service alone is lost for good."
+                .into(),
             "Attributable: the loss per trial that disappears if the service is never down \
              (own users + spill-over). A multiplier shown as - means its own users lose nothing \
              (for example it has no users): every user-hour attributable to it is spill-over. \
@@ -136,18 +197,19 @@ impl Export for PortalReport<'_> {
     fn grid(&self) -> Grid {
         let j = &self.to_json();
         let mean = |x: &MeanErr| x.mean.map_or("-".into(), crate::format::figure);
+        let times = |m: Option<f64>| m.map_or("-".into(), |m| format!("{m:.2}"));
         Grid {
             header: vec![
                 "service",
                 "users",
-                "dependents",
-                "transitive",
-                "users reached",
+                "gateway users",
+                "gateway share",
+                "isolated for",
+                "isolated spill-over",
+                "isolated ×",
                 "P(down)",
-                "attributable",
-                "own",
-                "spill-over",
-                "multiplier",
+                "marginal attributable",
+                "marginal ×",
             ],
             rows: j
                 .services
@@ -156,15 +218,15 @@ impl Export for PortalReport<'_> {
                     vec![
                         s.id.clone(),
                         thousands(s.users),
-                        s.direct_dependents.to_string(),
-                        s.transitive_dependents.to_string(),
-                        thousands(s.transitive_users),
+                        crate::format::figure(s.gateway_users),
+                        s.gateway_share
+                            .map_or("-".into(), |x| format!("{:.1}%", 100.0 * x)),
+                        format_hours(s.isolated.for_hours),
+                        crate::format::figure(s.isolated.spill_over_user_hours),
+                        times(s.isolated.multiplier),
                         format!("{:.1}%", 100.0 * s.p_down),
                         mean(&s.attributable_user_hours),
-                        mean(&s.own_user_hours),
-                        mean(&s.spillover_user_hours),
-                        s.portal_multiplier
-                            .map_or("-".into(), |m| format!("{m:.2}")),
+                        times(s.portal_multiplier),
                     ]
                 })
                 .collect(),
@@ -193,6 +255,13 @@ impl Export for PortalReport<'_> {
                     crate::format::num(s.spillover_user_hours.mean),
                     crate::format::num(s.share_of_base),
                     crate::format::num(s.portal_multiplier),
+                    s.gateway_users.to_string(),
+                    crate::format::num(s.gateway_share),
+                    s.isolated.for_hours.to_string(),
+                    s.isolated.duration_from.to_string(),
+                    s.isolated.own_user_hours.to_string(),
+                    s.isolated.spill_over_user_hours.to_string(),
+                    crate::format::num(s.isolated.multiplier),
                 ]
             })
             .collect();
@@ -212,6 +281,13 @@ impl Export for PortalReport<'_> {
                 "spillover_mean",
                 "share_of_base",
                 "portal_multiplier",
+                "gateway_users",
+                "gateway_share",
+                "isolated_for_hours",
+                "isolated_duration_from",
+                "isolated_own_user_hours",
+                "isolated_spill_over_user_hours",
+                "isolated_multiplier",
             ],
             records,
         )

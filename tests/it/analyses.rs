@@ -337,7 +337,14 @@ mod portal {
     /// users (no multiplier) yet billions of user-hours hang on it: the pure portal.
     #[test]
     fn the_design_example_has_sensible_portals() {
-        let v = json(&["portal", &example(), "--trials", "1000"]);
+        let v = json(&[
+            "portal",
+            &example(),
+            "--trials",
+            "1000",
+            "--sort",
+            "marginal",
+        ]);
         let by_id = |id: &str| {
             v["services"]
                 .as_array()

@@ -7,6 +7,7 @@ mod calibrate;
 mod engine;
 mod hostile;
 mod invariants;
+mod portal;
 mod report;
 mod run;
 mod scenarios;

@@ -1,0 +1,138 @@
+//! `portal`'s deterministic measures (gateway reach, isolated failure), checked against
+//! the engine: the isolated failure is what `run` computes when the service alone goes
+//! down, so the two must agree to rounding.
+
+use serde_json::Value;
+
+use crate::util::{scenario_file, stdout};
+
+/// `a` alone in site `s1`, which is down from 0 to 5 h; everything else in `s2`. Hard
+/// chains with graces, partial edges, a partial edge whose grace outlasts the outage, and
+/// a hard cycle through `a`.
+const CHAIN: &str = r#"Scenario(name: "chain", horizon: "1d", trials: 4,
+    sites: [(id: "s1"), (id: "s2")],
+    services: [
+        (id: "a", users: 100, replicas: ["s1"]),
+        (id: "b", users: 10, replicas: ["s2"], depends_on: [(on: "a", grace: "1h")]),
+        (id: "c", users: 1000, replicas: ["s2"], depends_on: [(on: "b", grace: "2h")]),
+        (id: "d", users: 50, replicas: ["s2"],
+         depends_on: [(on: "b", share: 0.5), (on: "c", share: 0.2, grace: "1h")]),
+        (id: "e", users: 7, replicas: ["s2"], depends_on: [(on: "a", share: 0.3, grace: "10h")]),
+        (id: "p", users: 3, replicas: ["s2"], depends_on: ["q", (on: "a", grace: "30m")]),
+        (id: "q", users: 4, replicas: ["s2"], depends_on: ["p"]),
+        (id: "z", users: 9, replicas: ["s2"]),
+    ],
+    events: [(name: "a's site", site: "s1", at: "0h", lasts: "5h")],
+)"#;
+
+fn json(args: &[&str]) -> Value {
+    serde_json::from_str(&stdout(args)).unwrap()
+}
+
+fn by_id<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap()
+}
+
+#[test]
+fn the_isolated_failure_is_what_the_engine_computes_for_that_outage() {
+    let (_d, f) = scenario_file(CHAIN);
+    let run = json(&["run", &f, "--format", "json", "-q"]);
+    let engine_spill: f64 = run["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["id"] != "a")
+        .map(|s| s["user_hours_lost"]["mean"].as_f64().unwrap())
+        .sum();
+    let p = json(&[
+        "portal",
+        &f,
+        "--format",
+        "json",
+        "-q",
+        "--isolated-for",
+        "5h",
+    ]);
+    let a = by_id(&p, "a");
+    let iso = &a["isolated"];
+    assert_eq!(iso["for_hours"].as_f64().unwrap(), 5.0);
+    assert_eq!(iso["duration_from"], "--isolated-for");
+    assert_eq!(iso["own_user_hours"].as_f64().unwrap(), 500.0);
+    let spill = iso["spill_over_user_hours"].as_f64().unwrap();
+    assert!(
+        (spill - engine_spill).abs() < 1e-6,
+        "portal {spill} vs engine {engine_spill}"
+    );
+    // By hand: b 4 h, c 2 h, d 0.5 × 3 h + 0.6 × 1 h, p and q 4.5 h; e not yet (10 h grace).
+    let want = 10.0 * 4.0 + 1000.0 * 2.0 + 50.0 * 2.1 + 7.0 * 4.5;
+    assert!((spill - want).abs() < 1e-9, "{spill} vs {want}");
+    assert_eq!(iso["services_down"], 4);
+    // Without --isolated-for, the duration is a's median downtime in the scenario: 5 h.
+    let p = json(&["portal", &f, "--format", "json", "-q"]);
+    let iso = &by_id(&p, "a")["isolated"];
+    assert_eq!(iso["for_hours"].as_f64().unwrap(), 5.0);
+    assert_eq!(iso["duration_from"], "median downtime in this scenario");
+    assert_eq!(
+        by_id(&p, "z")["isolated"]["duration_from"],
+        "1 h (never down in this scenario)"
+    );
+    // Sorted by isolated spill-over: a first.
+    assert_eq!(p["services"][0]["id"], "a");
+    assert_eq!(p["sort"], "isolated");
+}
+
+#[test]
+fn gateway_reach_is_the_blast_of_losing_the_service_alone_for_good() {
+    let (_d, f) = scenario_file(CHAIN);
+    let p = json(&["portal", &f, "--format", "json", "-q", "--sort", "gateway"]);
+    let a = by_id(&p, "a");
+    // b, c, p, q down (1,017 users); d loses 0.6 of 50, e 0.3 of 7.
+    let want = 1017.0 + 30.0 + 2.1;
+    assert!(
+        (a["gateway_users"].as_f64().unwrap() - want).abs() < 1e-9,
+        "{a}"
+    );
+    assert_eq!(a["gateway_services_down"], 4);
+    assert_eq!(a["gateway_services_degraded"], 2);
+    let others = 10.0 + 1000.0 + 50.0 + 7.0 + 3.0 + 4.0 + 9.0;
+    assert!((a["gateway_share"].as_f64().unwrap() - want / others).abs() < 1e-12);
+    // The same as whatif's row for losing `a`.
+    let w = json(&["whatif", &f, "--format", "json"]);
+    let row = w["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["lost"]["kind"] == "service" && r["lost"]["id"] == "a")
+        .unwrap_or_else(|| panic!("no whatif row for a: {w}"));
+    assert_eq!(
+        row["services_down"], 5,
+        "a and the four it takes down: {row}"
+    );
+    assert_eq!(row["services_degraded"], 2);
+    let affected = row["users_affected"].as_f64().unwrap();
+    assert!(
+        (affected - 100.0 - want).abs() < 1e-9,
+        "whatif {affected} = a's 100 + {want}"
+    );
+    assert_eq!(p["sort"], "gateway");
+    assert_eq!(p["services"][0]["id"], "a");
+}
+
+#[test]
+fn bad_isolated_durations_are_refused() {
+    let (_d, f) = scenario_file(CHAIN);
+    for bad in ["0h", "-1h", "ten hours"] {
+        let out = crate::util::bin()
+            .args(["portal", &f, &format!("--isolated-for={bad}")])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--isolated-for"), "{err}");
+    }
+}
