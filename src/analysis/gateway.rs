@@ -107,8 +107,9 @@ pub struct Isolated {
     pub own_user_hours: f64,
     /// User-hours lost by other services (down, or degraded by their lost share).
     pub spill_over_user_hours: f64,
-    /// Other services down at some time within `for_hours`.
+    /// Other services down at some time within `for_hours`, and their users.
     pub services_down: usize,
+    pub users_down: f64,
 }
 
 impl Isolated {
@@ -225,6 +226,7 @@ impl<'m> Measures<'m> {
         let (mut g_down, mut g_degraded) = (0, 0);
         let mut spill = 0.0;
         let mut i_down = 0;
+        let mut i_users = 0.0;
         for &x in &self.touched {
             if x == s {
                 continue;
@@ -235,6 +237,7 @@ impl<'m> Measures<'m> {
             if t < for_hours {
                 spill += users(x) * (for_hours - t);
                 i_down += 1;
+                i_users += users(x);
             }
         }
         for &y in &self.partial_touched {
@@ -278,8 +281,87 @@ impl<'m> Measures<'m> {
                 own_user_hours: users(s) * for_hours,
                 spill_over_user_hours: spill,
                 services_down: i_down,
+                users_down: i_users,
             },
         )
+    }
+}
+
+/// The report's view of portals by gateway reach.
+#[derive(Debug, Clone)]
+pub struct Gateways {
+    /// Every service's measures, in file order.
+    pub measures: Vec<PortalMeasures>,
+    /// Services with users of their own that take others with them, by gateway users
+    /// (largest first; ties by isolated spill-over, then file order).
+    pub portals: Vec<ServiceIdx>,
+    /// Services without users of their own that take others with them: hidden single
+    /// points, in the same order.
+    pub hidden: Vec<ServiceIdx>,
+    /// The top portal with every partial share × 0.5 and × 1.5 (capped below 1, so a
+    /// partial dependency stays partial): how robust the ranking is.
+    pub top_at_half: Option<ServiceIdx>,
+    pub top_at_one_and_half: Option<ServiceIdx>,
+}
+
+/// Services that take others with them, by gateway users.
+fn ranked(model: &Model, measures: &[PortalMeasures], with_users: bool) -> Vec<ServiceIdx> {
+    let mut v: Vec<ServiceIdx> = (0..model.services.len())
+        .filter(|&s| (model.services[s].users > 0) == with_users && measures[s].gateway.users > 0.0)
+        .collect();
+    v.sort_by(|&a, &b| {
+        let (ma, mb) = (&measures[a], &measures[b]);
+        mb.gateway
+            .users
+            .total_cmp(&ma.gateway.users)
+            .then(
+                mb.isolated
+                    .spill_over_user_hours
+                    .total_cmp(&ma.isolated.spill_over_user_hours),
+            )
+            .then(a.cmp(&b))
+    });
+    v
+}
+
+/// `model` with every partial share multiplied by `k` (capped at 0.99).
+fn shares_scaled(model: &Model, k: f64) -> Model {
+    let mut m = model.clone();
+    for w in m.graph.edge_weights_mut() {
+        if let EdgeKind::Depends { share, .. } = w {
+            if *share < 1.0 {
+                *share = (*share * k).min(0.99);
+            }
+        }
+    }
+    for svc in &mut m.services {
+        for d in &mut svc.depends_on {
+            if d.share < 1.0 {
+                d.share = (d.share * k).min(0.99);
+            }
+        }
+    }
+    m
+}
+
+/// The report's portal view: [`all`], ranked, with the robustness check.
+pub fn gateways(model: &Model, measures: Vec<PortalMeasures>) -> Gateways {
+    let portals = ranked(model, &measures, true);
+    let hidden = ranked(model, &measures, false);
+    let top_with = |k: f64| {
+        let m = shares_scaled(model, k);
+        let given: Vec<Summary> = Vec::new();
+        let refs: Vec<&Summary> = given.iter().collect();
+        // Gateway reach does not depend on the isolated duration.
+        let scaled = all(&m, Some(1.0), &refs);
+        ranked(&m, &scaled, true).first().copied()
+    };
+    Gateways {
+        top_at_half: top_with(0.5),
+        top_at_one_and_half: top_with(1.5),
+        measures,
+        portals,
+        hidden,
     }
 }
 

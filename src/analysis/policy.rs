@@ -23,6 +23,8 @@ pub struct PolicyAnalyses {
     /// Trials of the portal analysis, when it was run.
     pub portal_trials: Option<u64>,
     pub designs: Option<Vec<Design>>,
+    /// Portals by gateway reach, with the isolated failure and the robustness check.
+    pub gateways: Option<crate::analysis::gateway::Gateways>,
     /// The leave-one-out check of a replay (`calibrate` on the scenario as written), when
     /// it has observed times and parameters they depend on.
     pub replay: Option<crate::analysis::calibrate::Calibration>,

@@ -378,11 +378,19 @@ pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Er
     } else {
         None
     };
+    let downtimes: Vec<&crate::stats::Summary> = portal_stats
+        .services
+        .iter()
+        .map(|s| &s.downtime_when_down)
+        .collect();
+    let gateways =
+        crate::analysis::gateway::gateways(m, crate::analysis::gateway::all(m, None, &downtimes));
     let analyses = PolicyAnalyses {
         single_losses: Some(policy::single_losses(m, &rows)),
         portals: Some(policy::portals(m, &portal_stats, &rows)),
         portal_trials: Some(portal_stats.trials),
         designs,
+        gateways: Some(gateways),
         replay,
     };
     Ok(PolicyRun {

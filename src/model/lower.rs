@@ -384,6 +384,38 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Display names per language: a language code of 2 or 3 lowercase letters, and a
+    /// name that is not empty.
+    fn names(
+        &mut self,
+        owner: Owner<'_>,
+        names: &std::collections::BTreeMap<String, String>,
+    ) -> std::collections::BTreeMap<String, String> {
+        for (lang, name) in names {
+            let code_ok =
+                (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_lowercase());
+            if !code_ok {
+                self.err(
+                    owner,
+                    "names",
+                    Some(lang),
+                    format!(
+                        "\"{}\" is not a language code; use a code of 2 or 3 lowercase letters such as \"ko\" or \"en\"",
+                        lang.escape_debug()
+                    ),
+                );
+            } else if name.trim().is_empty() {
+                self.err(
+                    owner,
+                    "names",
+                    Some(lang),
+                    format!("the name for \"{lang}\" is empty"),
+                );
+            }
+        }
+        names.clone()
+    }
+
     fn hazards(&mut self, owner: Owner<'_>, specs: &[HazardSpec]) -> Vec<Hazard> {
         let mut out = Vec::new();
         for (i, h) in specs.iter().enumerate() {
@@ -723,6 +755,7 @@ fn lower_sites<'s>(cx: &mut Ctx<'_>, s: &'s Scenario) -> (Vec<Site>, Index<'s>) 
         sites.push(Site {
             id: site.id.clone(),
             name: site.name.clone().unwrap_or_else(|| site.id.clone()),
+            names: cx.names(Owner::Site(&site.id), &site.names),
             kind: site.kind,
             parent,
             hazards,
@@ -926,6 +959,7 @@ fn lower_service(
     Service {
         id: svc.id.clone(),
         name: svc.name.clone().unwrap_or_else(|| svc.id.clone()),
+        names: cx.names(owner, &svc.names),
         group: svc.group.clone(),
         description: svc.description.clone(),
         users: svc.users,

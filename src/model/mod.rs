@@ -27,6 +27,8 @@ pub type ServiceIdx = usize;
 pub struct Site {
     pub id: String,
     pub name: String,
+    /// Display names per report language; `name` for the others.
+    pub names: std::collections::BTreeMap<String, String>,
     pub kind: SiteKind,
     pub parent: Option<SiteIdx>,
     pub hazards: Vec<Hazard>,
@@ -72,6 +74,8 @@ pub struct Rebuild {
 pub struct Service {
     pub id: String,
     pub name: String,
+    /// Display names per report language; `name` for the others.
+    pub names: std::collections::BTreeMap<String, String>,
     pub group: String,
     pub description: String,
     pub users: u64,
@@ -110,6 +114,20 @@ pub struct Recovery {
     pub order: RecoveryOrder,
     /// Hours after which a task blocked in a recovery deadlock bypasses its needs.
     pub bootstrap: Option<f64>,
+}
+
+impl Site {
+    /// Its name in language `lang` (a code such as "ko"), else `name`.
+    pub fn name_in(&self, lang: &str) -> &str {
+        self.names.get(lang).map_or(&self.name, |n| n)
+    }
+}
+
+impl Service {
+    /// Its name in language `lang` (a code such as "ko"), else `name`.
+    pub fn name_in(&self, lang: &str) -> &str {
+        self.names.get(lang).map_or(&self.name, |n| n)
+    }
 }
 
 /// A named parameter (`params`), as this model uses it.

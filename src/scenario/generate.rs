@@ -41,6 +41,7 @@ pub fn generate(o: GenerateOptions) -> Scenario {
             parent: None,
             kind: SiteKind::Region,
             name: None,
+            names: Default::default(),
             hazards: vec![],
         });
     }
@@ -50,6 +51,7 @@ pub fn generate(o: GenerateOptions) -> Scenario {
             parent: Some(format!("r{}", d / 4)),
             kind: SiteKind::DataCenter,
             name: None,
+            names: Default::default(),
             hazards: vec![HazardSpec {
                 mtbf: DistSpec::fixed("5y"),
                 repair: DistSpec::Tagged(TaggedDist::Exp { mean: "4h".into() }),
@@ -61,6 +63,7 @@ pub fn generate(o: GenerateOptions) -> Scenario {
                 parent: Some(format!("r{}/dc{d}", d / 4)),
                 kind: SiteKind::Room,
                 name: None,
+                names: Default::default(),
                 hazards: vec![],
             });
         }
@@ -156,6 +159,7 @@ pub fn generate(o: GenerateOptions) -> Scenario {
         services.push(ServiceSpec {
             id: format!("svc{i}"),
             name: None,
+            names: Default::default(),
             group: if ops {
                 "operations".into()
             } else {

@@ -80,6 +80,9 @@ pub struct SiteSpec {
     pub kind: SiteKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Display names per report language (`{"ko": "판교 데이터센터"}`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hazards: Vec<HazardSpec>,
 }
@@ -94,6 +97,9 @@ pub struct ServiceSpec {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Display names per report language (`{"ko": "카카오톡"}`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub group: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]

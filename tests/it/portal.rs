@@ -136,3 +136,85 @@ fn bad_isolated_durations_are_refused() {
         assert!(err.contains("--isolated-for"), "{err}");
     }
 }
+
+/// The report leads its portal finding with user-facing portals by gateway reach, puts
+/// infrastructure without users in its own finding, says whether the ranking survives
+/// shares × 0.5 and × 1.5, and names services in the report's language.
+#[test]
+fn the_report_tells_the_portal_story_in_both_languages() {
+    let text = r#"Scenario(name: "portal story", horizon: "1d", trials: 8,
+        sites: [(id: "s1", names: {"ko": "판교"}), (id: "s2")],
+        services: [
+            (id: "tools", users: 0, replicas: ["s1"]),
+            (id: "talk", name: "KakaoTalk", names: {"ko": "카카오톡"}, users: 100, replicas: ["s1"],
+             depends_on: [(on: "tools", share: 0.5)]),
+            (id: "gift", users: 40, replicas: ["s2"], depends_on: ["talk"]),
+            (id: "pay", users: 30, replicas: ["s2"], depends_on: [(on: "talk", share: 0.4)]),
+        ],
+        events: [(name: "fire", site: "s1", at: "0h", lasts: "6h")],
+    )"#;
+    let (d, f) = scenario_file(text);
+    let en = d.path().join("en.md");
+    stdout(&[
+        "report",
+        &f,
+        "-q",
+        "--format",
+        "markdown",
+        "--out",
+        en.to_str().unwrap(),
+    ]);
+    let en = std::fs::read_to_string(en).unwrap();
+    // talk is down 6 h in the scenario (no restart): its isolated failure lasts 6 h, takes
+    // gift (40 users) down and degrades pay by 0.4: in all (600 + 240 + 72) / 600 = 1.52×.
+    assert!(
+        en.contains("If KakaoTalk alone is down for 6h, 1 other service and 40 of their users go down with it: in all, 1.52× the loss of its own users."),
+        "{en}"
+    );
+    assert!(en.contains("Lost for good, it would cost 52 users of other services their service, 74% of them (1 service down)."), "{en}");
+    assert!(en.contains("KakaoTalk stays the top portal"), "{en}");
+    assert!(en.contains("### Hidden single points"), "{en}");
+    assert!(en.contains("**tools**"), "{en}");
+    assert!(en.contains("![gateway]"), "gateway chart");
+    let ko = d.path().join("ko.md");
+    stdout(&[
+        "report",
+        &f,
+        "-q",
+        "--lang",
+        "ko",
+        "--format",
+        "markdown",
+        "--out",
+        ko.to_str().unwrap(),
+    ]);
+    let ko = std::fs::read_to_string(ko).unwrap();
+    assert!(ko.contains("카카오톡만 6시간 멈추면"), "{ko}");
+    assert!(
+        !ko.contains("KakaoTalk"),
+        "the Korean report uses the Korean name: {ko}"
+    );
+    assert!(ko.contains("판교"), "site names too");
+}
+
+#[test]
+fn names_need_a_language_code_and_a_name() {
+    for (bad, want) in [
+        (
+            r#"names: {"korean": "카카오톡"}"#,
+            r#""korean" is not a language code"#,
+        ),
+        (r#"names: {"ko": " "}"#, r#"the name for "ko" is empty"#),
+    ] {
+        let text = format!(
+            r#"Scenario(name: "n", horizon: "1d", sites: [(id: "s")],
+            services: [(id: "talk", {bad}, replicas: ["s"])])"#
+        );
+        let (_d, f) = scenario_file(&text);
+        let out = crate::util::bin().args(["validate", &f]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(":2:45: `services[talk].names`"), "{err}");
+        assert!(err.contains(want), "{err}");
+    }
+}

@@ -9,7 +9,7 @@ const STYLE: &str = r#"
 :root { color-scheme: light; }
 body { margin: 0; background: #f6f7f9; color: #1d2330;
   font: 16px/1.55 system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK KR",
-  "Apple SD Gothic Neo", "Malgun Gothic", sans-serif; }
+  "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", "Nanum Gothic", sans-serif; }
 main { max-width: 1000px; margin: 0 auto; padding: 24px 28px 64px; background: #fff; }
 header { border-bottom: 3px solid #c0392b; margin-bottom: 12px; }
 h1 { font-size: 1.7em; margin: 0.2em 0 0.1em; line-height: 1.25; }

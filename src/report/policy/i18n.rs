@@ -39,6 +39,8 @@ impl Lang {
 /// `number`, `hours`, `percent`, `money`) unless they are counts.
 pub trait Words: Sync {
     // Formatting.
+    /// The language code names are looked up with (`names: {"ko": …}`).
+    fn lang_code(&self) -> &'static str;
     fn number(&self, x: f64) -> String;
     fn hours(&self, h: f64) -> String;
     fn money(&self, x: f64, currency: &str) -> String;
@@ -86,6 +88,39 @@ pub trait Words: Sync {
     ) -> String;
     fn portals_heading(&self) -> String;
     fn no_portals(&self) -> String;
+    /// "If NAME alone is down for D, N other services and M of their users go down with
+    /// it", then what losing it for good reaches.
+    #[allow(clippy::too_many_arguments)]
+    fn gateway_sentence(
+        &self,
+        name: &str,
+        duration: &str,
+        down: usize,
+        users_down: &str,
+        multiplier: Option<&str>,
+        forever_down: usize,
+        forever_users: &str,
+        forever_share: &str,
+    ) -> String;
+    /// Whether the top portal stays on top with every partial share halved and
+    /// increased by half (`others`: the top portal in each case when it differs).
+    fn gateway_robustness(
+        &self,
+        top: &str,
+        half: Option<&str>,
+        one_and_half: Option<&str>,
+    ) -> String;
+    fn marginal_note(&self) -> String;
+    fn hidden_heading(&self) -> String;
+    fn hidden_sentence(
+        &self,
+        forever_down: usize,
+        forever_users: &str,
+        isolated: &str,
+        duration: &str,
+    ) -> String;
+    fn axis_gateway(&self) -> String;
+    fn gateway_caption(&self, shown: usize, total: usize) -> String;
     fn portal_attributed(
         &self,
         own: &str,
@@ -275,6 +310,9 @@ fn list(names: &[String], more: bool, and: &str) -> String {
 pub struct En;
 
 impl Words for En {
+    fn lang_code(&self) -> &'static str {
+        "en"
+    }
     fn number(&self, x: f64) -> String {
         let a = x.abs();
         let body = if a >= 1e9 {
@@ -363,6 +401,103 @@ impl Words for En {
     }
     fn no_portals(&self) -> String {
         "No service takes another one down with it.".into()
+    }
+    fn gateway_sentence(
+        &self,
+        name: &str,
+        duration: &str,
+        down: usize,
+        users_down: &str,
+        multiplier: Option<&str>,
+        forever_down: usize,
+        forever_users: &str,
+        forever_share: &str,
+    ) -> String {
+        let mult = multiplier
+            .map(|m| format!(": in all, {m} the loss of its own users"))
+            .unwrap_or_default();
+        let alone = if down > 0 {
+            format!(
+                "If {name} alone is down for {duration}, {down} other service{} and \
+                 {users_down} of their users go down with it{mult}.",
+                if down == 1 { "" } else { "s" }
+            )
+        } else {
+            format!(
+                "If {name} alone is down for {duration}, no other service goes down with it, \
+                 but others lose part of their users{mult}."
+            )
+        };
+        let forever = match forever_down {
+            0 => String::new(),
+            1 => " (1 service down)".into(),
+            k => format!(" ({k} services down)"),
+        };
+        format!(
+            "{alone} Lost for good, it would cost {forever_users} users of other services \
+             their service, {forever_share} of them{forever}."
+        )
+    }
+    fn gateway_robustness(
+        &self,
+        top: &str,
+        half: Option<&str>,
+        one_and_half: Option<&str>,
+    ) -> String {
+        match (half, one_and_half) {
+            (None, None) => format!(
+                "The ranking is robust to the assumed shares: with every partial dependency's \
+                 share halved, or increased by half, {top} stays the top portal."
+            ),
+            _ => format!(
+                "The ranking depends on the assumed shares: with every partial share halved the \
+                 top portal is {}, with every share increased by half it is {}.",
+                half.unwrap_or(top),
+                one_and_half.unwrap_or(top)
+            ),
+        }
+    }
+    fn marginal_note(&self) -> String {
+        "Ranked by gateway reach: the service alone taken out. In this scenario's own \
+         incident the services behind a portal often fail in the same event, so the loss \
+         attributable to the portal alone (the portal table below) reads lower: a common \
+         cause hides a portal there, not here."
+            .into()
+    }
+    fn hidden_heading(&self) -> String {
+        "Hidden single points: infrastructure with no users of its own".into()
+    }
+    fn hidden_sentence(
+        &self,
+        forever_down: usize,
+        forever_users: &str,
+        isolated: &str,
+        duration: &str,
+    ) -> String {
+        let forever = match forever_down {
+            0 => String::new(),
+            1 => " (1 service down)".into(),
+            k => format!(" ({k} services down)"),
+        };
+        format!(
+            "No user sees it, but lost for good it would cost {forever_users} users of other \
+             services their service{forever}; down alone for {duration}, it costs them \
+             {isolated} user-hours."
+        )
+    }
+    fn axis_gateway(&self) -> String {
+        "users of other services lost with it (lost for good)".into()
+    }
+    fn gateway_caption(&self, shown: usize, total: usize) -> String {
+        let which = if shown < total {
+            format!("The {shown} services with users of their own that reach the most (of {total})")
+        } else {
+            "Every service with users of its own that takes others with it".into()
+        };
+        format!(
+            "{which}: gateway reach, the users of other services that lose them when the \
+             service alone is lost for good (a degraded service counts its lost share)."
+        )
     }
     fn portal_attributed(
         &self,
@@ -820,6 +955,9 @@ impl Ko {
 }
 
 impl Words for Ko {
+    fn lang_code(&self) -> &'static str {
+        "ko"
+    }
     fn number(&self, x: f64) -> String {
         let a = x.abs();
         let body = if a >= 1e12 {
@@ -934,6 +1072,102 @@ impl Words for Ko {
     }
     fn no_portals(&self) -> String {
         "다른 서비스를 함께 멈추게 하는 서비스는 없습니다.".into()
+    }
+    fn gateway_sentence(
+        &self,
+        name: &str,
+        duration: &str,
+        down: usize,
+        users_down: &str,
+        multiplier: Option<&str>,
+        forever_down: usize,
+        forever_users: &str,
+        forever_share: &str,
+    ) -> String {
+        let mult = multiplier
+            .map(|m| format!(" 모두 합친 손실은 자기 이용자 손실의 {m}입니다."))
+            .unwrap_or_default();
+        let alone = if down > 0 {
+            format!(
+                "{name}만 {duration} 멈추면 다른 서비스 {down}개와 그 이용자 {users_down}명이 \
+                 함께 멈춥니다.{mult}"
+            )
+        } else {
+            format!(
+                "{name}만 {duration} 멈추면 함께 멈추는 다른 서비스는 없지만, 다른 서비스들이 \
+                 이용자 일부를 잃습니다.{mult}"
+            )
+        };
+        let forever = if forever_down > 0 {
+            format!(" (서비스 {forever_down}개 중단)")
+        } else {
+            String::new()
+        };
+        format!(
+            "{alone} 아예 잃으면 다른 서비스 이용자 {forever_users}명({forever_share})이 함께 \
+             서비스를 잃습니다{forever}."
+        )
+    }
+    fn gateway_robustness(
+        &self,
+        top: &str,
+        half: Option<&str>,
+        one_and_half: Option<&str>,
+    ) -> String {
+        match (half, one_and_half) {
+            (None, None) => format!(
+                "이 순위는 가정한 비율에 흔들리지 않습니다. 부분 의존의 비율을 모두 절반으로 \
+                 줄이거나 1.5배로 늘려도 {top}이(가) 가장 큰 관문입니다."
+            ),
+            _ => format!(
+                "이 순위는 가정한 비율에 달려 있습니다. 부분 의존의 비율을 모두 절반으로 \
+                 줄이면 가장 큰 관문은 {}, 1.5배로 늘리면 {}입니다.",
+                half.unwrap_or(top),
+                one_and_half.unwrap_or(top)
+            ),
+        }
+    }
+    fn marginal_note(&self) -> String {
+        "관문 도달 범위(그 서비스만 멈춘 경우)로 순위를 매겼습니다. 이 시나리오의 사고에서는 \
+         관문 뒤의 서비스들도 같은 사고로 멈추고 더 오래 멈춰 있는 일이 많아, 관문 하나에만 \
+         돌릴 수 있는 손실(아래 관문 표)은 더 작게 나옵니다. 공통 원인은 그 지표에서 관문을 \
+         가리지만, 이 지표에서는 가리지 못합니다."
+            .into()
+    }
+    fn hidden_heading(&self) -> String {
+        "숨은 단일 장애점: 자기 이용자가 없는 기반 시설".into()
+    }
+    fn hidden_sentence(
+        &self,
+        forever_down: usize,
+        forever_users: &str,
+        isolated: &str,
+        duration: &str,
+    ) -> String {
+        let forever = if forever_down > 0 {
+            format!(" (서비스 {forever_down}개 중단)")
+        } else {
+            String::new()
+        };
+        format!(
+            "이용자에게 보이지 않지만, 아예 잃으면 다른 서비스 이용자 {forever_users}명이 \
+             서비스를 잃습니다{forever}. 혼자 {duration} 멈추면 다른 서비스가 {isolated} \
+             사용자·시간을 잃습니다."
+        )
+    }
+    fn axis_gateway(&self) -> String {
+        "함께 서비스를 잃는 다른 서비스 이용자 수 (아예 잃을 때)".into()
+    }
+    fn gateway_caption(&self, shown: usize, total: usize) -> String {
+        let which = if shown < total {
+            format!("자기 이용자가 있고 도달 범위가 가장 큰 서비스 {shown}개 ({total}개 중)")
+        } else {
+            "자기 이용자가 있고 다른 서비스를 함께 멈추게 하는 모든 서비스".into()
+        };
+        format!(
+            "{which}: 관문 도달 범위, 그 서비스만 아예 잃을 때 함께 서비스를 잃는 다른 \
+             서비스의 이용자 수(기능이 저하된 서비스는 잃은 비율만큼)."
+        )
     }
     fn portal_attributed(
         &self,

@@ -54,8 +54,16 @@ impl PolicyReport<'_> {
         self.stats.trials.max(1) as f64
     }
 
+    /// A service's name in the report's language (its `names`), else its `name`.
     fn service_label(&self, i: usize) -> String {
-        self.model().services[i].name.clone()
+        self.model().services[i]
+            .name_in(self.lang.code())
+            .to_string()
+    }
+
+    /// A site's name in the report's language (its `names`), else its `name`.
+    fn site_label(&self, i: usize) -> String {
+        self.model().sites[i].name_in(self.lang.code()).to_string()
     }
 
     /// Services by mean user-hours lost (most first; ties, and services without users,
@@ -172,7 +180,9 @@ impl PolicyReport<'_> {
             blocks.push(Block::List(hit));
         }
 
-        if let Some(portals) = &self.analyses.portals {
+        if let Some(g) = &self.analyses.gateways {
+            blocks.extend(self.gateway_findings(g));
+        } else if let Some(portals) = &self.analyses.portals {
             blocks.push(Block::Heading(w.portals_heading()));
             if portals.is_empty() {
                 blocks.push(Block::Para(w.no_portals()));
@@ -211,7 +221,7 @@ impl PolicyReport<'_> {
                             .map(|&s| self.service_label(s))
                             .collect();
                         Item::lead(
-                            m.sites[l.site].name.clone(),
+                            self.site_label(l.site),
                             w.single_loss(
                                 l.down.len(),
                                 &w.number(l.users_down as f64),
@@ -246,6 +256,66 @@ impl PolicyReport<'_> {
             heading: w.findings_heading(),
             blocks,
         }
+    }
+
+    /// Portals by gateway reach (user-facing services), how robust their order is, and
+    /// the hidden single points (infrastructure without users of its own).
+    fn gateway_findings(&self, g: &crate::analysis::gateway::Gateways) -> Vec<Block> {
+        let w = self.words();
+        let mut blocks = vec![Block::Heading(w.portals_heading())];
+        if g.portals.is_empty() {
+            blocks.push(Block::Para(w.no_portals()));
+        } else {
+            let items = g
+                .portals
+                .iter()
+                .take(TOP)
+                .map(|&s| {
+                    let pm = &g.measures[s];
+                    Item::plain(w.gateway_sentence(
+                        &self.service_label(s),
+                        &w.hours(pm.isolated.for_hours),
+                        pm.isolated.services_down,
+                        &w.number(pm.isolated.users_down),
+                        pm.isolated.multiplier().map(|x| w.multiplier(x)).as_deref(),
+                        pm.gateway.services_down,
+                        &w.number(pm.gateway.users),
+                        &w.percent(pm.gateway.share.unwrap_or(0.0)),
+                    ))
+                })
+                .collect();
+            blocks.push(Block::List(items));
+            let top = g.portals[0];
+            let differs = |x: Option<usize>| x.filter(|&t| t != top).map(|t| self.service_label(t));
+            blocks.push(Block::Para(w.gateway_robustness(
+                &self.service_label(top),
+                differs(g.top_at_half).as_deref(),
+                differs(g.top_at_one_and_half).as_deref(),
+            )));
+            blocks.push(Block::Para(w.marginal_note()));
+        }
+        if !g.hidden.is_empty() {
+            blocks.push(Block::Heading(w.hidden_heading()));
+            let items = g
+                .hidden
+                .iter()
+                .take(TOP)
+                .map(|&s| {
+                    let pm = &g.measures[s];
+                    Item::lead(
+                        self.service_label(s),
+                        w.hidden_sentence(
+                            pm.gateway.services_down,
+                            &w.number(pm.gateway.users),
+                            &w.number(pm.isolated.spill_over_user_hours),
+                            &w.hours(pm.isolated.for_hours),
+                        ),
+                    )
+                })
+                .collect();
+            blocks.push(Block::List(items));
+        }
+        blocks
     }
 
     fn portal_sentence(&self, p: &Portal) -> String {
@@ -357,7 +427,7 @@ impl PolicyReport<'_> {
                 let ss = &st.services[i];
                 let sev = Severity::of(ss, self.outage_threshold_pct);
                 vec![
-                    s.name.clone(),
+                    self.service_label(i),
                     w.number(s.users as f64),
                     w.percent(ss.affected as f64 / n),
                     w.percent(sev.outage as f64 / n),
@@ -395,7 +465,7 @@ impl PolicyReport<'_> {
                 .map(|l| {
                     let site = &m.sites[l.site];
                     vec![
-                        site.name.clone(),
+                        self.site_label(l.site),
                         w.site_kind(site.kind),
                         l.down.len().to_string(),
                         l.degraded.len().to_string(),
@@ -414,7 +484,7 @@ impl PolicyReport<'_> {
             let harmless: Vec<String> = losses
                 .iter()
                 .filter(|l| l.down.is_empty() && l.degraded.is_empty())
-                .map(|l| m.sites[l.site].name.clone())
+                .map(|l| self.site_label(l.site))
                 .collect();
             if !harmless.is_empty() {
                 blocks.push(Block::Para(w.harmless_sites(&harmless)));
@@ -431,7 +501,7 @@ impl PolicyReport<'_> {
                     let mult = p.multiplier.map_or("–".to_string(), |x| w.multiplier(x));
                     match p.attributed {
                         Some(a) if attributed => vec![
-                            s.name.clone(),
+                            self.service_label(p.service),
                             w.number(s.users as f64),
                             p.reach.len().to_string(),
                             w.number(a.own_user_hours),
@@ -439,7 +509,7 @@ impl PolicyReport<'_> {
                             mult,
                         ],
                         _ => vec![
-                            s.name.clone(),
+                            self.service_label(p.service),
                             w.number(s.users as f64),
                             p.reach.len().to_string(),
                             w.number(p.reach_users as f64),
@@ -525,7 +595,7 @@ impl PolicyReport<'_> {
             .map(|&i| {
                 let d = &st.services[i].downtime;
                 charts::Bar {
-                    label: charts::short(&m.services[i].name, 28),
+                    label: charts::short(&self.service_label(i), 28),
                     mean: d.mean().unwrap_or(0.0),
                     low: d.quantile(0.05).unwrap_or(0.0),
                     mid: d.quantile(0.5).unwrap_or(0.0),
@@ -578,6 +648,31 @@ impl PolicyReport<'_> {
             natural_size: false,
         }));
 
+        if let Some(g) = &self.analyses.gateways {
+            let shown = g.portals.len().min(CHART_SERVICES);
+            if shown > 0 {
+                let bars: Vec<charts::Bar> = g.portals[..shown]
+                    .iter()
+                    .map(|&s| {
+                        let u = g.measures[s].gateway.users;
+                        charts::Bar {
+                            label: charts::short(&self.service_label(s), 28),
+                            mean: u,
+                            low: u,
+                            mid: u,
+                            high: u,
+                        }
+                    })
+                    .collect();
+                blocks.push(Block::Figure(Figure {
+                    name: "gateway",
+                    svg: charts::downtime(&bars, &w.axis_gateway()),
+                    caption: w.gateway_caption(shown, g.portals.len()),
+                    natural_size: false,
+                }));
+            }
+        }
+
         blocks.extend(self.replay());
 
         if let Some(designs) = &self.analyses.designs {
@@ -624,7 +719,7 @@ impl PolicyReport<'_> {
             let r = &st.services[o.service].restored_at;
             let mid = r.quantile(0.5).unwrap_or(0.0);
             bars.push(charts::Bar {
-                label: charts::short(&m.services[o.service].name, 28),
+                label: charts::short(&self.service_label(o.service), 28),
                 mean: mid,
                 low: r.quantile(0.05).unwrap_or(0.0),
                 mid,
@@ -667,7 +762,7 @@ impl PolicyReport<'_> {
             .iter()
             .enumerate()
             .map(|(i, s)| graph::NodeData {
-                label: s.name.clone(),
+                label: self.service_label(i),
                 users: s.users,
                 downtime: st.services[i].downtime.mean().unwrap_or(0.0),
                 loss: st.services[i].user_hours_lost.mean().unwrap_or(0.0),
@@ -725,7 +820,12 @@ impl PolicyReport<'_> {
             .services
             .iter()
             .filter(|s| !s.description.is_empty())
-            .map(|s| Item::lead(s.name.clone(), s.description.clone()))
+            .map(|s| {
+                Item::lead(
+                    s.name_in(self.lang.code()).to_string(),
+                    s.description.clone(),
+                )
+            })
             .collect();
         if !described.is_empty() {
             blocks.push(Block::Heading(w.services_described_heading()));
@@ -803,7 +903,11 @@ fn push_event(
     let site = &m.sites[e.site];
     items.push(Item::lead(
         format!("{}{}", "↳ ".repeat(depth), e.name),
-        w.event_text(&site.name, &w.percent(e.probability), e.destroys),
+        w.event_text(
+            site.name_in(w.lang_code()),
+            &w.percent(e.probability),
+            e.destroys,
+        ),
     ));
     for f in &e.then {
         push_event(w, m, f, items, depth + 1);
