@@ -956,6 +956,7 @@ fn lower_service(
         }
     }
     let hazards = cx.hazards(owner, &svc.hazards);
+    let substitutes = lower_substitutes(cx, si, svc, svc_ix);
     Service {
         id: svc.id.clone(),
         name: svc.name.clone().unwrap_or_else(|| svc.id.clone()),
@@ -970,7 +971,88 @@ fn lower_service(
         depends_on,
         recovery_needs,
         hazards,
+        substitutes,
     }
+}
+
+/// Substitutes: a known service (not itself) or an outside name, a share in (0, 1], the
+/// shares adding up to at most 1, and a duration `after` (0 when left out).
+fn lower_substitutes(
+    cx: &mut Ctx<'_>,
+    si: ServiceIdx,
+    svc: &ServiceSpec,
+    svc_ix: &Index,
+) -> Vec<Substitute> {
+    let owner = Owner::Service(&svc.id);
+    let mut out = Vec::new();
+    let mut total = 0.0;
+    for (k, sub) in svc.substitutes.iter().enumerate() {
+        let f = format!("substitutes[{k}]");
+        let to = match (&sub.to, &sub.outside) {
+            (Some(id), None) => match svc_ix.ix.get(id.as_str()) {
+                Some(&i) if i == si => {
+                    cx.err(
+                        owner,
+                        &format!("{f}.to"),
+                        Some(id),
+                        format!("\"{id}\" cannot be its own substitute"),
+                    );
+                    None
+                }
+                Some(&i) => Some(SubstituteTo::Service(i)),
+                None => {
+                    let mut msg = format!("unknown service \"{id}\"");
+                    match crate::error::suggest(id, svc_ix.ids.iter().copied()) {
+                        Some(s) => msg.push_str(&format!("; did you mean \"{s}\"?")),
+                        None => msg.push_str(&format!(
+                            "; an alternative outside the scenario is written `outside: \"{id}\"`"
+                        )),
+                    }
+                    cx.err(owner, &format!("{f}.to"), Some(id), msg);
+                    None
+                }
+            },
+            (None, Some(name)) if !name.trim().is_empty() => {
+                Some(SubstituteTo::Outside(name.clone()))
+            }
+            _ => {
+                cx.err(
+                    owner,
+                    &f,
+                    None,
+                    "a substitute needs exactly one of `to: \"service id\"` or `outside: \"name\"` (a non-empty name)".into(),
+                );
+                None
+            }
+        };
+        let share = sub.share;
+        let share_ok = share.is_finite() && share > 0.0 && share <= 1.0;
+        if !share_ok {
+            cx.err(
+                owner,
+                &format!("{f}.share"),
+                None,
+                format!("a substitute's share must be in (0, 1], got {share}"),
+            );
+        }
+        let after = match &sub.after {
+            Some(t) => cx.hours(owner, &format!("{f}.after"), t),
+            None => Some(0.0),
+        };
+        if let (Some(to), true, Some(after)) = (to, share_ok, after) {
+            total += share;
+            out.push(Substitute { to, share, after });
+        }
+    }
+    if total > 1.0 + 1e-9 {
+        cx.err(
+            owner,
+            "substitutes",
+            None,
+            format!("the substitutes' shares add up to {total}, more than all the users"),
+        );
+    }
+    out
 }
 
 /// The redundancy mode of `svc` (ActiveActive with `min: 1` when left out).

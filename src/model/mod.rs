@@ -86,6 +86,8 @@ pub struct Service {
     pub depends_on: Vec<Dependency>,
     pub recovery_needs: Vec<ServiceIdx>,
     pub hazards: Vec<Hazard>,
+    /// Where users go when the service has been down a while.
+    pub substitutes: Vec<Substitute>,
 }
 
 #[derive(Debug, Clone)]
@@ -114,6 +116,30 @@ pub struct Recovery {
     pub order: RecoveryOrder,
     /// Hours after which a task blocked in a recovery deadlock bypasses its needs.
     pub bootstrap: Option<f64>,
+}
+
+/// Users who switch away: once the service has been down for `after` hours, `share` of
+/// its users use the substitute instead and lose nothing more while it is up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Substitute {
+    pub to: SubstituteTo,
+    pub share: f64,
+    pub after: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubstituteTo {
+    /// A service of the scenario: the switched users lose nothing only while it is up.
+    Service(ServiceIdx),
+    /// An alternative outside the scenario, taken to be always up.
+    Outside(String),
+}
+
+impl Service {
+    /// The share of its users with no substitute at all: locked in.
+    pub fn locked_in_share(&self) -> f64 {
+        (1.0 - self.substitutes.iter().map(|s| s.share).sum::<f64>()).max(0.0)
+    }
 }
 
 impl Site {

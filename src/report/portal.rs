@@ -71,6 +71,8 @@ pub struct ServicePortalJson {
     pub direct_dependents: usize,
     pub transitive_dependents: usize,
     pub transitive_users: u64,
+    /// Its users with no substitute: `users × (1 − Σ substitute shares)`.
+    pub locked_in_users: f64,
     pub gateway_users: f64,
     pub gateway_share: Option<f64>,
     pub gateway_services_down: usize,
@@ -106,6 +108,7 @@ impl PortalReport<'_> {
                     direct_dependents: r.direct_dependents,
                     transitive_dependents: r.transitive_dependents,
                     transitive_users: r.transitive_users,
+                    locked_in_users: svc.users as f64 * svc.locked_in_share(),
                     gateway_users: pm.gateway.users,
                     gateway_share: pm.gateway.share,
                     gateway_services_down: pm.gateway.services_down,
@@ -262,6 +265,7 @@ impl Export for PortalReport<'_> {
                     s.isolated.own_user_hours.to_string(),
                     s.isolated.spill_over_user_hours.to_string(),
                     crate::format::num(s.isolated.multiplier),
+                    s.locked_in_users.to_string(),
                 ]
             })
             .collect();
@@ -288,6 +292,7 @@ impl Export for PortalReport<'_> {
                 "isolated_own_user_hours",
                 "isolated_spill_over_user_hours",
                 "isolated_multiplier",
+                "locked_in_users",
             ],
             records,
         )

@@ -177,6 +177,7 @@ pub fn generate(o: GenerateOptions) -> Scenario {
             depends_on,
             recovery_needs,
             hazards,
+            substitutes: vec![],
         });
         if !ops {
             pool.push(i);

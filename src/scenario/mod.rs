@@ -120,6 +120,23 @@ pub struct ServiceSpec {
     pub recovery_needs: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hazards: Vec<HazardSpec>,
+    /// Where users go when the service has been down a while.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub substitutes: Vec<SubstituteSpec>,
+}
+
+/// `(to: "id", share: 0.3, after: "2h")`: a service of the scenario; or
+/// `(outside: "LINE", share: 0.3, after: "2h")`: an alternative outside it, always up.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubstituteSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outside: Option<String>,
+    pub share: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -441,6 +458,7 @@ fn shape_name(rust_name: &str) -> &str {
         "OrderSpec" => "recovery order",
         "TaggedDist" => "distribution",
         "ObservedSpec" => "an observation",
+        "SubstituteSpec" => "a substitute",
         other => other,
     }
 }

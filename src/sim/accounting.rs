@@ -13,6 +13,8 @@ pub(super) struct Class {
     pub cause: u32,
     /// While up: the share of its users lost to partial dependencies.
     pub share: f64,
+    /// While down: the share of its users served by substitutes.
+    pub kept: f64,
 }
 
 impl Class {
@@ -20,13 +22,14 @@ impl Class {
         down: false,
         cause: 0,
         share: 0.0,
+        kept: 0.0,
     };
 
     /// The share of users this class loses: all of them when down.
     #[inline]
     fn lost(self) -> f64 {
         if self.down {
-            1.0
+            1.0 - self.kept
         } else {
             self.share
         }
@@ -116,6 +119,9 @@ impl Accounting {
         if cl.down {
             o.downtime[s] += dt;
             o.cause_hours[c.cause_offsets[s] as usize + cl.cause as usize] += dt;
+            if cl.kept > 0.0 {
+                o.substituted_hours[s] += cl.kept * dt;
+            }
         } else if cl.share > 0.0 {
             o.degraded[s] += dt;
             o.lost_share_hours[s] += cl.share * dt;

@@ -124,9 +124,23 @@ pub struct Compiled {
     pub crews: Option<usize>,
     pub bootstrap: Option<f64>,
     pub has_partial: bool,
+    /// Substitutes of each service.
+    pub subs: Csr<CSub>,
+    /// For each service, the services that have it as a substitute.
+    pub subbed_by: Csr<u32>,
+    pub has_subs: bool,
     /// Counterfactuals for the analyses (all false in a plain run). Random numbers are
     /// drawn exactly as without them, so a counterfactual run stays paired with the base.
     pub overrides: Overrides,
+}
+
+/// A substitute: users who switch to `to` (a service, or `NONE` for an alternative
+/// outside the scenario, always up) once the service has been down `after` hours.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CSub {
+    pub to: u32,
+    pub share: f64,
+    pub after: f64,
 }
 
 /// What-if switches applied inside the trial, for importance measures and portals.
@@ -336,6 +350,29 @@ impl Compiled {
             flatten(e, NONE, &mut events, &mut add);
         }
         let has_partial = deps.items.iter().any(|e| e.share < 1.0);
+        let subs = Csr::from_rows(m.services.iter().map(|s| {
+            s.substitutes
+                .iter()
+                .map(|x| CSub {
+                    to: match x.to {
+                        crate::model::SubstituteTo::Service(i) => i as u32,
+                        crate::model::SubstituteTo::Outside(_) => NONE,
+                    },
+                    share: x.share,
+                    after: x.after,
+                })
+                .collect::<Vec<_>>()
+        }));
+        let mut sb: Vec<Vec<u32>> = vec![Vec::new(); m.services.len()];
+        for (i, s) in m.services.iter().enumerate() {
+            for x in &s.substitutes {
+                if let crate::model::SubstituteTo::Service(t) = x.to {
+                    sb[t].push(i as u32);
+                }
+            }
+        }
+        let subbed_by = Csr::from_rows(sb);
+        let has_subs = !subs.items.is_empty();
         Compiled {
             horizon: m.horizon,
             dists,
@@ -368,6 +405,9 @@ impl Compiled {
             crews: m.recovery.crews,
             bootstrap: m.recovery.bootstrap,
             has_partial,
+            subs,
+            subbed_by,
+            has_subs,
             overrides: Overrides::none(m.services.len(), m.sites.len()),
         }
     }

@@ -14,10 +14,12 @@ pub struct Outcome {
     pub degraded: Vec<f64>,
     /// Σ lost share × degraded hours.
     pub lost_share_hours: Vec<f64>,
+    /// Σ share of its users served by substitutes × hours, while down.
+    pub substituted_hours: Vec<f64>,
     /// The largest share of its users the service lost at any moment: 1 if it was down,
     /// else its worst `1 − Π(1 − share)` while degraded, 0 if never affected.
     pub peak_lost_share: Vec<f64>,
-    /// `users × (downtime + lost_share_hours)`.
+    /// `users × (downtime − substituted_hours + lost_share_hours)`.
     pub user_hours_lost: Vec<f64>,
     /// When the service last came back from a full outage (the horizon if it never did);
     /// NaN if it was never down.
@@ -41,6 +43,7 @@ impl Outcome {
             downtime: vec![0.0; n],
             degraded: vec![0.0; n],
             lost_share_hours: vec![0.0; n],
+            substituted_hours: vec![0.0; n],
             peak_lost_share: vec![0.0; n],
             user_hours_lost: vec![0.0; n],
             restored_at: vec![f64::NAN; n],
@@ -57,6 +60,7 @@ impl Outcome {
         self.downtime.fill(0.0);
         self.degraded.fill(0.0);
         self.lost_share_hours.fill(0.0);
+        self.substituted_hours.fill(0.0);
         self.peak_lost_share.fill(0.0);
         self.user_hours_lost.fill(0.0);
         self.restored_at.fill(f64::NAN);
@@ -72,7 +76,8 @@ impl Outcome {
         let mut total = 0.0;
         let mut affected = 0;
         for s in 0..self.downtime.len() {
-            let uh = c.users[s] * (self.downtime[s] + self.lost_share_hours[s]);
+            let uh = c.users[s]
+                * (self.downtime[s] - self.substituted_hours[s] + self.lost_share_hours[s]);
             self.user_hours_lost[s] = uh;
             total += uh;
             if self.downtime[s] > 0.0 || self.degraded[s] > 0.0 {

@@ -27,6 +27,11 @@ pub(super) enum Ev {
         task: u32,
         since: f64,
     },
+    /// A substitute of a service down since `since` takes its users from now on.
+    Substitute {
+        service: u32,
+        since: f64,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -435,6 +435,12 @@ impl<'c> Trial<'c> {
             self.eff_was[s] = 0;
             let now_down = self.eff_down[s];
             if was_down != now_down {
+                // Services using it as a substitute keep or lose their switched users.
+                if self.c.has_subs {
+                    for &y in self.c.subbed_by.row(s) {
+                        self.touch(y);
+                    }
+                }
                 if now_down && !self.blocked_svcs.is_empty() {
                     self.deadlocks.candidate(s as u32);
                 }
@@ -549,6 +555,12 @@ impl<'c> Trial<'c> {
                     {
                         self.seeds_down.push(service);
                     }
+                    self.touch(service);
+                }
+            }
+            Ev::Substitute { service, since } => {
+                let s = service as usize;
+                if self.eff_down[s] && self.down_since[s] == since {
                     self.touch(service);
                 }
             }
@@ -773,6 +785,19 @@ impl<'c> Trial<'c> {
         // Down again at the very instant it came up: the outage is continuous.
         if self.up_since[s] != self.now {
             self.down_since[s] = self.now;
+            if self.c.has_subs {
+                for x in self.c.subs.row(s) {
+                    if x.after > 0.0 {
+                        self.queue.push(
+                            self.now + x.after,
+                            Ev::Substitute {
+                                service: s as u32,
+                                since: self.now,
+                            },
+                        );
+                    }
+                }
+            }
         }
         self.n_down += 1;
         true
@@ -949,10 +974,21 @@ impl<'c> Trial<'c> {
                     }
                 }
             }
+            let mut kept = 0.0;
+            if c.has_subs {
+                for x in c.subs.row(s) {
+                    let active = self.now >= self.down_since[s] + x.after
+                        && (x.to == NONE || !self.eff_down[x.to as usize]);
+                    if active {
+                        kept += x.share;
+                    }
+                }
+            }
             return Class {
                 down: true,
                 cause,
                 share: 0.0,
+                kept: kept.min(1.0),
             };
         }
         let mut keep = 1.0;
@@ -967,6 +1003,7 @@ impl<'c> Trial<'c> {
             down: false,
             cause: 0,
             share: 1.0 - keep,
+            kept: 0.0,
         }
     }
 

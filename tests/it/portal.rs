@@ -218,3 +218,103 @@ fn names_need_a_language_code_and_a_name() {
         assert!(err.contains(want), "{err}");
     }
 }
+
+/// Substitutes, in closed form. `talk` (100 users) is down from 0 to 10 h with its site.
+/// 30 % of its users switch to an outside messenger after 2 h; 50 % to `mail` after 1 h,
+/// but `mail` is itself down until 5 h, so they switch only then.
+#[test]
+fn substitutes_take_their_share_of_users_after_their_delay_while_they_are_up() {
+    let text = r#"Scenario(name: "subs", horizon: "1d", trials: 3,
+        sites: [(id: "s1"), (id: "s2")],
+        services: [
+            (id: "talk", users: 100, replicas: ["s1"],
+             substitutes: [(outside: "LINE", share: 0.3, after: "2h"), (to: "mail", share: 0.2, after: "1h")]),
+            (id: "mail", users: 10, replicas: ["s2"]),
+        ],
+        events: [
+            (name: "fire", site: "s1", at: "0h", lasts: "10h"),
+            (name: "mail outage", site: "s2", at: "0h", lasts: "5h"),
+        ],
+    )"#;
+    let (_d, f) = scenario_file(text);
+    let v = json(&["run", &f, "--format", "json", "-q"]);
+    let talk = by_id(&v, "talk");
+    // Down 10 h; kept: 0.3 × 8 h (LINE from 2 h) + 0.2 × 5 h (mail from 5 h).
+    assert_eq!(talk["downtime_hours"]["mean"].as_f64().unwrap(), 10.0);
+    let uh = talk["user_hours_lost"]["mean"].as_f64().unwrap();
+    assert!((uh - 100.0 * (10.0 - 2.4 - 1.0)).abs() < 1e-9, "{uh}");
+    assert_eq!(
+        by_id(&v, "mail")["user_hours_lost"]["mean"]
+            .as_f64()
+            .unwrap(),
+        50.0
+    );
+    // The recovery curve counts the switched users as served: at 8 h (grid point 1/3 of
+    // 24 h), talk loses 0.5 of 100 and mail nothing, out of 110 users.
+    let curve = v["recovery_curve"].as_array().unwrap();
+    let at = |k: usize| {
+        let p = &curve[k];
+        (
+            p["t_hours"].as_f64().unwrap(),
+            p["available_mean"].as_f64().unwrap(),
+        )
+    };
+    let (t, a) = at(30);
+    assert!((t - 7.2).abs() < 1e-9, "{t}");
+    assert!((a - (1.0 - 50.0 / 110.0)).abs() < 1e-9, "{a}");
+    // At 2.4 h: LINE has taken its 30 %, mail is still down (10 users lost).
+    let (t, a) = at(10);
+    assert!((t - 2.4).abs() < 1e-9);
+    assert!((a - (1.0 - 80.0 / 110.0)).abs() < 1e-9, "{a}");
+    // Lock-in: half of talk's users have no substitute.
+    let p = json(&["portal", &f, "--format", "json", "-q"]);
+    assert_eq!(by_id(&p, "talk")["locked_in_users"].as_f64().unwrap(), 50.0);
+    assert_eq!(by_id(&p, "mail")["locked_in_users"].as_f64().unwrap(), 10.0);
+}
+
+#[test]
+fn bad_substitutes_are_refused_where_they_are_written() {
+    for (sub, want) in [
+        (
+            r#"(outside: "LINE", share: 0.0)"#,
+            "a substitute's share must be in (0, 1], got 0",
+        ),
+        (
+            r#"(outside: "LINE", share: 1.5)"#,
+            "a substitute's share must be in (0, 1], got 1.5",
+        ),
+        (
+            r#"(to: "line", share: 0.3)"#,
+            r#"unknown service "line"; an alternative outside the scenario is written `outside: "line"`"#,
+        ),
+        (
+            r#"(to: "mial", share: 0.3)"#,
+            r#"unknown service "mial"; did you mean "mail"?"#,
+        ),
+        (
+            r#"(outside: "LINE", share: 0.3, after: "-2h")"#,
+            "negative duration",
+        ),
+        (
+            r#"(to: "mail", outside: "LINE", share: 0.3)"#,
+            "exactly one of",
+        ),
+        (
+            r#"(outside: "A", share: 0.6), (outside: "B", share: 0.6)"#,
+            "add up to 1.2",
+        ),
+    ] {
+        let text = format!(
+            r#"Scenario(name: "subs", horizon: "1d", sites: [(id: "s")],
+            services: [(id: "mail", replicas: ["s"]),
+            (id: "talk", replicas: ["s"], substitutes: [{sub}])])"#
+        );
+        let (_d, f) = scenario_file(&text);
+        let out = crate::util::bin().args(["validate", &f]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{sub}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(":3:"), "on the service's line: {err}");
+        assert!(err.contains("`services[talk].substitutes"), "{err}");
+        assert!(err.contains(want), "{sub}: {err}");
+    }
+}

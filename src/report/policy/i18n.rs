@@ -111,6 +111,8 @@ pub trait Words: Sync {
         one_and_half: Option<&str>,
     ) -> String;
     fn marginal_note(&self) -> String;
+    /// Lock-in: how many of its users have no substitute to turn to.
+    fn lock_in(&self, locked: &str, share: &str) -> String;
     fn hidden_heading(&self) -> String;
     fn hidden_sentence(
         &self,
@@ -456,6 +458,9 @@ impl Words for En {
                 one_and_half.unwrap_or(top)
             ),
         }
+    }
+    fn lock_in(&self, locked: &str, share: &str) -> String {
+        format!(" {locked} of its users ({share}) have no substitute to turn to.")
     }
     fn marginal_note(&self) -> String {
         "Ranked by gateway reach: the service alone taken out. In this scenario's own \
@@ -1126,6 +1131,9 @@ impl Words for Ko {
                 one_and_half.unwrap_or(top)
             ),
         }
+    }
+    fn lock_in(&self, locked: &str, share: &str) -> String {
+        format!(" 이용자 중 {locked}명({share})은 옮겨 갈 대안이 없습니다.")
     }
     fn marginal_note(&self) -> String {
         "관문 도달 범위(그 서비스만 멈춘 경우)로 순위를 매겼습니다. 이 시나리오의 사고에서는 \

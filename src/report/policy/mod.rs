@@ -272,16 +272,25 @@ impl PolicyReport<'_> {
                 .take(TOP)
                 .map(|&s| {
                     let pm = &g.measures[s];
-                    Item::plain(w.gateway_sentence(
-                        &self.service_label(s),
-                        &w.hours(pm.isolated.for_hours),
-                        pm.isolated.services_down,
-                        &w.number(pm.isolated.users_down),
-                        pm.isolated.multiplier().map(|x| w.multiplier(x)).as_deref(),
-                        pm.gateway.services_down,
-                        &w.number(pm.gateway.users),
-                        &w.percent(pm.gateway.share.unwrap_or(0.0)),
-                    ))
+                    let svc = &self.model().services[s];
+                    let lock = if svc.substitutes.is_empty() {
+                        String::new()
+                    } else {
+                        let share = svc.locked_in_share();
+                        w.lock_in(&w.number(svc.users as f64 * share), &w.percent(share))
+                    };
+                    Item::plain(
+                        w.gateway_sentence(
+                            &self.service_label(s),
+                            &w.hours(pm.isolated.for_hours),
+                            pm.isolated.services_down,
+                            &w.number(pm.isolated.users_down),
+                            pm.isolated.multiplier().map(|x| w.multiplier(x)).as_deref(),
+                            pm.gateway.services_down,
+                            &w.number(pm.gateway.users),
+                            &w.percent(pm.gateway.share.unwrap_or(0.0)),
+                        ) + &lock,
+                    )
                 })
                 .collect();
             blocks.push(Block::List(items));
