@@ -249,9 +249,9 @@ mod whatif {
     fn kakao_with_the_switch_only_in_pangyo_losing_pangyo_takes_its_standbys_down() {
         // The replay with the switch's Anyang stand-in removed, as the switch really was.
         let text = std::fs::read_to_string(kakao()).unwrap();
-        let from = r#"replicas: ["pangyo/zone-kakao-1", "anyang"],
-            mode: ActiveStandby(
-                failover: LogNormal(median: "5h", p95: "9h"),"#;
+        let from = r#"id: "failover-switch", name: "Failover switch (by hand from Anyang after the fire)",
+            group: "infrastructure",
+            replicas: ["pangyo/zone-kakao-1", "anyang"],"#;
         assert_eq!(text.matches(from).count(), 1, "the switch's replicas moved");
         let text = text.replace(
             from,

@@ -105,16 +105,23 @@ mod library {
     }
 }
 
-/// The Kakao 1015 replay: simulated median restoration times against the real ones.
+/// The Kakao 1015 replay: calibrated median restoration times against the real ones.
 ///
-/// Tolerance. The target is the issue's: each median within ±30 % of the real time, and
-/// the same order. That 30 % is a modelling tolerance (how well a calibrated model of a
-/// single historical day can be expected to match it), not a statistical one: the
-/// sampling error of a median over N trials is about 1.25 σ / √N, and with the file's own
-/// N = 10,000 and the widest spread in the file (talk-drawer, σ ≈ 10 h) that is ≈ 0.13 h,
-/// 0.1 % of 127.5 h. The closest pair in the order (kakao-t ≈ 21.5 h, kakaopay ≈ 23.4 h)
-/// is more than ten standard errors apart. The engine is fast enough that the full
-/// 10,000 trials take about a second in a debug build, so no reduced variant is needed.
+/// These medians are *calibrated*: the file's class-level parameters were fitted to the
+/// real times (`blastradius calibrate`, see the top of the file), so matching them is a
+/// check of the fit, not a validation; the leave-one-out prediction is checked in
+/// `calibration` below.
+///
+/// Tolerance. Each median within ±30 % of the real time, and the same order. That 30 % is
+/// a modelling tolerance (how well five class-level durations can match a single
+/// historical day), not a statistical one: the sampling error of a median over N trials
+/// is about 1.25 σ / √N, and with the file's own N = 10,000 and the widest spread in the
+/// file (talk-drawer, σ ≈ 10 h) that is ≈ 0.13 h, 0.1 % of 127.5 h. KakaoT (22.5 h) and
+/// KakaoPay (23 h) are restored by the same class of work through the same structure
+/// (a hand failover once standby capacity is found), so the model puts them at the same
+/// time and is not asked to order them; every other pair in the order is more than ten
+/// standard errors apart. The engine is fast enough that the full 10,000 trials take
+/// about a second in a debug build, so no reduced variant is needed.
 mod kakao_replay {
     use super::*;
 
@@ -185,9 +192,17 @@ mod kakao_replay {
         let mut order: Vec<f64> = REAL.iter().map(|&(id, _)| med[idx(m, id)]).collect();
         order.push(last);
         assert!(
-            order.windows(2).all(|w| w[0] < w[1]),
+            in_real_order(&order),
             "restoration order differs from the real one:\n{report}"
         );
+    }
+
+    /// Medians in the order of `REAL` followed by the latest service: increasing, except
+    /// that KakaoT and KakaoPay (positions 1 and 2, half an hour apart in reality and
+    /// brought back by the same class of work) may come in either order.
+    pub(super) fn in_real_order(m: &[f64]) -> bool {
+        let (t, pay) = (m[1], m[2]);
+        m[0] < t.min(pay) && t.max(pay) < m[3] && m[3..].windows(2).all(|w| w[0] < w[1])
     }
 
     /// KakaoBank runs in its own data centers, which no event reaches, so "never down" on
@@ -539,6 +554,139 @@ mod command_line {
                 "{id}: simulated {s:.1} h, real {r} h"
             );
         }
-        assert!(sim.windows(2).all(|w| w[0] < w[1]), "order: {sim:?}");
+        assert!(super::kakao_replay::in_real_order(&sim), "order: {sim:?}");
+    }
+}
+
+/// `calibrate` on the bundled replays: the parameters in the files are the calibrated
+/// ones, and the leave-one-out prediction (each observed service predicted with the
+/// parameters fitted without it) stays within a stated error.
+mod calibration {
+    use super::*;
+
+    /// `blastradius calibrate FILE --trials T --seed S --format json`, parsed.
+    fn calibrate(file: &str, trials: u64, seed: u64) -> serde_json::Value {
+        let (t, s) = (trials.to_string(), seed.to_string());
+        let text = stdout(&[
+            "calibrate",
+            file,
+            "--trials",
+            &t,
+            "--seed",
+            &s,
+            "--format",
+            "json",
+            "-q",
+        ]);
+        serde_json::from_str(&text).expect("calibrate prints JSON")
+    }
+
+    /// The Kakao replay, with the trials and seed of the command at the top of
+    /// `kakao-1015.ron` (100 trials per evaluation, seed 1015), which wrote the file's
+    /// parameters. About 1,600 evaluations of 100 trials, on one thread (one batch): 37 to
+    /// 48 s of CPU in a debug build (longer by the clock on a loaded machine).
+    ///
+    /// What it printed when the file was written: median absolute error 3.4 % calibrated
+    /// (fitted to all nine observations) and 8.7 % predicted (leave-one-out). The run is
+    /// deterministic (fixed trials and seed), so these bounds are not for sampling noise
+    /// on this build but for what legitimately moves the trials drawn: a change of the
+    /// engine's random streams or of float rounding on another platform acts like another
+    /// seed. Over seeds 1 to 10 at the same 100 trials, the committed file gives 0.8 % to
+    /// 4.1 % calibrated and 8.6 % to 14.4 % predicted. Bounds: 6 % calibrated, 20 %
+    /// predicted, each about 1.5 times the worst of those seeds; failing either means the
+    /// model, not the sample, got worse.
+    ///
+    /// At the fit, calibrating again finds every factor 1.000: the search starts at the
+    /// file's values, which are the optimum it wrote, rounded to 1e-4 h (a change of
+    /// medians far below the search's last step, a factor of 1.002). "Within 2 %" leaves
+    /// room only for float differences between platforms.
+    #[test]
+    fn kakao_is_at_its_fit_and_predicts_left_out_restorations() {
+        let v = calibrate(&scenario("kakao-1015.ron"), 100, 1015);
+        let err = &v["error"];
+        let fit = err["fit_median_abs_pct"].as_f64().expect("fit error");
+        let loo = err["loo_median_abs_pct"]
+            .as_f64()
+            .expect("leave-one-out error");
+        let mut report = format!("calibrated {fit:.2} %, predicted {loo:.2} %\n");
+        for s in v["services"].as_array().expect("services") {
+            report.push_str(&format!(
+                "{:16} observed {:6.1} h, calibrated {:6.1} h, predicted {:6.1} h\n",
+                s["id"].as_str().unwrap_or("?"),
+                s["observed_hours"].as_f64().unwrap_or(f64::NAN),
+                s["fitted_hours"].as_f64().unwrap_or(f64::NAN),
+                s["loo_hours"].as_f64().unwrap_or(f64::NAN),
+            ));
+        }
+        // Shown with `cargo test --test it scenarios::calibration -- --nocapture`.
+        println!("{report}");
+        let services = v["services"].as_array().expect("services");
+        assert_eq!(services.len(), 9, "the observations changed:\n{report}");
+        assert!(
+            services
+                .iter()
+                .all(|s| s["loo_unfitted"] == serde_json::json!([])),
+            "every parameter must be fitted by the other observations in each refit:\n{report}"
+        );
+        assert!(fit < 6.0, "calibrated error {fit:.2} % ≥ 6 %:\n{report}");
+        assert!(loo < 20.0, "predicted error {loo:.2} % ≥ 20 %:\n{report}");
+        assert_at_fit(&v, 5, "kakao-1015.ron");
+    }
+
+    /// Every fitted factor within 2 % of 1: the file holds what its command wrote.
+    fn assert_at_fit(v: &serde_json::Value, n: usize, file: &str) {
+        let params = v["params"].as_array().expect("params");
+        assert_eq!(
+            params.len(),
+            n,
+            "{file}: the parameters changed: {params:?}"
+        );
+        for p in params {
+            let k = p["scale"].as_f64().expect("scale");
+            assert!(
+                (k - 1.0).abs() < 0.02,
+                "{file}: {}: factor {k}; the file is not at its fit (run the command at its top)",
+                p["name"]
+            );
+        }
+    }
+
+    /// The other replays with observed times, at the trials and seed of the commands at
+    /// the top of their files (1,000 trials; a few seconds in a debug build). The files
+    /// are at their fit, and the errors are those the files and scenarios/README.md
+    /// report: deterministic runs, so ± 1 percentage point covers only float differences
+    /// between platforms.
+    ///
+    /// Meta has one observation: the fit is exact and the "prediction" is not one (with
+    /// nothing left to fit, the left-out service keeps the calibrated value), which the
+    /// JSON says by listing the parameter as unfitted. OVH has two, in one window (O5),
+    /// for buildings whose power came back three days apart (O4): one restart class
+    /// cannot put both in it, and leave-one-out shows it (±30 %).
+    #[test]
+    fn meta_and_ovh_are_at_their_fit_with_the_errors_reported() {
+        let v = calibrate(&scenario("meta-2021.ron"), 1000, 20211004);
+        assert_at_fit(&v, 1, "meta-2021.ron");
+        assert!(
+            v["error"]["fit_median_abs_pct"].as_f64().unwrap() < 1.0,
+            "{v}"
+        );
+        assert_eq!(
+            v["services"][0]["loo_unfitted"],
+            serde_json::json!(["reannounce-routes"]),
+            "{v}"
+        );
+
+        let v = calibrate(&scenario("ovh-2021.ron"), 1000, 20210310);
+        assert_at_fit(&v, 1, "ovh-2021.ron");
+        let fit = v["error"]["fit_median_abs_pct"].as_f64().unwrap();
+        let loo = v["error"]["loo_median_abs_pct"].as_f64().unwrap();
+        assert!(
+            (fit - 15.2).abs() < 1.0,
+            "calibrated {fit:.2} %, reported 15.2 %"
+        );
+        assert!(
+            (loo - 30.5).abs() < 1.0,
+            "predicted {loo:.2} %, reported 30.5 %"
+        );
     }
 }
