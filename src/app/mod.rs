@@ -270,6 +270,24 @@ pub fn importance(
     })
 }
 
+/// `risk`: each event with `per_year` forced on its own, and the hazards on their own,
+/// annualised; `--trials` capped by default like `portal` (each trial is played once per
+/// such event, and once more without events when the model has hazards).
+pub fn risk(
+    chosen: &Chosen,
+    sim: &Sim,
+    progress: Progress,
+) -> Result<Played<crate::analysis::risk::Risk>, Error> {
+    let m = chosen.model();
+    let opts = sim.capped(m, "risk")?;
+    let stats =
+        crate::analysis::risk::risk(m, &opts, &mut |done, total| progress("risk", done, total))?;
+    Ok(Played {
+        seed: opts.seed,
+        stats,
+    })
+}
+
 /// `compare`: the base design against `variant`, or every variant.
 pub fn compare<'a>(
     loaded: &'a Loaded,

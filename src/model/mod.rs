@@ -82,6 +82,8 @@ pub struct Service {
     pub depends_on: Vec<Dependency>,
     pub recovery_needs: Vec<ServiceIdx>,
     pub hazards: Vec<Hazard>,
+    /// Impact tolerance in hours (`risk`: how often downtime exceeds it).
+    pub tolerance: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +143,18 @@ pub struct Observation {
     pub source: String,
 }
 
+/// An incident class (`thresholds`): breached by an incident in which every condition
+/// given holds (at least one is): services with users down for at least `min_downtime`
+/// hours (or affected at all, without it) whose users number at least `min_users` and
+/// make at least `min_share` of all users.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threshold {
+    pub name: String,
+    pub min_downtime: Option<f64>,
+    pub min_users: Option<u64>,
+    pub min_share: Option<f64>,
+}
+
 /// Scale factors for named parameters: every duration of a scaled parameter's
 /// distribution is multiplied by its factor (its shape is kept). Used by `calibrate`.
 pub type Scales = std::collections::BTreeMap<String, f64>;
@@ -173,6 +187,8 @@ pub struct Model {
     /// Named parameters, by name.
     pub params: Vec<Param>,
     pub observed: Vec<Observation>,
+    /// Incident classes to report (`risk`).
+    pub thresholds: Vec<Threshold>,
 }
 
 /// At most this many (variants × (sites + services + events)): every variant is

@@ -173,6 +173,7 @@ pub fn generate(o: GenerateOptions) -> Scenario {
             depends_on,
             recovery_needs,
             hazards,
+            tolerance: None,
         });
         if !ops {
             pool.push(i);
@@ -230,6 +231,7 @@ pub fn generate(o: GenerateOptions) -> Scenario {
         variants: vec![],
         params: Default::default(),
         observed: vec![],
+        thresholds: vec![],
     }
 }
 
