@@ -378,12 +378,17 @@ pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Er
     } else {
         None
     };
+    // Risk per year on the portal's bounded trials (one forced run per annualised event).
+    let risk = crate::analysis::risk::risk(m, &portal_opts, &mut |done, total| {
+        progress("risk", done, total)
+    })?;
     let analyses = PolicyAnalyses {
         single_losses: Some(policy::single_losses(m, &rows)),
         portals: Some(policy::portals(m, &portal_stats, &rows)),
         portal_trials: Some(portal_stats.trials),
         designs,
         replay,
+        risk: Some(risk),
     };
     Ok(PolicyRun {
         seed: opts.seed,
