@@ -8,6 +8,7 @@ mod engine;
 mod hostile;
 mod invariants;
 mod report;
+mod risk;
 mod run;
 mod scenarios;
 mod shard;

@@ -108,6 +108,7 @@ mod html {
             "findings",
             "tables",
             "charts",
+            "risk",
             "graph",
             "assumptions",
             "reproducibility",
@@ -119,6 +120,7 @@ mod html {
             "recovery",
             "blast-radius",
             "designs",
+            "f-n",
             "dependency-graph",
         ] {
             let start = h
@@ -386,7 +388,7 @@ mod markdown {
             .filter_map(|l| l.strip_prefix("![").and_then(|r| r.split("](").nth(1)))
             .map(|r| r.trim_end_matches(')'))
             .collect();
-        assert_eq!(links.len(), 5, "{md}");
+        assert_eq!(links.len(), 6, "{md}");
         for l in links {
             let rel = l.replace("%20", " ");
             assert!(rel.starts_with("policy report-files/"));
@@ -487,6 +489,7 @@ mod browser {
             "recovery",
             "blast-radius",
             "designs",
+            "f-n",
             "dependency-graph",
         ] {
             let start = dom
