@@ -425,7 +425,12 @@ pub fn exceedance(points: &[FnPoint], x_desc: &str, y_desc: &str, band_label: &s
                 .legend(|(x, y)| {
                     Rectangle::new([(x, y - 5), (x + 18, y + 5)], BAND.mix(0.22).filled())
                 });
-            chart.draw_series(LineSeries::new(step(&|p| p.f), BAD.stroke_width(2)))?;
+            // The curve drops to the axis past the largest value observed.
+            let mut line = step(&|p| p.f);
+            if let Some(&(x, _)) = line.last() {
+                line.push((x, y0));
+            }
+            chart.draw_series(LineSeries::new(line, BAD.stroke_width(2)))?;
             chart.draw_series(pts.iter().map(|p| Circle::new((p.x, p.f), 3, BAD.filled())))?;
             chart
                 .configure_series_labels()
