@@ -73,6 +73,16 @@ pub enum Command {
         at most 1000. --precision is not supported."
     )]
     Calibrate(CalibrateArgs),
+    /// Risk per year: expected user-hours lost per year from each event's `per_year`,
+    /// exceedance (F–N) curves, thresholds, tolerances and concentration (docs/risk.md).
+    #[command(
+        after_help = "Each top-level event with per_year is played on its own, forced to \
+        happen, over the trials (default: the scenario's `trials`, at most 2000); background \
+        hazards in a run of their own. Assumes incidents rare enough not to overlap. A \
+        scenario with no per_year has nothing to annualise (exit 0). --precision is not \
+        supported."
+    )]
+    Risk(AnalysisArgs),
 }
 
 #[derive(Debug, Args)]
@@ -394,6 +404,7 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Compare(a) => compare(a),
         Command::Importance(a) => importance(a),
         Command::Calibrate(a) => calibrate(a),
+        Command::Risk(a) => risk(a),
     }
 }
 
@@ -679,6 +690,26 @@ fn importance(a: AnalysisArgs) -> Result<(), Error> {
         variant: chosen.variant(),
         seed: played.seed,
         stats: &played.stats,
+    };
+    report::export::write(&rep, a.output.format.into(), &a.output.out)
+}
+
+fn risk(a: AnalysisArgs) -> Result<(), Error> {
+    let sim = sim(&a.sim)?;
+    let chosen = app::Chosen::load(&a.file, a.variant)?;
+    let mut progress = Progress::new(a.sim.quiet);
+    let played = app::risk(&chosen, &sim, &mut |l, d, t| progress.update(l, d, t))?;
+    progress.finish();
+    if !played.stats.annualised() {
+        eprintln!("{}: no event has per_year: nothing to annualise", a.file);
+        return Ok(());
+    }
+    let rep = report::risk::RiskReport {
+        loaded: &chosen.loaded,
+        model: chosen.model(),
+        variant: chosen.variant(),
+        seed: played.seed,
+        risk: &played.stats,
     };
     report::export::write(&rep, a.output.format.into(), &a.output.out)
 }

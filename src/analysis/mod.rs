@@ -14,5 +14,6 @@ pub mod importance;
 pub mod plan;
 pub mod policy;
 pub mod portal;
+pub mod risk;
 pub mod run;
 pub mod whatif;

@@ -28,6 +28,9 @@ pub struct PolicyAnalyses {
     /// The leave-one-out check of a replay (`calibrate` on the scenario as written), when
     /// it has observed times and parameters they depend on.
     pub replay: Option<crate::analysis::calibrate::Calibration>,
+    /// Risk per year (`analysis::risk`): always computed by the report, annualised when
+    /// an event has `per_year`.
+    pub risk: Option<crate::analysis::risk::Risk>,
 }
 
 /// What losing one site for good does, nothing recovering (`model::blast`).

@@ -288,6 +288,24 @@ pub fn importance(
     })
 }
 
+/// `risk`: each event with `per_year` forced on its own, and the hazards on their own,
+/// annualised; `--trials` capped by default like `portal` (each trial is played once per
+/// such event, and once more without events when the model has hazards).
+pub fn risk(
+    chosen: &Chosen,
+    sim: &Sim,
+    progress: Progress,
+) -> Result<Played<crate::analysis::risk::Risk>, Error> {
+    let m = chosen.model();
+    let opts = sim.capped(m, "risk")?;
+    let stats =
+        crate::analysis::risk::risk(m, &opts, &mut |done, total| progress("risk", done, total))?;
+    Ok(Played {
+        seed: opts.seed,
+        stats,
+    })
+}
+
 /// `compare`: the base design against `variant`, or every variant.
 pub fn compare<'a>(
     loaded: &'a Loaded,
@@ -385,6 +403,10 @@ pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Er
         .collect();
     let gateways =
         crate::analysis::gateway::gateways(m, crate::analysis::gateway::all(m, None, &downtimes));
+    // Risk per year on the portal's bounded trials (one forced run per annualised event).
+    let risk = crate::analysis::risk::risk(m, &portal_opts, &mut |done, total| {
+        progress("risk", done, total)
+    })?;
     let analyses = PolicyAnalyses {
         single_losses: Some(policy::single_losses(m, &rows)),
         portals: Some(policy::portals(m, &portal_stats, &rows)),
@@ -392,6 +414,7 @@ pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Er
         designs,
         gateways: Some(gateways),
         replay,
+        risk: Some(risk),
     };
     Ok(PolicyRun {
         seed: opts.seed,

@@ -25,6 +25,8 @@ enum Owner<'a> {
     Param(&'a str),
     /// The observation of a service's restoration.
     Observed(&'a str),
+    /// An incident class of `thresholds`, by name.
+    Threshold(&'a str),
 }
 
 /// A named parameter while lowering: its distribution (`None` if it is invalid) and what
@@ -137,6 +139,11 @@ impl<'a> Ctx<'a> {
                 anchors.push(Anchor::Field("observed"));
                 anchors.push(Anchor::NthKeyed("service", service, nth));
                 path.push_str(&format!("observed[{service}]"));
+            }
+            Owner::Threshold(name) => {
+                anchors.push(Anchor::Field("thresholds"));
+                anchors.push(Anchor::NthKeyed("name", name, nth));
+                path.push_str(&format!("thresholds[{name}]"));
             }
         }
         let mut fields: Vec<&str> = field.split('.').filter(|f| !f.is_empty()).collect();
@@ -508,6 +515,7 @@ pub(super) fn lower<'a>(
     }
     let recovery = lower_recovery(&mut cx, &s.recovery);
     let observed = lower_observed(&mut cx, s, &services, horizon);
+    let thresholds = lower_thresholds(&mut cx, s);
     if cx.failed {
         return None;
     }
@@ -544,7 +552,63 @@ pub(super) fn lower<'a>(
         graph,
         params,
         observed,
+        thresholds,
     })
+}
+
+/// Incident classes: a name, unique, and at least one condition, each in range.
+fn lower_thresholds(cx: &mut Ctx<'_>, s: &Scenario) -> Vec<Threshold> {
+    let mut out: Vec<Threshold> = Vec::new();
+    for (i, t) in s.thresholds.iter().enumerate() {
+        let owner = Owner::Threshold(&t.name);
+        let nth = s.thresholds[..i]
+            .iter()
+            .filter(|x| x.name == t.name)
+            .count();
+        if nth > 0 {
+            cx.err_nth(
+                owner,
+                nth,
+                "name",
+                None,
+                format!("threshold \"{}\" is declared twice", t.name),
+            );
+        }
+        if t.min_downtime.is_none() && t.min_users.is_none() && t.min_share.is_none() {
+            cx.err_nth(
+                owner,
+                nth,
+                "",
+                None,
+                format!(
+                    "threshold \"{}\" has no condition; give at least one of min_downtime, min_users, min_share",
+                    t.name
+                ),
+            );
+            continue;
+        }
+        let min_downtime = match &t.min_downtime {
+            Some(d) => match cx.hours(owner, "min_downtime", d) {
+                Some(h) => Some(h),
+                None => continue,
+            },
+            None => None,
+        };
+        let min_share = match t.min_share {
+            Some(x) => match cx.fraction(owner, "min_share", x, true, "min_share") {
+                Some(x) => Some(x),
+                None => continue,
+            },
+            None => None,
+        };
+        out.push(Threshold {
+            name: t.name.clone(),
+            min_downtime,
+            min_users: t.min_users,
+            min_share,
+        });
+    }
+    out
 }
 
 /// Named parameters: each a distribution (no parameter of parameters). Names follow the
@@ -957,6 +1021,10 @@ fn lower_service(
     }
     let hazards = cx.hazards(owner, &svc.hazards);
     let substitutes = lower_substitutes(cx, si, svc, svc_ix);
+    let tolerance = svc
+        .tolerance
+        .as_ref()
+        .and_then(|t| cx.hours(owner, "tolerance", t));
     Service {
         id: svc.id.clone(),
         name: svc.name.clone().unwrap_or_else(|| svc.id.clone()),
@@ -972,6 +1040,7 @@ fn lower_service(
         recovery_needs,
         hazards,
         substitutes,
+        tolerance,
     }
 }
 
@@ -1247,7 +1316,17 @@ fn lower_event<'a>(cx: &mut Ctx<'a>, e: &'a EventSpec, top: bool, sites: &Index)
         .unwrap_or(1.0);
     let lasts = cx.dist(owner, "lasts", &e.lasts);
     if let Some(p) = e.per_year {
-        if !p.is_finite() || p < 0.0 {
+        if !top {
+            cx.err(
+                owner,
+                "per_year",
+                None,
+                format!(
+                    "per_year is the yearly frequency of a top-level event; a follow-on happens {} of the times its parent does (its probability), so give per_year on the top-level event",
+                    e.probability.unwrap_or(1.0)
+                ),
+            );
+        } else if !p.is_finite() || p < 0.0 {
             cx.err(
                 owner,
                 "per_year",

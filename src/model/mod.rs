@@ -88,6 +88,8 @@ pub struct Service {
     pub hazards: Vec<Hazard>,
     /// Where users go when the service has been down a while.
     pub substitutes: Vec<Substitute>,
+    /// Impact tolerance in hours (`risk`: how often downtime exceeds it).
+    pub tolerance: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -185,6 +187,18 @@ pub struct Observation {
     pub source: String,
 }
 
+/// An incident class (`thresholds`): breached by an incident in which every condition
+/// given holds (at least one is): services with users down for at least `min_downtime`
+/// hours (or affected at all, without it) whose users number at least `min_users` and
+/// make at least `min_share` of all users.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threshold {
+    pub name: String,
+    pub min_downtime: Option<f64>,
+    pub min_users: Option<u64>,
+    pub min_share: Option<f64>,
+}
+
 /// Scale factors for named parameters: every duration of a scaled parameter's
 /// distribution is multiplied by its factor (its shape is kept). Used by `calibrate`.
 pub type Scales = std::collections::BTreeMap<String, f64>;
@@ -217,6 +231,8 @@ pub struct Model {
     /// Named parameters, by name.
     pub params: Vec<Param>,
     pub observed: Vec<Observation>,
+    /// Incident classes to report (`risk`).
+    pub thresholds: Vec<Threshold>,
 }
 
 /// At most this many (variants × (sites + services + events)): every variant is

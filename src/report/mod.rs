@@ -15,5 +15,6 @@ pub mod output;
 pub mod partial;
 pub mod policy;
 pub mod portal;
+pub mod risk;
 pub mod run;
 pub mod whatif;

@@ -178,6 +178,7 @@ pub fn generate(o: GenerateOptions) -> Scenario {
             recovery_needs,
             hazards,
             substitutes: vec![],
+            tolerance: None,
         });
         if !ops {
             pool.push(i);
@@ -235,6 +236,7 @@ pub fn generate(o: GenerateOptions) -> Scenario {
         variants: vec![],
         params: Default::default(),
         observed: vec![],
+        thresholds: vec![],
     }
 }
 

@@ -49,6 +49,24 @@ pub struct Scenario {
     /// What really happened, for replays of real incidents.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub observed: Vec<ObservedSpec>,
+    /// Incident classes to report (`risk`): each breached when every condition given holds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<ThresholdSpec>,
+}
+
+/// An incident class (a reporting line): `name` and at least one condition.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdSpec {
+    pub name: String,
+    /// Users of services down for at least this long (a plain duration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_downtime: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_users: Option<u64>,
+    /// Those users as a share of all users, in (0, 1].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_share: Option<f64>,
 }
 
 /// One observed restoration: `service` was back at `restored_at` after the incident began.
@@ -120,6 +138,9 @@ pub struct ServiceSpec {
     pub recovery_needs: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hazards: Vec<HazardSpec>,
+    /// Impact tolerance (recovery-time objective): a plain duration (`risk`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<String>,
     /// Where users go when the service has been down a while.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub substitutes: Vec<SubstituteSpec>,

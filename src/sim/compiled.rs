@@ -152,6 +152,25 @@ pub struct Overrides {
     pub site_always_down: Vec<bool>,
     /// Sites whose own events and hazards never happen (their ancestors still fail).
     pub site_never_fails: Vec<bool>,
+    /// Which top-level events are played (`risk`: one forced at a time, or none).
+    pub events: EventFilter,
+    /// Site and service hazards are drawn as usual but never applied (`risk`'s per-event
+    /// runs, which count each event's loss on its own).
+    pub no_hazards: bool,
+}
+
+/// Which top-level events a trial plays. Each event still draws its uniform whatever the
+/// filter, so a trial in which the filter changes nothing draws exactly as a plain one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EventFilter {
+    /// Each with its probability (a plain run).
+    #[default]
+    All,
+    /// Only this one (an index into [`Compiled::events`] of a top-level event), as if its
+    /// probability were 1; its follow-ons at their own probabilities.
+    Only(u32),
+    /// None of them (`risk`'s hazard-only run).
+    Off,
 }
 
 impl Overrides {
@@ -160,6 +179,8 @@ impl Overrides {
             never_down: vec![false; n_services],
             site_always_down: vec![false; n_sites],
             site_never_fails: vec![false; n_sites],
+            events: EventFilter::All,
+            no_hazards: false,
         }
     }
 }

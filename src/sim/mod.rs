@@ -15,6 +15,6 @@ mod sites;
 mod tasks;
 pub mod trial;
 
-pub use compiled::Compiled;
+pub use compiled::{Compiled, EventFilter};
 pub use outcome::Outcome;
 pub use trial::Trial;

@@ -4,7 +4,7 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::compiled::{Compiled, NONE};
+use super::compiled::{Compiled, EventFilter, NONE};
 use super::queue::{Ev, EventQueue};
 
 pub(super) struct Sites {
@@ -93,7 +93,13 @@ impl Sites {
                 continue; // the parent did not happen
             }
             let u: f64 = rng.random();
-            if u >= e.probability {
+            let happens = match c.overrides.events {
+                EventFilter::All => u < e.probability,
+                _ if e.parent != NONE => u < e.probability,
+                EventFilter::Only(k) => k as usize == i,
+                EventFilter::Off => false,
+            };
+            if !happens {
                 continue;
             }
             let start = parent_start + c.dists[e.start as usize].sample(rng);
@@ -111,7 +117,7 @@ impl Sites {
         // A site that never fails (a counterfactual) still draws its hazards, so the trial
         // stream stays paired with the base, but none of them is applied.
         for site in 0..c.n_sites() {
-            let applied = !c.overrides.site_never_fails[site];
+            let applied = !c.overrides.site_never_fails[site] && !c.overrides.no_hazards;
             for hi in c.site_hazards.range(site) {
                 let h = c.site_hazards.items[hi];
                 let mut t = c.dists[h.mtbf as usize].sample(rng);

@@ -263,6 +263,9 @@ impl<'c> Trial<'c> {
             for hi in c.svc_hazards.range(s) {
                 let h = c.svc_hazards.items[hi];
                 let t = self.draw(s, h.mtbf);
+                if c.overrides.no_hazards {
+                    continue; // drawn, so the service's stream stays where it was
+                }
                 self.push(
                     t,
                     Ev::Hazard {

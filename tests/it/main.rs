@@ -9,6 +9,7 @@ mod hostile;
 mod invariants;
 mod portal;
 mod report;
+mod risk;
 mod run;
 mod scenarios;
 mod shard;

@@ -108,6 +108,7 @@ mod html {
             "findings",
             "tables",
             "charts",
+            "risk",
             "graph",
             "assumptions",
             "reproducibility",
@@ -119,6 +120,7 @@ mod html {
             "recovery",
             "blast-radius",
             "designs",
+            "f-n",
             "dependency-graph",
         ] {
             let start = h
@@ -487,6 +489,7 @@ mod browser {
             "recovery",
             "blast-radius",
             "designs",
+            "f-n",
             "dependency-graph",
         ] {
             let start = dom

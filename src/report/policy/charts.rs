@@ -345,6 +345,106 @@ pub fn radius(hist: &[u64], trials: u64, x_desc: &str, y_desc: &str) -> String {
     })
 }
 
+/// One point of an exceedance (F–N) curve: at least `x`, `f` times a year, with a 95%
+/// band `low`–`high`.
+#[derive(Debug, Clone, Copy)]
+pub struct FnPoint {
+    pub x: f64,
+    pub f: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// A power of ten at or below `x` (`x > 0`).
+fn decade_floor(x: f64) -> f64 {
+    10f64.powf(x.log10().floor())
+}
+
+/// An exceedance (F–N) curve on log–log axes: the yearly frequency of incidents with at
+/// least `x` (a step line, as the frequency only changes at observed values) and its 95%
+/// band. Points with no frequency are left out (a log axis has no zero).
+pub fn exceedance(points: &[FnPoint], x_desc: &str, y_desc: &str, band_label: &str) -> String {
+    let pts: Vec<FnPoint> = points
+        .iter()
+        .copied()
+        .filter(|p| p.f > 0.0 && p.x > 0.0)
+        .collect();
+    // Whole decades, with room above the highest frequency and a decade below the lowest.
+    let (x0, x1) = match (pts.first(), pts.last()) {
+        (Some(a), Some(b)) => (decade_floor(a.x), decade_floor(b.x * 1.3) * 10.0),
+        _ => (1.0, 10.0),
+    };
+    let fmax = pts.iter().map(|p| p.high.max(p.f)).fold(0.0, f64::max);
+    let fmin = pts.iter().map(|p| p.f).fold(f64::INFINITY, f64::min);
+    let (y0, y1) = if pts.is_empty() {
+        (1e-4, 1.0)
+    } else {
+        (decade_floor(fmin) / 10.0, decade_floor(fmax * 2.0) * 10.0)
+    };
+    // Steps: the frequency of "at least x" holds from one grid point to the next.
+    let step = |v: &dyn Fn(&FnPoint) -> f64| -> Vec<(f64, f64)> {
+        let mut out = Vec::new();
+        for (i, p) in pts.iter().enumerate() {
+            let next = pts.get(i + 1).map_or(p.x * 1.25, |q| q.x);
+            let y = v(p).max(y0);
+            out.push((p.x, y));
+            out.push((next, y));
+        }
+        out
+    };
+    svg((WIDTH, 400), |root| {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(70)
+            .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 15))
+            .light_line_style(RGBColor(236, 236, 236))
+            .x_label_formatter(&|x| axis_number(*x))
+            .y_label_formatter(&|y| {
+                if *y >= 1.0 {
+                    axis_number(*y)
+                } else {
+                    let s = format!("{y:.9}");
+                    s.trim_end_matches('0').to_string()
+                }
+            })
+            .draw()?;
+        if !pts.is_empty() {
+            let mut band = step(&|p| p.high);
+            band.extend(step(&|p| p.low).into_iter().rev());
+            chart
+                .draw_series(std::iter::once(Polygon::new(band, BAND.mix(0.22).filled())))?
+                .label(band_label)
+                .legend(|(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 18, y + 5)], BAND.mix(0.22).filled())
+                });
+            // The curve drops to the axis past the largest value observed.
+            let mut line = step(&|p| p.f);
+            if let Some(&(x, _)) = line.last() {
+                line.push((x, y0));
+            }
+            chart.draw_series(LineSeries::new(line, BAD.stroke_width(2)))?;
+            chart.draw_series(pts.iter().map(|p| Circle::new((p.x, p.f), 3, BAD.filled())))?;
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .label_font((FONT, 15))
+                .background_style(WHITE.mix(0.85))
+                .border_style(RGBColor(180, 180, 180))
+                .draw()?;
+        }
+        root.present()?;
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

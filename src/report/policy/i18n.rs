@@ -37,7 +37,7 @@ impl Lang {
 
 /// The messages of the report. Arguments are already formatted (by the same language's
 /// `number`, `hours`, `percent`, `money`) unless they are counts.
-pub trait Words: Sync {
+pub trait Words: Sync + RiskWords {
     // Formatting.
     /// The language code names are looked up with (`names: {"ko": …}`).
     fn lang_code(&self) -> &'static str;
@@ -1602,6 +1602,277 @@ impl Words for Ko {
     fn rerun(&self) -> String {
         "같은 시나리오 파일, 시드, 횟수로 실행하면 어떤 컴퓨터에서든, 스레드 수와 관계없이 \
          같은 숫자가 나옵니다. 다시 실행하려면:"
+            .into()
+    }
+}
+
+/// The words of the report's "Risk per year" section (`analysis::risk`), in both
+/// languages. Numbers come formatted by the same language's [`Words`] methods.
+pub trait RiskWords {
+    fn risk_heading(&self) -> String;
+    /// The one line of a scenario without `per_year`.
+    fn risk_nothing(&self) -> String;
+    fn risk_expected(&self, mean: &str, low: &str, high: &str, trials: u64) -> String;
+    fn risk_event(&self, per_year: &str, given: &str, per_year_loss: &str) -> String;
+    fn risk_hazards_lead(&self) -> String;
+    fn risk_hazards(&self, per_year_loss: &str) -> String;
+    fn risk_left_out(&self, names: &[String]) -> String;
+    fn risk_assumption(&self) -> String;
+    fn axis_users_at_least(&self) -> String;
+    fn axis_per_year(&self) -> String;
+    fn legend_interval(&self) -> String;
+    fn fn_caption(&self) -> String;
+    fn thresholds_heading(&self) -> String;
+    fn thresholds_header(&self) -> Vec<String>;
+    fn threshold_conditions(
+        &self,
+        downtime: Option<&str>,
+        users: Option<&str>,
+        share: Option<&str>,
+    ) -> String;
+    fn thresholds_note(&self) -> String;
+    fn tolerances_heading(&self) -> String;
+    fn tolerances_header(&self) -> Vec<String>;
+    fn once_every(&self, years: &str) -> String;
+    fn concentration_heading(&self) -> String;
+    /// 0: one site, 1: one data center, 2: one service.
+    fn concentration_lead(&self, kind: usize) -> String;
+    fn concentration_note(&self) -> String;
+}
+
+impl RiskWords for En {
+    fn risk_heading(&self) -> String {
+        "Risk per year".into()
+    }
+    fn risk_nothing(&self) -> String {
+        "No event of this scenario has a yearly frequency (per_year), so there is nothing to annualise.".into()
+    }
+    fn risk_expected(&self, mean: &str, low: &str, high: &str, trials: u64) -> String {
+        format!(
+            "Expected loss: {mean} user-hours per year (95% interval {low} – {high}), \
+             from {trials} trials of each event with a yearly frequency, forced to happen."
+        )
+    }
+    fn risk_event(&self, per_year: &str, given: &str, per_year_loss: &str) -> String {
+        format!(
+            "{per_year} times a year; {given} user-hours lost each time; {per_year_loss} per year."
+        )
+    }
+    fn risk_hazards_lead(&self) -> String {
+        "Background hazards".into()
+    }
+    fn risk_hazards(&self, per_year_loss: &str) -> String {
+        format!("{per_year_loss} user-hours per year (a run without events, scaled to a year).")
+    }
+    fn risk_left_out(&self, names: &[String]) -> String {
+        format!(
+            "Left out, having no yearly frequency: {}.",
+            list(names, false, "and")
+        )
+    }
+    fn risk_assumption(&self) -> String {
+        "Assumption: each event is independent and incidents are rare enough not to overlap, \
+         so yearly figures add up over events. Background hazards count in the expected loss \
+         only, not in the curve or the tables below."
+            .into()
+    }
+    fn axis_users_at_least(&self) -> String {
+        "users affected, at least (N)".into()
+    }
+    fn axis_per_year(&self) -> String {
+        "incidents per year (F)".into()
+    }
+    fn legend_interval(&self) -> String {
+        "95% interval".into()
+    }
+    fn fn_caption(&self) -> String {
+        "F–N curve (societal risk): how many incidents a year affect at least N users, on \
+         log–log axes, with its 95% interval."
+            .into()
+    }
+    fn thresholds_heading(&self) -> String {
+        "Incident classes (thresholds)".into()
+    }
+    fn thresholds_header(&self) -> Vec<String> {
+        vec![
+            "Threshold".into(),
+            "Breached when".into(),
+            "Chance per incident".into(),
+            "Per year (95% interval)".into(),
+            "Once every".into(),
+        ]
+    }
+    fn threshold_conditions(
+        &self,
+        downtime: Option<&str>,
+        users: Option<&str>,
+        share: Option<&str>,
+    ) -> String {
+        let mut parts = Vec::new();
+        if let Some(u) = users {
+            parts.push(format!("at least {u} users"));
+        }
+        if let Some(s) = share {
+            parts.push(format!("at least {s} of all users"));
+        }
+        let who = if parts.is_empty() {
+            "users".to_string()
+        } else {
+            parts.join(" and ")
+        };
+        match downtime {
+            Some(d) => format!("{who} without service for {d} or more"),
+            None => format!("{who} affected"),
+        }
+    }
+    fn thresholds_note(&self) -> String {
+        "Thresholds are examples from public rules to check against the rule's current \
+         text, not built-in law (docs/risk.md)."
+            .into()
+    }
+    fn tolerances_heading(&self) -> String {
+        "Impact tolerances".into()
+    }
+    fn tolerances_header(&self) -> Vec<String> {
+        vec![
+            "Service".into(),
+            "Tolerance".into(),
+            "Chance per incident of a longer outage".into(),
+            "Per year (95% interval)".into(),
+            "Once every".into(),
+        ]
+    }
+    fn once_every(&self, years: &str) -> String {
+        format!("{years} years")
+    }
+    fn concentration_heading(&self) -> String {
+        "Concentration: how much hangs on one place".into()
+    }
+    fn concentration_lead(&self, kind: usize) -> String {
+        ["One site lost", "One data center lost", "One service lost"][kind.min(2)].into()
+    }
+    fn concentration_note(&self) -> String {
+        "Share of all users whose services go down when it is lost for good (whatif). \
+         Substitutes are not modelled: every user of a service that goes down counts as \
+         without it."
+            .into()
+    }
+}
+
+impl RiskWords for Ko {
+    fn risk_heading(&self) -> String {
+        "연간 위험".into()
+    }
+    fn risk_nothing(&self) -> String {
+        "이 시나리오의 사건에는 연간 빈도(per_year)가 없어 연간 위험을 계산하지 않았습니다.".into()
+    }
+    fn risk_expected(&self, mean: &str, low: &str, high: &str, trials: u64) -> String {
+        format!(
+            "기대 손실: 연간 {mean} 사용자·시간 (95% 구간 {low} – {high}). 연간 빈도가 있는 \
+             사건마다 그 사건이 일어난다고 두고 {trials}회 시행한 결과입니다."
+        )
+    }
+    fn risk_event(&self, per_year: &str, given: &str, per_year_loss: &str) -> String {
+        format!("연 {per_year}회, 한 번에 {given} 사용자·시간 손실, 연간 {per_year_loss}.")
+    }
+    fn risk_hazards_lead(&self) -> String {
+        "상시 고장".into()
+    }
+    fn risk_hazards(&self, per_year_loss: &str) -> String {
+        format!("연간 {per_year_loss} 사용자·시간 (사건 없이 시행해 1년으로 환산).")
+    }
+    fn risk_left_out(&self, names: &[String]) -> String {
+        format!("연간 빈도가 없어 제외: {}.", list(names, false, "및"))
+    }
+    fn risk_assumption(&self) -> String {
+        "가정: 사건은 서로 독립이고 드물어서 겹치지 않으므로 연간 수치를 사건별로 더합니다. \
+         상시 고장은 기대 손실에만 넣고, 아래 곡선과 표에는 넣지 않습니다."
+            .into()
+    }
+    fn axis_users_at_least(&self) -> String {
+        "영향받은 사용자 수 (N 이상)".into()
+    }
+    fn axis_per_year(&self) -> String {
+        "연간 사고 횟수 (F)".into()
+    }
+    fn legend_interval(&self) -> String {
+        "95% 구간".into()
+    }
+    fn fn_caption(&self) -> String {
+        "F–N 곡선(사회적 위험): 사용자 N명 이상에게 영향을 주는 사고가 1년에 몇 번 \
+         일어나는지, 로그–로그 축과 95% 구간."
+            .into()
+    }
+    fn thresholds_heading(&self) -> String {
+        "사고 등급 (기준)".into()
+    }
+    fn thresholds_header(&self) -> Vec<String> {
+        vec![
+            "기준".into(),
+            "해당 조건".into(),
+            "사고 1건당 확률".into(),
+            "연간 (95% 구간)".into(),
+            "주기".into(),
+        ]
+    }
+    fn threshold_conditions(
+        &self,
+        downtime: Option<&str>,
+        users: Option<&str>,
+        share: Option<&str>,
+    ) -> String {
+        let mut parts = Vec::new();
+        if let Some(u) = users {
+            parts.push(format!("사용자 {u}명 이상"));
+        }
+        if let Some(s) = share {
+            parts.push(format!("전체 사용자의 {s} 이상"));
+        }
+        let who = if parts.is_empty() {
+            "사용자".to_string()
+        } else {
+            parts.join(", ")
+        };
+        match downtime {
+            Some(d) => format!("{who}가 {d} 이상 서비스를 못 씀"),
+            None => format!("{who}가 영향을 받음"),
+        }
+    }
+    fn thresholds_note(&self) -> String {
+        "기준은 공개된 규정에서 가져온 예시이며, 쓰기 전에 현행 조문과 대조해야 합니다. \
+         법령을 내장한 것이 아닙니다 (docs/risk.md)."
+            .into()
+    }
+    fn tolerances_heading(&self) -> String {
+        "영향 허용 한도".into()
+    }
+    fn tolerances_header(&self) -> Vec<String> {
+        vec![
+            "서비스".into(),
+            "허용 한도".into(),
+            "사고 1건당 한도 초과 확률".into(),
+            "연간 (95% 구간)".into(),
+            "주기".into(),
+        ]
+    }
+    fn once_every(&self, years: &str) -> String {
+        format!("{years}년에 한 번")
+    }
+    fn concentration_heading(&self) -> String {
+        "집중도: 한곳에 얼마나 걸려 있나".into()
+    }
+    fn concentration_lead(&self, kind: usize) -> String {
+        [
+            "사이트 하나를 잃으면",
+            "데이터센터 하나를 잃으면",
+            "서비스 하나를 잃으면",
+        ][kind.min(2)]
+        .into()
+    }
+    fn concentration_note(&self) -> String {
+        "영구히 잃었을 때 서비스가 멈추는 사용자가 전체 사용자에서 차지하는 비율입니다 \
+         (whatif). 대체 서비스는 모델에 없으므로, 멈춘 서비스의 사용자는 모두 대안이 없는 \
+         것으로 셉니다."
             .into()
     }
 }

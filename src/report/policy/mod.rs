@@ -12,6 +12,7 @@ pub mod graph;
 pub mod html;
 pub mod i18n;
 pub mod markdown;
+mod risk;
 
 use crate::analysis::policy::{Design, PolicyAnalyses, Portal, Severity, SingleLoss};
 use crate::analysis::run::RunStats;
@@ -94,14 +95,11 @@ impl PolicyReport<'_> {
             lang: self.lang.code(),
             title: w.title(&m.name),
             subtitle: w.subtitle(self.stats.trials, self.seed, &w.hours(m.horizon)),
-            sections: vec![
-                self.findings(),
-                self.tables(),
-                self.charts(),
-                self.graph(),
-                self.assumptions(),
-                self.reproducibility(),
-            ],
+            sections: [self.findings(), self.tables(), self.charts()]
+                .into_iter()
+                .chain(self.risk())
+                .chain([self.graph(), self.assumptions(), self.reproducibility()])
+                .collect(),
         }
     }
 
