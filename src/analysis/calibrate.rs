@@ -13,9 +13,15 @@
 //! move helps), which needs no derivative: the median of finitely many trials is only
 //! piecewise smooth in the factors.
 //!
+//! Factors are relative to the parameters as `params` gives them (the values set before
+//! any fitting, from the facts): every fit starts there, whatever factors the scenario's
+//! `calibrated` map holds, so a fit, and above all a leave-one-out refit, never starts
+//! from values that saw the observation it is judged on.
+//!
 //! Leave-one-out: for each observed service `i`, the fit is redone without `i`, and `i`'s
 //! restoration is predicted with those factors. A parameter that no other observed
-//! service depends on cannot be fitted without `i`: it keeps its value from the file.
+//! service depends on cannot be fitted without `i`: it keeps its value from `params`
+//! (factor 1).
 
 use std::ops::ControlFlow;
 
@@ -52,8 +58,10 @@ pub struct CalibrateOptions {
 pub struct ServiceFit {
     pub service: ServiceIdx,
     pub observed_hours: f64,
-    /// Median simulated restored-at with the file's values (scale 1).
+    /// Median simulated restored-at with the parameters as `params` gives them (factor 1).
     pub prior_hours: f64,
+    /// Median simulated restored-at with the scenario's own `calibrated` factors.
+    pub file_hours: f64,
     /// Median simulated restored-at with the fitted factors.
     pub fitted_hours: f64,
     /// 5th and 95th percentiles of the simulated restored-at with the fitted factors.
@@ -104,7 +112,16 @@ impl Calibration {
         )
     }
 
-    /// The same with the file's values, before any fitting.
+    /// The same with the scenario's own `calibrated` factors.
+    pub fn file_median_abs_pct(&self) -> f64 {
+        median_abs_pct(
+            self.services
+                .iter()
+                .map(|s| (s.file_hours, s.observed_hours)),
+        )
+    }
+
+    /// The same with the parameters as `params` gives them, before any fitting.
     pub fn prior_median_abs_pct(&self) -> f64 {
         median_abs_pct(
             self.services
@@ -417,6 +434,12 @@ pub fn calibrate(
         }
     }
     let prior_loss = pb.loss(&prior, &all);
+    let file_x: Vec<f64> = params.iter().map(|&p| m.params[p].factor.ln()).collect();
+    let file = if file_x.iter().all(|&x| x == 0.0) {
+        None
+    } else {
+        Some(pb.eval(&file_x)?)
+    };
     let x = pb.fit(&all, &free_all)?;
     let fitted = pb.eval(&x)?;
     let fitted_loss = pb.loss(&fitted, &all);
@@ -442,6 +465,7 @@ pub fn calibrate(
             service: pb.obs[i].0,
             observed_hours: pb.obs[i].1,
             prior_hours: prior.median(i),
+            file_hours: file.as_ref().unwrap_or(&prior).median(i),
             fitted_hours: fitted.median(i),
             fitted_p5: quantile_sorted(v, 0.05),
             fitted_p95: quantile_sorted(v, 0.95),

@@ -448,9 +448,11 @@ pub fn calibrate(
     calibrate::calibrate(&chosen.loaded, chosen.variant(), &copts, progress)
 }
 
-/// The scenario's text with each fitted parameter's value replaced by its scaled value
-/// (`calibrate --write`), everything else as written. The result is loaded again and
-/// checked: it must be valid and give the fitted parameters their fitted medians.
+/// The scenario's text with its `calibrated` map holding the fitted factors
+/// (`calibrate --write`), everything else as written: `params` keep the values set
+/// before fitting, so a later calibration starts from them again. The result is loaded
+/// again and checked: it must be valid and give the fitted parameters their fitted
+/// medians.
 pub fn calibrated_text(chosen: &Chosen, cal: &Calibration) -> Result<String, Error> {
     if chosen.variant().is_some() {
         return Err(Error::usage(
@@ -459,15 +461,12 @@ pub fn calibrated_text(chosen: &Chosen, cal: &Calibration) -> Result<String, Err
     }
     let l = &chosen.loaded;
     let m = &l.model;
-    let mut values = std::collections::BTreeMap::new();
+    // The fitted factors, and the factors the scenario already has for the others.
+    let mut factors: std::collections::BTreeMap<String, f64> = l.scenario.calibrated.clone();
     for (&p, &k) in cal.params.iter().zip(&cal.scales) {
-        let name = &m.params[p].name;
-        let spec = &l.scenario.params[name];
-        let text = crate::scenario::rewrite::scaled_text(spec, k)
-            .ok_or_else(|| Error::runtime(format!("cannot scale parameter \"{name}\"")))?;
-        values.insert(name.clone(), text);
+        factors.insert(m.params[p].name.clone(), k);
     }
-    let out = crate::scenario::rewrite::replace_params(&l.text, &values)
+    let out = crate::scenario::rewrite::set_calibrated(&l.text, &factors)
         .map_err(|e| Error::runtime(format!("cannot write the calibrated scenario: {e}")))?;
     let again = model::load_str(&l.file, &out).map_err(|e| {
         Error::runtime(format!(
@@ -475,10 +474,10 @@ pub fn calibrated_text(chosen: &Chosen, cal: &Calibration) -> Result<String, Err
         ))
     })?;
     for (&p, &k) in cal.params.iter().zip(&cal.scales) {
-        let want = m.params[p].dist.scaled(k).quantile(0.5);
+        let want = m.params[p].prior.scaled(k).quantile(0.5);
         let got = again.model.params[p].dist.quantile(0.5);
-        // Durations are written to 1e-4 hours.
-        if (got - want).abs() > 1e-3 * want.max(1.0) {
+        // Factors are written to 6 significant digits.
+        if (got - want).abs() > 1e-5 * want.max(1.0) {
             return Err(Error::runtime(format!(
                 "the calibrated scenario gives parameter \"{}\" a median of {got} h instead of {want} h, so it was not written",
                 m.params[p].name

@@ -33,7 +33,11 @@ enum Owner<'a> {
 /// uses it.
 struct ParamSlot<'a> {
     name: &'a str,
-    dist: Option<Dist>,
+    /// As `params` gives it.
+    prior: Option<Dist>,
+    /// The scenario's `calibrated` factor for it (1 when none, or when the variant gives
+    /// the parameter a value of its own).
+    factor: f64,
     services: Vec<String>,
     sites_or_events: bool,
 }
@@ -361,10 +365,15 @@ impl<'a> Ctx<'a> {
             }
             _ => slot.sites_or_events = true,
         }
-        let dist = slot.dist.clone()?;
-        Some(match self.scales.and_then(|sc| sc.get(name)) {
-            Some(&k) => dist.scaled(k),
-            None => dist,
+        let prior = slot.prior.clone()?;
+        let factor = match self.scales.and_then(|sc| sc.get(name)) {
+            Some(&k) => k,
+            None => slot.factor,
+        };
+        Some(if factor == 1.0 {
+            prior
+        } else {
+            prior.scaled(factor)
         })
     }
 
@@ -524,9 +533,25 @@ pub(super) fn lower<'a>(
         .drain(..)
         .map(|p| Param {
             name: p.name.to_string(),
-            dist: p
-                .dist
+            dist: {
+                let prior = p
+                    .prior
+                    .clone()
+                    .expect("no diagnostics means every parameter lowered");
+                let f = scales
+                    .and_then(|sc| sc.get(p.name))
+                    .copied()
+                    .unwrap_or(p.factor);
+                if f == 1.0 {
+                    prior
+                } else {
+                    prior.scaled(f)
+                }
+            },
+            prior: p
+                .prior
                 .expect("no diagnostics means every parameter lowered"),
+            factor: p.factor,
             services: p
                 .services
                 .iter()
@@ -627,14 +652,36 @@ fn lower_params<'a>(cx: &mut Ctx<'a>, s: &'a Scenario) {
                 ),
             );
         }
-        let dist = cx.dist(owner, "", spec);
+        let prior = cx.dist(owner, "", spec);
+        let factor = if cx.variant_params.contains(name.as_str()) {
+            1.0
+        } else {
+            s.calibrated.get(name).copied().unwrap_or(1.0)
+        };
         cx.param_ix.insert(name, cx.params.len());
         cx.params.push(ParamSlot {
             name,
-            dist,
+            prior,
+            factor,
             services: Vec::new(),
             sites_or_events: false,
         });
+    }
+    for (name, &f) in &s.calibrated {
+        if !s.params.contains_key(name) {
+            let mut msg = format!("unknown parameter \"{name}\"");
+            if let Some(sug) = crate::error::suggest(name, s.params.keys().map(String::as_str)) {
+                msg.push_str(&format!("; did you mean \"{sug}\"?"));
+            }
+            cx.err(Owner::Top, "calibrated", Some(name), msg);
+        } else if !(f.is_finite() && f > 0.0 && f <= 1e6) {
+            cx.err(
+                Owner::Top,
+                "calibrated",
+                Some(name),
+                format!("a calibrated factor must be a number in (0, 1000000], got {f}"),
+            );
+        }
     }
 }
 

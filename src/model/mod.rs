@@ -162,8 +162,13 @@ impl Service {
 #[derive(Debug, Clone)]
 pub struct Param {
     pub name: String,
-    /// Its distribution, with any scale factor of [`Scales`] applied.
+    /// Its distribution as the model uses it: `params`' value times `factor` (or times a
+    /// factor of [`Scales`] when `calibrate` lowers the scenario again).
     pub dist: Dist,
+    /// As `params` gives it (before the `calibrated` factor).
+    pub prior: Dist,
+    /// The scenario's `calibrated` factor for it (1 when none).
+    pub factor: f64,
     /// The services that use it directly (restart, failover, rebuild, hazards), in file
     /// order.
     pub services: Vec<ServiceIdx>,
@@ -200,7 +205,8 @@ pub struct Threshold {
 }
 
 /// Scale factors for named parameters: every duration of a scaled parameter's
-/// distribution is multiplied by its factor (its shape is kept). Used by `calibrate`.
+/// distribution (as `params` gives it) is multiplied by its factor, its shape kept, in
+/// place of the scenario's `calibrated` factor. Used by `calibrate`.
 pub type Scales = std::collections::BTreeMap<String, f64>;
 
 /// What the edges of [`Model::graph`] mean.

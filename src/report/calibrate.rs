@@ -34,11 +34,15 @@ pub struct CalibrateJson {
 #[derive(Serialize)]
 pub struct ParamJson {
     pub name: String,
-    /// The fitted factor on every duration of the parameter's distribution.
+    /// The fitted factor on every duration of the parameter's distribution as `params`
+    /// gives it.
     pub scale: f64,
     /// The median of the fitted distribution, in hours.
     pub median_hours: f64,
-    /// The median of the distribution as the file gives it.
+    /// The median as `params` gives it (factor 1).
+    pub prior_median_hours: f64,
+    /// The scenario's own `calibrated` factor (1 when none), and the median with it.
+    pub file_scale: f64,
     pub file_median_hours: f64,
 }
 
@@ -46,7 +50,9 @@ pub struct ParamJson {
 pub struct ServiceJson {
     pub id: String,
     pub observed_hours: f64,
-    /// Median simulated restored-at with the file's values.
+    /// Median simulated restored-at with the parameters as `params` gives them.
+    pub prior_hours: f64,
+    /// Median simulated restored-at with the scenario's own `calibrated` factors.
     pub file_hours: f64,
     /// Median simulated restored-at with the fitted factors (calibrated).
     pub fitted_hours: f64,
@@ -69,8 +75,10 @@ pub struct ErrorJson {
     pub fit_median_abs_pct: f64,
     /// Median over observed services of |leave-one-out − observed| / observed, in %.
     pub loo_median_abs_pct: f64,
-    /// The same with the file's values, before fitting.
+    /// The same with the scenario as written (its `calibrated` factors applied).
     pub file_median_abs_pct: f64,
+    /// The same with the parameters as `params` gives them, before any fitting.
+    pub prior_median_abs_pct: f64,
 }
 
 impl CalibrateReport<'_> {
@@ -84,12 +92,14 @@ impl CalibrateReport<'_> {
                 .iter()
                 .zip(&c.scales)
                 .map(|(&p, &k)| {
-                    let d = &m.params[p].dist;
+                    let q = &m.params[p];
                     ParamJson {
-                        name: m.params[p].name.clone(),
+                        name: q.name.clone(),
                         scale: k,
-                        median_hours: d.scaled(k).quantile(0.5),
-                        file_median_hours: d.quantile(0.5),
+                        median_hours: q.prior.scaled(k).quantile(0.5),
+                        prior_median_hours: q.prior.quantile(0.5),
+                        file_scale: q.factor,
+                        file_median_hours: q.dist.quantile(0.5),
                     }
                 })
                 .collect(),
@@ -99,7 +109,8 @@ impl CalibrateReport<'_> {
                 .map(|s| ServiceJson {
                     id: m.services[s.service].id.clone(),
                     observed_hours: s.observed_hours,
-                    file_hours: s.prior_hours,
+                    prior_hours: s.prior_hours,
+                    file_hours: s.file_hours,
                     fitted_hours: s.fitted_hours,
                     fitted_p5_hours: s.fitted_p5,
                     fitted_p95_hours: s.fitted_p95,
@@ -120,7 +131,8 @@ impl CalibrateReport<'_> {
             error: ErrorJson {
                 fit_median_abs_pct: c.fit_median_abs_pct(),
                 loo_median_abs_pct: c.loo_median_abs_pct(),
-                file_median_abs_pct: c.prior_median_abs_pct(),
+                file_median_abs_pct: c.file_median_abs_pct(),
+                prior_median_abs_pct: c.prior_median_abs_pct(),
             },
             not_fitted: c
                 .skipped
@@ -162,8 +174,11 @@ impl Export for CalibrateReport<'_> {
                 format_hours(self.model.horizon)
             ),
             format!(
-                "median error: {:.1}% with the file's values; {:.1}% calibrated (fitted to every observation); {:.1}% predicted (each service left out of the fit)",
-                j.error.file_median_abs_pct, j.error.fit_median_abs_pct, j.error.loo_median_abs_pct
+                "median error: {:.1}% before fitting (`params` as written); {:.1}% with the scenario's own `calibrated` factors; {:.1}% calibrated (fitted to every observation); {:.1}% predicted (each service left out of the fit)",
+                j.error.prior_median_abs_pct,
+                j.error.file_median_abs_pct,
+                j.error.fit_median_abs_pct,
+                j.error.loo_median_abs_pct
             ),
         ];
         for p in &j.params {
@@ -171,7 +186,7 @@ impl Export for CalibrateReport<'_> {
                 "{}: × {:.3} (median {} → {})",
                 p.name,
                 p.scale,
-                format_hours(p.file_median_hours),
+                format_hours(p.prior_median_hours),
                 format_hours(p.median_hours)
             ));
         }
@@ -196,7 +211,7 @@ impl Export for CalibrateReport<'_> {
         for s in &j.services {
             if !s.loo_unfitted.is_empty() {
                 notes.push(format!(
-                    "{}: no other observed service depends on {}, so its prediction uses the file's value there.",
+                    "{}: no other observed service depends on {}, so its prediction uses the value before fitting there.",
                     s.id,
                     s.loo_unfitted.join(", ")
                 ));
@@ -212,7 +227,7 @@ impl Export for CalibrateReport<'_> {
             header: vec![
                 "service",
                 "observed",
-                "file values",
+                "before fitting",
                 "calibrated (5–95%)",
                 "error",
                 "predicted",
@@ -225,7 +240,7 @@ impl Export for CalibrateReport<'_> {
                     vec![
                         s.id.clone(),
                         h(s.observed_hours),
-                        h(s.file_hours),
+                        h(s.prior_hours),
                         format!(
                             "{} ({}–{})",
                             h(s.fitted_hours),
@@ -251,6 +266,7 @@ impl Export for CalibrateReport<'_> {
                 vec![
                     s.id.clone(),
                     num(Some(s.observed_hours)),
+                    num(Some(s.prior_hours)),
                     num(Some(s.file_hours)),
                     num(Some(s.fitted_hours)),
                     num(Some(s.fitted_p5_hours)),
@@ -263,6 +279,7 @@ impl Export for CalibrateReport<'_> {
             &[
                 "id",
                 "observed_hours",
+                "prior_hours",
                 "file_hours",
                 "fitted_hours",
                 "fitted_p5_hours",

@@ -236,6 +236,7 @@ pub fn generate(o: GenerateOptions) -> Scenario {
         variants: vec![],
         params: Default::default(),
         observed: vec![],
+        calibrated: Default::default(),
         thresholds: vec![],
     }
 }

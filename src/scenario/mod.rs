@@ -49,6 +49,10 @@ pub struct Scenario {
     /// What really happened, for replays of real incidents.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub observed: Vec<ObservedSpec>,
+    /// Factors found by `calibrate`: each multiplies every duration of the named
+    /// parameter's distribution as `params` gives it (the value set before fitting).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub calibrated: BTreeMap<String, f64>,
     /// Incident classes to report (`risk`): each breached when every condition given holds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub thresholds: Vec<ThresholdSpec>,

@@ -1,16 +1,23 @@
-//! Rewriting values in scenario text in place, keeping everything else (comments,
-//! layout, order) as written: `calibrate --write` replaces the fitted parameters' values.
+//! Rewriting scenario text in place, keeping everything else (comments, layout, order)
+//! as written: `calibrate --write` sets the top-level `calibrated` map.
 
 use std::collections::BTreeMap;
 
-use super::duration::parse_hours;
 use super::locate::{skip_block_comment, skip_raw_string, skip_string};
-use super::{DistSpec, TaggedDist};
 
-/// The byte spans of the values of the top-level `params` map, by name.
-pub fn param_spans(text: &str) -> BTreeMap<String, (usize, usize)> {
+/// A top-level map of the scenario, as written.
+pub struct TopMap {
+    /// The span of the map, from `{` to just after `}`.
+    pub span: (usize, usize),
+    /// The span of each entry's value, by key.
+    pub entries: BTreeMap<String, (usize, usize)>,
+}
+
+/// The top-level map written as `field: { … }`, if the scenario has one.
+pub fn top_map(text: &str, field: &str) -> Option<TopMap> {
     let b = text.as_bytes();
     let mut spans = BTreeMap::new();
+    let mut open = None;
     let mut depth = 0usize;
     // Depth of the top-level `params` map's entries once found.
     let mut in_params: Option<usize> = None;
@@ -57,7 +64,10 @@ pub fn param_spans(text: &str) -> BTreeMap<String, (usize, usize)> {
                 if in_params == Some(depth) {
                     // The map closes: the last entry may have no comma after it.
                     finish(&mut spans, &mut key, &mut value_start, text, i);
-                    in_params = None;
+                    return open.map(|o| TopMap {
+                        span: (o, i + 1),
+                        entries: spans,
+                    });
                 }
                 depth = depth.saturating_sub(1);
             }
@@ -74,15 +84,16 @@ pub fn param_spans(text: &str) -> BTreeMap<String, (usize, usize)> {
             }
             _ if depth == 1
                 && in_params.is_none()
-                && b[i..].starts_with(b"params")
+                && b[i..].starts_with(field.as_bytes())
                 && (i == 0 || !is_ident(b[i - 1]))
-                && !b.get(i + 6).is_some_and(|&x| is_ident(x)) =>
+                && !b.get(i + field.len()).is_some_and(|&x| is_ident(x)) =>
             {
-                let rest = text[i + 6..].trim_start();
+                let rest = text[i + field.len()..].trim_start();
                 if let Some(after) = rest.strip_prefix(':') {
                     let brace = after.trim_start();
                     if brace.starts_with('{') {
                         let at = text.len() - brace.len();
+                        open = Some(at);
                         i = at + 1;
                         depth += 1;
                         in_params = Some(depth);
@@ -94,7 +105,7 @@ pub fn param_spans(text: &str) -> BTreeMap<String, (usize, usize)> {
         }
         i += 1;
     }
-    spans
+    None
 }
 
 fn is_ident(c: u8) -> bool {
@@ -132,69 +143,54 @@ fn strip_trailing_comment(v: &str) -> &str {
     v
 }
 
-/// `text` with the values of the top-level `params` named in `values` replaced by the
-/// given RON text. Every name must be in the map.
-pub fn replace_params(text: &str, values: &BTreeMap<String, String>) -> Result<String, String> {
-    let spans = param_spans(text);
-    let mut edits: Vec<(usize, usize, &str)> = Vec::new();
-    for (name, v) in values {
-        let &(s, e) = spans
-            .get(name)
-            .ok_or_else(|| format!("parameter \"{name}\" not found in the text of `params`"))?;
-        edits.push((s, e, v));
+/// `text` with the top-level `calibrated` map set to `factors` (replacing the map when
+/// the scenario has one, else written on its own line after the `params` map), everything
+/// else as written.
+pub fn set_calibrated(text: &str, factors: &BTreeMap<String, f64>) -> Result<String, String> {
+    let entries: Vec<String> = factors
+        .iter()
+        .map(|(k, f)| format!("{k:?}: {}", factor_text(*f)))
+        .collect();
+    let map = format!("{{{}}}", entries.join(", "));
+    if let Some(m) = top_map(text, "calibrated") {
+        return Ok(format!("{}{map}{}", &text[..m.span.0], &text[m.span.1..]));
     }
-    edits.sort_by_key(|x| x.0);
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut at = 0;
-    for (s, e, v) in edits {
-        out.push_str(&text[at..s]);
-        out.push_str(v);
-        at = e;
-    }
-    out.push_str(&text[at..]);
-    Ok(out)
-}
-
-/// A duration in hours as a scenario writes it: `"12.3456h"`, to 4 decimals at most.
-pub fn hours_text(h: f64) -> String {
-    let s = format!("{h:.4}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    format!("{s}h")
-}
-
-/// `spec` with every duration multiplied by `k` (its shape kept), as RON text; `None` for
-/// a parameter of a parameter or an unreadable duration (the scenario validated, so
-/// neither happens to a loaded file's `params`).
-pub fn scaled_text(spec: &DistSpec, k: f64) -> Option<String> {
-    let d = |t: &str| -> Option<String> {
-        Some(format!("\"{}\"", hours_text(parse_hours(t).ok()? * k)))
+    let params = top_map(text, "params")
+        .ok_or_else(|| "the scenario has no `params` map to put `calibrated` after".to_string())?;
+    let end = params.span.1;
+    let rest = &text[end..];
+    let (cut, comma) = match rest.trim_start().strip_prefix(',') {
+        Some(after) => (text.len() - after.len(), ""),
+        None => (end, ","),
     };
-    Some(match spec {
-        DistSpec::Fixed(t) => d(t)?,
-        DistSpec::Tagged(t) => match t {
-            TaggedDist::Exp { mean } => format!("Exp(mean: {})", d(mean)?),
-            TaggedDist::Uniform { min, max } => {
-                format!("Uniform(min: {}, max: {})", d(min)?, d(max)?)
-            }
-            TaggedDist::Triangular { min, mode, max } => format!(
-                "Triangular(min: {}, mode: {}, max: {})",
-                d(min)?,
-                d(mode)?,
-                d(max)?
-            ),
-            TaggedDist::LogNormal { median, p95 } => {
-                format!("LogNormal(median: {}, p95: {})", d(median)?, d(p95)?)
-            }
-            TaggedDist::Weibull { shape, scale } => {
-                format!("Weibull(shape: {shape}, scale: {})", d(scale)?)
-            }
-            TaggedDist::Empirical(v) => {
-                let items: Option<Vec<String>> = v.iter().map(|x| d(x)).collect();
-                format!("Empirical([{}])", items?.join(", "))
-            }
-            TaggedDist::Param(_) => return None,
-        },
-    })
+    // The indentation of the line the `params` map starts on.
+    let line_start = text[..params.span.0].rfind('\n').map_or(0, |p| p + 1);
+    let indent: String = text[line_start..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    // After the rest of the `params` line, so a comment there stays with it.
+    let eol = text[cut..].find('\n').map_or(text.len(), |p| cut + p);
+    Ok(format!(
+        "{}{comma}{}\n{indent}calibrated: {map}, // written by `blastradius calibrate --write`{}",
+        &text[..cut],
+        &text[cut..eol],
+        &text[eol..]
+    ))
+}
+
+/// A factor as written in `calibrated`: 6 significant digits, at least one decimal.
+fn factor_text(f: f64) -> String {
+    let digits = (5 - f.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let s = format!("{f:.digits$}");
+    let s = s.trim_end_matches('0');
+    if s.ends_with('.') {
+        format!("{s}0")
+    } else if s.contains('.') {
+        s.to_string()
+    } else {
+        format!("{s}.0")
+    }
 }
 
 #[cfg(test)]
@@ -213,8 +209,9 @@ mod tests {
 
     #[test]
     fn finds_only_the_top_level_map_and_keeps_comments() {
-        let spans = param_spans(TEXT);
-        let got: Vec<(&str, &str)> = spans
+        let m = top_map(TEXT, "params").unwrap();
+        let got: Vec<(&str, &str)> = m
+            .entries
             .iter()
             .map(|(k, &(s, e))| (k.as_str(), &TEXT[s..e]))
             .collect();
@@ -226,25 +223,25 @@ mod tests {
                 ("c", r#"Empirical(["1h", "2h"])"#),
             ]
         );
-        let mut values = BTreeMap::new();
-        values.insert("b".to_string(), "\"4h\"".to_string());
-        let out = replace_params(TEXT, &values).unwrap();
-        assert!(out.contains(r#""b" /* odd */ : "4h","#), "{out}");
-        assert!(out.contains(r#"params: {"a": "9h"}"#));
-        assert!(replace_params(TEXT, &[("zz".to_string(), String::new())].into()).is_err());
+        assert!(TEXT[m.span.0..m.span.1].starts_with("{\n    \"a\""));
+        assert!(TEXT[m.span.0..m.span.1].ends_with("])\n  }"));
+        assert!(top_map(TEXT, "calibrated").is_none());
     }
 
     #[test]
-    fn scaling_keeps_the_shape() {
-        let spec = DistSpec::Tagged(TaggedDist::LogNormal {
-            median: "3h".into(),
-            p95: "1d".into(),
-        });
+    fn calibrated_goes_after_params_or_replaces_itself() {
+        let text = "(\n  name: \"x\",\n  params: {\"a\": \"1h\"}, // note\n  sites: [],\n)";
+        let f: BTreeMap<String, f64> = [("a".to_string(), 1.23456789)].into();
+        let once = set_calibrated(text, &f).unwrap();
         assert_eq!(
-            scaled_text(&spec, 0.5).unwrap(),
-            r#"LogNormal(median: "1.5h", p95: "12h")"#
+            once,
+            "(\n  name: \"x\",\n  params: {\"a\": \"1h\"}, // note\n  calibrated: {\"a\": 1.23457}, // written by `blastradius calibrate --write`\n  sites: [],\n)"
         );
-        assert_eq!(hours_text(1.0 / 3.0), "0.3333h");
-        assert_eq!(hours_text(0.0), "0h");
+        let f2: BTreeMap<String, f64> = [("a".to_string(), 0.5)].into();
+        let twice = set_calibrated(&once, &f2).unwrap();
+        assert!(twice.contains("calibrated: {\"a\": 0.5},"), "{twice}");
+        assert_eq!(twice.matches("calibrated:").count(), 1);
+        assert_eq!(factor_text(2.0), "2.0");
+        assert_eq!(factor_text(123.456789), "123.457");
     }
 }

@@ -127,24 +127,60 @@ fn results_do_not_depend_on_the_thread_count() {
 }
 
 #[test]
-fn write_puts_the_fitted_values_in_place_and_keeps_the_rest() {
+fn write_records_the_fitted_factors_and_keeps_the_rest() {
     let (d, f) = scenario_file(FIXED);
     let out = d.path().join("calibrated.ron");
     let out = out.to_str().unwrap();
     stdout(&["calibrate", &f, "-q", "--write", out]);
     let text = std::fs::read_to_string(out).unwrap();
-    assert!(text.contains(r#""restart": "4h","#), "{text}");
-    assert!(text.contains("// restart after power: fitted below"));
-    assert_eq!(text.replace(r#""4h","#, r#""2h","#), FIXED);
-    // Calibrating the written file again moves nothing.
-    let v = json(&["calibrate", out, "--format", "json", "-q"]);
+    // `params` keep their values; the factor goes into `calibrated`, after `params`.
+    let line = r#"  calibrated: {"restart": 2.0}, // written by `blastradius calibrate --write`"#;
+    assert!(text.contains(line), "{text}");
+    assert_eq!(text.replace(&format!("{line}\n"), ""), FIXED);
+    // The written file runs with the fitted values: a is back at 14 h.
+    let run = json(&["run", out, "--format", "json", "-q"]);
+    let a = service(&run, "a");
     assert!(
-        (v["params"][0]["scale"].as_f64().unwrap() - 1.0).abs() < 1e-9,
-        "{v}"
+        (a["restored_at_hours"]["mean"].as_f64().unwrap() - 14.0).abs() < 1e-9,
+        "{a}"
     );
+    // Calibrating it again starts from `params` as written, not from the factor, and
+    // finds the same factor; the file's own factor is reported beside it.
+    let v = json(&["calibrate", out, "--format", "json", "-q"]);
+    let p = &v["params"][0];
+    assert!((p["scale"].as_f64().unwrap() - 2.0).abs() < 1e-9, "{v}");
+    assert_eq!(p["file_scale"].as_f64().unwrap(), 2.0);
+    assert_eq!(p["prior_median_hours"].as_f64().unwrap(), 2.0);
+    assert_eq!(p["file_median_hours"].as_f64().unwrap(), 4.0);
+    let s = service(&v, "a");
+    assert_eq!(s["prior_hours"].as_f64().unwrap(), 12.0);
+    assert!((s["file_hours"].as_f64().unwrap() - 14.0).abs() < 1e-9);
+    assert!(v["error"]["file_median_abs_pct"].as_f64().unwrap() < 1e-6);
+    // Written again: the map is replaced, not repeated.
+    stdout(&["calibrate", out, "-q", "--write", out]);
+    let again = std::fs::read_to_string(out).unwrap();
+    assert_eq!(again, text);
     // --write with a variant is refused before anything runs.
     let err = refused(&["calibrate", &f, "--variant", "x", "--write", out]);
     assert!(err.contains("variant"), "{err}");
+}
+
+#[test]
+fn calibrated_factors_are_checked() {
+    let bad = FIXED.replace(
+        "  sites: [",
+        "  calibrated: {\"restrat\": 1.5, \"slow\": -1.0},\n  sites: [",
+    );
+    let (_d, f) = scenario_file(&bad);
+    let err = refused(&["validate", &f]);
+    assert!(
+        err.contains(r#"`calibrated`: unknown parameter "restrat"; did you mean "restart"?"#),
+        "{err}"
+    );
+    assert!(
+        err.contains("a calibrated factor must be a number in (0, 1000000], got -1"),
+        "{err}"
+    );
 }
 
 #[test]
