@@ -388,7 +388,7 @@ mod markdown {
             .filter_map(|l| l.strip_prefix("![").and_then(|r| r.split("](").nth(1)))
             .map(|r| r.trim_end_matches(')'))
             .collect();
-        assert_eq!(links.len(), 6, "{md}");
+        assert_eq!(links.len(), 7, "{md}");
         for l in links {
             let rel = l.replace("%20", " ");
             assert!(rel.starts_with("policy report-files/"));

@@ -269,7 +269,7 @@ fn every_format_renders() {
     assert!(csv.contains("threshold,4h,,0.1,"), "{csv}");
     let table = stdout(&["risk", &p, "-q"]);
     assert!(table.contains("not to overlap"), "{table}");
-    assert!(table.contains("Substitutes"), "{table}");
+    assert!(table.contains("users_without_substitute"), "{table}");
 }
 
 #[test]

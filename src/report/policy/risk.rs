@@ -128,7 +128,7 @@ impl PolicyReport<'_> {
                     .iter()
                     .map(|(s, tol, b)| {
                         vec![
-                            m.services[*s].name.clone(),
+                            self.service_label(*s),
                             w.hours(*tol),
                             chance(b),
                             per_year(&b.rate),
@@ -148,9 +148,9 @@ impl PolicyReport<'_> {
             v.iter()
                 .map(|x| {
                     let name = if site {
-                        &m.sites[x.lost].name
+                        self.site_label(x.lost)
                     } else {
-                        &m.services[x.lost].name
+                        self.service_label(x.lost)
                     };
                     format!("{name} {}", w.percent(x.share))
                 })
