@@ -820,7 +820,9 @@ pub struct ImportArgs {
 fn parse_fraction(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(f) if f > 0.0 && f <= 1.0 => Ok(f),
-        _ => Err(format!("expected a fraction above 0 and at most 1, such as 0.05; got \"{s}\"")),
+        _ => Err(format!(
+            "expected a fraction above 0 and at most 1, such as 0.05; got \"{s}\""
+        )),
     }
 }
 
@@ -876,7 +878,12 @@ fn man(a: ManArgs) -> Result<(), Error> {
     if let Some(dir) = &a.dir {
         std::fs::create_dir_all(dir)
             .and_then(|_| clap_mangen::generate_to(cmd.clone(), dir))
-            .map_err(|e| Error::runtime(format!("cannot write the man pages to {}: {e}", dir.display())))?;
+            .map_err(|e| {
+                Error::runtime(format!(
+                    "cannot write the man pages to {}: {e}",
+                    dir.display()
+                ))
+            })?;
     }
     let mut buf = Vec::new();
     clap_mangen::Man::new(cmd)

@@ -96,7 +96,10 @@ pub fn parse(files: &[(String, String)]) -> Result<Catalog, Error> {
                 return Err(invalid(
                     file,
                     0,
-                    format!("a catalog entity of kind `{}` has no metadata.name", raw.kind),
+                    format!(
+                        "a catalog entity of kind `{}` has no metadata.name",
+                        raw.kind
+                    ),
                 ));
             }
             let from = read
@@ -105,10 +108,15 @@ pub fn parse(files: &[(String, String)]) -> Result<Catalog, Error> {
                 .find(|r: &&Read| r.file == fi)
                 .map_or(0, |r| r.line);
             let line = name_line(text, &raw.metadata.name, from);
-            read.push(Read { raw, file: fi, line });
+            read.push(Read {
+                raw,
+                file: fi,
+                line,
+            });
         }
     }
-    let service_kind = |k: &str| k.eq_ignore_ascii_case("component") || k.eq_ignore_ascii_case("resource");
+    let service_kind =
+        |k: &str| k.eq_ignore_ascii_case("component") || k.eq_ignore_ascii_case("resource");
     let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
     let mut providers: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut systems = BTreeMap::new();
@@ -123,7 +131,12 @@ pub fn parse(files: &[(String, String)]) -> Result<Catalog, Error> {
                     .push(r.raw.metadata.name.clone());
             }
         } else if r.raw.kind.eq_ignore_ascii_case("system") {
-            let title = r.raw.metadata.title.clone().unwrap_or_else(|| r.raw.metadata.name.clone());
+            let title = r
+                .raw
+                .metadata
+                .title
+                .clone()
+                .unwrap_or_else(|| r.raw.metadata.name.clone());
             systems.insert(name, title);
         }
     }
@@ -182,7 +195,10 @@ pub fn parse(files: &[(String, String)]) -> Result<Catalog, Error> {
         let users = match ann(USERS) {
             None => None,
             Some((s, line)) => {
-                let digits: String = s.chars().filter(|c| !matches!(c, '_' | ',' | ' ')).collect();
+                let digits: String = s
+                    .chars()
+                    .filter(|c| !matches!(c, '_' | ',' | ' '))
+                    .collect();
                 Some(digits.parse::<u64>().map_err(|_| {
                     invalid(
                         file,
@@ -216,7 +232,11 @@ pub fn parse(files: &[(String, String)]) -> Result<Catalog, Error> {
             None => None,
             Some((s, line)) => {
                 crate::scenario::duration::parse_hours(&s).map_err(|e| {
-                    invalid(file, line, format!("annotation {RESTART} of `{}`: {e}", m.name))
+                    invalid(
+                        file,
+                        line,
+                        format!("annotation {RESTART} of `{}`: {e}", m.name),
+                    )
                 })?;
                 Some(s.trim().to_string())
             }
@@ -230,7 +250,12 @@ pub fn parse(files: &[(String, String)]) -> Result<Catalog, Error> {
             name: m.name.clone(),
             title: m.title.clone(),
             description: m.description.clone().unwrap_or_default().trim().to_string(),
-            system: r.raw.spec.system.as_deref().map(|s| entity_ref(s).1.to_lowercase()),
+            system: r
+                .raw
+                .spec
+                .system
+                .as_deref()
+                .map(|s| entity_ref(s).1.to_lowercase()),
             owner: r.raw.spec.owner.clone(),
             users,
             sites,
@@ -313,7 +338,13 @@ fn yaml_error(file: &str, e: &serde_yaml_ng::Error) -> Error {
 }
 
 fn invalid(file: &str, line: usize, msg: String) -> Error {
-    Error::invalid(vec![Diagnostic::at(file, line, usize::from(line > 0), "", msg)])
+    Error::invalid(vec![Diagnostic::at(
+        file,
+        line,
+        usize::from(line > 0),
+        "",
+        msg,
+    )])
 }
 
 #[cfg(test)]
@@ -322,7 +353,10 @@ mod tests {
 
     #[test]
     fn refs() {
-        assert_eq!(entity_ref("component:default/cart"), (Some("component".into()), "cart"));
+        assert_eq!(
+            entity_ref("component:default/cart"),
+            (Some("component".into()), "cart")
+        );
         assert_eq!(entity_ref("Resource:db"), (Some("resource".into()), "db"));
         assert_eq!(entity_ref("cart"), (None, "cart"));
     }

@@ -20,6 +20,7 @@ use serde_json::Value;
 use crate::error::Error;
 use crate::scenario::SiteKind;
 
+#[derive(Debug)]
 pub struct Site {
     pub id: String,
     pub parent: Option<String>,
@@ -32,6 +33,7 @@ pub struct Site {
     pub assumed: bool,
 }
 
+#[derive(Debug)]
 pub struct Workload {
     pub name: String,
     /// `Deployment` or `StatefulSet`.
@@ -44,6 +46,7 @@ pub struct Workload {
     pub min_note: String,
 }
 
+#[derive(Debug)]
 pub struct Cluster {
     pub sites: Vec<Site>,
     pub workloads: Vec<Workload>,
@@ -101,7 +104,11 @@ pub fn parse(file: &str, text: &str) -> Result<Cluster, Error> {
     let mut parsed = Vec::new();
     for (i, it) in items.into_iter().enumerate() {
         let item: Item = serde_json::from_value(it).map_err(|e| {
-            super::invalid(file, 0, &format!("items[{i}]: not a Kubernetes object: {e}"))
+            super::invalid(
+                file,
+                0,
+                &format!("items[{i}]: not a Kubernetes object: {e}"),
+            )
         })?;
         parsed.push(item);
     }
@@ -113,8 +120,13 @@ pub fn parse(file: &str, text: &str) -> Result<Cluster, Error> {
     for n in of("Node") {
         let label = |keys: [&str; 2]| keys.iter().find_map(|k| n.metadata.labels.get(*k)).cloned();
         let (region, zone) = (label(REGION), label(ZONE));
-        let r = region.as_deref().map_or("no-region".to_string(), super::id_of);
-        let z = format!("{r}/{}", zone.as_deref().map_or("no-zone".to_string(), super::id_of));
+        let r = region
+            .as_deref()
+            .map_or("no-region".to_string(), super::id_of);
+        let z = format!(
+            "{r}/{}",
+            zone.as_deref().map_or("no-zone".to_string(), super::id_of)
+        );
         let id = format!("{z}/{}", super::id_of(&n.metadata.name));
         sites.entry(r.clone()).or_insert_with(|| Site {
             id: r.clone(),
@@ -160,7 +172,12 @@ pub fn parse(file: &str, text: &str) -> Result<Cluster, Error> {
                 .owner_references
                 .iter()
                 .find(|o| o.kind == "Deployment")
-                .map(|o| ((rs.metadata.namespace.clone(), rs.metadata.name.clone()), o.name.clone()))
+                .map(|o| {
+                    (
+                        (rs.metadata.namespace.clone(), rs.metadata.name.clone()),
+                        o.name.clone(),
+                    )
+                })
         })
         .collect();
 
@@ -169,21 +186,47 @@ pub fn parse(file: &str, text: &str) -> Result<Cluster, Error> {
     let mut skipped = 0;
     for p in of("Pod") {
         let ns = &p.metadata.namespace;
-        let owner = p.metadata.owner_references.iter().find_map(|o| match o.kind.as_str() {
-            "StatefulSet" | "Deployment" => Some(o.name.clone()),
-            "ReplicaSet" => rs_owner
-                .get(&(ns.clone(), o.name.clone()))
-                .cloned()
-                .or_else(|| {
-                    let hash = p.metadata.labels.get("pod-template-hash")?;
-                    o.name.strip_suffix(&format!("-{hash}")).map(str::to_string)
-                }),
-            _ => None,
-        });
+        let owner = p
+            .metadata
+            .owner_references
+            .iter()
+            .find_map(|o| match o.kind.as_str() {
+                "StatefulSet" | "Deployment" => Some(o.name.clone()),
+                "ReplicaSet" => rs_owner
+                    .get(&(ns.clone(), o.name.clone()))
+                    .cloned()
+                    .or_else(|| {
+                        let hash = p.metadata.labels.get("pod-template-hash")?;
+                        o.name.strip_suffix(&format!("-{hash}")).map(str::to_string)
+                    }),
+                _ => None,
+            });
         let key = owner.map(|o| (ns.clone(), o));
         let phase = p.status.get("phase").and_then(Value::as_str).unwrap_or("");
         let node = p.spec.get("nodeName").and_then(Value::as_str);
-        let (Some(key), Some(node)) = (key.filter(|k| workloads.contains_key(k)), node) else {
+        let site = match node {
+            None => None,
+            Some(node) => match node_site.get(node) {
+                Some(site) => Some(site),
+                None => {
+                    let line = text
+                        .lines()
+                        .position(|l| {
+                            l.contains("\"nodeName\"") && l.contains(&format!("\"{node}\""))
+                        })
+                        .map_or(0, |i| i + 1);
+                    return Err(super::invalid(
+                        file,
+                        line,
+                        &format!(
+                            "pod `{}` runs on node `{node}`, which is not in the file (list the nodes too: kubectl get nodes,pods,...)",
+                            p.metadata.name
+                        ),
+                    ));
+                }
+            },
+        };
+        let (Some(key), Some(site)) = (key.filter(|k| workloads.contains_key(k)), site) else {
             skipped += 1;
             continue;
         };
@@ -191,20 +234,6 @@ pub fn parse(file: &str, text: &str) -> Result<Cluster, Error> {
             skipped += 1;
             continue;
         }
-        let Some(site) = node_site.get(node) else {
-            let line = text
-                .lines()
-                .position(|l| l.contains("\"nodeName\"") && l.contains(&format!("\"{node}\"")))
-                .map_or(0, |i| i + 1);
-            return Err(super::invalid(
-                file,
-                line,
-                &format!(
-                    "pod `{}` runs on node `{node}`, which is not in the file (list the nodes too: kubectl get nodes,pods,...)",
-                    p.metadata.name
-                ),
-            ));
-        };
         let e = placed.entry(key).or_default();
         e.0.insert(site.clone());
         e.1 += 1;
@@ -222,13 +251,13 @@ pub fn parse(file: &str, text: &str) -> Result<Cluster, Error> {
             .unwrap_or_default();
         let pdb = pdbs.iter().find(|b| {
             b.metadata.namespace == key.0
-                && b
-                    .spec
+                && b.spec
                     .pointer("/selector/matchLabels")
                     .and_then(Value::as_object)
                     .is_some_and(|m| {
                         !m.is_empty()
-                            && m.iter().all(|(k, v)| labels.get(k).map(String::as_str) == v.as_str())
+                            && m.iter()
+                                .all(|(k, v)| labels.get(k).map(String::as_str) == v.as_str())
                     })
         });
         let (mut min, mut note) = (1u64, "no PodDisruptionBudget: k = 1".to_string());
@@ -259,7 +288,10 @@ pub fn parse(file: &str, text: &str) -> Result<Cluster, Error> {
                 note = format!("PodDisruptionBudget {} minAvailable {v}", b.metadata.name);
             } else if let Some(v) = b.spec.get("maxUnavailable") {
                 min = n.saturating_sub(count(v).ok_or_else(bad)?);
-                note = format!("PodDisruptionBudget {} maxUnavailable {v} of {n} pods", b.metadata.name);
+                note = format!(
+                    "PodDisruptionBudget {} maxUnavailable {v} of {n} pods",
+                    b.metadata.name
+                );
             }
             let k = min.clamp(1, nodes.len().max(1) as u64);
             if k != min {
@@ -304,6 +336,9 @@ mod tests {
         assert_eq!((w.pods, w.min), (2, 1));
         let bad = text.replace("\"nodeName\": \"n2\"", "\"nodeName\": \"n9\"");
         let err = parse("k.json", &bad).unwrap_err().to_string();
-        assert!(err.contains("k.json:6:1: ") && err.contains("`n9`"), "{err}");
+        assert!(
+            err.contains("k.json:6:1: ") && err.contains("`n9`"),
+            "{err}"
+        );
     }
 }

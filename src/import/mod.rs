@@ -97,7 +97,13 @@ pub fn assumptions(text: &str) -> Vec<(usize, String)> {
 }
 
 fn invalid(file: &str, line: usize, msg: &str) -> Error {
-    Error::invalid(vec![Diagnostic::at(file, line, usize::from(line > 0), "", msg.to_string())])
+    Error::invalid(vec![Diagnostic::at(
+        file,
+        line,
+        usize::from(line > 0),
+        "",
+        msg.to_string(),
+    )])
 }
 
 /// Parses JSON, an error naming the line and column.
@@ -135,15 +141,32 @@ enum Count {
 }
 
 /// The links of `array` (at `field` of the document).
-fn links(file: &str, text: &str, field: &str, array: &serde_json::Value) -> Result<Vec<CallEdge>, Error> {
+fn links(
+    file: &str,
+    text: &str,
+    field: &str,
+    array: &serde_json::Value,
+) -> Result<Vec<CallEdge>, Error> {
     let serde_json::Value::Array(items) = array else {
-        return Err(invalid(file, 0, &format!("`{field}` must be an array of dependency links")));
+        return Err(invalid(
+            file,
+            0,
+            &format!("`{field}` must be an array of dependency links"),
+        ));
     };
     let mut out = Vec::new();
     for (i, it) in items.iter().enumerate() {
-        let at = if field.is_empty() { format!("[{i}]") } else { format!("{field}[{i}]") };
+        let at = if field.is_empty() {
+            format!("[{i}]")
+        } else {
+            format!("{field}[{i}]")
+        };
         let l: Link = serde_json::from_value(it.clone()).map_err(|e| {
-            invalid(file, 0, &format!("`{at}`: expected {{\"parent\", \"child\", \"callCount\"}}: {e}"))
+            invalid(
+                file,
+                0,
+                &format!("`{at}`: expected {{\"parent\", \"child\", \"callCount\"}}: {e}"),
+            )
         })?;
         let calls = match &l.calls {
             None => 0.0,
@@ -151,12 +174,23 @@ fn links(file: &str, text: &str, field: &str, array: &serde_json::Value) -> Resu
             Some(Count::S(s)) => s.trim().parse().unwrap_or(f64::NAN),
         };
         if !(calls.is_finite() && calls >= 0.0) {
-            return Err(invalid(file, 0, &format!("`{at}.callCount` must be a number ≥ 0")));
+            return Err(invalid(
+                file,
+                0,
+                &format!("`{at}.callCount` must be a number ≥ 0"),
+            ));
         }
         for (what, name) in [("parent", &l.parent), ("child", &l.child)] {
             if name.trim().is_empty() {
-                let line = text.lines().position(|x| x.contains(&format!("\"{what}\""))).map_or(0, |p| p + 1);
-                return Err(invalid(file, line, &format!("`{at}.{what}` is an empty service name")));
+                let line = text
+                    .lines()
+                    .position(|x| x.contains(&format!("\"{what}\"")))
+                    .map_or(0, |p| p + 1);
+                return Err(invalid(
+                    file,
+                    line,
+                    &format!("`{at}.{what}` is an empty service name"),
+                ));
             }
         }
         out.push(CallEdge {
@@ -168,6 +202,9 @@ fn links(file: &str, text: &str, field: &str, array: &serde_json::Value) -> Resu
     }
     Ok(out)
 }
+
+/// A trace source's parser: (file, text) → its call edges.
+type TraceParser = fn(&str, &str) -> Result<Vec<CallEdge>, Error>;
 
 /// Reads one input file.
 fn read(path: &str) -> Result<String, Error> {
@@ -246,16 +283,26 @@ pub fn import(o: &Options) -> Result<Imported, Error> {
                 s.restart = Some((r.clone(), format!("{src}: {}", backstage::RESTART)));
             }
             if !e.sites.is_empty() {
-                s.replicas = Some((e.sites.clone(), format!("{src}: {}", backstage::SITES), false));
+                s.replicas = Some((
+                    e.sites.clone(),
+                    format!("{src}: {}", backstage::SITES),
+                    false,
+                ));
             }
             for (on, how) in &e.deps {
                 let on = id_of(on);
                 if on != id_of(&e.name) {
-                    s.deps.entry(on).or_default().push(Reading::Hard(format!("{src}: {how}")));
+                    s.deps
+                        .entry(on)
+                        .or_default()
+                        .push(Reading::Hard(format!("{src}: {how}")));
                 }
             }
             for (on, _) in &e.deps {
-                svcs.entry(id_of(on)).or_default().raw_names.insert(on.clone());
+                svcs.entry(id_of(on))
+                    .or_default()
+                    .raw_names
+                    .insert(on.clone());
             }
         }
         summary.push(format!(
@@ -309,10 +356,14 @@ pub fn import(o: &Options) -> Result<Imported, Error> {
         summary.push(line);
     }
 
-    let traces: [(&str, &Option<String>, fn(&str, &str) -> Result<Vec<CallEdge>, Error>); 3] = [
+    let traces: [(&str, &Option<String>, TraceParser); 3] = [
         ("Jaeger", &o.jaeger, jaeger::parse),
         ("Zipkin", &o.zipkin, zipkin::parse),
-        ("OpenTelemetry servicegraph", &o.otel_servicegraph, otel::parse),
+        (
+            "OpenTelemetry servicegraph",
+            &o.otel_servicegraph,
+            otel::parse,
+        ),
     ];
     for (kind, file, parse) in traces {
         let Some(f) = file else { continue };
@@ -324,8 +375,14 @@ pub fn import(o: &Options) -> Result<Imported, Error> {
         let mut out_calls: BTreeMap<String, f64> = BTreeMap::new();
         for e in &edges {
             let (p, c) = (id_of(&e.parent), id_of(&e.child));
-            svcs.entry(p.clone()).or_default().raw_names.insert(e.parent.clone());
-            svcs.entry(c.clone()).or_default().raw_names.insert(e.child.clone());
+            svcs.entry(p.clone())
+                .or_default()
+                .raw_names
+                .insert(e.parent.clone());
+            svcs.entry(c.clone())
+                .or_default()
+                .raw_names
+                .insert(e.child.clone());
             if p == c {
                 continue;
             }
@@ -358,7 +415,12 @@ pub fn import(o: &Options) -> Result<Imported, Error> {
             } else {
                 Reading::Hard(format!("{src}: {} calls", count(*calls)))
             };
-            svcs.get_mut(p).expect("added above").deps.entry(c.clone()).or_default().push(reading);
+            svcs.get_mut(p)
+                .expect("added above")
+                .deps
+                .entry(c.clone())
+                .or_default()
+                .push(reading);
         }
         summary.push(format!("{kind}: {} call edges", by_edge.len()));
     }
@@ -376,7 +438,9 @@ pub fn import(o: &Options) -> Result<Imported, Error> {
     // name (a zone or a node), else a new site.
     let mut counts = Counts::default();
     for (id, s) in svcs.iter_mut() {
-        let Some((names, note, false)) = &s.replicas else { continue };
+        let Some((names, note, false)) = &s.replicas else {
+            continue;
+        };
         let mut resolved: Vec<String> = Vec::new();
         for n in names {
             let found = if sites.iter().any(|x| &x.id == n) {
@@ -506,7 +570,9 @@ fn lit(s: &str) -> String {
 
 /// Text for a `//` comment: one line.
 fn note(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 fn kind_name(k: SiteKind) -> &'static str {
@@ -526,7 +592,8 @@ fn render(
     svcs: &BTreeMap<String, Svc>,
     counts: &mut Counts,
 ) -> String {
-    let default = |what: &str, id: &str| format!("{MARK}: default {what} of {id}, not in the sources");
+    let default =
+        |what: &str, id: &str| format!("{MARK}: default {what} of {id}, not in the sources");
     let mut t = String::new();
     t.push_str("// Written by `blastradius import` from:\n");
     for f in files {
@@ -538,7 +605,10 @@ fn render(
     );
     t.push_str("Scenario(\n");
     let name = o.name.clone().unwrap_or_else(|| {
-        let names: Vec<&str> = files.iter().map(|f| f.rsplit([':', '/']).next().unwrap_or(f).trim()).collect();
+        let names: Vec<&str> = files
+            .iter()
+            .map(|f| f.rsplit([':', '/']).next().unwrap_or(f).trim())
+            .collect();
         format!("Imported from {}", names.join(", "))
     });
     let _ = writeln!(t, "    name: {},", lit(&name));
@@ -552,7 +622,11 @@ fn render(
         "    sources: [{}],",
         files.iter().map(|f| lit(f)).collect::<Vec<_>>().join(", ")
     );
-    let _ = writeln!(t, "    horizon: {}, // {MARK}: default, not in the sources", lit(DEFAULT_HORIZON));
+    let _ = writeln!(
+        t,
+        "    horizon: {}, // {MARK}: default, not in the sources",
+        lit(DEFAULT_HORIZON)
+    );
     t.push_str("    seed: 0,\n    sites: [\n");
     for s in sites {
         let _ = write!(t, "        (id: {}", lit(&s.id));
@@ -631,7 +705,12 @@ fn render(
                 .iter()
                 .find(|x| x.kind == SiteKind::Zone && r.starts_with(&format!("{}/", x.id)))
                 .map(|x| x.id.as_str())
-                .unwrap_or_else(|| sites.iter().find(|x| &x.id == r).map_or(UNPLACED, |x| x.id.as_str()));
+                .unwrap_or_else(|| {
+                    sites
+                        .iter()
+                        .find(|x| &x.id == r)
+                        .map_or(UNPLACED, |x| x.id.as_str())
+                });
             zones.insert(z);
         }
         for z in zones {
@@ -644,7 +723,12 @@ fn render(
             }
             None => {
                 counts.restart += 1;
-                let _ = writeln!(t, "            restart: {}, // {}", lit(DEFAULT_RESTART), default("restart", id));
+                let _ = writeln!(
+                    t,
+                    "            restart: {}, // {}",
+                    lit(DEFAULT_RESTART),
+                    default("restart", id)
+                );
             }
         }
         if !s.deps.is_empty() {
@@ -693,7 +777,9 @@ fn render(
         .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
         .map(|(s, n)| (s.to_string(), *n))
         .unwrap_or_else(|| (UNPLACED.into(), 0));
-    let is_zone = sites.iter().any(|x| x.id == site && x.kind == SiteKind::Zone);
+    let is_zone = sites
+        .iter()
+        .any(|x| x.id == site && x.kind == SiteKind::Zone);
     let label = sites
         .iter()
         .find(|x| x.id == site)
@@ -704,7 +790,8 @@ fn render(
         "    events: [\n        // {MARK}: default event, not in the sources: the {} hosting the most services is lost\n        // at the start for a log-normal time (median 4 h, 95% within 24 h). Replace it with the\n        // failures to study.",
         if is_zone { "zone" } else { "site" }
     );
-    let _ = writeln!(
+    let _ =
+        writeln!(
         t,
         "        (name: {}, site: {}, at: \"0h\", lasts: LogNormal(median: \"4h\", p95: \"24h\")),",
         lit(&format!("Loss of {} {label}", if is_zone { "zone" } else { "site" })),
@@ -730,6 +817,9 @@ mod tests {
     fn literals_and_assumption_lines() {
         assert_eq!(lit("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
         let text = "x: 1, // ASSUMPTION: y\n// ASSUMPTION: in a comment\ny: \"ASSUMPTION:\",\n// an ASSUMPTION\n";
-        assert_eq!(assumptions(text).iter().map(|a| a.0).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(
+            assumptions(text).iter().map(|a| a.0).collect::<Vec<_>>(),
+            [1, 2]
+        );
     }
 }

@@ -180,7 +180,10 @@ fn sample(line: &str) -> Result<Sample, (usize, String)> {
     };
     if let Some(ts) = words.next() {
         if ts.parse::<i64>().is_err() {
-            return Err((i + 1, format!("expected a timestamp in milliseconds, got `{ts}`")));
+            return Err((
+                i + 1,
+                format!("expected a timestamp in milliseconds, got `{ts}`"),
+            ));
         }
     }
     if let Some(extra) = words.next() {
@@ -221,14 +224,20 @@ traces_service_graph_request_failed_total{client="a",server="b"} 1
 "#;
         let e = parse("f", text).unwrap();
         assert_eq!(e.len(), 2);
-        assert_eq!((e[0].child.as_str(), e[0].calls, e[0].messaging), ("b", 7.0, false));
+        assert_eq!(
+            (e[0].child.as_str(), e[0].calls, e[0].messaging),
+            ("b", 7.0, false)
+        );
         assert_eq!((e[1].child.as_str(), e[1].messaging), ("q", true));
     }
 
     #[test]
     fn errors_name_the_line() {
-        let err = parse("f.prom", "# x\ntraces_service_graph_request_total{client=\"a\"} 1\n")
-            .unwrap_err();
+        let err = parse(
+            "f.prom",
+            "# x\ntraces_service_graph_request_total{client=\"a\"} 1\n",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("f.prom:2:1"), "{err}");
         let err = parse("f.prom", "\nm{a=\"1\" 1\n").unwrap_err();
         assert!(err.to_string().contains("f.prom:2:"), "{err}");
