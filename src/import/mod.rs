@@ -615,7 +615,7 @@ fn render(
     let _ = writeln!(
         t,
         "    description: {},",
-        lit("Imported from traces, a service catalog and a cluster by `blastradius import`.")
+        lit("Written by `blastradius import`: each value's comment names the file it comes from, or marks it as an assumption.")
     );
     let _ = writeln!(
         t,
