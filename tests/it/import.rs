@@ -470,3 +470,34 @@ fn every_command_that_writes_accepts_quiet() {
     ]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// What `cargo install --path .` gives needs no file beside it: the built binary, run
+/// from `/`, imports, validates and runs with absolute paths only.
+#[test]
+fn runs_from_any_directory() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("s.ron");
+    let ok = |args: &[&str]| {
+        let o = bin().current_dir("/").args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let k8s = fixture("social-network/kubernetes.json");
+    let jaeger = fixture("social-network/jaeger.json");
+    let out_s = out.to_str().unwrap();
+    ok(&[
+        "import",
+        "-q",
+        "--jaeger",
+        &jaeger,
+        "--kubernetes",
+        &k8s,
+        "-o",
+        out_s,
+    ]);
+    ok(&["validate", "-q", out_s]);
+    ok(&["run", "-q", "--trials", "32", out_s, "-o", "/dev/null"]);
+}
