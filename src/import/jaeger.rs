@@ -23,5 +23,5 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<CallEdge>, Error> {
             "expected Jaeger dependencies: {\"data\": [{\"parent\", \"child\", \"callCount\"}]} (the /api/dependencies answer) or {\"dependencies\": [...]}",
         ));
     };
-    links(file, text, field, array)
+    links(file, field, array)
 }

@@ -141,12 +141,7 @@ enum Count {
 }
 
 /// The links of `array` (at `field` of the document).
-fn links(
-    file: &str,
-    text: &str,
-    field: &str,
-    array: &serde_json::Value,
-) -> Result<Vec<CallEdge>, Error> {
+fn links(file: &str, field: &str, array: &serde_json::Value) -> Result<Vec<CallEdge>, Error> {
     let serde_json::Value::Array(items) = array else {
         return Err(invalid(
             file,
@@ -182,13 +177,9 @@ fn links(
         }
         for (what, name) in [("parent", &l.parent), ("child", &l.child)] {
             if name.trim().is_empty() {
-                let line = text
-                    .lines()
-                    .position(|x| x.contains(&format!("\"{what}\"")))
-                    .map_or(0, |p| p + 1);
                 return Err(invalid(
                     file,
-                    line,
+                    0,
                     &format!("`{at}.{what}` is an empty service name"),
                 ));
             }
@@ -232,6 +223,8 @@ struct Svc {
     /// Site ids (from the cluster), or names (from an annotation), and the note.
     replicas: Option<(Vec<String>, String, bool)>,
     min: Option<(u64, String)>,
+    /// Why a source that knows the service does not place it.
+    unplaced_why: Option<String>,
     deps: BTreeMap<String, Vec<Reading>>,
 }
 
@@ -333,6 +326,10 @@ pub fn import(o: &Options) -> Result<Imported, Error> {
             let s = svcs.entry(id_of(&w.name)).or_default();
             s.raw_names.insert(w.name.clone());
             if w.nodes.is_empty() {
+                s.unplaced_why = Some(format!(
+                    "{src}: {} {} has no running pod on a node",
+                    w.kind, w.name
+                ));
                 continue;
             }
             s.replicas = Some((
@@ -692,8 +689,11 @@ fn render(
                 counts.placement += 1;
                 let _ = writeln!(
                     t,
-                    "            replicas: [{}], // {MARK}: no source places {id}",
-                    lit(UNPLACED)
+                    "            replicas: [{}], // {MARK}: no source places {id}{}",
+                    lit(UNPLACED),
+                    s.unplaced_why
+                        .as_deref()
+                        .map_or(String::new(), |w| format!(" ({})", note(w)))
                 );
                 (vec![UNPLACED.into()], "ActiveActive(min: 1),".into())
             }

@@ -13,5 +13,5 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<CallEdge>, Error> {
             "expected Zipkin v2 dependencies: an array of {\"parent\", \"child\", \"callCount\"} (the /api/v2/dependencies answer)",
         ));
     }
-    links(file, text, "", &v)
+    links(file, "", &v)
 }
