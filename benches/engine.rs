@@ -8,6 +8,10 @@
 //! trials; the throughput line (`thrpt`) is in service-trials per second. The
 //! 100,000-service groups take a few minutes; select groups with a filter, e.g.
 //! `cargo bench --bench engine -- 1000`.
+//!
+//! `portal_measures` times `portal`'s deterministic measures (gateway reach and the
+//! isolated failure of every service, one traversal each) on the 1,000- and
+//! 100,000-service graphs: `cargo bench --bench engine -- portal_measures`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -98,5 +102,22 @@ fn parallel(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, single_thread, parallel);
+fn portal_measures(c: &mut Criterion) {
+    let mut g = c.benchmark_group("portal_measures");
+    g.sample_size(10);
+    for (name, text) in [
+        ("synthetic-1000", synthetic(1000)),
+        ("synthetic-100000", synthetic_100k()),
+    ] {
+        let loaded = load_str(name, &text).expect("valid scenario");
+        let m = &loaded.model;
+        g.throughput(Throughput::Elements(m.services.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| blastradius::analysis::gateway::all(m, Some(10.0), &[]));
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, single_thread, parallel, portal_measures);
 criterion_main!(benches);

@@ -83,6 +83,14 @@ pub enum Command {
         supported."
     )]
     Risk(AnalysisArgs),
+    /// Write a first scenario from traces (Jaeger, Zipkin, OpenTelemetry servicegraph), a
+    /// Backstage catalog and a Kubernetes cluster, merged by service name; defaults that no
+    /// source gives are marked `// ASSUMPTION` (see docs/import.md).
+    Import(ImportArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
+    Completions(CompletionsArgs),
+    /// Write the man page (roff) of blastradius.
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -112,6 +120,10 @@ pub struct MergeArgs {
     pub parts: Vec<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Print nothing on stderr but errors (this command prints no progress; accepted like
+    /// every command's --quiet).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -189,6 +201,10 @@ pub struct GenerateArgs {
     /// Where to write; `-` is standard output.
     #[arg(long, short, default_value = "-")]
     pub out: PathBuf,
+    /// Print nothing on stderr but errors (this command prints no progress; accepted like
+    /// every command's --quiet).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -268,6 +284,10 @@ pub struct WhatifArgs {
     pub variant: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Print nothing on stderr but errors (this command prints no progress; accepted like
+    /// every command's --quiet).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `portal` and `importance`: one counterfactual per service (or two per site) for every
@@ -388,6 +408,10 @@ pub struct GraphArgs {
     /// Where to write; `-` is standard output.
     #[arg(long, short, default_value = "-")]
     pub out: PathBuf,
+    /// Print nothing on stderr but errors (this command prints no progress; accepted like
+    /// every command's --quiet).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Runs one parsed command. Output goes to the command's `--out`; messages to stderr.
@@ -405,6 +429,9 @@ pub fn execute(cli: Cli) -> Result<(), Error> {
         Command::Importance(a) => importance(a),
         Command::Calibrate(a) => calibrate(a),
         Command::Risk(a) => risk(a),
+        Command::Import(a) => import(a),
+        Command::Completions(a) => completions(a),
+        Command::Man(a) => man(a),
     }
 }
 
@@ -430,6 +457,7 @@ fn validate(a: ValidateArgs) -> Result<(), Error> {
             v.warnings.len(),
             if v.warnings.len() == 1 { "" } else { "s" }
         );
+        print_assumptions(&a.file, &v.loaded.text);
     }
     Ok(())
 }
@@ -754,4 +782,143 @@ fn calibrate(a: CalibrateArgs) -> Result<(), Error> {
         cal: &cal,
     };
     report::export::write(&rep, a.output.format.into(), &a.output.out)
+}
+
+/// `validate`: the values marked `// ASSUMPTION` (as `import` writes them), the first
+/// [`SHOWN_ASSUMPTIONS`] in full.
+fn print_assumptions(file: &str, text: &str) {
+    let marked = crate::import::assumptions(text);
+    if marked.is_empty() {
+        return;
+    }
+    eprintln!(
+        "note: {} line{} marked {} (values no source gave): check them",
+        marked.len(),
+        if marked.len() == 1 { "" } else { "s" },
+        crate::import::MARK
+    );
+    for (line, t) in marked.iter().take(SHOWN_ASSUMPTIONS) {
+        let t: String = t.chars().take(160).collect();
+        eprintln!("note: {file}:{line}: {t}");
+    }
+    if marked.len() > SHOWN_ASSUMPTIONS {
+        eprintln!(
+            "note: … and {} more (grep -n {} {file})",
+            marked.len() - SHOWN_ASSUMPTIONS,
+            crate::import::MARK
+        );
+    }
+}
+
+const SHOWN_ASSUMPTIONS: usize = 40;
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Jaeger dependencies JSON (`/api/dependencies`, or the v3 API's
+    /// `{"dependencies": [...]}`).
+    #[arg(long, value_name = "FILE")]
+    pub jaeger: Option<String>,
+    /// Zipkin v2 dependencies JSON (`/api/v2/dependencies`).
+    #[arg(long, value_name = "FILE")]
+    pub zipkin: Option<String>,
+    /// OpenTelemetry collector servicegraph metrics, Prometheus text
+    /// (`traces_service_graph_request_total`).
+    #[arg(long, value_name = "FILE")]
+    pub otel_servicegraph: Option<String>,
+    /// Backstage catalog YAML files (Component, Resource, System, API).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub backstage: Vec<String>,
+    /// `kubectl get nodes,pods,deployments,statefulsets,poddisruptionbudgets -o json`.
+    #[arg(long, value_name = "FILE")]
+    pub kubernetes: Option<String>,
+    /// A traced edge carrying less than this fraction of its parent's calls becomes a
+    /// partial dependency with that fraction as its share (default: every edge is hard).
+    #[arg(long, value_name = "F", value_parser = parse_fraction)]
+    pub soft_below: Option<f64>,
+    /// The scenario's name (default: made from the source files).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Where to write the scenario; `-` is standard output. Files are replaced atomically,
+    /// and nothing is written unless the whole import succeeds.
+    #[arg(long, short, default_value = "-")]
+    pub out: PathBuf,
+    /// No summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `--soft-below`: a fraction in (0, 1].
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(f) if f > 0.0 && f <= 1.0 => Ok(f),
+        _ => Err(format!(
+            "expected a fraction above 0 and at most 1, such as 0.05; got \"{s}\""
+        )),
+    }
+}
+
+fn import(a: ImportArgs) -> Result<(), Error> {
+    let opts = crate::import::Options {
+        jaeger: a.jaeger,
+        zipkin: a.zipkin,
+        otel_servicegraph: a.otel_servicegraph,
+        backstage: a.backstage,
+        kubernetes: a.kubernetes,
+        soft_below: a.soft_below,
+        name: a.name,
+    };
+    let imported = app::import(&opts)?;
+    report::output::write(&a.out, imported.text.as_bytes())?;
+    if !a.quiet {
+        for l in &imported.summary {
+            eprintln!("{l}");
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+    /// Where to write; `-` is standard output.
+    #[arg(long, short, default_value = "-")]
+    pub out: PathBuf,
+}
+
+fn completions(a: CompletionsArgs) -> Result<(), Error> {
+    use clap::CommandFactory;
+    let mut buf = Vec::new();
+    clap_complete::generate(a.shell, &mut Cli::command(), "blastradius", &mut buf);
+    report::output::write(&a.out, &buf)
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Where to write `blastradius.1`; `-` is standard output.
+    #[arg(long, short, default_value = "-")]
+    pub out: PathBuf,
+    /// Also write a page per command (`blastradius-run.1`, ...) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+fn man(a: ManArgs) -> Result<(), Error> {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    if let Some(dir) = &a.dir {
+        std::fs::create_dir_all(dir)
+            .and_then(|_| clap_mangen::generate_to(cmd.clone(), dir))
+            .map_err(|e| {
+                Error::runtime(format!(
+                    "cannot write the man pages to {}: {e}",
+                    dir.display()
+                ))
+            })?;
+    }
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(cmd)
+        .render(&mut buf)
+        .map_err(|e| Error::runtime(format!("cannot render the man page: {e}")))?;
+    report::output::write(&a.out, &buf)
 }

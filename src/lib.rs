@@ -10,6 +10,7 @@ pub mod app;
 pub mod cli;
 pub mod error;
 pub mod format;
+pub mod import;
 pub mod model;
 pub mod report;
 pub mod scenario;

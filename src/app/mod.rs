@@ -486,3 +486,8 @@ pub fn calibrated_text(chosen: &Chosen, cal: &Calibration) -> Result<String, Err
     }
     Ok(out)
 }
+
+/// `import`: a scenario from traces, a catalog and a cluster, checked by loading it.
+pub fn import(opts: &crate::import::Options) -> Result<crate::import::Imported, Error> {
+    crate::import::import(opts)
+}

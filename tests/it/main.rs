@@ -6,6 +6,7 @@ mod analyses;
 mod calibrate;
 mod engine;
 mod hostile;
+mod import;
 mod invariants;
 mod portal;
 mod report;

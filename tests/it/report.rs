@@ -500,4 +500,107 @@ mod browser {
             assert!(body.contains("<path") || body.contains("<rect"), "{fig}");
         }
     }
+
+    /// A script, run in a copy of the report (its Content-Security-Policy removed, as
+    /// the report itself runs none), that measures the laid-out page and appends the
+    /// measures as JSON in `<pre id="measure">`.
+    const MEASURE: &str = r##"<script>
+(function () {
+  var W = document.documentElement.clientWidth, over = [];
+  function inScroller(e) {
+    for (var p = e.parentElement; p; p = p.parentElement) {
+      var x = getComputedStyle(p).overflowX;
+      if (x == "auto" || x == "scroll") return true;
+    }
+    return false;
+  }
+  document.querySelectorAll("body *").forEach(function (e) {
+    var r = e.getBoundingClientRect();
+    if (r.width > 0 && r.right > W + 1 && !inScroller(e)) over.push(e.tagName + " " + e.id);
+  });
+  var g = document.querySelector("#fig-dependency-graph svg");
+  var box = g.parentElement.getBoundingClientRect();
+  var out = { width: W, scroll_width: document.documentElement.scrollWidth, over: over,
+    graph_width: g.getBoundingClientRect().width, graph_box: box.width,
+    ellipses: g.querySelectorAll("ellipse").length };
+  var pre = document.createElement("pre");
+  pre.id = "measure";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+</script>"##;
+
+    /// At 1,280 and 800 px, nothing overflows the page (wide tables scroll inside their
+    /// box or wrap), the dependency graph fits the page's width, and every service is
+    /// drawn in it.
+    #[test]
+    fn the_report_fits_the_page_at_1280_and_800_px() {
+        let Some(chrome) = chromium() else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "Chromium is missing on CI: .ci/run installs it"
+            );
+            eprintln!("skipped: no chromium on PATH");
+            return;
+        };
+        let d = tempdir();
+        let page = d.path().join("report.html");
+        report(&[
+            &scenario("kakao-1015.ron"),
+            "--trials",
+            "64",
+            "--out",
+            page.to_str().unwrap(),
+        ]);
+        let html = std::fs::read_to_string(&page).unwrap();
+        let csp_start = html
+            .find("<meta http-equiv=\"Content-Security-Policy\"")
+            .unwrap();
+        let csp_end = csp_start + html[csp_start..].find('>').unwrap() + 1;
+        let measured = format!("{}{}", &html[..csp_start], &html[csp_end..])
+            .replace("</body>", &format!("{MEASURE}</body>"));
+        let copy = d.path().join("measured.html");
+        std::fs::write(&copy, measured).unwrap();
+        for width in [1280, 800] {
+            let profile = tempdir();
+            let out = Command::new(&chrome)
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--hide-scrollbars",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--dump-dom",
+                ])
+                .arg(format!("--window-size={width},900"))
+                .arg(format!("--user-data-dir={}", profile.path().display()))
+                .arg(format!("file://{}", copy.display()))
+                .output()
+                .expect("chromium runs");
+            let dom = String::from_utf8_lossy(&out.stdout);
+            let tag = "<pre id=\"measure\">";
+            let start = dom.find(tag).expect("the script ran") + tag.len();
+            let json = dom[start..start + dom[start..].find("</pre>").unwrap()]
+                .replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&");
+            let m: serde_json::Value = serde_json::from_str(&json).unwrap();
+            let w = m["width"].as_f64().unwrap();
+            assert!(w > width as f64 * 0.9 && w <= width as f64, "{m}");
+            assert!(
+                m["scroll_width"].as_f64().unwrap() <= w,
+                "the page scrolls sideways at {width} px: {m}"
+            );
+            assert_eq!(m["over"], serde_json::json!([]), "at {width} px");
+            assert!(
+                m["graph_width"].as_f64().unwrap() <= m["graph_box"].as_f64().unwrap() + 0.5,
+                "the graph is wider than the page at {width} px: {m}"
+            );
+            assert_eq!(m["ellipses"], 28, "every service drawn, at {width} px: {m}");
+        }
+    }
 }

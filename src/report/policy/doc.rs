@@ -66,8 +66,8 @@ pub struct Figure {
     /// A complete SVG document (no XML declaration).
     pub svg: String,
     pub caption: String,
-    /// Shown at its natural size in a scrolling box rather than shrunk to the page
-    /// (a large graph, whose labels would become unreadable).
+    /// Shown in a box that scrolls vertically: shrunk to the page's width, not to the
+    /// window's height (a large graph, whose labels would become unreadable).
     pub natural_size: bool,
 }
 

@@ -25,11 +25,13 @@ li { margin: 0.35em 0; }
 table { border-collapse: collapse; font-size: 0.88em; min-width: 60%; }
 th, td { padding: 4px 9px; border-bottom: 1px solid #e4e7ec; text-align: left; vertical-align: top; }
 th { background: #f0f2f5; font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
+td { overflow-wrap: anywhere; }
 figure { margin: 1.2em 0 1.8em; }
 figure svg { max-width: 100%; height: auto; display: block; border: 1px solid #eceef2; }
 figure .scroll { overflow: auto; max-height: 85vh; border: 1px solid #eceef2; }
-figure .scroll svg { max-width: none; border: 0; }
+figure .scroll svg { max-width: 100%; height: auto; border: 0; }
 figcaption { font-size: 0.9em; color: #4a5263; margin-top: 0.4em; }
 pre { background: #f4f5f7; border: 1px solid #e2e5ea; padding: 10px 12px; overflow-x: auto;
   font-size: 0.85em; white-space: pre-wrap; word-break: break-word; }
