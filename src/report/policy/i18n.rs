@@ -261,6 +261,14 @@ pub fn percent(share: f64) -> String {
     }
 }
 
+/// The Korean subject particle after `word`: 이 after a final consonant, else 가.
+fn subject_particle(word: &str) -> &'static str {
+    match word.chars().last() {
+        Some(c) if ('가'..='힣').contains(&c) && (c as u32 - '가' as u32) % 28 != 0 => "이",
+        _ => "가",
+    }
+}
+
 /// `"12.50"` → `"12.5"`, `"3.0"` → `"3"`.
 fn trim_zeros(s: &str) -> String {
     if s.contains('.') {
@@ -1833,9 +1841,10 @@ impl RiskWords for Ko {
         } else {
             parts.join(", ")
         };
+        let ga = subject_particle(&who);
         match downtime {
-            Some(d) => format!("{who}가 {d} 이상 서비스를 못 씀"),
-            None => format!("{who}가 영향을 받음"),
+            Some(d) => format!("{who}{ga} {d} 이상 서비스를 못 씀"),
+            None => format!("{who}{ga} 영향을 받음"),
         }
     }
     fn thresholds_note(&self) -> String {
@@ -1880,6 +1889,12 @@ impl RiskWords for Ko {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_subject_particle_follows_the_last_syllable() {
+        assert_eq!(subject_particle("사용자"), "가");
+        assert_eq!(subject_particle("사용자 100만명 이상"), "이");
+    }
 
     #[test]
     fn numbers_in_each_language() {
