@@ -264,7 +264,9 @@ pub fn percent(share: f64) -> String {
 /// The Korean subject particle after `word`: 이 after a final consonant, else 가.
 fn subject_particle(word: &str) -> &'static str {
     match word.chars().last() {
-        Some(c) if ('가'..='힣').contains(&c) && (c as u32 - '가' as u32) % 28 != 0 => "이",
+        Some(c) if ('가'..='힣').contains(&c) && !(c as u32 - '가' as u32).is_multiple_of(28) => {
+            "이"
+        }
         _ => "가",
     }
 }
