@@ -4,6 +4,7 @@
 
 mod analyses;
 mod engine;
+mod fleet;
 mod hostile;
 mod invariants;
 mod report;
