@@ -52,3 +52,34 @@ fn trials_allocate_nothing_after_warm_up() {
     assert!(lost > 0.0, "the trials did something");
     assert_eq!(after - before, 0, "allocations during 200 trials");
 }
+
+/// The same with fleets: their instances' state is allocated once, and their restart and
+/// repair tasks reuse the task arena.
+#[test]
+fn fleet_trials_allocate_nothing_after_warm_up() {
+    use blastradius::scenario::generate::{generate, to_ron, GenerateOptions};
+    let mut scenario = generate(GenerateOptions {
+        services: 300,
+        sites: 6,
+        seed: 5,
+    });
+    for s in scenario.services.iter_mut().step_by(3) {
+        s.instances = Some(7);
+    }
+    let loaded = blastradius::model::load_str("fleets.ron", &to_ron(&scenario)).unwrap();
+    let c = blastradius::sim::Compiled::new(&loaded.model);
+    assert!(c.has_fleet);
+    let mut t = blastradius::sim::Trial::new(&c);
+    for i in 0..200 {
+        t.run(1, i);
+    }
+    let before = ALLOCS.load(Ordering::Relaxed);
+    let mut degraded = 0.0;
+    for i in 0..200 {
+        t.run(1, i);
+        degraded += t.outcome.degraded.iter().step_by(3).sum::<f64>();
+    }
+    let after = ALLOCS.load(Ordering::Relaxed);
+    assert!(degraded > 0.0, "the fleets were degraded at times");
+    assert_eq!(after - before, 0, "allocations during 200 trials");
+}
