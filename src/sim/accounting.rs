@@ -11,7 +11,8 @@ pub(super) struct Class {
     pub down: bool,
     /// While down: 0 for its own state, `k + 1` for its `k`-th hard dependency.
     pub cause: u32,
-    /// While up: the share of its users lost to partial dependencies.
+    /// While up: the share of its users lost to partial dependencies and, for a fleet,
+    /// to its instances down.
     pub share: f64,
 }
 
