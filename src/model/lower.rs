@@ -757,37 +757,6 @@ fn lower_service(
     }
 }
 
-/// The number of instances per replica of `svc` (1 when left out, or when wrong).
-fn lower_instances(cx: &mut Ctx<'_>, svc: &ServiceSpec) -> u32 {
-    match svc.instances {
-        None => 1,
-        Some(0) => {
-            cx.err(
-                Owner::Service(&svc.id),
-                "instances",
-                None,
-                "instances must be at least 1 (leave it out for a single instance)".into(),
-            );
-            1
-        }
-        Some(n) if n > MAX_INSTANCES => {
-            cx.err(
-                Owner::Service(&svc.id),
-                "instances",
-                None,
-                format!(
-                    "instances must be at most {}, got {}; model a larger fleet as several services",
-                    crate::format::thousands(MAX_INSTANCES),
-                    crate::format::thousands(n)
-                ),
-            );
-            1
-        }
-        // At most MAX_INSTANCES, so it fits.
-        Some(n) => n as u32,
-    }
-}
-
 /// The redundancy mode of `svc` (ActiveActive with `min: 1` when left out).
 fn lower_mode(cx: &mut Ctx<'_>, svc: &ServiceSpec) -> Mode {
     let owner = Owner::Service(&svc.id);
@@ -829,6 +798,37 @@ fn lower_mode(cx: &mut Ctx<'_>, svc: &ServiceSpec) -> Mode {
                 success: p,
             }
         }
+    }
+}
+
+/// The number of instances per replica of `svc` (1 when left out, or when wrong).
+fn lower_instances(cx: &mut Ctx<'_>, svc: &ServiceSpec) -> u32 {
+    match svc.instances {
+        None => 1,
+        Some(0) => {
+            cx.err(
+                Owner::Service(&svc.id),
+                "instances",
+                None,
+                "instances must be at least 1 (leave it out for a single instance)".into(),
+            );
+            1
+        }
+        Some(n) if n > MAX_INSTANCES => {
+            cx.err(
+                Owner::Service(&svc.id),
+                "instances",
+                None,
+                format!(
+                    "instances must be at most {}, got {}; model a larger fleet as several services",
+                    crate::format::thousands(MAX_INSTANCES),
+                    crate::format::thousands(n)
+                ),
+            );
+            1
+        }
+        // At most MAX_INSTANCES, so it fits.
+        Some(n) => n as u32,
     }
 }
 

@@ -135,15 +135,6 @@ pub struct Compiled {
     /// For each service, the services whose recovery needs it.
     pub needed_by: Csr<u32>,
     pub svc_hazards: Csr<CHazard>,
-    /// Crew priority: lower is served first.
-    pub priority: Vec<u32>,
-    /// Stable per-service key (hash of the id) for per-service random streams, so a
-    /// service draws the same numbers in the base and in a variant.
-    pub svc_key: Vec<u64>,
-    pub events: Vec<CEvent>,
-    pub crews: Option<usize>,
-    pub bootstrap: Option<f64>,
-    pub has_partial: bool,
     /// For each service, its index in `fleets`, or `NONE` for a single instance.
     pub fleet_of: Vec<u32>,
     pub fleets: Vec<CFleet>,
@@ -153,6 +144,15 @@ pub struct Compiled {
     pub n_fleet_slots: usize,
     pub n_fleet_insts: usize,
     pub n_fleet_hz: usize,
+    /// Crew priority: lower is served first.
+    pub priority: Vec<u32>,
+    /// Stable per-service key (hash of the id) for per-service random streams, so a
+    /// service draws the same numbers in the base and in a variant.
+    pub svc_key: Vec<u64>,
+    pub events: Vec<CEvent>,
+    pub crews: Option<usize>,
+    pub bootstrap: Option<f64>,
+    pub has_partial: bool,
     /// Counterfactuals for the analyses (all false in a plain run). Random numbers are
     /// drawn exactly as without them, so a counterfactual run stays paired with the base.
     pub overrides: Overrides,
@@ -331,6 +331,31 @@ impl Compiled {
                 })
                 .collect()
         }));
+        // Fleets. Validation bounds the instance copies (`model::MAX_FLEET_COPIES`), so
+        // every index fits in a u32.
+        let mut fleet_of = vec![NONE; m.services.len()];
+        let mut fleets = Vec::new();
+        let (mut n_slots, mut n_insts, mut n_hz) = (0usize, 0usize, 0usize);
+        for (i, s) in m.services.iter().enumerate() {
+            if s.instances <= 1 {
+                continue;
+            }
+            let n = s.instances as usize;
+            let slots = s.replicas.len() + s.rebuild.is_some() as usize;
+            fleet_of[i] = fleets.len() as u32;
+            fleets.push(CFleet {
+                service: i as u32,
+                instances: s.instances,
+                replicas: s.replicas.len() as u32,
+                slots: slots as u32,
+                slot_base: n_slots as u32,
+                inst_base: n_insts as u32,
+                hz_base: n_hz as u32,
+            });
+            n_slots += slots;
+            n_insts += slots * n;
+            n_hz += n;
+        }
         let mut order: Vec<usize> = (0..m.services.len()).collect();
         if m.recovery.order == RecoveryOrder::ByUsers {
             // Most users first; ties in file order (the sort is stable).
@@ -365,31 +390,6 @@ impl Compiled {
             flatten(e, NONE, &mut events, &mut add);
         }
         let has_partial = deps.items.iter().any(|e| e.share < 1.0);
-        // Fleets. Validation bounds the instance copies (`model::MAX_FLEET_COPIES`), so
-        // every index fits in a u32.
-        let mut fleet_of = vec![NONE; m.services.len()];
-        let mut fleets = Vec::new();
-        let (mut n_slots, mut n_insts, mut n_hz) = (0usize, 0usize, 0usize);
-        for (i, s) in m.services.iter().enumerate() {
-            if s.instances <= 1 {
-                continue;
-            }
-            let n = s.instances as usize;
-            let slots = s.replicas.len() + s.rebuild.is_some() as usize;
-            fleet_of[i] = fleets.len() as u32;
-            fleets.push(CFleet {
-                service: i as u32,
-                instances: s.instances,
-                replicas: s.replicas.len() as u32,
-                slots: slots as u32,
-                slot_base: n_slots as u32,
-                inst_base: n_insts as u32,
-                hz_base: n_hz as u32,
-            });
-            n_slots += slots;
-            n_insts += slots * n;
-            n_hz += n;
-        }
         Compiled {
             horizon: m.horizon,
             dists,
@@ -416,18 +416,18 @@ impl Compiled {
             needs,
             needed_by,
             svc_hazards,
-            priority,
-            svc_key,
-            events,
-            crews: m.recovery.crews,
-            bootstrap: m.recovery.bootstrap,
-            has_partial,
             has_fleet: !fleets.is_empty(),
             fleet_of,
             fleets,
             n_fleet_slots: n_slots,
             n_fleet_insts: n_insts,
             n_fleet_hz: n_hz,
+            priority,
+            svc_key,
+            events,
+            crews: m.recovery.crews,
+            bootstrap: m.recovery.bootstrap,
+            has_partial,
             overrides: Overrides::none(m.services.len(), m.sites.len()),
         }
     }
