@@ -119,6 +119,9 @@ const BYTES_PER_SERVICE_THREAD: f64 = 200.0;
 const BYTES_PER_SERVICE_SET: f64 = 400.0;
 const BYTES_PER_AFFECTED_SERVICE_SET: f64 = 5_000.0;
 const BYTES_PER_SERVICE_BATCH: f64 = 400.0;
+/// Per instance copy of a fleet (`instances` above 1, per replica) and thread: its state,
+/// and at worst a live restart task with its crew-queue entry and its completion event.
+const BYTES_PER_INSTANCE_THREAD: f64 = 150.0;
 const BYTES_PER_AFFECTED_SERVICE_BATCH: f64 = 1_500.0;
 
 /// How a run holds its accumulators, for the memory estimate.
@@ -139,8 +142,8 @@ pub struct RunSize {
     pub service_trials: f64,
     /// Expected site and hazard events of one trial (site outages, failures, repairs).
     pub events_per_trial: f64,
-    /// services + replica levels + events: the engine work of one trial, in units of
-    /// about one service's worth.
+    /// services + replica levels + events + instance copies of fleets: the engine work of
+    /// one trial, in units of about one service's worth.
     pub work_per_trial: f64,
     /// trials × work per trial: what [`MAX_SERVICE_TRIALS`] bounds.
     pub work: f64,
@@ -153,7 +156,7 @@ impl RunSize {
     /// held as `acc` says.
     ///
     /// # Complexity
-    /// O(sites + services + replicas + edges + events).
+    /// O(sites + services + replicas + edges + events); not in the instances of fleets.
     pub fn of(m: &Model, trials: u64, threads: usize, acc: Accumulation) -> RunSize {
         let threads = threads.max(1);
         let h = m.horizon;
@@ -178,11 +181,18 @@ impl RunSize {
         let depth = depths(m);
         let mut replica_levels = 0.0;
         let mut edges = 0.0;
+        // Instance copies of fleets: each is reset every trial and restarts on its own.
+        let mut copies = 0.0;
         for s in &m.sites {
             events += s.hazards.iter().map(hazard).sum::<f64>();
         }
         for s in &m.services {
-            events += s.hazards.iter().map(hazard).sum::<f64>();
+            // Each instance of a fleet fails and is repaired on its own.
+            events += s.instances as f64 * s.hazards.iter().map(hazard).sum::<f64>();
+            if s.instances > 1 {
+                copies +=
+                    s.instances as f64 * (s.replicas.len() + s.rebuild.is_some() as usize) as f64;
+            }
             replica_levels += s
                 .replicas
                 .iter()
@@ -191,7 +201,7 @@ impl RunSize {
             edges += (s.depends_on.len() + s.recovery_needs.len()) as f64;
         }
         let n = m.services.len() as f64;
-        let work_per_trial = n + replica_levels + events;
+        let work_per_trial = n + replica_levels + events + copies;
         let work = trials as f64 * work_per_trial;
         let affected = can_be_hit(m) as f64;
         let (sets, batches) = match acc {
@@ -202,6 +212,7 @@ impl RunSize {
             + replica_levels * BYTES_PER_REPLICA_LEVEL
             + edges * BYTES_PER_EDGE
             + n * threads as f64 * BYTES_PER_SERVICE_THREAD
+            + copies * threads as f64 * BYTES_PER_INSTANCE_THREAD
             + sets * (n * BYTES_PER_SERVICE_SET + affected * BYTES_PER_AFFECTED_SERVICE_SET)
             + batches * (n * BYTES_PER_SERVICE_BATCH + affected * BYTES_PER_AFFECTED_SERVICE_BATCH);
         RunSize {
@@ -444,6 +455,32 @@ mod tests {
         assert!(s.events_per_trial > 1e13, "{s:?}");
         let text = s.check("").unwrap_err().to_string();
         assert!(text.contains("mtbf"), "{text}");
+    }
+
+    #[test]
+    fn fleets_count_their_instances_as_work_and_memory() {
+        let fleet = |n: u32| {
+            model(&format!(
+                r#"Scenario(name: "t", horizon: "1y",
+                    sites: [(id: "a"), (id: "b")],
+                    services: [(id: "x", replicas: ["a", "b"], instances: {n},
+                                hazards: [(mtbf: "1y", repair: "1h")])])"#
+            ))
+        };
+        let (one, many) = (fleet(1), fleet(1_000_000));
+        let a = RunSize::of(&one, 1, 2, Accumulation::Sets(2));
+        let b = RunSize::of(&many, 1, 2, Accumulation::Sets(2));
+        // Each instance fails on its own, and 2 × 10^6 instance copies are reset and
+        // restarted in each trial, held by each of the 2 workers.
+        assert!((b.events_per_trial / a.events_per_trial - 1e6).abs() < 1e-6);
+        assert!(b.work_per_trial > a.work_per_trial + 2e6);
+        assert!(b.memory_bytes > a.memory_bytes + 2.0 * 2e6 * 100.0);
+        // A single instance adds nothing.
+        let plain = model(
+            r#"Scenario(name: "t", horizon: "1y", sites: [(id: "a"), (id: "b")],
+                services: [(id: "x", replicas: ["a", "b"], hazards: [(mtbf: "1y", repair: "1h")])])"#,
+        );
+        assert_eq!(RunSize::of(&plain, 1, 2, Accumulation::Sets(2)), a);
     }
 
     #[test]

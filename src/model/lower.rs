@@ -938,8 +938,28 @@ fn lower_services(cx: &mut Ctx<'_>, s: &Scenario, sites: &Index) -> Vec<Service>
         need: vec![0usize; s.services.len()],
     };
     let mut services = Vec::with_capacity(s.services.len());
+    let mut copies: u64 = 0;
     for (si, svc) in s.services.iter().enumerate() {
-        services.push(lower_service(cx, si, svc, sites, &svc_ix, &mut stamps));
+        let service = lower_service(cx, si, svc, sites, &svc_ix, &mut stamps);
+        if service.instances > 1 {
+            let slots = service.replicas.len() as u64 + service.rebuild.is_some() as u64;
+            let before = copies;
+            copies = copies.saturating_add(slots.saturating_mul(service.instances as u64));
+            if before <= MAX_FLEET_COPIES && copies > MAX_FLEET_COPIES {
+                cx.err(
+                    Owner::Service(&svc.id),
+                    "instances",
+                    None,
+                    format!(
+                        "the fleets up to \"{}\" hold {} instance copies in all (instances × replicas, summed over services); at most {} are supported",
+                        svc.id,
+                        crate::format::thousands(copies),
+                        crate::format::thousands(MAX_FLEET_COPIES)
+                    ),
+                );
+            }
+        }
+        services.push(service);
     }
     services
 }
@@ -1022,6 +1042,7 @@ fn lower_service(
             replicas.push(i);
         }
     }
+    let instances = lower_instances(cx, svc);
     let mode = lower_mode(cx, svc);
     let restart = match &svc.restart {
         Some(d) => cx.dist(owner, "restart", d).unwrap_or(Dist::zero()),
@@ -1080,6 +1101,7 @@ fn lower_service(
         description: svc.description.clone(),
         users: svc.users,
         replicas,
+        instances,
         mode,
         restart,
         rebuild,
@@ -1212,6 +1234,37 @@ fn lower_mode(cx: &mut Ctx<'_>, svc: &ServiceSpec) -> Mode {
                 success: p,
             }
         }
+    }
+}
+
+/// The number of instances per replica of `svc` (1 when left out, or when wrong).
+fn lower_instances(cx: &mut Ctx<'_>, svc: &ServiceSpec) -> u32 {
+    match svc.instances {
+        None => 1,
+        Some(0) => {
+            cx.err(
+                Owner::Service(&svc.id),
+                "instances",
+                None,
+                "instances must be at least 1 (leave it out for a single instance)".into(),
+            );
+            1
+        }
+        Some(n) if n > MAX_INSTANCES => {
+            cx.err(
+                Owner::Service(&svc.id),
+                "instances",
+                None,
+                format!(
+                    "instances must be at most {}, got {}; model a larger fleet as several services",
+                    crate::format::thousands(MAX_INSTANCES),
+                    crate::format::thousands(n)
+                ),
+            );
+            1
+        }
+        // At most MAX_INSTANCES, so it fits.
+        Some(n) => n as u32,
     }
 }
 

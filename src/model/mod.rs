@@ -80,6 +80,9 @@ pub struct Service {
     pub description: String,
     pub users: u64,
     pub replicas: Vec<SiteIdx>,
+    /// Instances per replica (`instances`, at least 1): a fleet of similar systems that
+    /// restart and fail one by one (docs/semantics.md, "Fleets").
+    pub instances: u32,
     pub mode: Mode,
     pub restart: Dist,
     pub rebuild: Option<Rebuild>,
@@ -245,6 +248,14 @@ pub struct Model {
 /// validated as the whole scenario it makes, so a file with a hundred thousand variants of
 /// a hundred-thousand-service scenario would otherwise take hours to validate.
 pub const MAX_VARIANT_WORK: usize = 100_000_000;
+
+/// The most instances one service may have (`instances`).
+pub const MAX_INSTANCES: u64 = 1_000_000;
+
+/// The most instance copies (instances × replica slots, a rebuilt replica counting as
+/// one) all fleets of one model may hold together: the engine keeps a state for each, in
+/// every worker.
+pub const MAX_FLEET_COPIES: u64 = 100_000_000;
 
 /// Default number of trials when neither the file nor the command line gives one.
 pub const DEFAULT_TRIALS: u64 = 10_000;

@@ -168,6 +168,7 @@ pub fn generate(o: GenerateOptions) -> Scenario {
             description: String::new(),
             users,
             replicas,
+            instances: None,
             mode,
             restart: Some(DistSpec::Tagged(TaggedDist::LogNormal {
                 median: "20m".into(),

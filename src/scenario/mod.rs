@@ -130,6 +130,9 @@ pub struct ServiceSpec {
     pub users: u64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replicas: Vec<String>,
+    /// How many similar systems each replica holds (a fleet); 1 when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instances: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<ModeSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -62,6 +62,26 @@ pub struct CHazard {
     pub repair: u32,
 }
 
+/// A service with more than one instance per replica (a fleet): where its state lives in
+/// the trial's fleet arrays. Its replica slots are its replicas in file order, then,
+/// when it has a rebuild, the rebuilt replica; instance `i` of slot `k` is instance slot
+/// `inst_base + k × instances + i`.
+#[derive(Debug, Clone, Copy)]
+pub struct CFleet {
+    pub service: u32,
+    pub instances: u32,
+    /// Its replicas in the file; its slots are these, plus one with a rebuild.
+    pub replicas: u32,
+    pub slots: u32,
+    /// Its first replica slot.
+    pub slot_base: u32,
+    /// Its first instance slot.
+    pub inst_base: u32,
+    /// Its first instance in the per-instance hazard state (one per instance, whatever
+    /// replica serves).
+    pub hz_base: u32,
+}
+
 #[derive(Debug, Clone)]
 pub struct CEvent {
     pub site: u32,
@@ -115,6 +135,15 @@ pub struct Compiled {
     /// For each service, the services whose recovery needs it.
     pub needed_by: Csr<u32>,
     pub svc_hazards: Csr<CHazard>,
+    /// For each service, its index in `fleets`, or `NONE` for a single instance.
+    pub fleet_of: Vec<u32>,
+    pub fleets: Vec<CFleet>,
+    /// Whether any service is a fleet: the single-instance engine checks only this.
+    pub has_fleet: bool,
+    /// Sizes of the trial's fleet arrays: replica slots, instance slots, instances.
+    pub n_fleet_slots: usize,
+    pub n_fleet_insts: usize,
+    pub n_fleet_hz: usize,
     /// Crew priority: lower is served first.
     pub priority: Vec<u32>,
     /// Stable per-service key (hash of the id) for per-service random streams, so a
@@ -337,6 +366,31 @@ impl Compiled {
                 })
                 .collect()
         }));
+        // Fleets. Validation bounds the instance copies (`model::MAX_FLEET_COPIES`), so
+        // every index fits in a u32.
+        let mut fleet_of = vec![NONE; m.services.len()];
+        let mut fleets = Vec::new();
+        let (mut n_slots, mut n_insts, mut n_hz) = (0usize, 0usize, 0usize);
+        for (i, s) in m.services.iter().enumerate() {
+            if s.instances <= 1 {
+                continue;
+            }
+            let n = s.instances as usize;
+            let slots = s.replicas.len() + s.rebuild.is_some() as usize;
+            fleet_of[i] = fleets.len() as u32;
+            fleets.push(CFleet {
+                service: i as u32,
+                instances: s.instances,
+                replicas: s.replicas.len() as u32,
+                slots: slots as u32,
+                slot_base: n_slots as u32,
+                inst_base: n_insts as u32,
+                hz_base: n_hz as u32,
+            });
+            n_slots += slots;
+            n_insts += slots * n;
+            n_hz += n;
+        }
         let mut order: Vec<usize> = (0..m.services.len()).collect();
         if m.recovery.order == RecoveryOrder::ByUsers {
             // Most users first; ties in file order (the sort is stable).
@@ -420,6 +474,12 @@ impl Compiled {
             needs,
             needed_by,
             svc_hazards,
+            has_fleet: !fleets.is_empty(),
+            fleet_of,
+            fleets,
+            n_fleet_slots: n_slots,
+            n_fleet_insts: n_insts,
+            n_fleet_hz: n_hz,
             priority,
             svc_key,
             events,
@@ -446,6 +506,15 @@ impl Compiled {
     pub fn within(&self, site: u32, ancestor: u32) -> bool {
         let e = self.site_enter[site as usize];
         self.site_enter[ancestor as usize] <= e && e < self.site_exit[ancestor as usize]
+    }
+
+    /// Instances per replica of service `s` (1 unless it is a fleet).
+    #[inline]
+    pub fn instances(&self, s: usize) -> u32 {
+        match self.fleet_of[s] {
+            NONE => 1,
+            f => self.fleets[f as usize].instances,
+        }
     }
 
     pub fn n_services(&self) -> usize {

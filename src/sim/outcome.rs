@@ -10,14 +10,15 @@ pub const CURVE_POINTS: usize = 101;
 pub struct Outcome {
     /// Hours fully down.
     pub downtime: Vec<f64>,
-    /// Hours up but degraded by a partial dependency.
+    /// Hours up but degraded by a partial dependency or, for a fleet, by instances down.
     pub degraded: Vec<f64>,
     /// Σ lost share × degraded hours.
     pub lost_share_hours: Vec<f64>,
     /// Σ share of its users served by substitutes × hours, while down.
     pub substituted_hours: Vec<f64>,
     /// The largest share of its users the service lost at any moment: 1 if it was down,
-    /// else its worst `1 − Π(1 − share)` while degraded, 0 if never affected.
+    /// else its worst `1 − (1 − fleet share) × Π(1 − share)` while degraded, 0 if never
+    /// affected.
     pub peak_lost_share: Vec<f64>,
     /// `users × (downtime − substituted_hours + lost_share_hours)`.
     pub user_hours_lost: Vec<f64>,

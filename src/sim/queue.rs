@@ -10,9 +10,12 @@ pub(super) enum Ev {
         delta: i32,
         destroy: bool,
     },
+    /// A failure of hazard `hazard` (an index into `Compiled::svc_hazards.items`) of
+    /// instance `instance` of the service (always 0 for a single-instance service).
     Hazard {
         service: u32,
         hazard: u32,
+        instance: u32,
     },
     TaskDone {
         task: u32,

@@ -14,10 +14,25 @@ use super::trial::Slot;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Kind {
-    Restart { slot: Slot },
-    Failover { target: u32, success: bool },
-    Rebuild { site: u32 },
-    Repair { hazard: u32 },
+    Restart {
+        slot: Slot,
+    },
+    /// The restart of one instance of a fleet, by its instance slot (`CFleet`).
+    RestartInstance {
+        inst: u32,
+    },
+    Failover {
+        target: u32,
+        success: bool,
+    },
+    Rebuild {
+        site: u32,
+    },
+    /// The repair of a hazard failure of instance `instance` (0 for a single instance).
+    Repair {
+        hazard: u32,
+        instance: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]

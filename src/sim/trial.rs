@@ -24,7 +24,11 @@
 //! ([`super::queue`]), site states and site-level events ([`super::sites`]), recovery
 //! tasks and crews ([`super::tasks`]), the recovery-deadlock search
 //! ([`super::deadlock`]) and time accounting ([`super::accounting`]). What stays here is
-//! what ties them together: replicas, each service's own state, and propagation.
+//! what ties them together: replicas, each service's own state, and propagation. Services
+//! with several instances per replica (fleets) keep their instances in [`fleet`], used
+//! only when the scenario has a fleet (`Compiled::has_fleet`).
+
+mod fleet;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -37,6 +41,7 @@ use super::outcome::Outcome;
 use super::queue::{Ev, EventQueue};
 use super::sites::Sites;
 use super::tasks::{Kind, Queue, Tasks};
+use fleet::Fleet;
 
 /// Marks the rebuilt replica of a service in `serving`.
 const REBUILT: u32 = u32::MAX - 1;
@@ -87,6 +92,8 @@ pub struct Trial<'c> {
     rb_rep: Vec<Rep>,
     rb_task: Vec<u32>,
     rebuild_task: Vec<u32>,
+    /// The instances of fleet services (empty without fleets).
+    fleet: Fleet,
     watch: Vec<u32>,
     watched: Vec<bool>,
     eff_down: Vec<bool>,
@@ -152,6 +159,7 @@ impl<'c> Trial<'c> {
             rb_rep: vec![Rep::NotBuilt; n],
             rb_task: vec![NONE; n],
             rebuild_task: vec![NONE; n],
+            fleet: Fleet::new(c),
             watch: Vec::new(),
             watched: vec![false; n],
             eff_down: vec![false; n],
@@ -206,6 +214,9 @@ impl<'c> Trial<'c> {
         self.rb_rep.fill(Rep::NotBuilt);
         self.rb_task.fill(NONE);
         self.rebuild_task.fill(NONE);
+        if c.has_fleet {
+            self.fleet.reset(c);
+        }
         for &s in &self.watch {
             self.watched[s as usize] = false;
         }
@@ -271,9 +282,14 @@ impl<'c> Trial<'c> {
                     Ev::Hazard {
                         service: s as u32,
                         hazard: hi as u32,
+                        instance: 0,
                     },
                 );
             }
+        }
+        if c.has_fleet {
+            // The other instances of fleets.
+            self.schedule_fleet_hazards();
         }
         // 3. The event loop.
         while let Some(t) = self.queue.peek_time() {
@@ -285,7 +301,11 @@ impl<'c> Trial<'c> {
             while let Some(ev) = self.queue.pop_due(t) {
                 self.apply(ev);
             }
-            self.settle();
+            if c.has_fleet {
+                self.settle_fleet();
+            } else {
+                self.settle::<false>();
+            }
         }
         self.now = horizon;
         self.acct.finish(c, &mut self.outcome);
@@ -431,6 +451,8 @@ impl<'c> Trial<'c> {
 
     /// After propagation: recovery needs that really changed state (not a same-instant
     /// flicker) block or unblock the tasks that need them.
+    // Inlined into both versions of `settle`, as into the one there was before fleets.
+    #[inline(always)]
     fn apply_need_changes(&mut self) {
         for i in 0..self.eff_changed.len() {
             let s = self.eff_changed[i] as usize;
@@ -479,41 +501,32 @@ impl<'c> Trial<'c> {
                 delta,
                 destroy,
             } => {
-                let x = site as usize;
                 self.sites.change(c, site, delta, destroy);
-                for &r in c.subtree_replicas(x) {
-                    let changed = if destroy {
-                        self.destroy_slot(Slot::Replica(r))
-                    } else {
-                        self.refresh_slot(Slot::Replica(r))
-                    };
-                    if changed {
-                        self.mark_dirty(c.replica_service[r as usize]);
-                    }
-                }
-                // Rebuilt replicas live in sites chosen during the trial.
-                for i in 0..self.watch.len() {
-                    let s = self.watch[i];
-                    let rs = self.rb_site[s as usize];
-                    if rs != NONE && self.within(rs, site) {
-                        if destroy {
-                            self.destroy_slot(Slot::Rebuilt(s));
-                        } else {
-                            self.refresh_slot(Slot::Rebuilt(s));
-                        }
-                    }
-                    self.mark_dirty(s);
+                // The replicas follow, by a loop in two versions: without fleets, it checks
+                // for them once per event, not per replica.
+                if c.has_fleet {
+                    self.replicas_follow::<true>(site, destroy);
+                } else {
+                    self.replicas_follow::<false>(site, destroy);
                 }
             }
-            Ev::Hazard { service, hazard } => {
+            Ev::Hazard {
+                service,
+                hazard,
+                instance,
+            } => {
                 let s = service as usize;
                 let h = c.svc_hazards.items[hazard as usize];
                 let work = self.draw(s, h.repair);
-                self.hazard_down[s] += 1;
-                if work > 0.0 {
-                    self.new_task(service, Kind::Repair { hazard }, work);
+                if c.has_fleet && c.fleet_of[s] != NONE {
+                    self.fleet_failure(s, instance, true);
                 } else {
-                    self.repair_done(service, hazard);
+                    self.hazard_down[s] += 1;
+                }
+                if work > 0.0 {
+                    self.new_task(service, Kind::Repair { hazard, instance }, work);
+                } else {
+                    self.repair_done(service, hazard, instance);
                 }
                 self.mark_dirty(service);
             }
@@ -529,6 +542,7 @@ impl<'c> Trial<'c> {
                         *self.slot_task(slot) = NONE;
                         *self.slot_rep(slot) = Rep::Up;
                     }
+                    Kind::RestartInstance { inst } => self.instance_restarted(s as usize, inst),
                     Kind::Failover { target, success } => {
                         self.failover_task[s as usize] = NONE;
                         if success {
@@ -542,8 +556,11 @@ impl<'c> Trial<'c> {
                         self.rb_site[s as usize] = site;
                         self.rb_rep[s as usize] = Rep::Up;
                         self.serving[s as usize] = REBUILT;
+                        if c.has_fleet && c.fleet_of[s as usize] != NONE {
+                            self.fleet_rebuilt(s as usize);
+                        }
                     }
-                    Kind::Repair { hazard } => self.repair_done(s, hazard),
+                    Kind::Repair { hazard, instance } => self.repair_done(s, hazard, instance),
                 }
                 self.mark_dirty(s);
             }
@@ -577,11 +594,53 @@ impl<'c> Trial<'c> {
         }
     }
 
-    fn repair_done(&mut self, s: u32, hazard: u32) {
-        let h = self.c.svc_hazards.items[hazard as usize];
-        self.hazard_down[s as usize] -= 1;
+    /// The replicas in `site` and under it follow its state (a change at this instant);
+    /// each whose state changes dirties its service. `FLEET`: whether the scenario has a
+    /// fleet.
+    fn replicas_follow<const FLEET: bool>(&mut self, site: u32, destroy: bool) {
+        let c = self.c;
+        for &r in c.subtree_replicas(site as usize) {
+            let changed = if destroy {
+                self.destroy_slot::<FLEET>(Slot::Replica(r))
+            } else {
+                self.refresh_slot::<FLEET>(Slot::Replica(r))
+            };
+            if changed {
+                self.mark_dirty(c.replica_service[r as usize]);
+            }
+        }
+        // Rebuilt replicas live in sites chosen during the trial.
+        for i in 0..self.watch.len() {
+            let s = self.watch[i];
+            let rs = self.rb_site[s as usize];
+            if rs != NONE && self.within(rs, site) {
+                if destroy {
+                    self.destroy_slot::<FLEET>(Slot::Rebuilt(s));
+                } else {
+                    self.refresh_slot::<FLEET>(Slot::Rebuilt(s));
+                }
+            }
+            self.mark_dirty(s);
+        }
+    }
+
+    fn repair_done(&mut self, s: u32, hazard: u32, instance: u32) {
+        let c = self.c;
+        let h = c.svc_hazards.items[hazard as usize];
+        if c.has_fleet && c.fleet_of[s as usize] != NONE {
+            self.fleet_failure(s as usize, instance, false);
+        } else {
+            self.hazard_down[s as usize] -= 1;
+        }
         let next = self.now + self.draw(s as usize, h.mtbf).max(1e-9);
-        self.push(next, Ev::Hazard { service: s, hazard });
+        self.push(
+            next,
+            Ev::Hazard {
+                service: s,
+                hazard,
+                instance,
+            },
+        );
     }
 
     fn slot_rep(&mut self, slot: Slot) -> &mut Rep {
@@ -600,9 +659,20 @@ impl<'c> Trial<'c> {
 
     /// A destroying event: the replica is lost for good, its restart abandoned.
     /// Returns whether anything changed.
-    fn destroy_slot(&mut self, slot: Slot) -> bool {
+    fn destroy_slot<const FLEET: bool>(&mut self, slot: Slot) -> bool {
         if *self.slot_rep(slot) == Rep::Destroyed {
             return false;
+        }
+        if FLEET {
+            let s = match slot {
+                Slot::Replica(r) => self.c.replica_service[r as usize],
+                Slot::Rebuilt(s) => s,
+            };
+            if self.c.fleet_of[s as usize] != NONE {
+                self.fleet_stop(slot, s as usize);
+                *self.slot_rep(slot) = Rep::Destroyed;
+                return true;
+            }
         }
         let task = *self.slot_task(slot);
         if task != NONE {
@@ -615,13 +685,16 @@ impl<'c> Trial<'c> {
 
     /// A replica follows its site: down with it, then restart work once it is back.
     /// Returns whether its state changed.
-    fn refresh_slot(&mut self, slot: Slot) -> bool {
+    fn refresh_slot<const FLEET: bool>(&mut self, slot: Slot) -> bool {
         let c = self.c;
         let (site, s) = match slot {
             Slot::Replica(r) => (c.replica_site[r as usize], c.replica_service[r as usize]),
             Slot::Rebuilt(s) => (self.rb_site[s as usize], s),
         };
         let up = self.sites.up(site);
+        if FLEET && c.fleet_of[s as usize] != NONE {
+            return self.fleet_refresh(slot, s as usize, up);
+        }
         match (*self.slot_rep(slot), up) {
             (Rep::Up, false) => *self.slot_rep(slot) = Rep::SiteDown,
             (Rep::Restarting, false) => {
@@ -656,7 +729,7 @@ impl<'c> Trial<'c> {
     // ----- settling -------------------------------------------------------------------
 
     /// A service's own state from its mode, replicas, own failures and rebuild.
-    fn update_own(&mut self, s: usize) {
+    fn update_own<const FLEET: bool>(&mut self, s: usize) {
         let c = self.c;
         let reps = c.svc_replicas.range(s);
         // Rebuild once every original replica is lost to a destroying event.
@@ -690,6 +763,9 @@ impl<'c> Trial<'c> {
                         self.rb_site[s] = site;
                         self.rb_rep[s] = Rep::Up;
                         self.serving[s] = REBUILT;
+                        if FLEET && c.fleet_of[s] != NONE {
+                            self.fleet_rebuilt(s);
+                        }
                     }
                 }
             }
@@ -759,7 +835,14 @@ impl<'c> Trial<'c> {
                 }
             }
         };
-        let own = (!mode_up || self.hazard_down[s] > 0) && !c.overrides.never_down[s];
+        // A fleet is down when no instance is up where it serves (all of them failed by
+        // hazards, say); otherwise it loses the share of its instances that are down.
+        let failed = if FLEET && c.fleet_of[s] != NONE {
+            self.fleet_serves_none(s, mode_up)
+        } else {
+            self.hazard_down[s] > 0
+        };
+        let own = (!mode_up || failed) && !c.overrides.never_down[s];
         if own != self.own_down[s] {
             self.own_down[s] = own;
             if own {
@@ -807,6 +890,8 @@ impl<'c> Trial<'c> {
     }
 
     /// Recomputes which services are down after own states changed (see module docs).
+    // Inlined into both versions of `settle`, as into the one there was before fleets.
+    #[inline(always)]
     fn propagate(&mut self) {
         let c = self.c;
         // Phase A: services that may come up. The region is every down service reachable
@@ -933,14 +1018,25 @@ impl<'c> Trial<'c> {
         }
     }
 
-    fn settle(&mut self) {
+    /// [`Trial::settle`] in a scenario with fleets.
+    #[inline(never)]
+    fn settle_fleet(&mut self) {
+        self.settle::<true>();
+    }
+
+    /// Settles the state at this instant (see the module docs). It comes in two versions,
+    /// so that a scenario without fleets (`FLEET` false) checks for them once per
+    /// instant, not per service. Its parts are inlined in both, as they were when there
+    /// was one version (a call to each costs about 1 %, callgrind).
+    #[inline(never)]
+    fn settle<const FLEET: bool>(&mut self) {
         let c = self.c;
         // 1. Own states. Updating one service never dirties another, so one pass suffices.
         let mut i = 0;
         while i < self.dirty.len() {
             let s = self.dirty[i] as usize;
             self.is_dirty[s] = false;
-            self.update_own(s);
+            self.update_own::<FLEET>(s);
             i += 1;
         }
         self.dirty.clear();
@@ -954,7 +1050,7 @@ impl<'c> Trial<'c> {
         while i < self.touched.len() {
             let s = self.touched[i] as usize;
             self.is_touched[s] = false;
-            let new = self.current_class(s);
+            let new = self.current_class::<FLEET>(s);
             self.acct.set(c, s, new, self.now, &mut self.outcome);
             i += 1;
         }
@@ -964,7 +1060,7 @@ impl<'c> Trial<'c> {
         }
     }
 
-    fn current_class(&mut self, s: usize) -> Class {
+    fn current_class<const FLEET: bool>(&mut self, s: usize) -> Class {
         let c = self.c;
         if self.eff_down[s] {
             let mut cause = 0;
@@ -995,6 +1091,9 @@ impl<'c> Trial<'c> {
             };
         }
         let mut keep = 1.0;
+        if FLEET && c.fleet_of[s] != NONE {
+            keep = 1.0 - self.fleet.share(c, s);
+        }
         if c.has_partial {
             for e in c.deps.row(s) {
                 if e.share < 1.0 && self.edge_active(e.on as usize, e.grace) {
@@ -1016,6 +1115,8 @@ impl<'c> Trial<'c> {
     /// service is checked, every task in a cycle is marked, and each bypasses its needs
     /// `bootstrap` hours after the cycle formed (this instant), if it is still blocked
     /// in the same episode then.
+    // Inlined into both versions of `settle`, as into the one there was before fleets.
+    #[inline(always)]
     fn detect_deadlocks(&mut self) {
         if self.deadlocks.idle() {
             return;

@@ -5,6 +5,7 @@
 mod analyses;
 mod calibrate;
 mod engine;
+mod fleet;
 mod hostile;
 mod import;
 mod invariants;
