@@ -387,8 +387,8 @@ pub enum GraphLayout {
     Auto,
     /// Graphviz's `dot` (sites drawn as nested boxes); an error if it is missing.
     Graphviz,
-    /// The built-in layout (layout-rs): services and their dependencies, without site
-    /// boxes or recovery needs.
+    /// The built-in layout: services and their dependencies in boxes for their data
+    /// center and room (layout-rs inside each box), without recovery needs.
     Builtin,
 }
 

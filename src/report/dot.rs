@@ -178,9 +178,9 @@ pub fn graphviz() -> Option<std::path::PathBuf> {
 }
 
 /// The dependency graph as SVG: laid out by Graphviz (`dot`, given as its path) from the
-/// DOT text, with the site clusters; or by the report's built-in layered layout
-/// (layout-rs), which draws every service and its dependencies but not the site boxes
-/// nor recovery needs.
+/// DOT text, with the site clusters; or by the report's built-in layout, which draws every
+/// service and its dependencies inside boxes for its data center and room (layered by
+/// layout-rs inside each box), but not recovery needs.
 pub fn render_svg(m: &Model, graphviz: Option<&std::path::Path>) -> Result<String, crate::Error> {
     if let Some(program) = graphviz {
         return run_graphviz(program, &render(m));

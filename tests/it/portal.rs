@@ -318,3 +318,98 @@ fn bad_substitutes_are_refused_where_they_are_written() {
         assert!(err.contains(want), "{sub}: {err}");
     }
 }
+
+/// The built-in layout draws services inside boxes for their data center and room: a
+/// titled box per data center and per room below it, every service drawn once, each
+/// room's laid-out services inside its box, and a dependency between boxes as an arrow.
+#[test]
+fn the_builtin_graph_draws_services_in_their_data_center_and_room() {
+    let text = r#"Scenario(name: "boxes", horizon: "1d",
+        sites: [
+            (id: "kr", kind: Region),
+            (id: "dc1", name: "Pangyo & co", parent: "kr", kind: DataCenter),
+            (id: "dc1/z1", name: "Zone 1", parent: "dc1", kind: Zone),
+            (id: "dc1/z2", name: "Zone 2", parent: "dc1", kind: Zone),
+            (id: "dc2", name: "Anyang", parent: "kr", kind: DataCenter),
+        ],
+        services: [
+            (id: "a", replicas: ["dc1/z1"]),
+            (id: "b", replicas: ["dc1/z1"], depends_on: ["a"]),
+            (id: "c", replicas: ["dc1/z2"], depends_on: ["a"]),
+            (id: "d", replicas: ["dc2"], depends_on: [(on: "c", share: 0.5)]),
+        ],
+    )"#;
+    let (d, f) = scenario_file(text);
+    let out = d.path().join("g.svg");
+    stdout(&[
+        "graph",
+        &f,
+        "--format",
+        "svg",
+        "--layout",
+        "builtin",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let svg = std::fs::read_to_string(out).unwrap();
+    for title in ["Pangyo &amp; co", "Zone 1", "Zone 2", "Anyang"] {
+        assert!(svg.contains(&format!(">{title}</text>")), "{title}: {svg}");
+    }
+    assert_eq!(
+        svg.matches("<rect").count(),
+        4,
+        "two data centers and two zones: {svg}"
+    );
+    assert_eq!(svg.matches("<ellipse").count(), 4, "{svg}");
+    // Each room's layout (a nested <svg x y width height>) lies inside a drawn box, and
+    // no two overlap.
+    let num = |s: &str, key: &str| -> f64 {
+        let at = s.find(&format!(" {key}=\"")).unwrap() + key.len() + 3;
+        s[at..at + s[at..].find('"').unwrap()].parse().unwrap()
+    };
+    let boxes: Vec<[f64; 4]> = svg
+        .match_indices("<rect")
+        .map(|(k, _)| {
+            let r = &svg[k..k + svg[k..].find("/>").unwrap()];
+            [num(r, "x"), num(r, "y"), num(r, "width"), num(r, "height")]
+        })
+        .collect();
+    let rooms: Vec<[f64; 4]> = svg
+        .match_indices("<svg x=")
+        .map(|(k, _)| {
+            let h = &svg[k..k + svg[k..].find('>').unwrap()];
+            [num(h, "x"), num(h, "y"), num(h, "width"), num(h, "height")]
+        })
+        .collect();
+    let inside = |a: &[f64; 4], b: &[f64; 4]| {
+        a[0] >= b[0]
+            && a[1] >= b[1]
+            && a[0] + a[2] <= b[0] + b[2] + 0.5
+            && a[1] + a[3] <= b[1] + b[3] + 0.5
+    };
+    for r in &rooms {
+        assert!(
+            boxes.iter().any(|b| inside(r, b)),
+            "{r:?} in no box: {boxes:?}"
+        );
+    }
+    for (i, a) in rooms.iter().enumerate() {
+        for b in &rooms[i + 1..] {
+            let apart = a[0] + a[2] <= b[0]
+                || b[0] + b[2] <= a[0]
+                || a[1] + a[3] <= b[1]
+                || b[1] + b[3] <= a[1];
+            assert!(apart, "{a:?} overlaps {b:?}");
+        }
+    }
+    let nested = rooms.len();
+    assert_eq!(nested, 3, "three rooms: zone 1, zone 2, and Anyang itself");
+    // Dependencies between boxes (c → a, d → c) are arrows; d's is partial, dashed, 50 %.
+    assert_eq!(
+        svg.matches("marker-end=\"url(#dep-arrow)\"").count(),
+        2,
+        "{svg}"
+    );
+    assert!(svg.contains("stroke-dasharray=\"5,4\" marker-end"), "{svg}");
+    assert!(svg.contains(">50%</text>"), "{svg}");
+}

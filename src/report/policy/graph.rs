@@ -1,6 +1,7 @@
-//! A picture of the dependency graph for the report, laid out by layout-rs (a Rust
-//! implementation of Graphviz's layered layout) and written as SVG by its backend, which
-//! escapes labels. Each service is an ellipse whose size grows with its users and whose
+//! A picture of the dependency graph for the report, in boxes for the data centers and
+//! the rooms (zones, buildings) the services stand on; inside each box laid out by
+//! layout-rs (a Rust implementation of Graphviz's layered layout) and written as SVG by
+//! its backend, which escapes labels. Each service is an ellipse whose size grows with its users and whose
 //! colour runs from white (never down) through yellow to red with its mean downtime.
 //!
 //! Only `depends_on` edges are drawn: recovery needs typically point from most services
@@ -43,6 +44,11 @@ pub struct Drawn {
 
 /// Lays out and draws the graph of `m`, at most `max_nodes` services. `None` if the
 /// layout library fails on this graph.
+///
+/// Services are drawn inside boxes for their data center and, below it, the room, zone or
+/// building of their first replica: each box's services are laid out by layout-rs with the
+/// dependencies among them, boxes are stacked (rooms) and set side by side in rows (data
+/// centers), and dependencies that cross boxes are drawn as straight arrows on top.
 pub fn draw(m: &Model, nodes: &[NodeData], max_nodes: usize) -> Option<Drawn> {
     let mut chosen: Vec<usize> = (0..nodes.len()).collect();
     if chosen.len() > max_nodes {
@@ -66,11 +72,178 @@ pub fn draw(m: &Model, nodes: &[NodeData], max_nodes: usize) -> Option<Drawn> {
         .max()
         .unwrap_or(0)
         .max(1);
+    let style = Style {
+        max_downtime,
+        max_users,
+    };
 
+    // Data centers, in the order their first service appears; in each, its rooms.
+    let mut dcs: Vec<(usize, Vec<RoomMembers>)> = Vec::new();
+    for &i in &chosen {
+        let (dc, room) = home(m, i);
+        let d = match dcs.iter().position(|x| x.0 == dc) {
+            Some(d) => d,
+            None => {
+                dcs.push((dc, Vec::new()));
+                dcs.len() - 1
+            }
+        };
+        let rooms = &mut dcs[d].1;
+        match rooms.iter().position(|r| r.0 == room) {
+            Some(r) => rooms[r].1.push(i),
+            None => rooms.push((room, vec![i])),
+        }
+    }
+    let in_chosen = {
+        let mut v = vec![false; nodes.len()];
+        for &i in &chosen {
+            v[i] = true;
+        }
+        v
+    };
+
+    // Lay out every room, then place rooms in their data center and data centers in rows.
+    let mut body = String::new();
+    let mut boxes = String::new();
+    let mut centers: Vec<Option<(Point, Point)>> = vec![None; nodes.len()];
+    let (mut x, mut y, mut row_h, mut width) = (PAD, PAD, 0.0f64, 0.0f64);
+    for (dc, rooms) in &dcs {
+        let mut laid = Vec::new();
+        for (room, members) in rooms {
+            laid.push((*room, layout_room(m, nodes, members, &in_chosen, &style)?));
+        }
+        let inner_w = laid.iter().map(|(_, r)| r.width).fold(0.0, f64::max);
+        let dc_w = inner_w + 2.0 * PAD;
+        let dc_h = HEAD
+            + laid
+                .iter()
+                .map(|(room, r)| r.height + if room.is_some() { HEAD + PAD } else { PAD })
+                .sum::<f64>()
+            + PAD;
+        if x > PAD && x + dc_w > ROW_WIDTH {
+            x = PAD;
+            y += row_h + PAD;
+            row_h = 0.0;
+        }
+        boxes.push_str(&site_box(
+            x,
+            y,
+            dc_w,
+            dc_h,
+            &m.sites[*dc].name,
+            0xf4f6f9,
+            0x8a94a6,
+        ));
+        let mut ry = y + HEAD;
+        for (room, r) in &laid {
+            let (ox, oy) = match room {
+                Some(site) => {
+                    boxes.push_str(&site_box(
+                        x + PAD / 2.0,
+                        ry,
+                        inner_w + PAD,
+                        r.height + HEAD + PAD / 2.0,
+                        &m.sites[*site].name,
+                        0xffffff,
+                        0xb8c0cc,
+                    ));
+                    (x + PAD, ry + HEAD)
+                }
+                None => (x + PAD, ry),
+            };
+            body.push_str(&format!(
+                "<svg x=\"{ox:.1}\" y=\"{oy:.1}\"{}",
+                &r.svg["<svg".len()..]
+            ));
+            for &(i, c, size) in &r.nodes {
+                centers[i] = Some((Point::new(c.x + ox, c.y + oy), size));
+            }
+            ry += r.height + if room.is_some() { HEAD + PAD } else { PAD };
+        }
+        x += dc_w + PAD;
+        width = width.max(x);
+        row_h = row_h.max(dc_h);
+    }
+    let height = y + row_h + PAD;
+
+    // Dependencies between boxes: straight arrows from border to border.
+    let mut arrows = String::new();
+    for &i in &chosen {
+        let (home_i, from) = (home(m, i), centers[i]?);
+        for d in &m.services[i].depends_on {
+            if !in_chosen[d.on] || home(m, d.on) == home_i {
+                continue;
+            }
+            let to = centers[d.on]?;
+            arrows.push_str(&arrow(from, to, d.is_hard(), d.share));
+        }
+    }
+    let svg = format!(
+        "<svg width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\" xmlns=\"http://www.w3.org/2000/svg\">\n<defs><marker id=\"dep-arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#333333\"/></marker></defs>\n{boxes}{body}{arrows}</svg>\n"
+    );
+    Some(Drawn {
+        svg,
+        shown: chosen.len(),
+        max_downtime,
+    })
+}
+
+/// Padding inside and between boxes, the height of a box's title, and the width past
+/// which data centers start a new row.
+const PAD: f64 = 12.0;
+const HEAD: f64 = 24.0;
+const ROW_WIDTH: f64 = 1600.0;
+
+/// A room (or `None`: directly in its data center) and the services drawn in it.
+type RoomMembers = (Option<usize>, Vec<usize>);
+
+/// What decides how a service looks.
+struct Style {
+    max_downtime: f64,
+    max_users: u64,
+}
+
+/// One room laid out: its SVG, size, and each service's centre and size in it.
+struct Room {
+    svg: String,
+    width: f64,
+    height: f64,
+    nodes: Vec<(usize, Point, Point)>,
+}
+
+/// The data center a service is drawn in (the nearest site of kind `DataCenter` around
+/// its first replica, or the outermost site) and the site below it, if any.
+fn home(m: &Model, s: usize) -> (usize, Option<usize>) {
+    let Some(&site) = m.services[s].replicas.first() else {
+        return (0, None);
+    };
+    let mut dc = None;
+    let mut top = site;
+    let mut x = Some(site);
+    while let Some(k) = x {
+        if dc.is_none() && m.sites[k].kind == crate::model::SiteKind::DataCenter {
+            dc = Some(k);
+        }
+        top = k;
+        x = m.sites[k].parent;
+    }
+    let dc = dc.unwrap_or(top);
+    (dc, (site != dc).then_some(site))
+}
+
+/// Lays out the services `members` of one room with layout-rs, with the dependencies
+/// among them.
+fn layout_room(
+    m: &Model,
+    nodes: &[NodeData],
+    members: &[usize],
+    in_chosen: &[bool],
+    style: &Style,
+) -> Option<Room> {
     let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut vg = VisualGraph::new(Orientation::LeftToRight);
         let mut handle = vec![None; nodes.len()];
-        for &i in &chosen {
+        for &i in members {
             let n = &nodes[i];
             let label = wrap(&n.label, LINE, 3);
             let lines = label.lines().count().max(1) as f64;
@@ -78,13 +251,13 @@ pub fn draw(m: &Model, nodes: &[NodeData], max_nodes: usize) -> Option<Drawn> {
             // The text must fit in the rectangle inscribed in the ellipse (1/√2 of each axis).
             let min_w = (chars * FONT as f64 * 0.62 + 10.0) * 1.42;
             let min_h = (lines * FONT as f64 * 1.25 + 6.0) * 1.42;
-            let grow = (n.users as f64 / max_users as f64).sqrt();
+            let grow = (n.users as f64 / style.max_users as f64).sqrt();
             let h = min_h.max(34.0 + 56.0 * grow);
             let w = min_w.max(h * 1.4);
             let look = StyleAttr::new(
                 Color::new(0x444444ff),
                 1,
-                Some(Color::new(fill(n.downtime, max_downtime))),
+                Some(Color::new(fill(n.downtime, style.max_downtime))),
                 0,
                 FONT,
             );
@@ -107,10 +280,12 @@ pub fn draw(m: &Model, nodes: &[NodeData], max_nodes: usize) -> Option<Drawn> {
                 &None,
             )
         };
-        for &i in &chosen {
-            let svc = &m.services[i];
-            let from = handle[i].expect("chosen nodes have handles");
-            for d in &svc.depends_on {
+        for &i in members {
+            let from = handle[i].expect("members have handles");
+            for d in &m.services[i].depends_on {
+                if !in_chosen[d.on] {
+                    continue;
+                }
                 if let Some(to) = handle[d.on] {
                     let a = if d.is_hard() {
                         edge(LineStyleKind::Normal, "", 0x333333ff)
@@ -127,9 +302,16 @@ pub fn draw(m: &Model, nodes: &[NodeData], max_nodes: usize) -> Option<Drawn> {
         }
         let mut svg = SVGWriter::new();
         vg.do_it(false, false, false, &mut svg);
-        svg.finalize()
+        let placed: Vec<(usize, Point, Point)> = members
+            .iter()
+            .map(|&i| {
+                let p = vg.pos(handle[i].expect("members have handles"));
+                (i, p.center(), p.size(false))
+            })
+            .collect();
+        (svg.finalize(), placed)
     }));
-    let svg = built.ok()?;
+    let (svg, placed) = built.ok()?;
     // The XML declaration has no place inside an HTML document; and the report's
     // sans-serif reads better than the library's fixed Times.
     let svg = match svg.find("<svg") {
@@ -137,11 +319,73 @@ pub fn draw(m: &Model, nodes: &[NodeData], max_nodes: usize) -> Option<Drawn> {
         None => return None,
     };
     let svg = sort_style_block(&svg);
-    Some(Drawn {
+    let dim = |name: &str| -> Option<f64> {
+        let at = svg.find(&format!("{name}=\""))? + name.len() + 2;
+        svg[at..at + svg[at..].find('"')?].parse().ok()
+    };
+    Some(Room {
+        width: dim("width")?,
+        height: dim("height")?,
         svg,
-        shown: chosen.len(),
-        max_downtime,
+        nodes: placed,
     })
+}
+
+/// A titled box for a site.
+fn site_box(x: f64, y: f64, w: f64, h: f64, title: &str, fill: u32, stroke: u32) -> String {
+    format!(
+        "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" rx=\"6\" fill=\"#{fill:06x}\" stroke=\"#{stroke:06x}\" stroke-width=\"1\"/>\n<text x=\"{:.1}\" y=\"{:.1}\" font-family=\"sans-serif\" font-size=\"13\" fill=\"#3a4150\">{}</text>\n",
+        x + 8.0,
+        y + 16.0,
+        escape(title)
+    )
+}
+
+/// An arrow from the border of one ellipse (centre, size) to the border of another.
+fn arrow(from: (Point, Point), to: (Point, Point), hard: bool, share: f64) -> String {
+    let (a, b) = (from.0, to.0);
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let len = (dx * dx + dy * dy).sqrt();
+    if len < 1.0 {
+        return String::new();
+    }
+    // Where the line leaves an ellipse of semi-axes (rx, ry) centred on its end.
+    let border = |size: Point| {
+        let (rx, ry) = (size.x / 2.0, size.y / 2.0);
+        let (ux, uy) = (dx / len, dy / len);
+        1.0 / ((ux / rx).powi(2) + (uy / ry).powi(2)).sqrt()
+    };
+    let (s, e) = (border(from.1), len - border(to.1));
+    if e <= s {
+        return String::new();
+    }
+    let p = |t: f64| (a.x + dx * t / len, a.y + dy * t / len);
+    let ((x1, y1), (x2, y2)) = (p(s), p(e));
+    let (dash, colour, label) = if hard {
+        ("", "#333333", String::new())
+    } else {
+        let (mx, my) = p((s + e) / 2.0);
+        (
+            " stroke-dasharray=\"5,4\"",
+            "#666666",
+            format!(
+                "<text x=\"{mx:.1}\" y=\"{:.1}\" font-family=\"sans-serif\" font-size=\"12\" fill=\"#555555\">{:.0}%</text>\n",
+                my - 3.0,
+                share * 100.0
+            ),
+        )
+    };
+    format!(
+        "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"{colour}\" stroke-width=\"1\"{dash} marker-end=\"url(#dep-arrow)\"/>\n{label}"
+    )
+}
+
+/// `&`, `<`, `>` and `"` as XML entities.
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// layout-rs writes its font classes (`.a14 { ... }`) from a hash map, so their order in
