@@ -564,6 +564,7 @@ pub(super) fn lower<'a>(
     let graph = dependency_graph(&services);
     Some(Model {
         name: s.name.clone(),
+        names: cx.names(Owner::Top, &s.names),
         description: s.description.clone(),
         sources: s.sources.clone(),
         currency: s.currency.clone(),

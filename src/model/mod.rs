@@ -147,6 +147,13 @@ impl Service {
     }
 }
 
+impl Model {
+    /// The scenario's name in language `lang` (a code such as "ko"), else `name`.
+    pub fn name_in(&self, lang: &str) -> &str {
+        self.names.get(lang).map_or(&self.name, |n| n)
+    }
+}
+
 impl Site {
     /// Its name in language `lang` (a code such as "ko"), else `name`.
     pub fn name_in(&self, lang: &str) -> &str {
@@ -225,6 +232,8 @@ pub enum EdgeKind {
 #[derive(Debug, Clone)]
 pub struct Model {
     pub name: String,
+    /// The scenario's name per report language; `name` for the others.
+    pub names: std::collections::BTreeMap<String, String>,
     pub description: String,
     pub sources: Vec<String>,
     pub currency: Option<String>,

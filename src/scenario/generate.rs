@@ -238,6 +238,7 @@ pub fn generate(o: GenerateOptions) -> Scenario {
         params: Default::default(),
         observed: vec![],
         calibrated: Default::default(),
+        names: Default::default(),
         thresholds: vec![],
     }
 }

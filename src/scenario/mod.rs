@@ -24,6 +24,9 @@ use crate::error::{Diagnostic, Error};
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
+    /// The name per report language (`{"ko": "…"}`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -142,7 +142,7 @@ fn bad_isolated_durations_are_refused() {
 /// shares × 0.5 and × 1.5, and names services in the report's language.
 #[test]
 fn the_report_tells_the_portal_story_in_both_languages() {
-    let text = r#"Scenario(name: "portal story", horizon: "1d", trials: 8,
+    let text = r#"Scenario(name: "portal story", names: {"ko": "관문 이야기"}, horizon: "1d", trials: 8,
         sites: [(id: "s1", names: {"ko": "판교"}), (id: "s2")],
         services: [
             (id: "tools", users: 0, replicas: ["s1"]),
@@ -190,6 +190,14 @@ fn the_report_tells_the_portal_story_in_both_languages() {
     ]);
     let ko = std::fs::read_to_string(ko).unwrap();
     assert!(ko.contains("카카오톡만 6시간 멈추면"), "{ko}");
+    assert!(
+        ko.starts_with("# 장애 파급 범위 보고서: 관문 이야기\n"),
+        "{ko}"
+    );
+    assert!(
+        en.starts_with("# Blast-radius report: portal story\n"),
+        "{en}"
+    );
     assert!(
         !ko.contains("KakaoTalk"),
         "the Korean report uses the Korean name: {ko}"

@@ -93,7 +93,7 @@ impl PolicyReport<'_> {
         let m = self.model();
         Doc {
             lang: self.lang.code(),
-            title: w.title(&m.name),
+            title: w.title(m.name_in(self.lang.code())),
             subtitle: w.subtitle(self.stats.trials, self.seed, &w.hours(m.horizon)),
             sections: [self.findings(), self.tables(), self.charts()]
                 .into_iter()
@@ -131,7 +131,7 @@ impl PolicyReport<'_> {
         let a = &st.services_affected;
         blocks.push(Block::Para(w.headline(
             st.trials,
-            &m.name,
+            m.name_in(self.lang.code()),
             &w.number(mean),
             &w.number((mean - half).max(0.0)),
             &w.number(mean + half),
