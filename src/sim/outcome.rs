@@ -14,7 +14,8 @@ pub struct Outcome {
     pub degraded: Vec<f64>,
     /// Σ lost share × degraded hours.
     pub lost_share_hours: Vec<f64>,
-    /// Σ share of its users served by substitutes × hours, while down.
+    /// Σ share of its users served by substitutes × hours, while down. Empty when the
+    /// scenario has no substitutes (nothing to reset or read per trial).
     pub substituted_hours: Vec<f64>,
     /// The largest share of its users the service lost at any moment: 1 if it was down,
     /// else its worst `1 − (1 − fleet share) × Π(1 − share)` while degraded, 0 if never
@@ -44,7 +45,7 @@ impl Outcome {
             downtime: vec![0.0; n],
             degraded: vec![0.0; n],
             lost_share_hours: vec![0.0; n],
-            substituted_hours: vec![0.0; n],
+            substituted_hours: if c.has_subs { vec![0.0; n] } else { Vec::new() },
             peak_lost_share: vec![0.0; n],
             user_hours_lost: vec![0.0; n],
             restored_at: vec![f64::NAN; n],
@@ -77,8 +78,8 @@ impl Outcome {
         let mut total = 0.0;
         let mut affected = 0;
         for s in 0..self.downtime.len() {
-            let uh = c.users[s]
-                * (self.downtime[s] - self.substituted_hours[s] + self.lost_share_hours[s]);
+            let served = self.substituted_hours.get(s).copied().unwrap_or(0.0);
+            let uh = c.users[s] * (self.downtime[s] - served + self.lost_share_hours[s]);
             self.user_hours_lost[s] = uh;
             total += uh;
             if self.downtime[s] > 0.0 || self.degraded[s] > 0.0 {
