@@ -23,7 +23,6 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 use crate::model::{EdgeKind, Model, ServiceIdx};
-use crate::stats::Summary;
 
 /// Where an isolated failure's duration comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,21 +54,22 @@ pub struct PortalMeasures {
 }
 
 /// Gateway reach and isolated failure of every service, in file order. The isolated
-/// duration is `given`, else the service's median downtime when down (from
-/// `downtime_when_down[s]`), else 1 hour.
+/// duration is `given`, else the service's median downtime when down in the scenario
+/// (`median_downtime[s]`, see `PortalStats::median_downtimes`), else 1 hour.
 pub fn all(
     model: &Model,
     given: Option<f64>,
-    downtime_when_down: &[&Summary],
+    median_downtime: &[Option<f64>],
 ) -> Vec<PortalMeasures> {
     let mut ms = Measures::new(model);
     (0..model.services.len())
         .map(|s| {
             let (d, from) = match given {
                 Some(d) => (d, DurationFrom::Given),
-                None => match downtime_when_down
+                None => match median_downtime
                     .get(s)
-                    .and_then(|x| x.quantile(0.5))
+                    .copied()
+                    .flatten()
                     .filter(|&d| d > 0.0)
                 {
                     Some(d) => (d, DurationFrom::Median),
@@ -350,10 +350,8 @@ pub fn gateways(model: &Model, measures: Vec<PortalMeasures>) -> Gateways {
     let hidden = ranked(model, &measures, false);
     let top_with = |k: f64| {
         let m = shares_scaled(model, k);
-        let given: Vec<Summary> = Vec::new();
-        let refs: Vec<&Summary> = given.iter().collect();
         // Gateway reach does not depend on the isolated duration.
-        let scaled = all(&m, Some(1.0), &refs);
+        let scaled = all(&m, Some(1.0), &[]);
         ranked(&m, &scaled, true).first().copied()
     };
     Gateways {

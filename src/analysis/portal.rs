@@ -112,6 +112,15 @@ impl PortalStats {
         }
     }
 
+    /// Each service's median downtime over the trials in which it went down (`None` if
+    /// it never did): the default duration of its isolated failure.
+    pub fn median_downtimes(&self) -> Vec<Option<f64>> {
+        self.services
+            .iter()
+            .map(|s| s.downtime_when_down.quantile(0.5))
+            .collect()
+    }
+
     fn merge(&mut self, o: &PortalStats) {
         self.trials += o.trials;
         self.base_total.merge(&o.base_total);

@@ -254,12 +254,7 @@ pub fn portal(
         progress("portal", done, total)
     })?;
     let reach = crate::analysis::portal::reach(m);
-    let downtimes: Vec<&crate::stats::Summary> = stats
-        .services
-        .iter()
-        .map(|s| &s.downtime_when_down)
-        .collect();
-    let measures = crate::analysis::gateway::all(m, isolated_for, &downtimes);
+    let measures = crate::analysis::gateway::all(m, isolated_for, &stats.median_downtimes());
     Ok(PortalResult {
         reach,
         measures,
@@ -396,13 +391,10 @@ pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Er
     } else {
         None
     };
-    let downtimes: Vec<&crate::stats::Summary> = portal_stats
-        .services
-        .iter()
-        .map(|s| &s.downtime_when_down)
-        .collect();
-    let gateways =
-        crate::analysis::gateway::gateways(m, crate::analysis::gateway::all(m, None, &downtimes));
+    let gateways = crate::analysis::gateway::gateways(
+        m,
+        crate::analysis::gateway::all(m, None, &portal_stats.median_downtimes()),
+    );
     // Risk per year on the portal's bounded trials (one forced run per annualised event).
     let risk = crate::analysis::risk::risk(m, &portal_opts, &mut |done, total| {
         progress("risk", done, total)
