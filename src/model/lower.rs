@@ -515,7 +515,7 @@ pub(super) fn lower<'a>(
         // Later checks walk the site tree; stop here rather than report noise.
         return None;
     }
-    let services = lower_services(&mut cx, s, &site_ix);
+    let (services, svc_ix) = lower_services(&mut cx, s, &site_ix);
     let mut events = Vec::new();
     for e in &s.events {
         if let Some(ev) = lower_event(&mut cx, e, true, &site_ix) {
@@ -523,7 +523,7 @@ pub(super) fn lower<'a>(
         }
     }
     let recovery = lower_recovery(&mut cx, &s.recovery);
-    let observed = lower_observed(&mut cx, s, &services, horizon);
+    let observed = lower_observed(&mut cx, s, &svc_ix, horizon);
     let thresholds = lower_thresholds(&mut cx, s);
     if cx.failed {
         return None;
@@ -555,7 +555,7 @@ pub(super) fn lower<'a>(
             services: p
                 .services
                 .iter()
-                .filter_map(|id| services.iter().position(|x| &x.id == id))
+                .filter_map(|id| svc_ix.ix.get(id.as_str()).copied())
                 .collect(),
             sites_or_events: p.sites_or_events,
         })
@@ -690,25 +690,13 @@ fn lower_params<'a>(cx: &mut Ctx<'a>, s: &'a Scenario) {
 fn lower_observed(
     cx: &mut Ctx<'_>,
     s: &Scenario,
-    services: &[Service],
+    services: &Index,
     horizon: f64,
 ) -> Vec<Observation> {
     let mut out: Vec<Observation> = Vec::new();
     for o in &s.observed {
         let owner = Owner::Observed(&o.service);
-        let service = match services.iter().position(|x| x.id == o.service) {
-            Some(i) => Some(i),
-            None => {
-                let mut msg = format!("unknown service \"{}\"", o.service);
-                if let Some(sug) =
-                    crate::error::suggest(&o.service, services.iter().map(|x| x.id.as_str()))
-                {
-                    msg.push_str(&format!("; did you mean \"{sug}\"?"));
-                }
-                cx.err(owner, "service", None, msg);
-                None
-            }
-        };
+        let service = services.find(cx, owner, "service", &o.service);
         let Some(hours) = cx.hours(owner, "restored_at", &o.restored_at) else {
             continue;
         };
@@ -931,7 +919,12 @@ struct Stamps {
 }
 
 /// Services: ids first (so that dependencies may point forward), then each service.
-fn lower_services(cx: &mut Ctx<'_>, s: &Scenario, sites: &Index) -> Vec<Service> {
+/// The services, and the index of their ids.
+fn lower_services<'s>(
+    cx: &mut Ctx<'_>,
+    s: &'s Scenario,
+    sites: &Index,
+) -> (Vec<Service>, Index<'s>) {
     let svc_ix = service_index(cx, s);
     let mut stamps = Stamps {
         replica: vec![0usize; s.sites.len()],
@@ -962,7 +955,7 @@ fn lower_services(cx: &mut Ctx<'_>, s: &Scenario, sites: &Index) -> Vec<Service>
         }
         services.push(service);
     }
-    services
+    (services, svc_ix)
 }
 
 /// Checks the service ids (valid, not duplicated) and indexes them.
