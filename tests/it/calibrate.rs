@@ -2,9 +2,7 @@
 //! forms use fixed durations, so every simulated restoration time is exact and a fitted
 //! factor can be checked against the one value that makes the error zero.
 
-use serde_json::Value;
-
-use crate::util::{bin, scenario_file, stdout};
+use crate::util::{bin, by_id as service, json, scenario_file, stdout};
 
 /// A site down from 0 to 10 h; `a` and `b` restart with `Param("restart")` (2 h as
 /// written) when it is back, `c` with `Param("slow")`; `b` also needs `a`.
@@ -36,10 +34,6 @@ fn unobserved() -> String {
     format!("{head})")
 }
 
-fn json(args: &[&str]) -> Value {
-    serde_json::from_str(&stdout(args)).expect("JSON output")
-}
-
 /// Runs the binary expecting exit code 2; returns stderr.
 fn refused(args: &[&str]) -> String {
     let out = bin().args(args).output().expect("runs");
@@ -47,15 +41,6 @@ fn refused(args: &[&str]) -> String {
     assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
     assert!(!err.contains("panicked"), "{err}");
     err
-}
-
-fn service<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no service {id} in {v}"))
 }
 
 #[test]

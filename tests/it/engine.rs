@@ -6,20 +6,7 @@
 use blastradius::model::load_str;
 use blastradius::sim::{Compiled, Trial};
 
-use crate::util::close;
-
-fn compile(text: &str) -> Compiled {
-    let loaded = load_str("test.ron", text).unwrap_or_else(|e| panic!("{e}"));
-    Compiled::new(&loaded.model)
-}
-
-fn idx(text: &str, id: &str) -> usize {
-    load_str("test.ron", text)
-        .unwrap()
-        .model
-        .service_index(id)
-        .unwrap()
-}
+use crate::util::{close, compile, idx};
 
 /// Mean and standard error of `f(outcome)` over `n` trials.
 fn mean_se(

@@ -7,20 +7,7 @@
 use blastradius::model::load_str;
 use blastradius::sim::{Compiled, Outcome, Trial};
 
-use crate::util::{bin, close, scenario_file, scenarios_dir, stdout};
-
-fn compile(text: &str) -> Compiled {
-    let loaded = load_str("test.ron", text).unwrap_or_else(|e| panic!("{e}"));
-    Compiled::new(&loaded.model)
-}
-
-fn idx(text: &str, id: &str) -> usize {
-    load_str("test.ron", text)
-        .unwrap()
-        .model
-        .service_index(id)
-        .unwrap()
-}
+use crate::util::{bin, close, compile, idx, scenario_file, scenarios_dir, stdout};
 
 /// Plays trial 0 of seed 1 of `text`; every case below is deterministic.
 fn play(text: &str) -> Outcome {

@@ -2,9 +2,7 @@
 //! the engine: the isolated failure is what `run` computes when the service alone goes
 //! down, so the two must agree to rounding.
 
-use serde_json::Value;
-
-use crate::util::{scenario_file, stdout};
+use crate::util::{by_id, json, scenario_file, stdout};
 
 /// `a` alone in site `s1`, which is down from 0 to 5 h; everything else in `s2`. Hard
 /// chains with graces, partial edges, a partial edge whose grace outlasts the outage, and
@@ -24,19 +22,6 @@ const CHAIN: &str = r#"Scenario(name: "chain", horizon: "1d", trials: 4,
     ],
     events: [(name: "a's site", site: "s1", at: "0h", lasts: "5h")],
 )"#;
-
-fn json(args: &[&str]) -> Value {
-    serde_json::from_str(&stdout(args)).unwrap()
-}
-
-fn by_id<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap()
-}
 
 #[test]
 fn the_isolated_failure_is_what_the_engine_computes_for_that_outage() {

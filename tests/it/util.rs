@@ -1,5 +1,6 @@
-//! Helpers shared by the test modules: the built binary, the bundled scenarios, a
-//! scenario written to a temporary file, and the comparison of exact results.
+//! Helpers shared by the test modules: the built binary and its JSON output, the bundled
+//! scenarios, a scenario written to a temporary file or compiled for the engine, and the
+//! comparison of exact results.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,4 +48,35 @@ pub fn scenario_file(text: &str) -> (tempfile::TempDir, String) {
 /// Equal to 1e-9 (hours, for durations): exact up to rounding.
 pub fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-9
+}
+
+/// Runs the binary with `args` (which must ask for JSON), asserts that it succeeded and
+/// returns the parsed output.
+pub fn json(args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&stdout(args)).expect("JSON output")
+}
+
+/// The entry of `services` with this `id` in a command's JSON.
+pub fn by_id<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    v["services"]
+        .as_array()
+        .expect("a services list")
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no service {id} in {v}"))
+}
+
+/// The scenario `text`, validated and compiled for the engine.
+pub fn compile(text: &str) -> blastradius::sim::Compiled {
+    let loaded = blastradius::model::load_str("test.ron", text).unwrap_or_else(|e| panic!("{e}"));
+    blastradius::sim::Compiled::new(&loaded.model)
+}
+
+/// The index of service `id` in the scenario `text`.
+pub fn idx(text: &str, id: &str) -> usize {
+    blastradius::model::load_str("test.ron", text)
+        .unwrap()
+        .model
+        .service_index(id)
+        .unwrap()
 }
