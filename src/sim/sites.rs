@@ -121,6 +121,8 @@ impl Sites {
             for hi in c.site_hazards.range(site) {
                 let h = c.site_hazards.items[hi];
                 let mut t = c.dists[h.mtbf as usize].sample(rng);
+                // One run per hazard: its changes are drawn in time order.
+                queue.begin_run();
                 while t < horizon {
                     let r = c.dists[h.repair as usize].sample(rng);
                     if applied {
@@ -129,6 +131,7 @@ impl Sites {
                     }
                     t += r + c.dists[h.mtbf as usize].sample(rng).max(1e-9);
                 }
+                queue.end_run();
             }
         }
         // 3. Counterfactual: sites down from the start, for the whole horizon.
