@@ -26,8 +26,11 @@
 //! ([`super::deadlock`]) and time accounting ([`super::accounting`]). What stays here is
 //! what ties them together: replicas, each service's own state, and propagation. Services
 //! with several instances per replica (fleets) keep their instances in [`fleet`], used
-//! only when the scenario has a fleet (`Compiled::has_fleet`).
+//! only when the scenario has a fleet (`Compiled::has_fleet`); dependencies on
+//! alternatives (`AnyOf`) are propagated by [`alternatives`], used only when the
+//! scenario has one (`Compiled::has_alt`).
 
+mod alternatives;
 mod fleet;
 
 use rand::{Rng, SeedableRng};
@@ -123,6 +126,8 @@ pub struct Trial<'c> {
     mark: Vec<u64>,
     mark_gen: u64,
     in_down: Vec<bool>,
+    /// Per gate, its members down during a region's recomputation (see [`alternatives`]).
+    gate_cnt: Vec<u32>,
     stack: Vec<u32>,
     deadlocks: Deadlocks,
     /// Tasks found in a deadlock whose bypass time has already passed.
@@ -137,6 +142,8 @@ pub struct Trial<'c> {
 impl<'c> Trial<'c> {
     pub fn new(c: &'c Compiled) -> Self {
         let n = c.n_services();
+        // Propagation's state covers the gates too (none without alternatives).
+        let nn = c.n_nodes();
         let nr = c.replica_site.len();
         Trial {
             c,
@@ -162,9 +169,9 @@ impl<'c> Trial<'c> {
             fleet: Fleet::new(c),
             watch: Vec::new(),
             watched: vec![false; n],
-            eff_down: vec![false; n],
-            down_since: vec![0.0; n],
-            up_since: vec![f64::NAN; n],
+            eff_down: vec![false; nn],
+            down_since: vec![0.0; nn],
+            up_since: vec![f64::NAN; nn],
             n_down: 0,
             acct: Accounting::new(c),
             tasks: Tasks::new(c),
@@ -180,9 +187,10 @@ impl<'c> Trial<'c> {
             seeds_down: Vec::new(),
             seeds_up: Vec::new(),
             region: Vec::new(),
-            mark: vec![0; n],
+            mark: vec![0; nn],
             mark_gen: 0,
-            in_down: vec![false; n],
+            in_down: vec![false; nn],
+            gate_cnt: vec![0; nn - n],
             stack: Vec::new(),
             deadlocks: Deadlocks::new(c),
             bypass_now: Vec::new(),
@@ -301,7 +309,7 @@ impl<'c> Trial<'c> {
             while let Some(ev) = self.queue.pop_due(t) {
                 self.apply(ev);
             }
-            if c.has_fleet {
+            if c.general {
                 self.settle_fleet();
             } else {
                 self.settle::<false>();
@@ -1018,15 +1026,15 @@ impl<'c> Trial<'c> {
         }
     }
 
-    /// [`Trial::settle`] in a scenario with fleets.
+    /// [`Trial::settle`] in a scenario with fleets or alternatives.
     #[inline(never)]
     fn settle_fleet(&mut self) {
         self.settle::<true>();
     }
 
     /// Settles the state at this instant (see the module docs). It comes in two versions,
-    /// so that a scenario without fleets (`FLEET` false) checks for them once per
-    /// instant, not per service. Its parts are inlined in both, as they were when there
+    /// so that a scenario without fleets or alternatives (`FLEET` false) checks for them
+    /// once per instant, not per service. Its parts are inlined in both, as they were when there
     /// was one version (a call to each costs about 1 %, callgrind).
     #[inline(never)]
     fn settle<const FLEET: bool>(&mut self) {
@@ -1041,7 +1049,11 @@ impl<'c> Trial<'c> {
         }
         self.dirty.clear();
         // 2. Who is down.
-        self.propagate();
+        if FLEET && c.has_alt {
+            self.propagate_alt();
+        } else {
+            self.propagate();
+        }
         // 3. Recovery tasks: block and unblock on needs, then look for new deadlocks.
         self.apply_need_changes();
         self.detect_deadlocks();
