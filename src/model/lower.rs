@@ -27,8 +27,8 @@ enum Owner<'a> {
     Observed(&'a str),
     /// An incident class of `thresholds`, by name.
     Threshold(&'a str),
-    /// Entry `i` of `common_cause`, located by its first member (if any).
-    CommonCause(usize, Option<&'a str>),
+    /// Entry `i` of `common_cause`, located by its `i`-th `members:`.
+    CommonCause(usize),
 }
 
 /// A named parameter while lowering: its distribution (`None` if it is invalid) and what
@@ -151,12 +151,9 @@ impl<'a> Ctx<'a> {
                 anchors.push(Anchor::NthKeyed("name", name, nth));
                 path.push_str(&format!("thresholds[{name}]"));
             }
-            Owner::CommonCause(i, first) => {
+            Owner::CommonCause(i) => {
                 anchors.push(Anchor::Field("common_cause"));
-                if let Some(m) = first {
-                    anchors.push(Anchor::Field("members"));
-                    anchors.push(Anchor::Str(m));
-                }
+                anchors.push(Anchor::NthField("members", i));
                 path.push_str(&format!("common_cause[{i}]"));
             }
         }
@@ -635,7 +632,7 @@ fn lower_common_causes(
     // Per site: the common cause that lists it (1-based), 0 for none.
     let mut member_of = vec![0usize; sites.len()];
     for (i, cc) in s.common_cause.iter().enumerate() {
-        let owner = Owner::CommonCause(i, cc.members.first().map(String::as_str));
+        let owner = Owner::CommonCause(i);
         let beta = cx.fraction(owner, "beta", cc.beta, false, "beta");
         if cc.members.len() < 2 {
             cx.err(

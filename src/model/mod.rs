@@ -89,6 +89,14 @@ impl AnyOf {
 }
 
 impl Target {
+    /// The one service it is on, unless it is on alternatives.
+    pub fn service(&self) -> Option<ServiceIdx> {
+        match self {
+            Target::Service(x) => Some(*x),
+            Target::AnyOf(_) => None,
+        }
+    }
+
     /// The services it names: one, or the alternatives.
     pub fn services(&self) -> &[ServiceIdx] {
         match self {
