@@ -27,8 +27,8 @@
 //! what ties them together: replicas, each service's own state, and propagation. Services
 //! with several instances per replica (fleets) keep their instances in [`fleet`], used
 //! only when the scenario has a fleet (`Compiled::has_fleet`); dependencies on
-//! alternatives (`AnyOf`) are propagated by [`alternatives`], used only when the
-//! scenario has one (`Compiled::has_alt`).
+//! alternatives (`AnyOf`) are gates, nodes of the propagation whose rules are in
+//! [`alternatives`], used only when the scenario has one (`Compiled::has_alt`).
 
 mod alternatives;
 mod fleet;
@@ -898,13 +898,17 @@ impl<'c> Trial<'c> {
     }
 
     /// Recomputes which services are down after own states changed (see module docs).
+    /// `ALT`: whether the scenario has alternatives, whose gates ([`alternatives`]) are
+    /// nodes of the propagation too; without, every gate branch compiles away.
     // Inlined into both versions of `settle`, as into the one there was before fleets.
     #[inline(always)]
-    fn propagate(&mut self) {
+    fn propagate<const ALT: bool>(&mut self) {
         let c = self.c;
-        // Phase A: services that may come up. The region is every down service reachable
-        // from the seeds through hard dependencies; within it, the down set is rebuilt as
-        // a least fixed point with everything outside held as it is.
+        let n = c.n_services();
+        // Phase A: services (and gates) that may come up. The region is every down node
+        // reachable from the seeds through hard dependencies (and gate memberships);
+        // within it, the down set is rebuilt as a least fixed point with everything
+        // outside held as it is.
         if !self.seeds_up.is_empty() {
             self.mark_gen += 1;
             let g = self.mark_gen;
@@ -930,22 +934,30 @@ impl<'c> Trial<'c> {
                         self.stack.push(f as u32);
                     }
                 }
+                if ALT && (x as usize) < n {
+                    self.region_gates(x as usize, g);
+                }
             }
             // Seeds of the region's down set.
             for i in 0..self.region.len() {
                 let s = self.region[i] as usize;
-                let mut down = self.own_down[s];
-                if !down {
-                    for e in c.deps.row(s) {
-                        if e.share >= 1.0
-                            && self.mark[e.on as usize] != g
-                            && self.edge_active(e.on as usize, e.grace)
-                        {
-                            down = true;
-                            break;
+                let down = if ALT && s >= n {
+                    self.gate_held(s, g)
+                } else {
+                    let mut down = self.own_down[s];
+                    if !down {
+                        for e in c.deps.row(s) {
+                            if e.share >= 1.0
+                                && self.mark[e.on as usize] != g
+                                && self.edge_active(e.on as usize, e.grace)
+                            {
+                                down = true;
+                                break;
+                            }
                         }
                     }
-                }
+                    down
+                };
                 self.in_down[s] = down;
                 if down {
                     self.stack.push(s as u32);
@@ -965,26 +977,37 @@ impl<'c> Trial<'c> {
                         self.stack.push(f as u32);
                     }
                 }
+                if ALT && (x as usize) < n {
+                    self.region_member_down(x as usize, g);
+                }
             }
             for i in 0..self.region.len() {
                 let s = self.region[i] as usize;
+                let service = !ALT || s < n;
                 if !self.in_down[s] {
-                    self.note_eff_change(s);
+                    if service {
+                        self.note_eff_change(s);
+                    }
                     self.eff_down[s] = false;
                     self.up_since[s] = self.now;
-                    self.n_down -= 1;
+                    if service {
+                        self.n_down -= 1;
+                    }
                     for j in c.dependents.range(s) {
                         let f = c.dependents.items[j].from;
                         self.touch(f);
                     }
                 }
                 self.in_down[s] = false;
-                self.touch(s as u32);
+                if service {
+                    self.touch(s as u32);
+                }
             }
             self.seeds_up.clear();
         }
         // Phase B: services going down, and everything that hard-depends on them with no
-        // grace; graced dependents get a timer.
+        // grace; graced dependents get a timer. (With alternatives, gates go down when
+        // enough of their members do.)
         self.stack.clear();
         for i in 0..self.seeds_down.len() {
             let s = self.seeds_down[i] as usize;
@@ -1003,7 +1026,9 @@ impl<'c> Trial<'c> {
         self.seeds_down.clear();
         while let Some(x) = self.stack.pop() {
             let x = x as usize;
-            self.touch(x as u32);
+            if !ALT || x < n {
+                self.touch(x as u32);
+            }
             for i in c.dependents.range(x) {
                 let re = c.dependents.items[i];
                 let f = re.from as usize;
@@ -1022,6 +1047,9 @@ impl<'c> Trial<'c> {
                 } else if e.share >= 1.0 && !self.eff_down[f] && self.set_down(f) {
                     self.stack.push(f as u32);
                 }
+            }
+            if ALT && x < n {
+                self.gates_follow(x);
             }
         }
     }
@@ -1050,9 +1078,9 @@ impl<'c> Trial<'c> {
         self.dirty.clear();
         // 2. Who is down.
         if FLEET && c.has_alt {
-            self.propagate_alt();
+            self.propagate::<true>();
         } else {
-            self.propagate();
+            self.propagate::<false>();
         }
         // 3. Recovery tasks: block and unblock on needs, then look for new deadlocks.
         self.apply_need_changes();
