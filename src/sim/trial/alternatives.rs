@@ -23,17 +23,16 @@
 use super::Trial;
 
 impl Trial<'_> {
+    /// How many members of gate `k` (an index among the gates) satisfy `down`.
+    fn members(&self, k: usize, down: impl Fn(usize) -> bool) -> u32 {
+        let row = self.c.gate_members.row(k);
+        row.iter().filter(|&&m| down(m as usize)).count() as u32
+    }
+
     /// Whether gate node `x` has at least `fails_at` members down.
     fn gate_failed(&self, x: usize) -> bool {
-        let c = self.c;
-        let k = x - c.n_services();
-        let down = c
-            .gate_members
-            .row(k)
-            .iter()
-            .filter(|&&m| self.eff_down[m as usize])
-            .count();
-        down >= c.gate_fails_at[k] as usize
+        let k = x - self.c.n_services();
+        self.members(k, |m| self.eff_down[m]) >= self.c.gate_fails_at[k]
     }
 
     /// Gate node `x` goes down at this instant (continuing an outage that ended at this
@@ -59,16 +58,10 @@ impl Trial<'_> {
     /// members outside the region alone (those inside start up); they are counted in
     /// `gate_cnt`.
     pub(super) fn gate_held(&mut self, x: usize, g: u64) -> bool {
-        let c = self.c;
-        let k = x - c.n_services();
-        let held = c
-            .gate_members
-            .row(k)
-            .iter()
-            .filter(|&&m| self.mark[m as usize] != g && self.eff_down[m as usize])
-            .count() as u32;
+        let k = x - self.c.n_services();
+        let held = self.members(k, |m| self.mark[m] != g && self.eff_down[m]);
         self.gate_cnt[k] = held;
-        held >= c.gate_fails_at[k]
+        held >= self.c.gate_fails_at[k]
     }
 
     /// Phase A, the fixed point: service `x` of the region is down, one more member down
