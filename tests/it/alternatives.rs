@@ -433,6 +433,65 @@ mod beta {
     }
 }
 
+/// Recovery deadlocks through alternatives.
+mod deadlock {
+    use super::*;
+
+    /// `app` needs any one of `ops` and `backup`; restarting `ops` needs `app`, and so,
+    /// with `NEEDS`, does restarting `backup`. Site s1 (ops) is down 0–10 h, s2 (backup)
+    /// 0–20 h; a task in a deadlock bypasses its needs 1 hour after it formed.
+    fn scenario(backup_needs_app: bool) -> String {
+        let needs = if backup_needs_app {
+            r#", recovery_needs: ["app"]"#
+        } else {
+            ""
+        };
+        format!(
+            r#"Scenario(
+            name: "deadlock through alternatives", horizon: "100h",
+            sites: [(id: "s1"), (id: "s2"), (id: "s3")],
+            services: [
+                (id: "ops", replicas: ["s1"], restart: "1h", recovery_needs: ["app"]),
+                (id: "backup", replicas: ["s2"], restart: "1h"{needs}),
+                (id: "app", users: 1, replicas: ["s3"], depends_on: [AnyOf(["ops", "backup"])]),
+            ],
+            events: [
+                (name: "one", site: "s1", at: "0h", lasts: "10h"),
+                (name: "two", site: "s2", at: "0h", lasts: "20h"),
+            ],
+            recovery: (bootstrap: "1h"),
+        )"#
+        )
+    }
+
+    #[test]
+    fn a_cycle_through_one_alternative_is_no_deadlock_while_another_will_return() {
+        // ops waits for app, app for the pair, the pair for ops or backup; backup waits
+        // for its site only, so nothing is deadlocked: backup restarts 20–21 h, app is up
+        // at 21 h, then ops restarts.
+        let text = scenario(false);
+        let c = compile(&text);
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        assert!(!t.outcome.deadlock);
+        let app = idx(&text, "app");
+        assert!(close(t.outcome.downtime[app], 21.0), "{}", t.outcome.downtime[app]);
+    }
+
+    #[test]
+    fn a_cycle_through_every_alternative_is_a_deadlock() {
+        // From 20 h both restarts wait for app, which waits for them: a deadlock, broken
+        // 1 hour later; the restarts take 21–22 h.
+        let text = scenario(true);
+        let c = compile(&text);
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        assert!(t.outcome.deadlock);
+        let app = idx(&text, "app");
+        assert!(close(t.outcome.downtime[app], 22.0), "{}", t.outcome.downtime[app]);
+    }
+}
+
 /// The outputs of the deterministic analyses with alternatives.
 mod analyses {
     use super::*;
@@ -472,6 +531,48 @@ mod analyses {
             // Still reached through the AnyOf that lists it.
             assert_eq!(p["transitive_dependents"], 1, "{p}");
         }
+    }
+
+    /// `core` down 0–5 h takes `a` down after a 1-hour grace and `b` after 2 hours;
+    /// `x` needs any one of them, with a 30-minute grace on the pair.
+    const STAGGERED: &str = r#"Scenario(
+        name: "staggered", horizon: "20h",
+        sites: [(id: "dc1"), (id: "dc2")],
+        services: [
+            (id: "core", users: 1, replicas: ["dc1"]),
+            (id: "a", users: 10, replicas: ["dc2"], depends_on: [(on: "core", grace: "1h")]),
+            (id: "b", users: 100, replicas: ["dc2"], depends_on: [(on: "core", grace: "2h")]),
+            (id: "x", users: 1000, replicas: ["dc2"], depends_on: [(on: AnyOf(["a", "b"]), grace: "30m")]),
+        ],
+        events: [(name: "cut", site: "dc1", at: "0h", lasts: "5h")],
+    )"#;
+
+    #[test]
+    fn the_isolated_failure_through_alternatives_is_what_the_engine_computes() {
+        // The pair goes down with b at 2 h, x at 2.5 h; all back at 5 h.
+        let (a, b, x) = (4.0, 3.0, 2.5);
+        let (_dir, path) = scenario_file(STAGGERED);
+        let run = json(&["run", &path, "--trials", "2", "--format", "json"]);
+        for (id, hours) in [("a", a), ("b", b), ("x", x)] {
+            let got = by_id(&run, id)["downtime_hours"]["mean"].as_f64().unwrap();
+            assert!(close(got, hours), "{id}: {got}");
+        }
+        let v = json(&[
+            "portal",
+            &path,
+            "--format",
+            "json",
+            "--trials",
+            "2",
+            "--isolated-for",
+            "5h",
+        ]);
+        let iso = &by_id(&v, "core")["isolated"];
+        let spill = iso["spill_over_user_hours"].as_f64().unwrap();
+        assert!(close(spill, 10.0 * a + 100.0 * b + 1000.0 * x), "{iso}");
+        assert_eq!(iso["services_down"], 3, "{iso}");
+        // Lost for good, core takes all three.
+        assert_eq!(by_id(&v, "core")["gateway_users"], 1110.0);
     }
 
     #[test]
