@@ -43,6 +43,14 @@ fn near(what: &str, got: (f64, f64), want: f64, bias: f64) {
 
 const N: u64 = 20_000;
 
+/// What trial 0 of seed 1 of the scenario `text` gives: for deterministic scenarios.
+fn trial0(text: &str) -> Outcome {
+    let c = compile(text);
+    let mut t = Trial::new(&c);
+    t.run(1, 0);
+    t.outcome.clone()
+}
+
 /// The engine on alternatives, exactly where it is deterministic.
 mod any_of {
     use super::*;
@@ -73,10 +81,7 @@ mod any_of {
 
     #[test]
     fn a_dependency_on_alternatives_is_down_only_while_too_few_are_up() {
-        let c = compile(TIMELINE);
-        let mut t = Trial::new(&c);
-        t.run(1, 0);
-        let o = &t.outcome;
+        let o = &trial0(TIMELINE);
         let s = |id| idx(TIMELINE, id);
         // Any one of a, b: both are down only from 5 to 10 h.
         assert!(close(o.downtime[s("x")], 5.0), "{}", o.downtime[s("x")]);
@@ -92,10 +97,8 @@ mod any_of {
         // Through x, like any hard dependency.
         assert!(close(o.downtime[s("v")], 5.0));
         // The cause of x's downtime is its dependency on the group (cause slot 1).
-        assert!(close(
-            o.cause_hours[c.cause_offsets[s("x")] as usize + 1],
-            5.0
-        ));
+        let slot = compile(TIMELINE).cause_offsets[s("x")] as usize + 1;
+        assert!(close(o.cause_hours[slot], 5.0));
     }
 
     #[test]
@@ -129,10 +132,7 @@ mod any_of {
 
     #[test]
     fn a_cycle_of_alternatives_with_nothing_else_failing_is_up() {
-        let c = compile(CYCLE);
-        let mut t = Trial::new(&c);
-        t.run(1, 0);
-        let o = &t.outcome;
+        let o = &trial0(CYCLE);
         // r down does not take p and q down: each has the other. When p's site fails, q
         // has neither; when it is back, both are up again (the least fixed point).
         for id in ["p", "q"] {
@@ -464,31 +464,30 @@ mod deadlock {
         )
     }
 
+    /// Whether trial 0 has a deadlock, and how long `app` is down.
+    fn play(backup_needs_app: bool) -> (bool, f64) {
+        let text = scenario(backup_needs_app);
+        let o = trial0(&text);
+        (o.deadlock, o.downtime[idx(&text, "app")])
+    }
+
     #[test]
     fn a_cycle_through_one_alternative_is_no_deadlock_while_another_will_return() {
         // ops waits for app, app for the pair, the pair for ops or backup; backup waits
         // for its site only, so nothing is deadlocked: backup restarts 20–21 h, app is up
         // at 21 h, then ops restarts.
-        let text = scenario(false);
-        let c = compile(&text);
-        let mut t = Trial::new(&c);
-        t.run(1, 0);
-        assert!(!t.outcome.deadlock);
-        let app = idx(&text, "app");
-        assert!(close(t.outcome.downtime[app], 21.0), "{}", t.outcome.downtime[app]);
+        let (deadlock, down) = play(false);
+        assert!(!deadlock);
+        assert!(close(down, 21.0), "{down}");
     }
 
     #[test]
     fn a_cycle_through_every_alternative_is_a_deadlock() {
         // From 20 h both restarts wait for app, which waits for them: a deadlock, broken
         // 1 hour later; the restarts take 21–22 h.
-        let text = scenario(true);
-        let c = compile(&text);
-        let mut t = Trial::new(&c);
-        t.run(1, 0);
-        assert!(t.outcome.deadlock);
-        let app = idx(&text, "app");
-        assert!(close(t.outcome.downtime[app], 22.0), "{}", t.outcome.downtime[app]);
+        let (deadlock, down) = play(true);
+        assert!(deadlock);
+        assert!(close(down, 22.0), "{down}");
     }
 }
 
