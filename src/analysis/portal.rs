@@ -27,7 +27,7 @@ use petgraph::Direction;
 use super::batch::{batch_trials, for_each_batch};
 use super::plan::RunOptions;
 use crate::error::Error;
-use crate::model::{EdgeKind, Model, ServiceIdx};
+use crate::model::{Model, ServiceIdx};
 use crate::sim::{Compiled, Outcome, Trial};
 use crate::stats::{Moments, Summary};
 
@@ -61,7 +61,7 @@ pub fn reach(model: &Model) -> Vec<Reach> {
                     .edges_directed(Model::node(b), Direction::Incoming)
                 {
                     let a = e.source().index();
-                    if matches!(e.weight(), EdgeKind::Depends { .. }) && seen[a] != s {
+                    if e.weight().is_dependency() && seen[a] != s {
                         seen[a] = s;
                         count += 1;
                         users += model.services[a].users;

@@ -181,7 +181,7 @@ impl RunReport<'_> {
         }];
         for (k, d) in (1..).zip(svc.depends_on.iter().filter(|d| d.is_hard())) {
             causes.push(Cause {
-                cause: m.services[d.on].id.clone(),
+                cause: d.on.label(m),
                 hours: st.cause_mean(i, k),
             });
         }

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use blastradius::scenario::{DepSpec, ModeSpec, Scenario, ServiceSpec};
+use blastradius::scenario::{DepSpec, ModeSpec, Scenario, ServiceSpec, TargetSpec};
 
 use crate::util::bin;
 
@@ -101,9 +101,9 @@ fn dep(s: &Scenario, from: &str, on: &str) -> Option<f64> {
     service(s, from)
         .depends_on
         .iter()
-        .find(|d| d.on() == on)
+        .find(|d| matches!(d.target(), TargetSpec::Id(x) if x == on))
         .map(|d| match d {
-            DepSpec::Id(_) => 1.0,
+            DepSpec::Id(_) | DepSpec::AnyOf(_) => 1.0,
             DepSpec::Full(f) => f.share.unwrap_or(1.0),
         })
 }

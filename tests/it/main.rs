@@ -2,6 +2,7 @@
 //! a counting global allocator, stays a binary of its own). Run one area with
 //! `cargo test --test it engine::`.
 
+mod alternatives;
 mod analyses;
 mod calibrate;
 mod engine;

@@ -233,6 +233,10 @@ pub trait Words: Sync + RiskWords {
         bootstrap: Option<&str>,
     ) -> String;
     fn event_text(&self, site: &str, probability: &str, destroys: bool) -> String;
+    /// The sites an event hits when it is not one site: `count` of the `names` (the
+    /// children of `within`, when it picks among a site's children), or all of them
+    /// (`count` is `None`).
+    fn event_sites(&self, count: Option<usize>, names: &[&str], within: Option<&str>) -> String;
     fn services_described_heading(&self) -> String;
     fn variants_heading(&self) -> String;
     fn cost_is(&self, cost: &str) -> String;
@@ -916,6 +920,15 @@ impl Words for En {
             }
         )
     }
+    fn event_sites(&self, count: Option<usize>, names: &[&str], within: Option<&str>) -> String {
+        match (count, within) {
+            (Some(k), Some(w)) => {
+                format!("{k} of the {} sites in {w}, picked at random", names.len())
+            }
+            (Some(k), None) => format!("{k} of {}, picked at random", names.join(", ")),
+            (None, _) => names.join(", "),
+        }
+    }
     fn services_described_heading(&self) -> String {
         "Services".into()
     }
@@ -1574,6 +1587,13 @@ impl Words for Ko {
                 ""
             }
         )
+    }
+    fn event_sites(&self, count: Option<usize>, names: &[&str], within: Option<&str>) -> String {
+        match (count, within) {
+            (Some(k), Some(w)) => format!("{w} 안의 사이트 {}곳 중 무작위로 {k}곳", names.len()),
+            (Some(k), None) => format!("{} 중 무작위로 {k}곳", names.join(", ")),
+            (None, _) => names.join(", "),
+        }
     }
     fn services_described_heading(&self) -> String {
         "서비스".into()

@@ -907,14 +907,17 @@ fn push_event(
     items: &mut Vec<Item>,
     depth: usize,
 ) {
-    let site = &m.sites[e.site];
+    let lang = w.lang_code();
+    let site = match (e.site, e.count) {
+        (Some(x), None) => m.sites[x].name_in(lang).to_string(),
+        (within, count) => {
+            let names: Vec<&str> = e.sites.iter().map(|&x| m.sites[x].name_in(lang)).collect();
+            w.event_sites(count, &names, within.map(|x| m.sites[x].name_in(lang)))
+        }
+    };
     items.push(Item::lead(
         format!("{}{}", "↳ ".repeat(depth), e.name),
-        w.event_text(
-            site.name_in(w.lang_code()),
-            &w.percent(e.probability),
-            e.destroys,
-        ),
+        w.event_text(&site, &w.percent(e.probability), e.destroys),
     ));
     for f in &e.then {
         push_event(w, m, f, items, depth + 1);
