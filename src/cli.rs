@@ -447,8 +447,14 @@ fn validate(a: ValidateArgs) -> Result<(), Error> {
             eprintln!("warning: {w}");
         }
         let m = &v.loaded.model;
+        // Journeys are named only when there are some, so the line of a scenario without
+        // them reads as it always did.
+        let journeys = match m.journeys.len() {
+            0 => String::new(),
+            n => format!(", {n} journeys"),
+        };
         println!(
-            "{}: ok: {} sites, {} services, {} events, {} variants; {} warning{}",
+            "{}: ok: {} sites, {} services, {} events, {} variants{journeys}; {} warning{}",
             a.file,
             m.sites.len(),
             m.services.len(),

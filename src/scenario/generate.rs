@@ -240,6 +240,7 @@ pub fn generate(o: GenerateOptions) -> Scenario {
         calibrated: Default::default(),
         names: Default::default(),
         thresholds: vec![],
+        journeys: vec![],
     }
 }
 

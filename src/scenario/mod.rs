@@ -59,6 +59,26 @@ pub struct Scenario {
     /// Incident classes to report (`risk`): each breached when every condition given holds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub thresholds: Vec<ThresholdSpec>,
+    /// What people do with the services (`home timeline`), each needing some of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub journeys: Vec<JourneySpec>,
+}
+
+/// A user journey: `name`, the services it `needs` (all of them up for the journey to
+/// be up), and exactly one of `weight` (a relative share of the journeys' traffic) or
+/// `users` (people who make it).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JourneySpec {
+    pub name: String,
+    /// Display names per report language (`{"ko": "홈 타임라인"}`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<u64>,
+    pub needs: Vec<String>,
 }
 
 /// An incident class (a reporting line): `name` and at least one condition.
@@ -490,6 +510,7 @@ fn shape_name(rust_name: &str) -> &str {
         "TaggedDist" => "distribution",
         "ObservedSpec" => "an observation",
         "SubstituteSpec" => "a substitute",
+        "JourneySpec" => "a journey",
         other => other,
     }
 }
