@@ -47,6 +47,17 @@ pub struct ServiceStats {
     pub degraded_share_pct: Vec<u64>,
 }
 
+/// Per-journey accumulators.
+#[derive(Debug, Clone, Default)]
+pub struct JourneyStats {
+    /// Hours down (some service it needs down) per trial.
+    pub downtime: Summary,
+    /// Σ lost share × hours per trial.
+    pub lost_hours: Moments,
+    /// `users × lost_hours` per trial (0 for a journey given by weight).
+    pub user_hours_lost: Moments,
+}
+
 /// Bins of [`ServiceStats::degraded_share_pct`]: 0 %, 1 %, …, 100 %.
 pub const SHARE_BINS: usize = 101;
 
@@ -85,6 +96,8 @@ pub struct RunStats {
     /// were affected (trailing zero entries omitted). For the report's histogram; not part
     /// of the JSON output.
     pub radius_histogram: Vec<u64>,
+    /// One per journey of the scenario, in file order (empty without journeys).
+    pub journeys: Vec<JourneyStats>,
 }
 
 impl RunStats {
@@ -115,6 +128,12 @@ impl RunStats {
             trials_with_deadlock: 0,
             curve: vec![Summary::new(); CURVE_POINTS],
             radius_histogram: Vec::new(),
+            journeys: (0..c.n_journeys())
+                .map(|_| JourneyStats {
+                    downtime: Summary::with_window(buckets),
+                    ..Default::default()
+                })
+                .collect(),
         }
     }
 
@@ -141,6 +160,11 @@ impl RunStats {
         }
         for (k, v) in o.curve.iter().enumerate() {
             self.curve[k].add(*v);
+        }
+        for (j, st) in self.journeys.iter_mut().enumerate() {
+            st.downtime.add(o.journey_downtime[j]);
+            st.lost_hours.add(o.journey_lost_hours[j]);
+            st.user_hours_lost.add(o.journey_user_hours_lost[j]);
         }
     }
 
@@ -178,6 +202,11 @@ impl RunStats {
         for (a, b) in self.curve.iter_mut().zip(&other.curve) {
             a.merge(b);
         }
+        for (a, b) in self.journeys.iter_mut().zip(&other.journeys) {
+            a.downtime.merge(&b.downtime);
+            a.lost_hours.merge(&b.lost_hours);
+            a.user_hours_lost.merge(&b.user_hours_lost);
+        }
     }
 
     /// Whether the accumulators have the layout of [`RunStats::new`]'s: per-service
@@ -187,14 +216,18 @@ impl RunStats {
         self.services.iter().all(|s| {
             s.downtime.window() == SERVICE_SKETCH_BUCKETS
                 && s.restored_at.window() == SERVICE_SKETCH_BUCKETS
-        }) && [
-            &self.total_user_hours_lost,
-            &self.services_affected,
-            &self.peak_down,
-        ]
-        .into_iter()
-        .chain(&self.curve)
-        .all(|s| s.window() == 0)
+        }) && self
+            .journeys
+            .iter()
+            .all(|j| j.downtime.window() == SERVICE_SKETCH_BUCKETS)
+            && [
+                &self.total_user_hours_lost,
+                &self.services_affected,
+                &self.peak_down,
+            ]
+            .into_iter()
+            .chain(&self.curve)
+            .all(|s| s.window() == 0)
             && self.curve.len() == CURVE_POINTS
     }
 
@@ -528,6 +561,10 @@ mod tests {
             st.trials_with_deadlock,
             &st.curve,
             &st.radius_histogram,
+            st.journeys
+                .iter()
+                .map(|j| (&j.downtime, &j.lost_hours, &j.user_hours_lost))
+                .collect::<Vec<_>>(),
         ))
         .unwrap()
     }

@@ -159,8 +159,8 @@ fn parts_of_different_runs_are_refused() {
     let e = with_edit(text.replace("\"window\":1024", "\"window\":2048"));
     assert!(e.contains("does not match its scenario"), "{e}");
     // Or with a format version this blastradius does not read.
-    let e = with_edit(text.replacen("\"format_version\":2", "\"format_version\":1", 1));
-    assert!(e.contains("format version Some(1)"), "{e}");
+    let e = with_edit(text.replacen("\"format_version\":3", "\"format_version\":2", 1));
+    assert!(e.contains("format version Some(2)"), "{e}");
 }
 
 #[test]
