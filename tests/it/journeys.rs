@@ -469,3 +469,103 @@ mod stochastic {
         }
     }
 }
+
+/// `compare` and `portal` with journeys.
+mod analyses {
+    use super::*;
+
+    /// `x` (site a, down 10 h to 15 h) and `y` (site b, down 12 h to 22 h); the variant
+    /// puts `x` in both sites, down only while both are (12 h to 15 h). `front`
+    /// hard-depends on `y`; `side` depends on `y` partially.
+    const DESIGNS: &str = r#"Scenario(
+    name: "designs",
+    horizon: "100h",
+    sites: [(id: "a"), (id: "b"), (id: "c")],
+    services: [
+        (id: "x", users: 10, replicas: ["a"]),
+        (id: "y", users: 20, replicas: ["b"]),
+        (id: "front", users: 5, replicas: ["c"], depends_on: ["y"]),
+        (id: "side", users: 5, replicas: ["c"], depends_on: [(on: "y", share: 0.5)]),
+    ],
+    events: [
+        (name: "cut a", site: "a", at: "10h", lasts: "5h"),
+        (name: "cut b", site: "b", at: "12h", lasts: "10h"),
+    ],
+    variants: [(name: "x in two sites", services: [(id: "x", users: 10, replicas: ["a", "b"])])],
+    journeys: [
+        (name: "both", users: 100, needs: ["x", "y"]),
+        (name: "only x", users: 300, needs: ["x"]),
+        (name: "front", users: 50, needs: ["front"]),
+        (name: "side", users: 50, needs: ["side"]),
+    ],
+)
+"#;
+
+    /// Each journey in the base and the variant, paired by name: `both` is down 12 h in
+    /// the base (the union of 10–15 and 12–22) and 10 h with `x` in two sites; `only x`
+    /// 5 h and 3 h.
+    #[test]
+    fn compare_gives_each_journey_in_both_designs() {
+        let (_dir, path) = scenario_file(DESIGNS);
+        let v = json(&["compare", &path, "--trials", "130", "--format", "json"]);
+        let js = v["variants"][0]["journeys"].as_array().unwrap();
+        let names: Vec<&str> = js.iter().map(|j| j["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["both", "only x", "front", "side"]);
+        let both = &js[0];
+        assert!(close(f(&both["downtime_mean_base"]), 12.0));
+        assert!(close(f(&both["downtime_mean_variant"]), 10.0));
+        assert!(close(f(&both["availability_base"]), 0.88));
+        assert!(close(f(&both["availability_variant"]), 0.90));
+        assert!((f(&both["user_hours_lost_base"]) - 1_200.0).abs() < 1e-6);
+        assert!((f(&both["user_hours_lost_variant"]) - 1_000.0).abs() < 1e-6);
+        assert!(close(f(&js[1]["downtime_p95_variant"]), 3.0));
+        let table = stdout(&["compare", &path, "--trials", "10"]);
+        assert!(table.contains("Journeys"), "{table}");
+        assert!(
+            table.lines().any(|l| l.contains("x in two sites")
+                && l.contains("only x")
+                && l.contains("97.00%")
+                && l.contains("3h")),
+            "{table}"
+        );
+        // Without journeys, compare's JSON has no `journeys` key.
+        let plain = json(&[
+            "compare",
+            &crate::util::example(),
+            "--trials",
+            "20",
+            "--format",
+            "json",
+        ]);
+        assert!(plain["variants"][0].get("journeys").is_none());
+    }
+
+    /// A service takes down the journeys that need it or a service that goes down with it
+    /// (hard dependents, as in gateway reach), not those it only degrades.
+    #[test]
+    fn portal_lists_the_journeys_each_service_takes_down() {
+        let (_dir, path) = scenario_file(DESIGNS);
+        let v = json(&["portal", &path, "--trials", "20", "--format", "json"]);
+        let down = |id: &str| by_id(&v, id)["journeys_down"].clone();
+        assert_eq!(down("x"), serde_json::json!(["both", "only x"]));
+        assert_eq!(down("y"), serde_json::json!(["both", "front"]));
+        assert_eq!(down("front"), serde_json::json!(["front"]));
+        assert_eq!(down("side"), serde_json::json!(["side"]));
+        let table = stdout(&["portal", &path, "--trials", "20"]);
+        assert!(
+            table
+                .lines()
+                .any(|l| l.contains(" y ") && l.contains("2 of 4") && l.contains("both, front")),
+            "{table}"
+        );
+        let plain = json(&[
+            "portal",
+            &crate::util::example(),
+            "--trials",
+            "20",
+            "--format",
+            "json",
+        ]);
+        assert!(plain["services"][0].get("journeys_down").is_none());
+    }
+}
