@@ -58,6 +58,12 @@ pub struct JourneyStats {
     pub user_hours_lost: Moments,
 }
 
+/// The mean share of the horizon up, from the mean hours down (of a service or a journey;
+/// degraded counts as up).
+pub fn availability(mean_downtime: Option<f64>, horizon: f64) -> Option<f64> {
+    mean_downtime.map(|d| 1.0 - d / horizon)
+}
+
 /// Bins of [`ServiceStats::degraded_share_pct`]: 0 %, 1 %, …, 100 %.
 pub const SHARE_BINS: usize = 101;
 
@@ -229,6 +235,20 @@ impl RunStats {
             .chain(&self.curve)
             .all(|s| s.window() == 0)
             && self.curve.len() == CURVE_POINTS
+    }
+
+    /// The journeys' availability (see [`availability`]) weighted by their shares
+    /// ([`Model::journey_share`]); `None` without journeys.
+    pub fn weighted_journey_availability(&self, m: &Model) -> Option<f64> {
+        if m.journeys.is_empty() {
+            return None;
+        }
+        (0..m.journeys.len())
+            .map(|j| {
+                availability(self.journeys[j].downtime.mean(), m.horizon)
+                    .map(|a| m.journey_share(j) * a)
+            })
+            .sum()
     }
 
     /// Mean hours of cause `k` of service `s` per trial.

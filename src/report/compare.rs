@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use super::export::{Export, Header};
 use super::grid::{self, Grid};
-use super::run::availability;
 use crate::analysis::compare::{Arm, Comparison};
+use crate::analysis::run::availability;
 use crate::format::{availability_percent, format_hours};
 use crate::model::{Loaded, Model, Variant};
 use crate::stats::ci95_half_width;

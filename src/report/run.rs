@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::export::{heading, Export, Header};
 use super::grid::{self, Grid};
-use crate::analysis::run::RunStats;
+use crate::analysis::run::{availability, RunStats};
 use crate::format::format_hours;
 use crate::format::{availability_percent, thousands};
 use crate::model::{JourneySize, Model};
@@ -78,11 +78,6 @@ pub struct JourneyJson {
     /// Null for a journey given by weight.
     pub users: Option<u64>,
     pub needs: Vec<String>,
-}
-
-/// The mean share of the horizon up, from the mean hours down.
-pub fn availability(mean_downtime: Option<f64>, horizon: f64) -> Option<f64> {
-    mean_downtime.map(|d| 1.0 - d / horizon)
 }
 
 #[derive(Serialize)]
@@ -268,18 +263,6 @@ impl RunReport<'_> {
             .collect()
     }
 
-    /// The journeys' availability weighted by their normalised weights; `None` without
-    /// journeys.
-    pub fn weighted_availability(journeys: &[JourneyJson]) -> Option<f64> {
-        if journeys.is_empty() {
-            return None;
-        }
-        journeys
-            .iter()
-            .map(|j| j.availability.map(|a| j.weight * a))
-            .sum()
-    }
-
     /// The document around `services`.
     fn json_with<S>(&self, services: S) -> RunJson<S> {
         let m = self.model;
@@ -361,7 +344,7 @@ impl Export for RunReport<'_> {
                 st.trials_with_deadlock, st.trials
             ));
         }
-        if let Some(a) = Self::weighted_availability(&self.journeys_json()) {
+        if let Some(a) = st.weighted_journey_availability(self.model) {
             lines.push(format!(
                 "journeys: {}, availability weighted by journey weight {}",
                 self.model.journeys.len(),

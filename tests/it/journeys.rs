@@ -569,3 +569,104 @@ mod analyses {
         assert!(plain["services"][0].get("journeys_down").is_none());
     }
 }
+
+/// The policy report leads with the journeys when the scenario declares them.
+mod report {
+    use super::*;
+
+    fn markdown(text: &str, lang: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let s = dir.path().join("s.ron");
+        std::fs::write(&s, text).unwrap();
+        let out = dir.path().join("r.md");
+        stdout(&[
+            "report",
+            &s.to_string_lossy(),
+            "--trials",
+            "50",
+            "--lang",
+            lang,
+            "--format",
+            "markdown",
+            "--out",
+            &out.to_string_lossy(),
+            "--quiet",
+        ]);
+        std::fs::read_to_string(out).unwrap()
+    }
+
+    /// `x` down 10–15 h, `y` 12–22 h: "both" is available 88 %, "only x" 95 %; weighted
+    /// by users (100 and 300), 0.25 × 0.88 + 0.75 × 0.95 = 93.25 %.
+    const TEXT: &str = r#"Scenario(
+    name: "journeys",
+    horizon: "100h",
+    sites: [(id: "a"), (id: "b")],
+    services: [
+        (id: "x", users: 10, replicas: ["a"]),
+        (id: "y", users: 20, replicas: ["b"]),
+    ],
+    events: [
+        (name: "cut a", site: "a", at: "10h", lasts: "5h"),
+        (name: "cut b", site: "b", at: "12h", lasts: "10h"),
+    ],
+    journeys: [
+        (name: "both", names: {"ko": "둘 다"}, users: 100, needs: ["x", "y"]),
+        (name: "only x", users: 300, needs: ["x"]),
+    ],
+)
+"#;
+
+    #[test]
+    fn in_english() {
+        let md = markdown(TEXT, "en");
+        let findings = md.split("## Findings\n\n").nth(1).unwrap();
+        assert!(findings.starts_with("### User journeys\n\n"), "{findings}");
+        assert!(findings.contains(
+            "Of the 2 user journeys, “both” suffers most: it is available 88.00% of the \
+             time; it is down 12h on average and 12h in the worst 5% of runs, losing 1,200 \
+             user-hours per run. Weighted by how much each journey counts, the journeys are \
+             available 93.25% of the time."
+        ));
+        assert!(findings.contains(
+            "| Journey | Weight | Available | Down (mean) | Down (worst 5%) | User-hours lost |"
+        ));
+        assert!(findings.contains("| only x | 75% | 95.00% | 5h | 5h | 1,500 |"));
+        // Then the services, under a heading of their own.
+        let services = findings.find("### All services").unwrap();
+        assert!(services < findings.find("### The services hit hardest").unwrap());
+    }
+
+    #[test]
+    fn in_korean() {
+        let md = markdown(TEXT, "ko");
+        let findings = md.split("## 주요 결과\n\n").nth(1).unwrap();
+        assert!(findings.starts_with("### 사용자 여정\n\n"), "{findings}");
+        assert!(findings.contains(
+            "사용자 여정 2개 중 가장 큰 피해를 입는 「둘 다」은(는) 전체 시간의 88.00% 동안 \
+             이용할 수 있고, 평균 12시간, 가장 나쁜 5%의 경우 12시간 동안 중단됩니다. 한 \
+             번에 1,200 사용자·시간이 손실됩니다."
+        ));
+        assert!(findings.contains("전체 시간의 93.25% 동안 이용할 수 있습니다"));
+        assert!(findings.contains(
+            "| 여정 | 비중 | 이용 가능 | 중단 (평균) | 중단 (최악 5%) | 사용자·시간 손실 |"
+        ));
+        assert!(findings.contains("| 둘 다 | 25% | 88.00% | 12시간 | 12시간 | 1,200 |"));
+        assert!(findings.contains("### 전체 서비스"));
+    }
+
+    /// Journeys given by weight have no user-hours column, and a report of a scenario
+    /// without journeys has no journeys section (its outline is the snapshot of
+    /// `report::structure`).
+    #[test]
+    fn by_weight_and_without_journeys() {
+        let by_weight = TEXT
+            .replace("users: 100, needs", "weight: 0.6, needs")
+            .replace("users: 300, needs", "weight: 0.4, needs");
+        let md = markdown(&by_weight, "en");
+        assert!(md.contains("| Journey | Weight | Available | Down (mean) | Down (worst 5%) |\n"));
+        assert!(md.contains("of runs. Weighted by"), "no user-hours: {md}");
+        let plain = TEXT.split("    journeys: [").next().unwrap().to_string() + ")\n";
+        let md = markdown(&plain, "en");
+        assert!(!md.contains("User journeys") && !md.contains("All services"));
+    }
+}
