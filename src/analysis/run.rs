@@ -167,21 +167,34 @@ impl RunStats {
         for (k, v) in o.curve.iter().enumerate() {
             self.curve[k].add(*v);
         }
+        // A journey the trial left whole is skipped, its zeros counted at the end, as for
+        // services.
         for (j, st) in self.journeys.iter_mut().enumerate() {
-            st.downtime.add(o.journey_downtime[j]);
-            st.lost_hours.add(o.journey_lost_hours[j]);
+            let (d, l) = (o.journey_downtime[j], o.journey_lost_hours[j]);
+            if d == 0.0 && l == 0.0 {
+                continue;
+            }
+            st.downtime.add(d);
+            st.lost_hours.add(l);
             st.user_hours_lost.add(o.journey_user_hours_lost[j]);
         }
     }
 
-    /// Gives every per-service accumulator the zeros of the trials that left its service
-    /// untouched (which [`add_services`] skips), so that each holds exactly `trials`
-    /// values. Idempotent; called once a run's trials are all added.
+    /// Gives every per-service and per-journey accumulator the zeros of the trials that
+    /// left its service or journey untouched (which [`add_services`] and
+    /// [`RunStats::add_totals`] skip), so that each holds exactly `trials` values.
+    /// Idempotent; called once a run's trials are all added.
     fn count_untouched(&mut self) {
         for st in &mut self.services {
             let missing = self.trials - st.downtime.count();
             st.downtime.add_zeros(missing);
             st.degraded.add_zeros(missing);
+            st.user_hours_lost.add_zeros(missing);
+        }
+        for st in &mut self.journeys {
+            let missing = self.trials - st.downtime.count();
+            st.downtime.add_zeros(missing);
+            st.lost_hours.add_zeros(missing);
             st.user_hours_lost.add_zeros(missing);
         }
     }

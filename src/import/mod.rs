@@ -74,6 +74,19 @@ pub struct TraceRead {
     pub services: BTreeSet<String>,
 }
 
+/// Call edges from calls counted per (parent, child): (calls, every call asynchronous).
+fn call_edges(calls: BTreeMap<(String, String), (f64, bool)>) -> Vec<CallEdge> {
+    calls
+        .into_iter()
+        .map(|((parent, child), (calls, messaging))| CallEdge {
+            parent,
+            child,
+            calls,
+            messaging,
+        })
+        .collect()
+}
+
 /// A service name from a source → a scenario id: lowercase, every character other than
 /// `a-z`, `0-9`, `.`, `_`, `/` and `-` replaced by `-`.
 pub fn id_of(name: &str) -> String {

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{CallEdge, TraceRead};
+use super::TraceRead;
 
 /// One span of a trace, as the sources' modules give it.
 #[derive(Debug, Clone)]
@@ -74,15 +74,7 @@ pub fn read(traces: &[Vec<Span>]) -> TraceRead {
         e.services.extend(spans.iter().map(|s| s.service.clone()));
     }
     TraceRead {
-        edges: calls
-            .into_iter()
-            .map(|((parent, child), (calls, messaging))| CallEdge {
-                parent,
-                child,
-                calls,
-                messaging,
-            })
-            .collect(),
+        edges: super::call_edges(calls),
         entries,
         services: traces.iter().flatten().map(|s| s.service.clone()).collect(),
     }

@@ -477,7 +477,7 @@ mod analyses {
     /// `x` (site a, down 10 h to 15 h) and `y` (site b, down 12 h to 22 h); the variant
     /// puts `x` in both sites, down only while both are (12 h to 15 h). `front`
     /// hard-depends on `y`; `side` depends on `y` partially.
-    const DESIGNS: &str = r#"Scenario(
+    pub const DESIGNS: &str = r#"Scenario(
     name: "designs",
     horizon: "100h",
     sites: [(id: "a"), (id: "b"), (id: "c")],
@@ -595,30 +595,25 @@ mod report {
         std::fs::read_to_string(out).unwrap()
     }
 
-    /// `x` down 10–15 h, `y` 12–22 h: "both" is available 88 %, "only x" 95 %; weighted
-    /// by users (100 and 300), 0.25 × 0.88 + 0.75 × 0.95 = 93.25 %.
-    const TEXT: &str = r#"Scenario(
-    name: "journeys",
-    horizon: "100h",
-    sites: [(id: "a"), (id: "b")],
-    services: [
-        (id: "x", users: 10, replicas: ["a"]),
-        (id: "y", users: 20, replicas: ["b"]),
-    ],
-    events: [
-        (name: "cut a", site: "a", at: "10h", lasts: "5h"),
-        (name: "cut b", site: "b", at: "12h", lasts: "10h"),
-    ],
-    journeys: [
-        (name: "both", names: {"ko": "둘 다"}, users: 100, needs: ["x", "y"]),
-        (name: "only x", users: 300, needs: ["x"]),
-    ],
-)
-"#;
+    /// `x` down 10–15 h, `y` 12–22 h (the designs' base): "both" is available 88 %,
+    /// "only x" 95 %; weighted by users (100 and 300), 0.25 × 0.88 + 0.75 × 0.95 = 93.25 %.
+    fn text() -> String {
+        let base = super::analyses::DESIGNS
+            .split("    variants:")
+            .next()
+            .unwrap()
+            .to_string()
+            + ")";
+        with_journeys(
+            &base,
+            r#"(name: "both", names: {"ko": "둘 다"}, users: 100, needs: ["x", "y"]),
+               (name: "only x", users: 300, needs: ["x"])"#,
+        )
+    }
 
     #[test]
     fn in_english() {
-        let md = markdown(TEXT, "en");
+        let md = markdown(&text(), "en");
         let findings = md.split("## Findings\n\n").nth(1).unwrap();
         assert!(findings.starts_with("### User journeys\n\n"), "{findings}");
         assert!(findings.contains(
@@ -638,7 +633,7 @@ mod report {
 
     #[test]
     fn in_korean() {
-        let md = markdown(TEXT, "ko");
+        let md = markdown(&text(), "ko");
         let findings = md.split("## 주요 결과\n\n").nth(1).unwrap();
         assert!(findings.starts_with("### 사용자 여정\n\n"), "{findings}");
         assert!(findings.contains(
@@ -659,13 +654,13 @@ mod report {
     /// `report::structure`).
     #[test]
     fn by_weight_and_without_journeys() {
-        let by_weight = TEXT
+        let by_weight = text()
             .replace("users: 100, needs", "weight: 0.6, needs")
             .replace("users: 300, needs", "weight: 0.4, needs");
         let md = markdown(&by_weight, "en");
         assert!(md.contains("| Journey | Weight | Available | Down (mean) | Down (worst 5%) |\n"));
         assert!(md.contains("of runs. Weighted by"), "no user-hours: {md}");
-        let plain = TEXT.split("    journeys: [").next().unwrap().to_string() + ")\n";
+        let plain = text().split("    journeys: [").next().unwrap().to_string() + ")\n";
         let md = markdown(&plain, "en");
         assert!(!md.contains("User journeys") && !md.contains("All services"));
     }
