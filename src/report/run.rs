@@ -397,9 +397,11 @@ impl Export for RunReport<'_> {
 
     /// The per-service table shared by the terminal and Markdown renderings.
     fn grid(&self) -> Grid {
-        let j = self.to_json();
-        let rows = j
-            .services
+        // The services alone: the journeys have a grid of their own.
+        let services: Vec<ServiceJson> = (0..self.model.services.len())
+            .map(|i| self.service_json(i))
+            .collect();
+        let rows = services
             .iter()
             .map(|s| {
                 let top = s
