@@ -251,16 +251,15 @@ impl RunStats {
     }
 
     /// The journeys' availability (see [`availability`]) weighted by their shares
-    /// ([`Model::journey_share`]); `None` without journeys.
+    /// ([`Model::journey_shares`]); `None` without journeys.
     pub fn weighted_journey_availability(&self, m: &Model) -> Option<f64> {
         if m.journeys.is_empty() {
             return None;
         }
-        (0..m.journeys.len())
-            .map(|j| {
-                availability(self.journeys[j].downtime.mean(), m.horizon)
-                    .map(|a| m.journey_share(j) * a)
-            })
+        m.journey_shares()
+            .iter()
+            .zip(&self.journeys)
+            .map(|(share, j)| availability(j.downtime.mean(), m.horizon).map(|a| share * a))
             .sum()
     }
 

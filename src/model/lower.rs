@@ -596,11 +596,11 @@ pub(super) fn lower<'a>(
 /// journey, so that their weights add up to something.
 fn lower_journeys(cx: &mut Ctx<'_>, s: &Scenario, services: &Index) -> Vec<Journey> {
     let mut out: Vec<Journey> = Vec::new();
-    let mut names: HashMap<&str, usize> = HashMap::new();
+    let mut seen_names: HashMap<&str, usize> = HashMap::new();
     // The first journey's way of giving its size: the others must give theirs the same way.
     let mut first: Option<(&str, &str)> = None;
     for j in &s.journeys {
-        let seen = names.entry(j.name.as_str()).or_insert(0);
+        let seen = seen_names.entry(j.name.as_str()).or_insert(0);
         let nth = *seen;
         *seen += 1;
         let owner = Owner::Journey(&j.name);
@@ -620,7 +620,7 @@ fn lower_journeys(cx: &mut Ctx<'_>, s: &Scenario, services: &Index) -> Vec<Journ
         if j.name.trim().is_empty() {
             cx.err(owner, "", None, "a journey needs a name".into());
         }
-        let names_ok = cx.names(owner, &j.names);
+        let display_names = cx.names(owner, &j.names);
         if j.needs.is_empty() {
             cx.err(
                 owner,
@@ -633,11 +633,13 @@ fn lower_journeys(cx: &mut Ctx<'_>, s: &Scenario, services: &Index) -> Vec<Journ
             );
         }
         let mut needs = Vec::with_capacity(j.needs.len());
+        // A set beside the list: validation stays linear in the size of the file.
+        let mut needed = HashSet::with_capacity(j.needs.len());
         for id in &j.needs {
             let Some(i) = services.find(cx, owner, "needs", id) else {
                 continue;
             };
-            if needs.contains(&i) {
+            if !needed.insert(i) {
                 cx.err(
                     owner,
                     "needs",
@@ -723,7 +725,7 @@ fn lower_journeys(cx: &mut Ctx<'_>, s: &Scenario, services: &Index) -> Vec<Journ
         if let Some(size) = size {
             out.push(Journey {
                 name: j.name.clone(),
-                names: names_ok,
+                names: display_names,
                 needs,
                 size,
             });

@@ -335,11 +335,14 @@ impl Model {
         }
         false
     }
-    /// Journey `j`'s weight divided by the sum of every journey's: its share in the
-    /// journeys' weighted availability.
-    pub fn journey_share(&self, j: usize) -> f64 {
+    /// Each journey's weight divided by the sum of every journey's: its share in the
+    /// journeys' weighted availability. In file order.
+    pub fn journey_shares(&self) -> Vec<f64> {
         let total: f64 = self.journeys.iter().map(Journey::raw_weight).sum();
-        self.journeys[j].raw_weight() / total
+        self.journeys
+            .iter()
+            .map(|j| j.raw_weight() / total)
+            .collect()
     }
 
     /// Services that list `i` in `depends_on` (any share), in file order.

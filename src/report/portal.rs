@@ -254,12 +254,13 @@ impl Export for PortalReport<'_> {
         if m.journeys.is_empty() {
             return Vec::new();
         }
+        let shares = m.journey_shares();
         let rows = ranking_by(self.stats, self.measures, self.sort)
             .into_iter()
             .filter(|&s| !self.measures[s].journeys_down.is_empty())
             .map(|s| {
                 let down = &self.measures[s].journeys_down;
-                let share: f64 = down.iter().map(|&j| m.journey_share(j)).sum();
+                let share: f64 = down.iter().map(|&j| shares[j]).sum();
                 vec![
                     m.services[s].id.clone(),
                     format!("{} of {}", down.len(), m.journeys.len()),

@@ -242,10 +242,10 @@ impl RunReport<'_> {
         m.journeys
             .iter()
             .zip(&self.stats.journeys)
-            .enumerate()
-            .map(|(j, (journey, st))| JourneyJson {
+            .zip(m.journey_shares())
+            .map(|((journey, st), share)| JourneyJson {
                 name: journey.name.clone(),
-                weight: m.journey_share(j),
+                weight: share,
                 availability: availability(st.downtime.mean(), m.horizon),
                 downtime_hours: Distribution::of(&st.downtime),
                 user_hours_lost: MeanErr::of(&st.user_hours_lost),

@@ -293,11 +293,12 @@ impl PolicyReport<'_> {
             with_users.then(|| w.number(lost(worst))).as_deref(),
             &w.availability(weighted),
         );
+        let shares = m.journey_shares();
         let rows = (0..m.journeys.len())
             .map(|j| {
                 let mut row = vec![
                     label(j),
-                    w.percent(m.journey_share(j)),
+                    w.percent(shares[j]),
                     w.availability(avail(j)),
                     w.hours(down(j).mean().unwrap_or(0.0)),
                     w.hours(down(j).quantile(0.95).unwrap_or(0.0)),
