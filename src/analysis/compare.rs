@@ -29,19 +29,34 @@ pub struct Arm {
     pub total: Summary,
     /// Downtime hours per trial of each of the arm's services, in its file order.
     pub downtime: Vec<Summary>,
+    /// Per journey (the same journeys in every arm), in file order.
+    pub journeys: Vec<JourneyArm>,
+}
+
+/// What one arm accumulates for one journey.
+#[derive(Debug, Clone, Default)]
+pub struct JourneyArm {
+    /// Hours down per trial.
+    pub downtime: Summary,
+    pub user_hours_lost: Moments,
 }
 
 impl Arm {
-    fn new(n: usize) -> Self {
+    fn new(c: &Compiled) -> Self {
         Arm {
             total: Summary::new(),
-            downtime: vec![Summary::new(); n],
+            downtime: vec![Summary::new(); c.n_services()],
+            journeys: vec![JourneyArm::default(); c.n_journeys()],
         }
     }
     fn merge(&mut self, o: &Arm) {
         self.total.merge(&o.total);
         for (a, b) in self.downtime.iter_mut().zip(&o.downtime) {
             a.merge(b);
+        }
+        for (a, b) in self.journeys.iter_mut().zip(&o.journeys) {
+            a.downtime.merge(&b.downtime);
+            a.user_hours_lost.merge(&b.user_hours_lost);
         }
     }
     /// The service with the largest p95 downtime (first in file order on ties) and that
@@ -82,11 +97,11 @@ impl Comparison {
     fn new(base: &Compiled, variants: &[Compiled]) -> Self {
         Comparison {
             trials: 0,
-            base: Arm::new(base.n_services()),
+            base: Arm::new(base),
             variants: variants
                 .iter()
                 .map(|v| Paired {
-                    arm: Arm::new(v.n_services()),
+                    arm: Arm::new(v),
                     difference: Moments::new(),
                     better: 0,
                     ties: 0,
@@ -111,6 +126,10 @@ fn add_arm(arm: &mut Arm, t: &Trial) {
     arm.total.add(o.total_user_hours_lost);
     for (d, &h) in arm.downtime.iter_mut().zip(&o.downtime) {
         d.add(h);
+    }
+    for (j, a) in arm.journeys.iter_mut().enumerate() {
+        a.downtime.add(o.journey_downtime[j]);
+        a.user_hours_lost.add(o.journey_user_hours_lost[j]);
     }
 }
 

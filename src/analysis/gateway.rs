@@ -47,11 +47,14 @@ impl DurationFrom {
 }
 
 /// The three portal measures of one service besides the marginal one.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PortalMeasures {
     pub gateway: Gateway,
     pub isolated: Isolated,
     pub duration_from: DurationFrom,
+    /// The journeys it takes down when lost for good (gateway reach): those that need it
+    /// or a service that goes down with it. Indices in file order.
+    pub journeys_down: Vec<usize>,
 }
 
 /// Gateway reach and isolated failure of every service, in file order. The isolated
@@ -82,6 +85,7 @@ pub fn all(
                 gateway,
                 isolated,
                 duration_from: from,
+                journeys_down: ms.journeys_down(),
             }
         })
         .collect()
@@ -155,6 +159,8 @@ pub struct Measures<'m> {
     alts_down: Vec<(usize, f64)>,
     /// Users of all services.
     total_users: f64,
+    /// For each service, the journeys that need it.
+    journeys_of: Vec<Vec<usize>>,
 }
 
 impl<'m> Measures<'m> {
@@ -170,7 +176,29 @@ impl<'m> Measures<'m> {
             alts: AltCount::new(model),
             alts_down: Vec::new(),
             total_users: model.services.iter().map(|s| s.users as f64).sum(),
+            journeys_of: {
+                let mut of = vec![Vec::new(); n];
+                for (j, journey) in model.journeys.iter().enumerate() {
+                    for &x in &journey.needs {
+                        of[x].push(j);
+                    }
+                }
+                of
+            },
         }
+    }
+
+    /// The journeys that need a service the last [`Measures::of`] took down for good
+    /// (the failed service included), in file order.
+    pub fn journeys_down(&self) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .touched
+            .iter()
+            .flat_map(|&x| self.journeys_of[x].iter().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Gateway reach of service `s`, and its isolated failure for `for_hours`.

@@ -29,6 +29,8 @@ enum Owner<'a> {
     Threshold(&'a str),
     /// Entry `i` of `common_cause`, located by its `i`-th `members:`.
     CommonCause(usize),
+    /// A user journey of `journeys`, by name.
+    Journey(&'a str),
 }
 
 /// A named parameter while lowering: its distribution (`None` if it is invalid) and what
@@ -155,6 +157,11 @@ impl<'a> Ctx<'a> {
                 anchors.push(Anchor::Field("common_cause"));
                 anchors.push(Anchor::NthField("members", i));
                 path.push_str(&format!("common_cause[{i}]"));
+            }
+            Owner::Journey(name) => {
+                anchors.push(Anchor::Field("journeys"));
+                anchors.push(Anchor::NthKeyed("name", name, nth));
+                path.push_str(&format!("journeys[{name}]"));
             }
         }
         let mut fields: Vec<&str> = field.split('.').filter(|f| !f.is_empty()).collect();
@@ -535,6 +542,7 @@ pub(super) fn lower<'a>(
     let recovery = lower_recovery(&mut cx, &s.recovery);
     let observed = lower_observed(&mut cx, s, &svc_ix, horizon);
     let thresholds = lower_thresholds(&mut cx, s);
+    let journeys = lower_journeys(&mut cx, s, &svc_ix);
     if cx.failed {
         return None;
     }
@@ -591,6 +599,7 @@ pub(super) fn lower<'a>(
         thresholds,
         alternatives,
         common_causes,
+        journeys,
     })
 }
 
@@ -721,6 +730,159 @@ fn lower_common_causes(
                 rate: beta * min_rate,
             });
         }
+    }
+    out
+}
+
+/// User journeys: a unique, non-empty name; known services, each needed once, at least
+/// one; exactly one of a weight (finite, > 0) or users (≥ 1), the same one for every
+/// journey, so that their weights add up to something.
+fn lower_journeys(cx: &mut Ctx<'_>, s: &Scenario, services: &Index) -> Vec<Journey> {
+    let mut out: Vec<Journey> = Vec::new();
+    let mut seen_names: HashMap<&str, usize> = HashMap::new();
+    // The first journey's way of giving its size: the others must give theirs the same way.
+    let mut first: Option<(&str, &str)> = None;
+    for j in &s.journeys {
+        let seen = seen_names.entry(j.name.as_str()).or_insert(0);
+        let nth = *seen;
+        *seen += 1;
+        let owner = Owner::Journey(&j.name);
+        if nth > 0 {
+            cx.err_nth(
+                owner,
+                nth,
+                "",
+                None,
+                format!(
+                    "journey \"{}\" is declared twice; each journey needs its own name",
+                    j.name
+                ),
+            );
+            continue;
+        }
+        if j.name.trim().is_empty() {
+            cx.err(owner, "", None, "a journey needs a name".into());
+        }
+        let display_names = cx.names(owner, &j.names);
+        if j.needs.is_empty() {
+            cx.err(
+                owner,
+                "needs",
+                None,
+                format!(
+                    "journey \"{}\" needs no service; list the services it goes through, such as needs: [\"frontend\", \"checkout\"]",
+                    j.name
+                ),
+            );
+        }
+        let mut needs = Vec::with_capacity(j.needs.len());
+        // A set beside the list: validation stays linear in the size of the file.
+        let mut needed = HashSet::with_capacity(j.needs.len());
+        for id in &j.needs {
+            let Some(i) = services.find(cx, owner, "needs", id) else {
+                continue;
+            };
+            if !needed.insert(i) {
+                cx.err(
+                    owner,
+                    "needs",
+                    Some(id),
+                    format!("journey \"{}\" needs \"{id}\" twice", j.name),
+                );
+                continue;
+            }
+            needs.push(i);
+        }
+        let size = match (j.weight, j.users) {
+            (Some(_), Some(_)) => {
+                cx.err(
+                    owner,
+                    "users",
+                    None,
+                    format!(
+                        "journey \"{}\" gives both a weight and users; give one of them",
+                        j.name
+                    ),
+                );
+                None
+            }
+            (None, None) => {
+                cx.err(
+                    owner,
+                    "",
+                    None,
+                    format!(
+                        "journey \"{}\" gives neither a weight nor users; give one of them, such as weight: 0.6 or users: 1000000",
+                        j.name
+                    ),
+                );
+                None
+            }
+            (Some(w), None) if !(w.is_finite() && w > 0.0) => {
+                cx.err(
+                    owner,
+                    "weight",
+                    None,
+                    format!(
+                        "a journey's weight must be a finite number greater than zero, got {w}"
+                    ),
+                );
+                None
+            }
+            (Some(w), None) => Some(JourneySize::Weight(w)),
+            (None, Some(0)) => {
+                cx.err(
+                    owner,
+                    "users",
+                    None,
+                    "a journey's users must be at least 1".into(),
+                );
+                None
+            }
+            (None, Some(u)) => Some(JourneySize::Users(u)),
+        };
+        if j.weight.is_some() != j.users.is_some() {
+            let kind = if j.users.is_some() { "users" } else { "weight" };
+            match first {
+                None => first = Some((j.name.as_str(), kind)),
+                Some((other, k)) if k != kind => {
+                    let (given, not) = if kind == "users" {
+                        ("users", "a weight")
+                    } else {
+                        ("a weight", "users")
+                    };
+                    cx.err(
+                        owner,
+                        kind,
+                        None,
+                        format!(
+                            "journey \"{}\" gives {given} but journey \"{other}\" gives {not}; give every journey a weight, or every journey users",
+                            j.name
+                        ),
+                    );
+                    continue;
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(size) = size {
+            out.push(Journey {
+                name: j.name.clone(),
+                names: display_names,
+                needs,
+                size,
+            });
+        }
+    }
+    let total: f64 = out.iter().map(Journey::raw_weight).sum();
+    if !total.is_finite() {
+        cx.err(
+            Owner::Top,
+            "journeys",
+            None,
+            "the journeys' weights add up to more than the largest number; use smaller weights"
+                .into(),
+        );
     }
     out
 }

@@ -293,6 +293,48 @@ pub struct Threshold {
     pub min_share: Option<f64>,
 }
 
+/// A user journey (`journeys`): up while every service it needs is up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Journey {
+    pub name: String,
+    /// Display names per report language; `name` for the others.
+    pub names: std::collections::BTreeMap<String, String>,
+    /// The services it needs, in the order written, each once.
+    pub needs: Vec<ServiceIdx>,
+    pub size: JourneySize,
+}
+
+/// How much a journey counts: a relative `weight`, or the `users` who make it. Every
+/// journey of a scenario is given the same way (lowering checks it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum JourneySize {
+    Weight(f64),
+    Users(u64),
+}
+
+impl Journey {
+    /// Its weight as written: the weight, or the number of users.
+    pub fn raw_weight(&self) -> f64 {
+        match self.size {
+            JourneySize::Weight(w) => w,
+            JourneySize::Users(u) => u as f64,
+        }
+    }
+
+    /// The people who make it: 0 for a journey given by weight.
+    pub fn users(&self) -> u64 {
+        match self.size {
+            JourneySize::Weight(_) => 0,
+            JourneySize::Users(u) => u,
+        }
+    }
+
+    /// Its name in language `lang` (a code such as "ko"), else `name`.
+    pub fn name_in(&self, lang: &str) -> &str {
+        self.names.get(lang).map_or(&self.name, |n| n)
+    }
+}
+
 /// Scale factors for named parameters: every duration of a scaled parameter's
 /// distribution (as `params` gives it) is multiplied by its factor, its shape kept, in
 /// place of the scenario's `calibrated` factor. Used by `calibrate`.
@@ -382,6 +424,8 @@ pub struct Model {
     /// `depends_on`); [`AnyOf::group`] indexes this.
     pub alternatives: Vec<(ServiceIdx, usize)>,
     pub common_causes: Vec<CommonCause>,
+    /// User journeys, in file order (the same in every variant).
+    pub journeys: Vec<Journey>,
 }
 
 /// At most this many (variants × (sites + services + events)): every variant is
@@ -422,6 +466,16 @@ impl Model {
         }
         false
     }
+    /// Each journey's weight divided by the sum of every journey's: its share in the
+    /// journeys' weighted availability. In file order.
+    pub fn journey_shares(&self) -> Vec<f64> {
+        let total: f64 = self.journeys.iter().map(Journey::raw_weight).sum();
+        self.journeys
+            .iter()
+            .map(|j| j.raw_weight() / total)
+            .collect()
+    }
+
     /// Services that list `i` in `depends_on` (any share), in file order.
     pub fn dependents(&self, i: ServiceIdx) -> Vec<ServiceIdx> {
         let mut v: Vec<ServiceIdx> = self

@@ -245,6 +245,7 @@ pub fn generate(o: GenerateOptions) -> Scenario {
         names: Default::default(),
         thresholds: vec![],
         common_cause: vec![],
+        journeys: vec![],
     }
 }
 

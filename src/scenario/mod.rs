@@ -62,6 +62,9 @@ pub struct Scenario {
     /// Beta-factor common causes: sites whose hazards share part of their failures.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub common_cause: Vec<CommonCauseSpec>,
+    /// What people do with the services (`home timeline`), each needing some of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub journeys: Vec<JourneySpec>,
 }
 
 /// `(members: ["dc1", "dc2"], beta: 0.05)`: a share `beta` of the members' hazard
@@ -71,6 +74,23 @@ pub struct Scenario {
 pub struct CommonCauseSpec {
     pub members: Vec<String>,
     pub beta: f64,
+}
+
+/// A user journey: `name`, the services it `needs` (all of them up for the journey to
+/// be up), and exactly one of `weight` (a relative share of the journeys' traffic) or
+/// `users` (people who make it).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JourneySpec {
+    pub name: String,
+    /// Display names per report language (`{"ko": "홈 타임라인"}`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<u64>,
+    pub needs: Vec<String>,
 }
 
 /// An incident class (a reporting line): `name` and at least one condition.
@@ -610,6 +630,7 @@ fn shape_name(rust_name: &str) -> &str {
         "SubstituteSpec" => "a substitute",
         "CommonCauseSpec" => "a common cause",
         "AnyOfLong" => "AnyOf",
+        "JourneySpec" => "a journey",
         other => other,
     }
 }

@@ -177,6 +177,14 @@ pub struct Compiled {
     /// For each service, the services that have it as a substitute.
     pub subbed_by: Csr<u32>,
     pub has_subs: bool,
+    /// The services each journey needs, in the order written.
+    pub journey_needs: Csr<u32>,
+    /// For each service, the journeys that need it.
+    pub journeys_of: Csr<u32>,
+    /// Each journey's users (0 for a journey given by weight).
+    pub journey_users: Vec<f64>,
+    /// Whether the scenario has journeys: accounting checks only this.
+    pub has_journeys: bool,
     /// Counterfactuals for the analyses (all false in a plain run). Random numbers are
     /// drawn exactly as without them, so a counterfactual run stays paired with the base.
     pub overrides: Overrides,
@@ -545,6 +553,18 @@ impl Compiled {
         }
         let subbed_by = Csr::from_rows(sb);
         let has_subs = !subs.items.is_empty();
+        let journey_needs = Csr::from_rows(
+            m.journeys
+                .iter()
+                .map(|j| j.needs.iter().map(|&x| x as u32).collect()),
+        );
+        let mut jo: Vec<Vec<u32>> = vec![Vec::new(); m.services.len()];
+        for (j, journey) in m.journeys.iter().enumerate() {
+            for &s in &journey.needs {
+                jo[s].push(j as u32);
+            }
+        }
+        let journeys_of = Csr::from_rows(jo);
         Compiled {
             horizon: m.horizon,
             dists,
@@ -594,6 +614,10 @@ impl Compiled {
             subs,
             subbed_by,
             has_subs,
+            has_journeys: !m.journeys.is_empty(),
+            journey_needs,
+            journeys_of,
+            journey_users: m.journeys.iter().map(|j| j.users() as f64).collect(),
             overrides: Overrides::none(m.services.len(), m.sites.len()),
         }
     }
@@ -631,6 +655,9 @@ impl Compiled {
     }
     pub fn n_sites(&self) -> usize {
         self.site_enter.len()
+    }
+    pub fn n_journeys(&self) -> usize {
+        self.journey_needs.offsets.len() - 1
     }
     pub fn n_causes(&self) -> usize {
         *self.cause_offsets.last().unwrap_or(&0) as usize

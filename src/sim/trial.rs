@@ -1095,6 +1095,7 @@ impl<'c> Trial<'c> {
             i += 1;
         }
         self.touched.clear();
+        self.acct.settle_journeys(c, self.now, &mut self.outcome);
         if self.n_down > self.outcome.peak_down {
             self.outcome.peak_down = self.n_down;
         }

@@ -10,6 +10,7 @@ mod fleet;
 mod hostile;
 mod import;
 mod invariants;
+mod journeys;
 mod portal;
 mod report;
 mod risk;
