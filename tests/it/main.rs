@@ -5,6 +5,7 @@
 mod alternatives;
 mod analyses;
 mod calibrate;
+mod deathstarbench;
 mod engine;
 mod fleet;
 mod hostile;
