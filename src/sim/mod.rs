@@ -11,8 +11,10 @@ pub mod compiled;
 mod deadlock;
 pub mod outcome;
 mod queue;
+pub mod replay;
 mod sites;
 mod tasks;
+pub mod trace;
 pub mod trial;
 
 pub use compiled::{Compiled, EventFilter};

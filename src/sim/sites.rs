@@ -4,7 +4,7 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::compiled::{Compiled, EventFilter, NONE};
+use super::compiled::{Compiled, EventFilter, Overrides, NONE};
 use super::queue::{Ev, EventQueue};
 
 pub(super) struct Sites {
@@ -73,7 +73,13 @@ impl Sites {
 
     /// Draws this trial's site events, their follow-ons and the site hazards from the
     /// trial stream, in a fixed order, and queues the site changes they cause.
-    pub(super) fn schedule(&mut self, c: &Compiled, rng: &mut ChaCha8Rng, queue: &mut EventQueue) {
+    pub(super) fn schedule(
+        &mut self,
+        c: &Compiled,
+        overrides: &Overrides,
+        rng: &mut ChaCha8Rng,
+        queue: &mut EventQueue,
+    ) {
         let horizon = c.horizon;
         let site_ev = |site: u32, delta: i32, destroy: bool| Ev::Site {
             site,
@@ -93,7 +99,7 @@ impl Sites {
                 continue; // the parent did not happen
             }
             let u: f64 = rng.random();
-            let happens = match c.overrides.events {
+            let happens = match overrides.events {
                 EventFilter::All => u < e.probability,
                 _ if e.parent != NONE => u < e.probability,
                 EventFilter::Only(k) => k as usize == i,
@@ -105,7 +111,7 @@ impl Sites {
             let start = parent_start + c.dists[e.start as usize].sample(rng);
             let lasts = c.dists[e.lasts as usize].sample(rng);
             self.event_start[i] = start;
-            if c.overrides.site_never_fails[e.site as usize] {
+            if overrides.site_never_fails[e.site as usize] {
                 continue;
             }
             if start < horizon {
@@ -117,7 +123,7 @@ impl Sites {
         // A site that never fails (a counterfactual) still draws its hazards, so the trial
         // stream stays paired with the base, but none of them is applied.
         for site in 0..c.n_sites() {
-            let applied = !c.overrides.site_never_fails[site] && !c.overrides.no_hazards;
+            let applied = !overrides.site_never_fails[site] && !overrides.no_hazards;
             for hi in c.site_hazards.range(site) {
                 let h = c.site_hazards.items[hi];
                 let mut t = c.dists[h.mtbf as usize].sample(rng);
@@ -133,7 +139,7 @@ impl Sites {
         }
         // 3. Counterfactual: sites down from the start, for the whole horizon.
         for site in 0..c.n_sites() {
-            if c.overrides.site_always_down[site] {
+            if overrides.site_always_down[site] {
                 queue.push(0.0, site_ev(site as u32, 1, false));
             }
         }

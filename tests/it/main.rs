@@ -10,6 +10,7 @@ mod hostile;
 mod import;
 mod invariants;
 mod portal;
+mod replay;
 mod report;
 mod risk;
 mod run;
