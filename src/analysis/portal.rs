@@ -180,40 +180,49 @@ fn play_batch(
     let mut stats = PortalStats::new(n);
     stats.trials = len;
     let mut cf = NeverDown::new(c, capable);
-    // (service, its own loss and its downtime in the base trial)
-    let mut down: Vec<(usize, f64, f64)> = Vec::new();
+    let mut down: Vec<u32> = Vec::new();
+    let mut full = Vec::new();
     for i in range {
         let o = cf.base(seed, i);
         let base_total = o.total_user_hours_lost;
         stats.base_total.add(base_total);
         down.clear();
-        down.extend(
-            (0..n)
-                .filter(|&s| was_down(o, s))
-                .map(|s| (s, o.user_hours_lost[s], o.downtime[s])),
-        );
-        for &(s, own_base, downtime) in &down {
-            let x = match how {
-                Counterfactuals::Replayed => cf.never_down(s, seed, i),
-                Counterfactuals::Full => cf.full(s, seed, i),
-            };
+        down.extend((0..n as u32).filter(|&s| was_down(o, s as usize)));
+        for &s in &down {
+            let s = s as usize;
+            let sp = &mut stats.services[s];
+            sp.downtime_when_down.add(o.downtime[s]);
+            sp.trials_down += 1;
+        }
+        let own_base: Vec<f64> = down
+            .iter()
+            .map(|&s| o.user_hours_lost[s as usize])
+            .collect();
+        let xs = match how {
+            Counterfactuals::Replayed => cf.never_down(&down, seed, i),
+            Counterfactuals::Full => {
+                full.clear();
+                for &s in &down {
+                    full.push(cf.full(s as usize, seed, i));
+                }
+                &full[..]
+            }
+        };
+        for ((&s, x), own_base) in down.iter().zip(xs).zip(own_base) {
             let attributable = base_total - x.total;
             let own = own_base - x.own;
-            let sp = &mut stats.services[s];
-            sp.downtime_when_down.add(downtime);
+            let sp = &mut stats.services[s as usize];
             sp.attributable.add(attributable);
             sp.own.add(own);
             sp.spill.add(attributable - own);
-            sp.trials_down += 1;
         }
     }
     // Every other trial contributes an exact 0 (the accumulators are order-independent).
     for sp in &mut stats.services {
-        for _ in sp.trials_down..len {
-            sp.attributable.add(0.0);
-            sp.own.add(0.0);
-            sp.spill.add(0.0);
-        }
+        let zeros = len - sp.trials_down;
+        sp.attributable.add_zeros(zeros);
+        sp.own.add_zeros(zeros);
+        sp.spill.add_zeros(zeros);
     }
     stats
 }

@@ -2,58 +2,62 @@
 //!
 //! `portal` asks, for every service `s` down in a trial, what the trial loses when `s` is
 //! never down (`Overrides::never_down`), everything else drawn the same. Playing the whole
-//! trial again costs `O(V)` per service and trial. Most of that trial is the same as the
-//! base, and this module replays only what can differ, to the bit.
+//! trial again costs `O(V)` per service and trial, `O(V²)` per trial in a large outage.
+//! Most of that trial is the base again; this module replays only what can differ, and
+//! gets the full trial's numbers to the bit.
 //!
 //! # Why the replay is exact
 //!
-//! A trial has two layers. The *recovery* layer (replicas, tasks, crews, failover, rebuild,
-//! hazards, fleets' instances) decides each service's own state; the *propagation* layer
-//! (who is down through hard dependencies, grace, partial dependencies, substitutes,
-//! accounting) follows from the own states. The recovery layer reads the propagation
-//! layer in two places only: a task is blocked while a recovery need is down, and a task
-//! in a recovery deadlock bypasses its needs. Random numbers are drawn per service by the
-//! recovery layer alone, and `never_down` changes nothing there (the service still
-//! restarts, fails over and holds crews).
+//! A trial has two layers. The *recovery* layer (replicas, tasks, crews, failover,
+//! rebuild, hazards, fleets' instances) decides each service's own state; the
+//! *propagation* layer (who is down through hard dependencies and graces, partial
+//! dependencies, substitutes, accounting) follows from the own states. The recovery layer
+//! reads the propagation layer in two places only: a task is blocked while one of its
+//! service's recovery needs is down, and a task in a recovery deadlock bypasses its needs.
+//! Random numbers are drawn per service, by the recovery layer alone; `never_down` changes
+//! nothing there (the service still restarts, fails over and holds crews).
 //!
-//! So when every need whose state the counterfactual could change keeps its base
-//! trajectory, and no recovery deadlock can involve a changed service, the recovery layer
-//! of the counterfactual is the base's, task for task, crews included. What changes is
-//! the propagation among the services that observe `s`: the set `D` grown from `s` along
-//! reversed `depends_on` (hard and partial) and substitute edges, through services that
-//! were *affected* (down or degraded at some time) in the base trial. A service that was
-//! never affected in the base is not affected in the counterfactual either (with own states
-//! fixed, propagation is monotone: making `s` never down removes down states, never adds
-//! them), so the change cannot travel through it; a service outside `D` observes nothing
-//! that changes.
+//! So when no need can change state and no deadlock can change (the checks below), the
+//! counterfactual's recovery layer is the base's, task for task, every hold on a crew
+//! included, and only the propagation can differ. With own states fixed, propagation is
+//! monotone: making `s` never down removes down states and never adds any. A service
+//! never down or degraded in the base trial (not *affected*) is therefore never down or
+//! degraded in the counterfactual, and a change cannot travel through it. The services
+//! that can change, the *members*, are those grown from `s` along reversed `depends_on`
+//! edges (hard and partial) and substitute edges through affected services; a service
+//! outside them observes only services that do not change.
 //!
-//! The replay plays a small trial over `D` and the services `D` observes (the boundary):
-//! each member of `D` gets its own state (and a fleet's lost share) set at the times the
-//! base trial recorded them ([`super::trace`]); each boundary service, which has no
+//! The replay is a small trial over the members and the services they observe that were
+//! down at some time in the base (observing a service that is never down changes
+//! nothing, so those edges are left out, and a substitute never down serves like one
+//! outside the scenario). Each member gets its own state (and a fleet's lost share) set
+//! at the times the base recorded ([`super::trace`]); each observed service, which has no
 //! dependency of its own there, gets its down state at the times the base recorded. The
-//! engine's own propagation and accounting do the rest, so the members' losses are those
-//! of the full counterfactual. The total is re-summed in service order over the base's
-//! non-zero losses with the members' replaced, the float sum the full trial makes.
+//! engine's own propagation and accounting do the rest. Within one instant, what the
+//! engine computes for a service does not depend on the order in which the changes of
+//! different services are applied, so a trial holding fewer services computes the same
+//! bits for the ones it holds. The total is summed again in service order over the base's
+//! non-zero losses, the members' in place of theirs: the additions the full trial makes.
 //!
-//! Falls back to the full re-simulation (the reference, [`NeverDown::full`]) when:
+//! Counterfactuals whose members do not overlap and do not observe each other's members
+//! cannot interact, so they share one replayed trial (a *layer*, each with its service
+//! never down): a base trial's hundreds of counterfactuals take a few replays.
+//!
+//! The full re-simulation (the reference, [`NeverDown::full`]) is played instead when:
 //! * `s` is a recovery need of some service: never down, it unblocks their tasks;
-//! * a member of `D` is a recovery need and its replayed down-trajectory differs from
-//!   the base's;
-//! * a member of `D` lies on a cycle of "waits for" edges (recovery needs and hard
-//!   dependencies), where a recovery deadlock can form. A deadlock cycle through a member
-//!   contains only services that reach it, so one outside those cycles cannot change the
-//!   deadlocks of the trial;
+//! * a member is a recovery need and its replayed down-trajectory is not the base's;
+//! * a member lies on a cycle of "waits for" edges (recovery needs and hard
+//!   dependencies; [`deadlock_capable`]). A deadlock cycle contains only services on such
+//!   a cycle, so with no member on one, every cycle, and every deadlock found, is the
+//!   base's, and a member's wait-for edges close none;
 //! * the base trial had two instants at the same time (a zero-length state the replay
-//!   cannot place).
-//!
-//! Crews need no check: the recovery layer, and so every task's hold on a crew, is the
-//! base's whenever the replay is used.
+//!   could not place at its own instant).
 //!
 //! # Complexity
-//! Per counterfactual: `O(|D| + boundary + their changes · log)` for the replay, plus
-//! `O(non-zero base losses)` for the exact total; a service whose change reaches nobody
-//! and that has no partial dependency and is not a fleet costs only the total. The base
-//! trial records its changes in `O(changes)`, and indexes them by service in `O(V)`.
+//! Per base trial: `O(V + changes)` to index the record. Per counterfactual: its members,
+//! their edges and their recorded changes (`· log` in the replay's event queue), plus
+//! `O(non-zero base losses)` for the exact total. A service whose change reaches nobody,
+//! with no partial dependency and not a fleet, costs only the total.
 
 use super::compiled::{CFleet, CMode, CSub, Compiled, Csr, Edge, Overrides, ReverseEdge, NONE};
 use super::outcome::Outcome;
@@ -72,7 +76,12 @@ pub fn deadlock_capable(c: &Compiled) -> Vec<bool> {
     let mut capable = vec![false; n];
     let node = petgraph::graph::NodeIndex::new;
     for (s, itself) in capable.iter_mut().enumerate() {
-        let hard = c.deps.row(s).iter().filter(|e| e.share >= 1.0).map(|e| e.on);
+        let hard = c
+            .deps
+            .row(s)
+            .iter()
+            .filter(|e| e.share >= 1.0)
+            .map(|e| e.on);
         for x in hard.chain(c.needs.row(s).iter().copied()) {
             g.add_edge(node(s), node(x as usize), ());
             *itself |= x as usize == s;
@@ -151,30 +160,64 @@ impl<T: Copy> ByService<T> {
     }
 }
 
+/// One counterfactual of the current base trial, as planned.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    /// The service never down.
+    s: u32,
+    path: Path,
+    /// Its members, then the services they observe, in `NeverDown::sets`, each in service
+    /// order; its members' losses in `NeverDown::losses`.
+    members: (u32, u32),
+    boundary: (u32, u32),
+    losses: (u32, u32),
+    /// The replayed trial it shares with others whose members observe none of its.
+    layer: u32,
+}
+
+/// Replayed trials one base trial's counterfactuals are packed into: one per bit.
+const LAYERS: u32 = 64;
+
 /// Plays base trials and their never-down counterfactuals: each replayed when that is
 /// exact (see the module docs), else played in full.
+///
+/// Counterfactuals whose members neither overlap nor observe each other's members do not
+/// interact, so they share one replayed trial (a *layer*), with every one of their
+/// services never down: a base trial's hundreds of counterfactuals take a few replays.
 pub struct NeverDown<'c> {
     c: &'c Compiled,
     capable: &'c [bool],
     base: Trial<'c>,
     full: Trial<'c>,
-    /// The base trial's non-zero losses in service order, and their running sums
-    /// (`sums[j]`: the first `j` of them added in order).
-    nonzero: Vec<(u32, f64)>,
+    /// The services with a non-zero loss in the base trial, in service order, their
+    /// losses, and the running sums (`sums[j]`: the first `j` losses added in order).
+    nonzero: Vec<u32>,
+    values: Vec<f64>,
     sums: Vec<f64>,
     own: ByService<OwnChange>,
     down: ByService<DownChange>,
-    /// Scratch, by service: the generation that last marked it, and its index in the
-    /// replayed trial.
+    /// Per service: whether it was down or degraded at some time in the base trial; for
+    /// those, the affected services that observe it (dependents and substitutes' users).
+    affected: Vec<bool>,
+    watchers: ByService<(u32, u32)>,
+    pairs: Vec<(u32, u32)>,
+    plans: Vec<Plan>,
+    sets: Vec<u32>,
+    /// The members' losses, per plan in service order.
+    losses: Vec<(u32, f64)>,
+    results: Vec<Counterfactual>,
+    /// Scratch, by service: the generation that last marked it, its index in a replayed
+    /// trial, and the layers where it is a member and where it is observed.
     mark: Vec<u32>,
     gen: u32,
     local: Vec<u32>,
-    members: Vec<u32>,
-    nodes: Vec<u32>,
+    in_layer: Vec<(u64, u64)>,
+    layered: Vec<u32>,
     stack: Vec<u32>,
+    nodes: Vec<u32>,
     changes: Vec<OwnChange>,
-    /// The members' losses in the last replay, in service order.
-    losses: Vec<(u32, f64)>,
+    /// The replayed plans, by layer: (layer, plan).
+    order: Vec<(u32, u32)>,
 }
 
 impl<'c> NeverDown<'c> {
@@ -189,17 +232,26 @@ impl<'c> NeverDown<'c> {
             base,
             full: Trial::new(c),
             nonzero: Vec::new(),
+            values: Vec::new(),
             sums: Vec::new(),
             own: ByService::default(),
             down: ByService::default(),
+            affected: vec![false; n],
+            watchers: ByService::default(),
+            pairs: Vec::new(),
+            plans: Vec::new(),
+            sets: Vec::new(),
+            losses: Vec::new(),
+            results: Vec::new(),
             mark: vec![0; n],
             gen: 0,
             local: vec![NONE; n],
-            members: Vec::new(),
-            nodes: Vec::new(),
+            in_layer: vec![(0, 0); n],
+            layered: Vec::new(),
             stack: Vec::new(),
+            nodes: Vec::new(),
             changes: Vec::new(),
-            losses: Vec::new(),
+            order: Vec::new(),
         }
     }
 
@@ -209,12 +261,14 @@ impl<'c> NeverDown<'c> {
         let n = self.c.n_services();
         let o = &self.base.outcome;
         self.nonzero.clear();
+        self.values.clear();
         self.sums.clear();
         let mut total = 0.0;
         self.sums.push(total);
         for (s, &uh) in o.user_hours_lost.iter().enumerate() {
             if uh != 0.0 {
-                self.nonzero.push((s as u32, uh));
+                self.nonzero.push(s as u32);
+                self.values.push(uh);
                 total += uh;
                 self.sums.push(total);
             }
@@ -222,6 +276,25 @@ impl<'c> NeverDown<'c> {
         let trace = self.base.trace();
         self.own.build(n, &trace.own, |ch| ch.service);
         self.down.build(n, &trace.down, |ch| ch.service);
+        let c = self.c;
+        let o = &self.base.outcome;
+        for (x, a) in self.affected.iter_mut().enumerate() {
+            *a = o.downtime[x] > 0.0 || o.degraded[x] > 0.0 || !o.restored_at[x].is_nan();
+        }
+        let affected = &self.affected;
+        let mut pairs = std::mem::take(&mut self.pairs);
+        pairs.clear();
+        for x in (0..n).filter(|&x| affected[x]) {
+            let dependents = c.dependents.row(x).iter().map(|re| re.from);
+            for f in dependents.chain(c.subbed_by.row(x).iter().copied()) {
+                if affected[f as usize] {
+                    pairs.push((x as u32, f));
+                }
+            }
+        }
+        self.watchers.build(n, &pairs, |p| p.0);
+        self.pairs = pairs;
+        self.plans.clear();
         &self.base.outcome
     }
 
@@ -230,16 +303,60 @@ impl<'c> NeverDown<'c> {
         &self.base.outcome
     }
 
-    /// The counterfactual of the base trial with service `s` never down.
-    pub fn never_down(&mut self, s: usize, seed: u64, index: u64) -> Counterfactual {
-        match self.replay(s) {
-            Some(cf) => cf,
-            None => self.full(s, seed, index),
+    /// The counterfactuals of the base trial (`seed`, `index`: the base's) with each of
+    /// `services` never down, one at a time, in that order.
+    pub fn never_down(&mut self, services: &[u32], seed: u64, index: u64) -> &[Counterfactual] {
+        self.sets.clear();
+        self.losses.clear();
+        self.plans.clear();
+        for &s in services {
+            let plan = self.plan(s as usize);
+            self.plans.push(plan);
         }
+        for &x in &self.layered {
+            self.in_layer[x as usize] = (0, 0);
+        }
+        self.layered.clear();
+        // The replayed plans by layer.
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend(
+            (self.plans.iter().enumerate())
+                .filter(|(_, p)| p.path == Path::Replayed)
+                .map(|(k, p)| (p.layer, k as u32)),
+        );
+        order.sort_unstable();
+        let mut layer = Vec::new();
+        for group in order.chunk_by(|a, b| a.0 == b.0) {
+            layer.clear();
+            layer.extend(group.iter().map(|x| x.1));
+            self.replay_layer(&layer);
+        }
+        self.order = order;
+        self.results.clear();
+        for k in 0..self.plans.len() {
+            let p = self.plans[k];
+            let cf = match p.path {
+                Path::Full => self.full(p.s as usize, seed, index),
+                Path::Alone | Path::Replayed => {
+                    let own = self.losses[p.losses.0 as usize..p.losses.1 as usize]
+                        .iter()
+                        .find(|l| l.0 == p.s)
+                        .map_or(0.0, |l| l.1);
+                    Counterfactual {
+                        total: self.total(p.losses),
+                        own,
+                        path: p.path,
+                    }
+                }
+            };
+            self.results.push(cf);
+        }
+        &self.results
     }
 
-    /// The same counterfactual played in full: the reference the replay is checked
-    /// against. `seed` and `index` must be the base trial's.
+    /// A counterfactual played in full: the reference the replay is checked against.
+    /// `seed` and `index` must be the base trial's.
     pub fn full(&mut self, s: usize, seed: u64, index: u64) -> Counterfactual {
         self.full.overrides_mut().never_down[s] = true;
         self.full.run(seed, index);
@@ -252,27 +369,26 @@ impl<'c> NeverDown<'c> {
         }
     }
 
-    /// Service `x`'s loss in the counterfactual last computed by [`NeverDown::never_down`]
-    /// (`path` is what it returned).
-    pub fn loss(&self, path: Path, x: usize) -> f64 {
-        match path {
-            Path::Full => self.full.outcome.user_hours_lost[x],
-            Path::Alone | Path::Replayed => {
-                match self.losses.binary_search_by_key(&(x as u32), |l| l.0) {
-                    Ok(i) => self.losses[i].1,
-                    Err(_) => self.base.outcome.user_hours_lost[x],
-                }
-            }
+    /// Service `x`'s loss in the last counterfactual played by [`NeverDown::full`].
+    pub fn full_loss(&self, x: usize) -> f64 {
+        self.full.outcome.user_hours_lost[x]
+    }
+
+    /// Service `x`'s loss in counterfactual `k` of the last [`NeverDown::never_down`], if
+    /// it was replayed (or alone); a full one is not kept.
+    pub fn loss(&self, k: usize, x: usize) -> Option<f64> {
+        let p = self.plans[k];
+        if p.path == Path::Full {
+            return None;
         }
+        let losses = &self.losses[p.losses.0 as usize..p.losses.1 as usize];
+        Some(match losses.binary_search_by_key(&(x as u32), |l| l.0) {
+            Ok(i) => losses[i].1,
+            Err(_) => self.base.outcome.user_hours_lost[x],
+        })
     }
 
-    fn affected(&self, x: usize) -> bool {
-        let o = &self.base.outcome;
-        o.downtime[x] > 0.0 || o.degraded[x] > 0.0 || !o.restored_at[x].is_nan()
-    }
-
-    /// A fresh generation `g` for the marks: `g` marks the members, `g + 1` the services
-    /// they observe.
+    /// A fresh generation `g` for the marks: `g` marks members, `g + 1` observed services.
     fn next_gen(&mut self) -> u32 {
         self.gen = self.gen.wrapping_add(2);
         if self.gen < 2 {
@@ -282,79 +398,151 @@ impl<'c> NeverDown<'c> {
         self.gen
     }
 
-    /// The replayed counterfactual, or `None` when only the full one is exact.
-    fn replay(&mut self, s: usize) -> Option<Counterfactual> {
+    /// How the counterfactual of `s` will be computed: its members (grown from `s`
+    /// through affected services) and what they observe, and the layer it is replayed in.
+    fn plan(&mut self, s: usize) -> Plan {
         let c = self.c;
+        let mut plan = Plan {
+            s: s as u32,
+            path: Path::Full,
+            members: (0, 0),
+            boundary: (0, 0),
+            losses: (0, 0),
+            layer: NONE,
+        };
         if self.base.trace().repeated_instant || !c.needed_by.row(s).is_empty() {
-            return None;
+            return plan;
         }
-        // The members: grown from `s` through affected services.
         let g = self.next_gen();
-        self.members.clear();
+        let start = self.sets.len();
         self.stack.clear();
         self.mark[s] = g;
         self.stack.push(s as u32);
         while let Some(x) = self.stack.pop() {
             let x = x as usize;
             if self.capable[x] {
-                return None;
+                self.sets.truncate(start);
+                return plan;
             }
-            self.members.push(x as u32);
-            for i in c.dependents.range(x) {
-                let f = c.dependents.items[i].from as usize;
-                if self.mark[f] != g && self.affected(f) {
-                    self.mark[f] = g;
-                    self.stack.push(f as u32);
-                }
-            }
-            for &f in c.subbed_by.row(x) {
-                let f = f as usize;
-                if self.mark[f] != g && self.affected(f) {
-                    self.mark[f] = g;
-                    self.stack.push(f as u32);
+            self.sets.push(x as u32);
+            for &(_, f) in self.watchers.row(x) {
+                if self.mark[f as usize] != g {
+                    self.mark[f as usize] = g;
+                    self.stack.push(f);
                 }
             }
         }
-        self.losses.clear();
-        let (total, own, path) = if self.members.len() == 1
-            && c.fleet_of[s] == NONE
-            && c.deps.row(s).iter().all(|e| e.share >= 1.0)
+        let mid = self.sets.len();
+        plan.members = (start as u32, mid as u32);
+        self.sets[start..mid].sort_unstable();
+        if mid - start == 1 && c.fleet_of[s] == NONE && c.deps.row(s).iter().all(|e| e.share >= 1.0)
         {
             // Never down, never degraded: it loses nothing, and nobody else changes.
+            plan.path = Path::Alone;
+            plan.losses = (self.losses.len() as u32, self.losses.len() as u32 + 1);
             self.losses.push((s as u32, 0.0));
-            (self.total(), 0.0, Path::Alone)
-        } else {
-            self.members.sort_unstable();
-            let sub = self.restricted(s, g);
-            let mut t = Trial::new(&sub);
-            let check = self
-                .members
-                .iter()
-                .any(|&x| !c.needed_by.row(x as usize).is_empty());
-            t.record(check);
-            t.replay(&self.changes);
-            if check && !self.same_needs(&sub, t.trace().down.as_slice()) {
-                return None;
+            return plan;
+        }
+        for i in start..mid {
+            let x = self.sets[i] as usize;
+            for e in c.deps.row(x) {
+                self.observe(e.on, g);
             }
-            for &x in &self.members {
+            for sub in c.subs.row(x) {
+                if sub.to != NONE {
+                    self.observe(sub.to, g);
+                }
+            }
+        }
+        let end = self.sets.len();
+        self.sets[mid..end].sort_unstable();
+        plan.boundary = (mid as u32, end as u32);
+        // The first layer where none of its members is used and none of what it observes
+        // is a member.
+        let mut taken = 0u64;
+        for &x in &self.sets[start..mid] {
+            let (m, o) = self.in_layer[x as usize];
+            taken |= m | o;
+        }
+        for &x in &self.sets[mid..end] {
+            taken |= self.in_layer[x as usize].0;
+        }
+        let layer = (!taken).trailing_zeros();
+        plan.path = Path::Replayed;
+        if layer < LAYERS {
+            plan.layer = layer;
+            let bit = 1u64 << layer;
+            for i in start..end {
+                let x = self.sets[i] as usize;
+                if self.in_layer[x] == (0, 0) {
+                    self.layered.push(x as u32);
+                }
+                if i < mid {
+                    self.in_layer[x].0 |= bit;
+                } else {
+                    self.in_layer[x].1 |= bit;
+                }
+            }
+        } else {
+            // Every layer is taken: a replayed trial of its own, after them.
+            plan.layer = LAYERS + self.plans.len() as u32;
+        }
+        plan
+    }
+
+    /// Adds service `x`, observed by a member, to the set being planned (once), if it was
+    /// ever down in the base trial: one never down is never down in the counterfactual
+    /// either, and observing it changes nothing.
+    fn observe(&mut self, x: u32, g: u32) {
+        let m = &mut self.mark[x as usize];
+        if *m != g && *m != g + 1 && !self.down.row(x as usize).is_empty() {
+            *m = g + 1;
+            self.sets.push(x);
+        }
+    }
+
+    /// Replays the counterfactuals `layer` (indices of plans) together; those whose check
+    /// fails are played in full afterwards.
+    fn replay_layer(&mut self, layer: &[u32]) {
+        let c = self.c;
+        let sub = self.restricted(layer);
+        let check = layer.iter().any(|&k| {
+            let p = self.plans[k as usize];
+            self.sets[p.members.0 as usize..p.members.1 as usize]
+                .iter()
+                .any(|&x| !c.needed_by.row(x as usize).is_empty())
+        });
+        let mut t = Trial::new(&sub);
+        t.record(check);
+        t.replay(&self.changes);
+        let mut replayed = ByService::default();
+        if check {
+            replayed.build(sub.n_services(), &t.trace().down, |ch| ch.service);
+        }
+        for &k in layer {
+            let k = k as usize;
+            let p = self.plans[k];
+            let members = p.members.0 as usize..p.members.1 as usize;
+            if check && !self.same_needs(&self.sets[members.clone()], &replayed) {
+                self.plans[k].path = Path::Full;
+                continue;
+            }
+            let from = self.losses.len() as u32;
+            for i in members {
+                let x = self.sets[i];
                 let l = self.local[x as usize] as usize;
                 self.losses.push((x, t.outcome.user_hours_lost[l]));
             }
-            let own = t.outcome.user_hours_lost[self.local[s] as usize];
-            (self.total(), own, Path::Replayed)
-        };
-        Some(Counterfactual { total, own, path })
+            self.plans[k].losses = (from, self.losses.len() as u32);
+        }
     }
 
-    /// Whether every member that some service needs went down and up at the same times
-    /// in the replay (`down`, indexed in the restricted trial) as in the base.
-    fn same_needs(&self, sub: &Compiled, down: &[DownChange]) -> bool {
-        let c = self.c;
-        let mut replayed = ByService::default();
-        replayed.build(sub.n_services(), down, |ch| ch.service);
-        self.members.iter().all(|&x| {
+    /// Whether every one of `members` that some service needs went down and up at the same
+    /// times in the replay (`replayed`, by local index) as in the base.
+    fn same_needs(&self, members: &[u32], replayed: &ByService<DownChange>) -> bool {
+        members.iter().all(|&x| {
             let x = x as usize;
-            if c.needed_by.row(x).is_empty() {
+            if self.c.needed_by.row(x).is_empty() {
                 return true;
             }
             let base = self.down.row(x);
@@ -367,53 +555,55 @@ impl<'c> NeverDown<'c> {
         })
     }
 
-    /// The total with the members' losses (`self.losses`, in service order) in place of
-    /// the base's: the same additions in the same order as `Outcome::finish`, zeros left
-    /// out (adding a zero to a sum of losses changes no bit of it).
-    fn total(&self) -> f64 {
-        let Some(&(first, _)) = self.losses.first() else {
+    /// The total with the members' losses (`losses`, in service order) in place of the
+    /// base's: the same additions in the same order as `Outcome::finish`, zeros left out
+    /// (adding a zero to a sum of losses changes no bit of it).
+    fn total(&self, losses: (u32, u32)) -> f64 {
+        let losses = &self.losses[losses.0 as usize..losses.1 as usize];
+        let Some(&(first, _)) = losses.first() else {
             return *self.sums.last().unwrap_or(&0.0);
         };
-        let mut j = self.nonzero.partition_point(|&(x, _)| x < first);
+        let mut j = self.nonzero.partition_point(|&x| x < first);
         let mut total = self.sums[j];
-        let mut i = 0;
-        while j < self.nonzero.len() || i < self.losses.len() {
-            let nx = self.nonzero.get(j).map_or(u32::MAX, |v| v.0);
-            let lx = self.losses.get(i).map_or(u32::MAX, |v| v.0);
-            let uh = if lx <= nx {
-                i += 1;
-                if lx == nx {
-                    j += 1;
-                }
-                self.losses[i - 1].1
-            } else {
-                j += 1;
-                self.nonzero[j - 1].1
-            };
+        for &(x, uh) in losses {
+            let next = j + self.nonzero[j..].partition_point(|&y| y < x);
+            for &v in &self.values[j..next] {
+                total += v;
+            }
+            j = next + (self.nonzero.get(next) == Some(&x)) as usize;
             if uh != 0.0 {
                 total += uh;
             }
         }
+        for &v in &self.values[j..] {
+            total += v;
+        }
         total
     }
 
-    /// The restricted model of the members (`self.members`, sorted) and the services they
-    /// observe, in service order, with `s` never down; fills `self.local` and
-    /// `self.changes` (the recorded changes to replay, in time order).
-    fn restricted(&mut self, s: usize, g: u32) -> Compiled {
+    /// The restricted model of `layer` (indices of plans): their members and the services
+    /// they observe, in service order, each counterfactual's service never down. Fills
+    /// `self.local` and `self.changes` (the recorded changes to replay, service by
+    /// service).
+    fn restricted(&mut self, layer: &[u32]) -> Compiled {
         let c = self.c;
-        // Nodes: the members (marked `g`) and the services they observe (marked `g + 1`),
-        // in service order.
+        // Nodes: members marked `g`, observed services `g + 1`.
+        let g = self.next_gen();
         self.nodes.clear();
-        self.nodes.extend_from_slice(&self.members);
-        for i in 0..self.members.len() {
-            let x = self.members[i] as usize;
-            for e in c.deps.row(x) {
-                self.boundary(e.on, g);
+        for &k in layer {
+            let p = self.plans[k as usize];
+            for &x in &self.sets[p.members.0 as usize..p.members.1 as usize] {
+                self.mark[x as usize] = g;
+                self.nodes.push(x);
             }
-            for sub in c.subs.row(x) {
-                if sub.to != NONE {
-                    self.boundary(sub.to, g);
+        }
+        for &k in layer {
+            let p = self.plans[k as usize];
+            for &x in &self.sets[p.boundary.0 as usize..p.boundary.1 as usize] {
+                let m = &mut self.mark[x as usize];
+                if *m != g && *m != g + 1 {
+                    *m = g + 1;
+                    self.nodes.push(x);
                 }
             }
         }
@@ -422,44 +612,47 @@ impl<'c> NeverDown<'c> {
             self.local[x as usize] = l as u32;
         }
         let m = self.nodes.len();
-        let is_member = |x: u32, mark: &[u32]| mark[x as usize] == g;
-        let mut deps_rows = Vec::with_capacity(m);
+        let member = |x: u32| self.mark[x as usize] == g;
+        let node = |x: u32| self.mark[x as usize] == g || self.mark[x as usize] == g + 1;
+        // Dependencies and substitutes: the members' own, none for observed services.
+        let mut deps = Csr {
+            offsets: vec![0u32],
+            items: Vec::new(),
+        };
+        let mut subs = Csr {
+            offsets: vec![0u32],
+            items: Vec::new(),
+        };
         let mut hard_rank = Vec::new();
         let mut cause_offsets = vec![0u32];
-        let mut subs_rows = Vec::with_capacity(m);
         let mut fleet_of = vec![NONE; m];
         let mut fleets = Vec::new();
-        self.changes.clear();
+        let mut changes = std::mem::take(&mut self.changes);
+        changes.clear();
         for (l, &x) in self.nodes.iter().enumerate() {
             let xi = x as usize;
-            let last = *cause_offsets.last().unwrap_or(&0);
-            if is_member(x, &self.mark) {
-                let row: Vec<Edge> = c
-                    .deps
-                    .row(xi)
-                    .iter()
-                    .map(|e| Edge {
-                        on: self.local[e.on as usize],
-                        ..*e
-                    })
-                    .collect();
-                hard_rank.extend_from_slice(&c.hard_rank[c.deps.range(xi)]);
-                cause_offsets.push(last + c.cause_offsets[xi + 1] - c.cause_offsets[xi]);
-                deps_rows.push(row);
-                subs_rows.push(
-                    c.subs
-                        .row(xi)
-                        .iter()
-                        .map(|sub| CSub {
-                            to: if sub.to == NONE {
-                                NONE
-                            } else {
-                                self.local[sub.to as usize]
-                            },
-                            ..*sub
-                        })
-                        .collect::<Vec<_>>(),
-                );
+            let causes = if member(x) {
+                // An edge to a service that is never down is never active: left out,
+                // with the ranks of the others kept.
+                for ei in c.deps.range(xi) {
+                    let e = c.deps.items[ei];
+                    if node(e.on) {
+                        deps.items.push(Edge {
+                            on: self.local[e.on as usize],
+                            ..e
+                        });
+                        hard_rank.push(c.hard_rank[ei]);
+                    }
+                }
+                // A substitute that is never down serves like one outside the scenario.
+                subs.items.extend(c.subs.row(xi).iter().map(|sub| CSub {
+                    to: if sub.to != NONE && node(sub.to) {
+                        self.local[sub.to as usize]
+                    } else {
+                        NONE
+                    },
+                    ..*sub
+                }));
                 if c.fleet_of[xi] != NONE {
                     fleet_of[l] = fleets.len() as u32;
                     fleets.push(CFleet {
@@ -472,76 +665,71 @@ impl<'c> NeverDown<'c> {
                         hz_base: 0,
                     });
                 }
-                self.changes
-                    .extend(self.own.row(xi).iter().map(|ch| OwnChange {
-                        service: l as u32,
-                        ..*ch
-                    }));
+                changes.extend(self.own.row(xi).iter().map(|ch| OwnChange {
+                    service: l as u32,
+                    ..*ch
+                }));
+                c.cause_offsets[xi + 1] - c.cause_offsets[xi]
             } else {
-                cause_offsets.push(last + 1);
-                deps_rows.push(Vec::new());
-                subs_rows.push(Vec::new());
-                self.changes
-                    .extend(self.down.row(xi).iter().map(|ch| OwnChange {
-                        at: ch.at,
-                        service: l as u32,
-                        down: ch.down,
-                        share: 0.0,
-                    }));
-            }
+                changes.extend(self.down.row(xi).iter().map(|ch| OwnChange {
+                    at: ch.at,
+                    service: l as u32,
+                    down: ch.down,
+                    share: 0.0,
+                }));
+                1
+            };
+            deps.offsets.push(deps.items.len() as u32);
+            subs.offsets.push(subs.items.len() as u32);
+            let last = *cause_offsets.last().unwrap_or(&0);
+            cause_offsets.push(last + causes);
         }
-        // Stable: a service's changes keep their order (at most one per instant anyway).
-        self.changes.sort_by(|a, b| a.at.total_cmp(&b.at));
-        let deps = Csr::from_rows(deps_rows);
-        let mut rev: Vec<Vec<ReverseEdge>> = vec![Vec::new(); m];
-        for l in 0..m {
-            for ei in deps.range(l) {
-                rev[deps.items[ei].on as usize].push(ReverseEdge {
-                    from: l as u32,
-                    edge: ei as u32,
-                });
-            }
-        }
-        let subs = Csr::from_rows(subs_rows);
-        let mut sb: Vec<Vec<u32>> = vec![Vec::new(); m];
-        for l in 0..m {
-            for sub in subs.row(l) {
-                if sub.to != NONE {
-                    sb[sub.to as usize].push(l as u32);
-                }
-            }
-        }
-        fn empty<T>(m: usize) -> Csr<T> {
-            Csr::from_rows((0..m).map(|_| Vec::new()))
-        }
+        self.changes = changes;
+        let dependents = reverse(m, &deps, |l, ei, e: &Edge| {
+            (e.on, ReverseEdge { from: l, edge: ei })
+        });
+        let subbed_by = reverse(m, &subs, |l, _, sub: &CSub| (sub.to, l));
         let mut overrides = Overrides::none(m, 0);
-        overrides.never_down[self.local[s] as usize] = true;
+        for &k in layer {
+            let s = self.plans[k as usize].s as usize;
+            overrides.never_down[self.local[s] as usize] = true;
+        }
+        let empty = || Csr {
+            offsets: vec![0u32; m + 1],
+            items: Vec::new(),
+        };
         Compiled {
             horizon: c.horizon,
             dists: Vec::new(),
             site_enter: Vec::new(),
             site_exit: Vec::new(),
             tour: Vec::new(),
-            site_hazards: Csr::from_rows(std::iter::empty::<Vec<_>>()),
+            site_hazards: Csr {
+                offsets: vec![0],
+                items: Vec::new(),
+            },
             tour_replicas: Vec::new(),
             tour_replica_start: vec![0],
             replica_site: Vec::new(),
             replica_service: Vec::new(),
-            svc_replicas: empty(m),
+            svc_replicas: empty(),
             users: self.nodes.iter().map(|&x| c.users[x as usize]).collect(),
             weight: self.nodes.iter().map(|&x| c.weight[x as usize]).collect(),
             total_weight: c.total_weight,
             mode: vec![CMode::ActiveActive { min: 1 }; m],
             restart: vec![NONE; m],
             rebuild_takes: vec![NONE; m],
-            rebuild_to: empty(m),
+            rebuild_to: empty(),
             deps,
-            dependents: Csr::from_rows(rev),
+            dependents,
             hard_rank,
             cause_offsets,
-            needs: empty(m),
-            needed_by: empty(m),
-            svc_hazards: empty(m),
+            needs: empty(),
+            needed_by: empty(),
+            svc_hazards: Csr {
+                offsets: vec![0u32; m + 1],
+                items: Vec::new(),
+            },
             has_fleet: c.has_fleet,
             fleet_of,
             fleets,
@@ -555,18 +743,48 @@ impl<'c> NeverDown<'c> {
             bootstrap: None,
             has_partial: c.has_partial,
             subs,
-            subbed_by: Csr::from_rows(sb),
+            subbed_by,
             has_subs: c.has_subs,
             overrides,
         }
     }
+}
 
-    /// Adds service `x` to the nodes if it is neither a member nor already there.
-    fn boundary(&mut self, x: u32, g: u32) {
-        let m = &mut self.mark[x as usize];
-        if *m != g && *m != g + 1 {
-            *m = g + 1;
-            self.nodes.push(x);
+/// The reverse of `rows` (`m` rows): for each item `e` of row `l` (at index `ei`), the
+/// entry `to(l, ei, e) = (row, item)` in the result, rows in order, then items in order.
+fn reverse<T, U: Copy>(m: usize, rows: &Csr<T>, to: impl Fn(u32, u32, &T) -> (u32, U)) -> Csr<U> {
+    let mut offsets = vec![0u32; m + 2];
+    let mut any = None;
+    for l in 0..m {
+        for ei in rows.range(l) {
+            let (r, u) = to(l as u32, ei as u32, &rows.items[ei]);
+            if r != NONE {
+                offsets[r as usize + 2] += 1;
+                any = Some(u);
+            }
         }
     }
+    let Some(fill) = any else {
+        offsets.truncate(m + 1);
+        return Csr {
+            offsets,
+            items: Vec::new(),
+        };
+    };
+    for i in 2..offsets.len() {
+        offsets[i] += offsets[i - 1];
+    }
+    let mut items = vec![fill; offsets[m + 1] as usize];
+    for l in 0..m {
+        for ei in rows.range(l) {
+            let (r, u) = to(l as u32, ei as u32, &rows.items[ei]);
+            if r != NONE {
+                let slot = &mut offsets[r as usize + 1];
+                items[*slot as usize] = u;
+                *slot += 1;
+            }
+        }
+    }
+    offsets.truncate(m + 1);
+    Csr { offsets, items }
 }
