@@ -15,6 +15,8 @@ pub(super) struct Sites {
     cover: Vec<u32>,
     /// Lost to a destroying event (of the site or an ancestor) for the rest of the horizon.
     destroyed: Vec<bool>,
+    /// Whether one of the site's own events or hazard failures is due in this trial.
+    fails: Vec<bool>,
     /// When each event of the scenario started in this trial; NaN if it did not happen.
     event_start: Vec<f64>,
 }
@@ -26,6 +28,7 @@ impl Sites {
             own_down: vec![0; ns],
             cover: vec![0; ns],
             destroyed: vec![false; ns],
+            fails: vec![false; ns],
             event_start: vec![f64::NAN; c.events.len()],
         }
     }
@@ -34,11 +37,18 @@ impl Sites {
         self.own_down.fill(0);
         self.cover.fill(0);
         self.destroyed.fill(false);
+        self.fails.fill(false);
     }
 
     #[inline]
     pub(super) fn up(&self, site: u32) -> bool {
         self.cover[site as usize] == 0
+    }
+
+    /// Whether one of the site's own events or hazard failures was due in this trial
+    /// (before the horizon): without any, making it never fail changes nothing.
+    pub(super) fn fails(&self, site: usize) -> bool {
+        self.fails[site]
     }
 
     #[inline]
@@ -115,6 +125,7 @@ impl Sites {
                 continue;
             }
             if start < horizon {
+                self.fails[e.site as usize] = true;
                 queue.push(start, site_ev(e.site, 1, e.destroys));
                 queue.push(start + lasts, site_ev(e.site, -1, false));
             }
@@ -130,6 +141,7 @@ impl Sites {
                 while t < horizon {
                     let r = c.dists[h.repair as usize].sample(rng);
                     if applied {
+                        self.fails[site] = true;
                         queue.push(t, site_ev(site as u32, 1, false));
                         queue.push(t + r, site_ev(site as u32, -1, false));
                     }

@@ -263,6 +263,12 @@ impl<'c> Trial<'c> {
         &self.rec.trace
     }
 
+    /// Whether one of site `site`'s own events or hazard failures was due in the last
+    /// trial (before the horizon).
+    pub fn site_failed(&self, site: usize) -> bool {
+        self.sites.fails(site)
+    }
+
     #[inline]
     fn push(&mut self, t: f64, ev: Ev) {
         self.queue.push(t, ev);
@@ -322,8 +328,9 @@ impl<'c> Trial<'c> {
     }
 
     /// Plays a replayed counterfactual ([`super::replay`]): no site, hazard or recovery of
-    /// its own, only the own states of its services set at the given times (in time
-    /// order), and the propagation, substitutes and accounting that follow.
+    /// its own, only the own states of its services set at the given times, and the
+    /// propagation, substitutes and accounting that follow. The changes may come in any
+    /// order; those due at one instant are all applied before it settles.
     pub(super) fn replay(&mut self, changes: &[OwnChange]) {
         self.reset(0, 0);
         for ch in changes {
