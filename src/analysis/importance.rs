@@ -84,6 +84,28 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
     (b != 0.0).then(|| a / b)
 }
 
+/// The two counterfactuals of a site.
+#[derive(Debug, Clone, Copy)]
+enum Arm {
+    AlwaysDown,
+    NeverFails,
+}
+
+/// Plays trial `i` of seed `seed` on `t` with `arm` switched on for `site` (the outcome
+/// is left in `t`), and switches it off again.
+fn play_arm(t: &mut Trial, seed: u64, i: u64, site: usize, arm: Arm) {
+    let switch = |t: &mut Trial, on: bool| {
+        let o = t.overrides_mut();
+        match arm {
+            Arm::AlwaysDown => o.site_always_down[site] = on,
+            Arm::NeverFails => o.site_never_fails[site] = on,
+        }
+    };
+    switch(t, true);
+    t.run(seed, i);
+    switch(t, false);
+}
+
 /// Sites whose being down for the whole horizon changes nothing: no replica lies in them
 /// and no service rebuilds into them, so no service ever reads their state.
 fn read_by_nobody(c: &Compiled) -> Vec<bool> {
@@ -119,18 +141,14 @@ pub fn importance_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> Importan
             let l = if inert[site] {
                 base
             } else {
-                t.overrides_mut().site_always_down[site] = true;
-                t.run(seed, i);
-                t.overrides_mut().site_always_down[site] = false;
+                play_arm(&mut t, seed, i, site, Arm::AlwaysDown);
                 t.outcome.total_user_hours_lost
             };
             let si = &mut stats.sites[site];
             si.always_down.add(l);
             si.achievement.add(l - base);
             let l = if fails[site] {
-                t.overrides_mut().site_never_fails[site] = true;
-                t.run(seed, i);
-                t.overrides_mut().site_never_fails[site] = false;
+                play_arm(&mut t, seed, i, site, Arm::NeverFails);
                 t.outcome.total_user_hours_lost
             } else {
                 base
@@ -227,27 +245,16 @@ mod tests {
             for i in 0..40 {
                 base.run(m.seed, i);
                 for (site, &inert) in inert.iter().enumerate() {
-                    if !base.site_failed(site) {
-                        never += 1;
-                        cf.overrides_mut().site_never_fails[site] = true;
-                        cf.run(m.seed, i);
-                        cf.overrides_mut().site_never_fails[site] = false;
-                        assert_eq!(
-                            bits(&cf),
-                            bits(&base),
-                            "never fails: site {site}, trial {i}"
-                        );
-                    }
-                    if inert {
-                        always += 1;
-                        cf.overrides_mut().site_always_down[site] = true;
-                        cf.run(m.seed, i);
-                        cf.overrides_mut().site_always_down[site] = false;
-                        assert_eq!(
-                            bits(&cf),
-                            bits(&base),
-                            "always down: site {site}, trial {i}"
-                        );
+                    let skipped = [
+                        (!base.site_failed(site), Arm::NeverFails, &mut never),
+                        (inert, Arm::AlwaysDown, &mut always),
+                    ];
+                    for (skip, arm, count) in skipped {
+                        if skip {
+                            *count += 1;
+                            play_arm(&mut cf, m.seed, i, site, arm);
+                            assert_eq!(bits(&cf), bits(&base), "{arm:?}: site {site}, trial {i}");
+                        }
                     }
                 }
             }
