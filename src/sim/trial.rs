@@ -929,7 +929,8 @@ impl<'c> Trial<'c> {
     }
 
     /// Service `s`'s own state is `own` (unless it is never down) from this instant on.
-    #[inline]
+    // Inlined into `update_own`, where it was written before replays shared it.
+    #[inline(always)]
     fn set_own(&mut self, s: usize, own: bool) {
         let own = own && !self.overrides.never_down[s];
         if own != self.own_down[s] {
