@@ -27,6 +27,12 @@
 //! what ties them together: replicas, each service's own state, and propagation. Services
 //! with several instances per replica (fleets) keep their instances in [`fleet`], used
 //! only when the scenario has a fleet (`Compiled::has_fleet`).
+//!
+//! For counterfactuals, a trial keeps its own copy of the overrides
+//! ([`Trial::overrides_mut`]), can record where its services' own and down states change
+//! ([`Trial::record`], [`super::trace`]), and can replay own states set at given times
+//! instead of playing recovery (`Trial::replay`, used by [`super::replay`]); the
+//! propagation and accounting are the same code either way.
 
 mod fleet;
 
@@ -258,7 +264,7 @@ impl<'c> Trial<'c> {
         self.rec.enable(on, self.c.n_services());
     }
 
-    /// What the last trial recorded (empty unless [`Trial::record`] is on).
+    /// What the last trial played with [`Trial::record`] on recorded.
     pub fn trace(&self) -> &Trace {
         &self.rec.trace
     }
