@@ -108,9 +108,12 @@ pub fn run(req: RunRequest, progress: Progress) -> Result<RunResult, Error> {
         scenario,
     } = loaded;
     drop(scenario);
+    // Only a shard's partial result carries the text; dropped here otherwise, not at the
+    // end of this function (a binding moved on one branch only lives to its scope's end).
     let text = if req.shard.is_some() {
         text
     } else {
+        drop(text);
         String::new()
     };
     let m = take_model(model, variants, req.variant.as_deref());
