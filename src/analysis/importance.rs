@@ -13,9 +13,7 @@
 //! and the differences `L(always) − L(base)` and `L(base) − L(never)` come with
 //! intervals from their per-trial values. Cost: `1 + 2 × sites` trials per trial.
 
-use std::ops::ControlFlow;
-
-use super::batch::{batch_trials, for_each_batch};
+use super::batch::{Order, BATCH};
 use super::plan::RunOptions;
 use crate::error::Error;
 use crate::model::{Model, SiteIdx};
@@ -75,67 +73,90 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
     (b != 0.0).then(|| a / b)
 }
 
-/// Plays batch `b`: the base trials, then each site always down and never failing.
-pub fn importance_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> ImportanceStats {
-    let range = batch_trials(b, total);
-    let mut stats = ImportanceStats::new(c.n_sites());
-    stats.trials = range.end - range.start;
-    let mut base = Vec::with_capacity(stats.trials as usize);
-    {
-        let mut t = Trial::new(c);
-        for i in range.clone() {
-            t.run(seed, i);
-            base.push(t.outcome.total_user_hours_lost);
-            stats.base.add(t.outcome.total_user_hours_lost);
-        }
-    }
-    let mut cf = c.clone();
-    for site in 0..c.n_sites() {
-        let si = &mut stats.sites[site];
-        cf.overrides.site_always_down[site] = true;
-        {
-            let mut t = Trial::new(&cf);
-            for (k, i) in range.clone().enumerate() {
-                t.run(seed, i);
-                let l = t.outcome.total_user_hours_lost;
-                si.always_down.add(l);
-                si.achievement.add(l - base[k]);
-            }
-        }
-        cf.overrides.site_always_down[site] = false;
-        cf.overrides.site_never_fails[site] = true;
-        {
-            let mut t = Trial::new(&cf);
-            for (k, i) in range.clone().enumerate() {
-                t.run(seed, i);
-                let l = t.outcome.total_user_hours_lost;
-                si.never_fails.add(l);
-                si.reduction.add(base[k] - l);
-            }
-        }
-        cf.overrides.site_never_fails[site] = false;
-    }
-    stats
+/// A worker of [`importance`]: its accumulators (one set per worker: there are few
+/// sites), its base trial, a copy of the compiled model for the counterfactuals, and
+/// the base losses of the batch it plays.
+struct Worker<'c> {
+    acc: ImportanceStats,
+    base: Trial<'c>,
+    cf: Compiled,
+    losses: Vec<f64>,
 }
 
-/// Runs the site importance analysis of `model`.
+impl Worker<'_> {
+    /// Plays the batch of trials `range`: the base trials, then each site always down and
+    /// never failing.
+    fn play(&mut self, seed: u64, range: std::ops::Range<u64>) {
+        let stats = &mut self.acc;
+        stats.trials += range.end - range.start;
+        self.losses.clear();
+        for i in range.clone() {
+            self.base.run(seed, i);
+            let l = self.base.outcome.total_user_hours_lost;
+            self.losses.push(l);
+            stats.base.add(l);
+        }
+        let base = &self.losses;
+        let cf = &mut self.cf;
+        for site in 0..stats.sites.len() {
+            let si = &mut stats.sites[site];
+            cf.overrides.site_always_down[site] = true;
+            {
+                let mut t = Trial::new(cf);
+                for (k, i) in range.clone().enumerate() {
+                    t.run(seed, i);
+                    let l = t.outcome.total_user_hours_lost;
+                    si.always_down.add(l);
+                    si.achievement.add(l - base[k]);
+                }
+            }
+            cf.overrides.site_always_down[site] = false;
+            cf.overrides.site_never_fails[site] = true;
+            {
+                let mut t = Trial::new(cf);
+                for (k, i) in range.clone().enumerate() {
+                    t.run(seed, i);
+                    let l = t.outcome.total_user_hours_lost;
+                    si.never_fails.add(l);
+                    si.reduction.add(base[k] - l);
+                }
+            }
+            cf.overrides.site_never_fails[site] = false;
+        }
+    }
+}
+
+/// Runs the site importance analysis of `model`. Workers add every trial straight into
+/// accumulators that hold the whole run (`run`'s driver: `analysis::batch::play`), one
+/// set per worker, merged at the end.
 pub fn importance(
     model: &Model,
     opts: &RunOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportanceStats, Error> {
+    let batches = 0..opts.trials.div_ceil(BATCH);
+    let workers = super::batch::workers(opts.trials, opts.threads, &batches)?;
     let c = Compiled::new(model);
-    let mut acc = ImportanceStats::new(c.n_sites());
-    for_each_batch(
+    let init = |_: usize| Worker {
+        acc: ImportanceStats::new(c.n_sites()),
+        base: Trial::new(&c),
+        cf: c.clone(),
+        losses: Vec::new(),
+    };
+    let play = |w: &mut Worker, trials: std::ops::Range<u64>| w.play(opts.seed, trials);
+    let states = super::batch::play(
+        batches,
         opts.trials,
-        opts.threads,
-        |b| importance_batch(&c, opts.seed, b, opts.trials),
-        &mut |p: ImportanceStats| {
-            acc.merge(&p);
-            progress(acc.trials, opts.trials);
-            ControlFlow::Continue(())
-        },
-    )?;
+        workers,
+        Order::Any,
+        &init,
+        &play,
+        &mut |done| progress(done, opts.trials),
+    );
+    let mut acc = ImportanceStats::new(c.n_sites());
+    for w in states {
+        acc.merge(&w.acc);
+    }
     Ok(acc)
 }
 

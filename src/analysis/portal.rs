@@ -19,13 +19,12 @@
 //! service, only the trials in which that service was down. The cost is `1 + (mean
 //! number of services down per trial)` trials per trial.
 
-use std::ops::ControlFlow;
-
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use super::batch::{batch_trials, for_each_batch};
-use super::plan::RunOptions;
+use super::batch::{Order, BATCH};
+use super::plan::{Accumulators, RunOptions};
+use super::run::{gather, Chunks, Sink, SERVICE_SKETCH_BUCKETS};
 use crate::error::Error;
 use crate::model::{EdgeKind, Model, ServiceIdx};
 use crate::sim::{Compiled, Outcome, Trial};
@@ -103,12 +102,31 @@ pub struct PortalStats {
     pub services: Vec<ServicePortal>,
 }
 
+impl ServicePortal {
+    /// Empty accumulators; the downtime sketch has the window of `run`'s per-service
+    /// sketches ([`SERVICE_SKETCH_BUCKETS`]).
+    fn new() -> Self {
+        ServicePortal {
+            downtime_when_down: Summary::with_window(SERVICE_SKETCH_BUCKETS),
+            ..Default::default()
+        }
+    }
+
+    fn merge(&mut self, b: &ServicePortal) {
+        self.attributable.merge(&b.attributable);
+        self.own.merge(&b.own);
+        self.spill.merge(&b.spill);
+        self.trials_down += b.trials_down;
+        self.downtime_when_down.merge(&b.downtime_when_down);
+    }
+}
+
 impl PortalStats {
     fn new(n: usize) -> Self {
         PortalStats {
             trials: 0,
             base_total: Moments::new(),
-            services: vec![ServicePortal::default(); n],
+            services: vec![ServicePortal::new(); n],
         }
     }
 
@@ -121,17 +139,6 @@ impl PortalStats {
             .collect()
     }
 
-    fn merge(&mut self, o: &PortalStats) {
-        self.trials += o.trials;
-        self.base_total.merge(&o.base_total);
-        for (a, b) in self.services.iter_mut().zip(&o.services) {
-            a.attributable.merge(&b.attributable);
-            a.own.merge(&b.own);
-            a.spill.merge(&b.spill);
-            a.trials_down += b.trials_down;
-            a.downtime_when_down.merge(&b.downtime_when_down);
-        }
-    }
 }
 
 /// Whether service `s` was down at any instant of the trial.
@@ -139,83 +146,130 @@ pub(crate) fn was_down(o: &Outcome, s: usize) -> bool {
     o.downtime[s] > 0.0 || !o.restored_at[s].is_nan()
 }
 
-/// Plays batch `b`: its base trials, then each service's counterfactual on the trials in
-/// which it was down.
-pub fn portal_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> PortalStats {
-    let n = c.n_services();
-    let range = batch_trials(b, total);
-    let len = range.end - range.start;
-    let mut stats = PortalStats::new(n);
-    stats.trials = len;
-    let mut base_total = Vec::with_capacity(len as usize);
-    // (service, trial offset in the batch, its own loss in the base trial)
-    let mut down: Vec<(usize, u64, f64)> = Vec::new();
-    {
-        let mut t = Trial::new(c);
+/// A worker of [`portal`]: its trials, a copy of the compiled model for the
+/// counterfactuals, scratch space, and where it adds each service's values.
+struct Worker<'c> {
+    trials: u64,
+    base_total: Moments,
+    base: Trial<'c>,
+    cf: Compiled,
+    sink: Sink<'c, ServicePortal>,
+    /// Per trial of the batch: the total loss of the base trial.
+    totals: Vec<f64>,
+    /// (service, trial offset in the batch, its own loss and its downtime in the base
+    /// trial) for each service down in a base trial.
+    down: Vec<(usize, u64, f64, f64)>,
+    /// One service's (attributable, own) loss in each trial it was down.
+    values: Vec<(f64, f64)>,
+}
+
+impl Worker<'_> {
+    /// Plays the batch of trials `range`: its base trials, then each service's
+    /// counterfactual on the trials in which it was down.
+    fn play(&mut self, seed: u64, range: std::ops::Range<u64>) {
+        self.totals.clear();
+        self.down.clear();
+        self.trials += range.end - range.start;
         for (k, i) in range.clone().enumerate() {
-            t.run(seed, i);
-            let o = &t.outcome;
-            base_total.push(o.total_user_hours_lost);
-            stats.base_total.add(o.total_user_hours_lost);
-            for s in 0..n {
+            self.base.run(seed, i);
+            let o = &self.base.outcome;
+            self.totals.push(o.total_user_hours_lost);
+            self.base_total.add(o.total_user_hours_lost);
+            for s in 0..o.downtime.len() {
                 if was_down(o, s) {
-                    down.push((s, k as u64, o.user_hours_lost[s]));
-                    stats.services[s].downtime_when_down.add(o.downtime[s]);
+                    self.down
+                        .push((s, k as u64, o.user_hours_lost[s], o.downtime[s]));
                 }
             }
         }
-    }
-    down.sort_by_key(|d| (d.0, d.1));
-    let mut cf = c.clone();
-    for group in down.chunk_by(|x, y| x.0 == y.0) {
-        let s = group[0].0;
-        cf.overrides.never_down[s] = true;
-        {
-            let mut t = Trial::new(&cf);
-            let sp = &mut stats.services[s];
-            for &(_, k, own_base) in group {
-                t.run(seed, range.start + k);
-                let o = &t.outcome;
-                let attributable = base_total[k as usize] - o.total_user_hours_lost;
-                let own = own_base - o.user_hours_lost[s];
-                sp.attributable.add(attributable);
-                sp.own.add(own);
-                sp.spill.add(attributable - own);
+        self.down.sort_by_key(|d| (d.0, d.1));
+        let mut groups = std::mem::take(&mut self.down);
+        for group in groups.chunk_by(|x, y| x.0 == y.0) {
+            let s = group[0].0;
+            self.values.clear();
+            self.cf.overrides.never_down[s] = true;
+            {
+                let mut t = Trial::new(&self.cf);
+                for &(_, k, own_base, _) in group {
+                    t.run(seed, range.start + k);
+                    let o = &t.outcome;
+                    self.values.push((
+                        self.totals[k as usize] - o.total_user_hours_lost,
+                        own_base - o.user_hours_lost[s],
+                    ));
+                }
             }
-            sp.trials_down = group.len() as u64;
+            self.cf.overrides.never_down[s] = false;
+            let values = &self.values;
+            self.sink.one(s, |sp| {
+                for (&(attributable, own), &(.., downtime)) in values.iter().zip(group) {
+                    sp.attributable.add(attributable);
+                    sp.own.add(own);
+                    sp.spill.add(attributable - own);
+                    sp.downtime_when_down.add(downtime);
+                }
+                sp.trials_down += group.len() as u64;
+            });
         }
-        cf.overrides.never_down[s] = false;
+        groups.clear();
+        self.down = groups;
     }
-    // Every other trial contributes an exact 0 (the accumulators are order-independent).
-    for sp in &mut stats.services {
-        for _ in sp.trials_down..len {
-            sp.attributable.add(0.0);
-            sp.own.add(0.0);
-            sp.spill.add(0.0);
-        }
-    }
-    stats
 }
 
-/// Runs the portal analysis of `model`. `progress(done, total)` is called after each
-/// batch is folded.
+/// Runs the portal analysis of `model`. `progress(done, total)` is called from the
+/// calling thread while the trials are played. Workers add every trial straight into
+/// accumulators that hold the whole run, in the layout `run` uses
+/// (`analysis::plan::Accumulators`): one set per worker, or, on large graphs, one set
+/// shared in chunks.
 pub fn portal(
     model: &Model,
     opts: &RunOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<PortalStats, Error> {
+    let batches = 0..opts.trials.div_ceil(BATCH);
+    let workers = super::batch::workers(opts.trials, opts.threads, &batches)?;
     let c = Compiled::new(model);
-    let mut acc = PortalStats::new(c.n_services());
-    for_each_batch(
+    let n = c.n_services();
+    let layout = Accumulators::for_run(n, workers);
+    let shared = Chunks::new(match layout {
+        Accumulators::PerWorker => Vec::new(),
+        Accumulators::Shared => PortalStats::new(n).services,
+    });
+    let init = |_: usize| Worker {
+        trials: 0,
+        base_total: Moments::new(),
+        base: Trial::new(&c),
+        cf: c.clone(),
+        sink: Sink::new(layout, &shared, || PortalStats::new(n).services),
+        totals: Vec::new(),
+        down: Vec::new(),
+        values: Vec::new(),
+    };
+    let play = |w: &mut Worker, trials: std::ops::Range<u64>| w.play(opts.seed, trials);
+    let states = super::batch::play(
+        batches,
         opts.trials,
-        opts.threads,
-        |b| portal_batch(&c, opts.seed, b, opts.trials),
-        &mut |p: PortalStats| {
-            acc.merge(&p);
-            progress(acc.trials, opts.trials);
-            ControlFlow::Continue(())
-        },
-    )?;
+        workers,
+        Order::Any,
+        &init,
+        &play,
+        &mut |done| progress(done, opts.trials),
+    );
+    let mut acc = PortalStats::new(0);
+    let mut own = Vec::new();
+    for w in states {
+        acc.trials += w.trials;
+        acc.base_total.merge(&w.base_total);
+        own.push(w.sink.into_own());
+    }
+    acc.services = gather(layout, shared, own, ServicePortal::merge);
+    // Every other trial contributes an exact 0 (the accumulators are order-independent).
+    for sp in &mut acc.services {
+        let zeros = acc.trials - sp.trials_down;
+        sp.attributable.add_zeros(zeros);
+        sp.own.add_zeros(zeros);
+        sp.spill.add_zeros(zeros);
+    }
     Ok(acc)
 }
 

@@ -121,7 +121,7 @@ pub fn run(req: RunRequest, progress: Progress) -> Result<RunResult, Error> {
     opts.shard = req.shard.map(|s| (s.k(), s.n()));
     let threads = req.sim.threads.resolve();
     // A shard is sized by its own trials.
-    let acc = crate::analysis::plan::accumulation(&opts, m.services.len(), threads);
+    let acc = crate::analysis::plan::accumulation(m.services.len(), threads);
     RunSize::of(&m, opts.trials_played(), threads, acc).check(HOW_TO_SHRINK)?;
     let stats =
         crate::analysis::run::run(&m, &opts, &mut |done, total| progress("run", done, total))?;

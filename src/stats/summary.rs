@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::moments::Moments;
-use super::sketch::{key_of, representative, Buckets, BucketsWire};
+use super::sketch::{key_of, representative, Buckets, BucketsWire, MAX_RANKS};
 use super::{admit, ExactF64};
 
 /// Everything a [`Summary`] knows about its non-zero values; boxed so that a summary of
@@ -87,7 +87,7 @@ impl Summary {
                 ..Nonzero::default()
             })
         });
-        nz.moments.add(x);
+        nz.moments.add_admitted_nonzero(x);
         nz.min = nz.min.min(x);
         nz.max = nz.max.max(x);
         if x > 0.0 {
@@ -238,6 +238,59 @@ impl Summary {
         // The true value at `rank` lies in [min, max], so clamping only brings the
         // estimate closer to it.
         Some(estimate.clamp(min, max))
+    }
+
+    /// [`quantile`](Self::quantile) of each of `qs`, bit for bit, in one pass over the
+    /// sketch when the `qs` increase (and one pass each otherwise).
+    pub fn quantiles<const N: usize>(&self, qs: [f64; N]) -> [Option<f64>; N] {
+        if N > MAX_RANKS || !qs.windows(2).all(|w| w[0] <= w[1]) {
+            return qs.map(|q| self.quantile(q));
+        }
+        let mut out = [None; N];
+        let (Some(min), Some(max)) = (self.min(), self.max()) else {
+            return out;
+        };
+        let n = self.count;
+        // Ranks to look up among the positive values, and which answer each is.
+        let mut ranks = [0u64; MAX_RANKS];
+        let mut which = [0usize; MAX_RANKS];
+        let mut m = 0;
+        for (j, &q) in qs.iter().enumerate() {
+            if !(0.0..=1.0).contains(&q) {
+                continue;
+            }
+            let rank = ((q * (n - 1) as f64).floor() as u64).min(n - 1);
+            out[j] = if rank == 0 {
+                Some(min)
+            } else if rank == n - 1 {
+                Some(max)
+            } else {
+                let Some(nz) = self.nonzero.as_deref() else {
+                    out[j] = Some(0.0);
+                    continue;
+                };
+                let below_zero = nz.negative.total();
+                let estimate = if rank < below_zero {
+                    -representative(nz.negative.key_at_rank_from_top(rank))
+                } else if rank - below_zero < self.zeros() {
+                    0.0
+                } else {
+                    ranks[m] = rank - below_zero - self.zeros();
+                    which[m] = j;
+                    m += 1;
+                    continue;
+                };
+                Some(estimate.clamp(min, max))
+            };
+        }
+        if let Some(nz) = self.nonzero.as_deref() {
+            let mut keys = [0u32; MAX_RANKS];
+            nz.positive.keys_at_ranks(&ranks[..m], &mut keys[..m]);
+            for (&j, &key) in which[..m].iter().zip(&keys) {
+                out[j] = Some(representative(key).clamp(min, max));
+            }
+        }
+        out
     }
 
     /// Bytes used: the struct itself plus its heap (the boxed part and its buffers).
@@ -547,6 +600,31 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Several quantiles in one pass are the single ones, bit for bit, on every kind of
+    /// stream (signed, with zeros, windowed), in any order of `q`.
+    #[test]
+    fn quantiles_at_once_are_the_single_ones() {
+        let qs = [0.0, 0.05, 0.5, 0.9, 0.95, 0.99, 1.0];
+        let check = |s: &Summary, name: &str| {
+            let one: Vec<_> = qs.iter().map(|&q| s.quantile(q).map(f64::to_bits)).collect();
+            let all: Vec<_> = s.quantiles(qs).iter().map(|x| x.map(f64::to_bits)).collect();
+            assert_eq!(all, one, "{name}");
+            let back = s.quantiles([0.99, 0.5, f64::NAN, 1.5]);
+            assert_eq!(
+                back.map(|x| x.map(f64::to_bits)),
+                [0.99, 0.5, f64::NAN, 1.5].map(|q| s.quantile(q).map(f64::to_bits)),
+                "{name}, unordered"
+            );
+        };
+        for (name, values) in distributions() {
+            check(&summary_of(&values), name);
+            let mut w = Summary::with_window(64);
+            values.iter().for_each(|&v| w.add(v));
+            check(&w, name);
+        }
+        check(&Summary::new(), "empty");
     }
 
     #[test]
