@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::model::Model;
 use crate::sim::outcome::CURVE_POINTS;
 use crate::sim::{Compiled, Trial};
-use crate::stats::{ci95_half_width, Moments, Summary, Total};
+use crate::stats::{ci95_half_width, Histogram, Moments, Summary, Total};
 
 /// The fewest trials an adaptive run plays before it may stop.
 pub const MIN_ADAPTIVE_TRIALS: u64 = 2 * BATCH;
@@ -43,7 +43,7 @@ pub struct ServiceStats {
     /// whose peak lost share `x` has `⌊100·x⌋ = k` (entry 100 is a share of exactly 1). Empty
     /// until the first such trial. Used by the report to tell a service *error* (a small
     /// share of users) from a service *outage*; not part of the JSON output.
-    pub degraded_share_pct: Vec<u64>,
+    pub degraded_share_pct: Histogram,
 }
 
 /// Bins of [`ServiceStats::degraded_share_pct`]: 0 %, 1 %, …, 100 %.
@@ -112,13 +112,17 @@ impl RunStats {
     }
 
     /// Adds one trial: its totals, and the values of the services it touched.
-    fn add_trial(&mut self, c: &Compiled, t: &Trial) {
-        self.add_totals(t);
+    fn add_trial(&mut self, c: &Compiled, t: &Trial, ones: &mut [u64]) {
+        self.add_totals(t, ones);
         add_services(&mut self.services, 0, c, t);
     }
 
     /// Adds one trial's totals (not the per-service values: see [`add_services`]).
-    fn add_totals(&mut self, t: &Trial) {
+    ///
+    /// Points of the recovery curve at exactly 1 (all users served: most points of most
+    /// trials) are only counted, in `ones`, and added all at once by
+    /// [`add_ones`](Self::add_ones), the same values in a few operations.
+    fn add_totals(&mut self, t: &Trial, ones: &mut [u64]) {
         let o = &t.outcome;
         self.trials += 1;
         self.total_user_hours_lost.add(o.total_user_hours_lost);
@@ -132,8 +136,19 @@ impl RunStats {
         if o.deadlock {
             self.trials_with_deadlock += 1;
         }
-        for (k, v) in o.curve.iter().enumerate() {
-            self.curve[k].add(*v);
+        for ((s, n), &v) in self.curve.iter_mut().zip(ones.iter_mut()).zip(&o.curve) {
+            if v == 1.0 {
+                *n += 1;
+            } else {
+                s.add(v);
+            }
+        }
+    }
+
+    /// Adds the points of the recovery curve counted by [`add_totals`](Self::add_totals).
+    fn add_ones(&mut self, ones: &[u64]) {
+        for (s, &n) in self.curve.iter_mut().zip(ones) {
+            s.add_repeated(1.0, n);
         }
     }
 
@@ -160,7 +175,7 @@ impl RunStats {
             for (x, y) in a.causes.iter_mut().zip(&b.causes) {
                 x.merge(y);
             }
-            add_counts(&mut a.degraded_share_pct, &b.degraded_share_pct);
+            a.degraded_share_pct.merge(&b.degraded_share_pct);
         }
         add_counts(&mut self.radius_histogram, &other.radius_histogram);
         self.total_user_hours_lost
@@ -227,8 +242,9 @@ fn add_counts(a: &mut Vec<u64>, b: &[u64]) {
 /// number of services hit.
 fn add_services(services: &mut [ServiceStats], first: usize, c: &Compiled, t: &Trial) {
     let o = &t.outcome;
-    for (st, s) in services.iter_mut().zip(first..) {
-        let (d, g) = (o.downtime[s], o.degraded[s]);
+    let end = first + services.len();
+    let (down, degraded) = (&o.downtime[first..end], &o.degraded[first..end]);
+    for (((st, s), &d), &g) in services.iter_mut().zip(first..).zip(down).zip(degraded) {
         if d == 0.0 && g == 0.0 {
             continue;
         }
@@ -240,13 +256,13 @@ fn add_services(services: &mut [ServiceStats], first: usize, c: &Compiled, t: &T
             st.restored_at.add(o.restored_at[s]);
         } else {
             if st.degraded_share_pct.is_empty() {
-                st.degraded_share_pct = vec![0; SHARE_BINS];
+                st.degraded_share_pct = Histogram::with_bins(SHARE_BINS);
             }
-            st.degraded_share_pct[share_bin(o.peak_lost_share[s])] += 1;
+            st.degraded_share_pct.add(share_bin(o.peak_lost_share[s]));
         }
         let base = c.cause_offsets[s] as usize;
-        for (k, m) in st.causes.iter_mut().enumerate() {
-            let h = o.cause_hours[base + k];
+        let hours = &o.cause_hours[base..base + st.causes.len()];
+        for (m, &h) in st.causes.iter_mut().zip(hours) {
             if h > 0.0 {
                 m.add(h);
             }
@@ -455,6 +471,8 @@ struct Worker<'c> {
     /// The first chunk it adds to in the shared layout, and scratch space.
     start: usize,
     busy: Vec<usize>,
+    /// Points of the recovery curve at 1, counted (see [`RunStats::add_totals`]).
+    ones: Vec<u64>,
 }
 
 /// [`run`] on `workers` workers with the accumulator layout given.
@@ -491,6 +509,7 @@ pub(crate) fn run_with(
             trial: Trial::new(c),
             start: shared.start(w, workers),
             busy: Vec::new(),
+            ones: vec![0; CURVE_POINTS],
         }
     };
     let play = |w: &mut Worker, trials: std::ops::Range<u64>| {
@@ -504,9 +523,9 @@ pub(crate) fn run_with(
                     .add(t.outcome.total_user_hours_lost);
             }
             match layout {
-                Accumulators::PerWorker => w.acc.add_trial(c, t),
+                Accumulators::PerWorker => w.acc.add_trial(c, t, &mut w.ones),
                 Accumulators::Shared => {
-                    w.acc.add_totals(t);
+                    w.acc.add_totals(t, &mut w.ones);
                     shared.each(w.start, &mut w.busy, &mut |chunk, first| {
                         add_services(chunk, first, c, t)
                     });
@@ -523,7 +542,10 @@ pub(crate) fn run_with(
         &play,
         &mut |done| progress(done, expected),
     );
-    let mut parts = states.into_iter().map(|w| w.acc);
+    let mut parts = states.into_iter().map(|mut w| {
+        w.acc.add_ones(&w.ones);
+        w.acc
+    });
     let mut acc = parts.next().unwrap_or_else(|| RunStats::new(c));
     for p in parts {
         acc.merge(&p);

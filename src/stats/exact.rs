@@ -133,6 +133,16 @@ fn pow2(e: i32) -> f64 {
     f64::from_bits(((1023 + e) as u64) << 52)
 }
 
+/// `n` as parts below `2^53` (each exact as an `f64`).
+fn chunks_below_2_53(mut n: u64) -> impl Iterator<Item = u64> {
+    const MAX: u64 = 1 << 52;
+    std::iter::from_fn(move || {
+        let k = n.min(MAX);
+        n -= k;
+        (k > 0).then_some(k)
+    })
+}
+
 /// A finite non-zero normal `x` as `(mantissa, exponent, negative)`: `x = ±m · 2^e` with
 /// `m < 2^53`; `None` for zero and subnormals.
 #[inline]
@@ -206,6 +216,29 @@ impl ExactSum {
         self.add(p);
         if e != 0.0 {
             self.add(e);
+        }
+    }
+
+    /// Adds `x · n` exactly, as `n` adds of `x` would. `x` must be admitted (see the
+    /// parent module), so that neither the product nor its rounding error leaves the
+    /// normal range.
+    pub(crate) fn add_times(&mut self, x: f64, n: u64) {
+        for k in chunks_below_2_53(n) {
+            let (p, e) = two_prod(x, k as f64);
+            self.add(p);
+            if e != 0.0 {
+                self.add(e);
+            }
+        }
+    }
+
+    /// Adds `x² · n` exactly, as `n` calls of [`add_square`](Self::add_square) would.
+    pub(crate) fn add_square_times(&mut self, x: f64, n: u64) {
+        let (p, e) = two_prod(x, x);
+        for t in [p, e] {
+            if t != 0.0 {
+                self.add_times(t, n);
+            }
         }
     }
 

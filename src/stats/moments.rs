@@ -49,6 +49,12 @@ impl Moments {
         self.sum_sq.add_square(x);
     }
 
+    /// Adds `n` values `x`, already admitted and not 0.
+    pub(crate) fn add_admitted_nonzero_times(&mut self, x: f64, n: u64) {
+        self.total.add_admitted_nonzero_times(x, n);
+        self.sum_sq.add_square_times(x, n);
+    }
+
     /// Adds `n` zeros: the same as `n` calls of `add(0.0)`.
     pub fn add_zeros(&mut self, n: u64) {
         self.total.add_zeros(n);

@@ -52,7 +52,7 @@ pub(crate) fn representative(key: u32) -> f64 {
 /// passes 65,535: that is what keeps the per-service sketches of a 100,000-service run
 /// small.
 #[derive(Clone, Debug)]
-enum Counts {
+pub(super) enum Counts {
     W8(Vec<u8>),
     W16(Vec<u16>),
     W32(Vec<u32>),
@@ -79,7 +79,7 @@ macro_rules! with_counts {
 
 impl Counts {
     /// `len` zero counts, in a store wide enough for counts up to `max`.
-    fn zeros(len: usize, max: u64) -> Counts {
+    pub(super) fn zeros(len: usize, max: u64) -> Counts {
         if max <= u64::from(u8::MAX) {
             Counts::W8(vec![0; len])
         } else if max <= u64::from(u16::MAX) {
@@ -92,7 +92,7 @@ impl Counts {
     }
 
     #[inline]
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         with_counts!(self, v => v.len())
     }
 
@@ -106,13 +106,13 @@ impl Counts {
     }
 
     #[inline]
-    fn get(&self, i: usize) -> u64 {
+    pub(super) fn get(&self, i: usize) -> u64 {
         with_counts!(self, v => u64::from(v[i]))
     }
 
     /// Adds `n` to count `i`, widening the store first if the sum would not fit.
     #[inline]
-    fn add(&mut self, i: usize, n: u64) {
+    pub(super) fn add(&mut self, i: usize, n: u64) {
         match self {
             Counts::W8(v) => {
                 if let Some(c) = u8::try_from(n).ok().and_then(|n| v[i].checked_add(n)) {
@@ -154,7 +154,7 @@ impl Counts {
 
     /// A store of `len` counts, at the same width, holding the counts from index `skip`
     /// on at index `at` on (as many as fit).
-    fn relaid(&self, skip: usize, at: usize, len: usize) -> Counts {
+    pub(super) fn relaid(&self, skip: usize, at: usize, len: usize) -> Counts {
         fn place<T: Copy + Default>(v: &[T], skip: usize, at: usize, len: usize) -> Vec<T> {
             let mut out = vec![T::default(); len];
             let from = v.get(skip..).unwrap_or(&[]);
@@ -170,9 +170,14 @@ impl Counts {
         }
     }
 
-    /// The sum of the first `n` counts.
-    fn sum_of_first(&self, n: usize) -> u64 {
-        with_counts!(self, v => v[..n.min(v.len())].iter().map(|&c| u64::from(c)).sum())
+    /// Sets the first `n` counts to 0 and returns their sum.
+    fn take_first(&mut self, n: usize) -> u64 {
+        with_counts!(self, v => {
+            let n = n.min(v.len());
+            let sum = v[..n].iter().map(|&c| u64::from(c)).sum();
+            v[..n].fill(0);
+            sum
+        })
     }
 
     /// Indices of the first and last non-zero count.
@@ -203,12 +208,17 @@ impl Counts {
     }
 
     /// For each of the increasing `ranks`, the index where the running sum of counts
-    /// from the first count on first exceeds it (`None` past the last count), in one pass.
-    fn indices_of_ranks(&self, ranks: &[u64], out: &mut [Option<usize>]) {
-        fn find<T: Copy + Into<u64>>(v: &[T], ranks: &[u64], out: &mut [Option<usize>]) {
+    /// from the first (or, `from_top`, the last) count on first exceeds it (`None` past
+    /// the end), in one pass.
+    fn indices_of_ranks(&self, ranks: &[u64], from_top: bool, out: &mut [Option<usize>]) {
+        fn find<'a, T: Copy + Into<u64> + 'a>(
+            v: impl Iterator<Item = (usize, &'a T)>,
+            ranks: &[u64],
+            out: &mut [Option<usize>],
+        ) {
             let mut k = 0;
             let mut seen = 0u64;
-            for (i, &c) in v.iter().enumerate() {
+            for (i, &c) in v {
                 if k == ranks.len() {
                     return;
                 }
@@ -220,7 +230,11 @@ impl Counts {
             }
         }
         out.iter_mut().for_each(|o| *o = None);
-        with_counts!(self, v => find(v, ranks, out))
+        with_counts!(self, v => if from_top {
+            find(v.iter().enumerate().rev(), ranks, out)
+        } else {
+            find(v.iter().enumerate(), ranks, out)
+        })
     }
 }
 
@@ -228,33 +242,46 @@ impl Counts {
 ///
 /// With a `window` of `w` buckets, every key above `top − w`, `top` being the largest key
 /// seen, is counted exactly, and every smaller key is counted in the bucket of key
-/// `top − w + 1` (the lowest buckets *collapse*, like the `CollapsingLowestDenseStore` of
-/// DataDog's `sketches-java`); the dense range never reaches below that bucket, so the
-/// store holds at most `w` counts, however many values it sees. What it holds depends
-/// only on the multiset of keys added: every key above `top − w + 1` exactly, and the
-/// rest together in that bucket.
-#[derive(Clone, Debug, Default)]
+/// `top − w + 1`, its *floor* (the lowest buckets *collapse*, like the
+/// `CollapsingLowestDenseStore` of DataDog's `sketches-java`); the dense range holds at
+/// most `w` counts, however many values it sees, with zeros at any key below the floor.
+/// What it holds depends only on the multiset of keys added: every key above the floor
+/// exactly, and the rest together in the floor's bucket.
+#[derive(Clone, Debug)]
 pub(crate) struct Buckets {
     /// The key of the first count.
     first: u32,
-    /// With a window: the largest key seen (none while empty).
+    /// With a window: the largest key seen (0 while empty). Without: `u32::MAX`, so that
+    /// no key is ever above it.
     top: u32,
     /// 0: unbounded; otherwise the number of buckets kept.
     window: u32,
     counts: Counts,
     total: u64,
-    /// With a window: how many keys below the window were counted (they belong to its
-    /// lowest bucket, [`floor`](Self::floor); kept apart so that this 64-bit count never
-    /// widens the store).
+    /// With a window: how many keys below its floor were counted (they belong to the
+    /// floor's bucket; kept apart so that this 64-bit count never widens the store).
     below: u64,
 }
+
+impl Default for Buckets {
+    fn default() -> Self {
+        Buckets::with_window(0)
+    }
+}
+
+/// Buckets a windowed store lays out around its first key.
+const FIRST_SPAN: u32 = 64;
 
 impl Buckets {
     /// An empty store of `window` buckets (0: unbounded).
     pub(crate) fn with_window(window: u32) -> Self {
         Buckets {
+            first: 0,
+            top: if window == 0 { u32::MAX } else { 0 },
             window,
-            ..Buckets::default()
+            counts: Counts::default(),
+            total: 0,
+            below: 0,
         }
     }
 
@@ -262,31 +289,41 @@ impl Buckets {
     pub(crate) fn add(&mut self, key: u32) {
         self.total += 1;
         let i = key.wrapping_sub(self.first) as usize;
-        if i < self.counts.len() {
+        if i < self.counts.len() && key <= self.top {
             self.counts.add(i, 1);
         } else {
             self.add_outside(key, 1);
         }
     }
 
-    /// Counts `n` keys `key` that may lie outside the dense range (not in `total`).
+    /// Counts `n` keys `key`.
+    pub(crate) fn add_n(&mut self, key: u32, n: u64) {
+        self.total += n;
+        let i = key.wrapping_sub(self.first) as usize;
+        if i < self.counts.len() && key <= self.top {
+            self.counts.add(i, n);
+        } else {
+            self.add_outside(key, n);
+        }
+    }
+
+    /// Counts `n` keys `key` that lie outside the dense range or above the largest key
+    /// seen (not in `total`).
     fn add_outside(&mut self, key: u32, n: u64) {
         if self.window == 0 {
             self.cover(key, key);
         } else if self.is_empty() {
-            // The first key.
             self.top = key;
-            let lo = key.saturating_sub(MIN_SLACK).max(self.floor());
-            self.counts = Counts::zeros((key - lo + 1) as usize, 0);
-            self.first = lo;
+            let lo = key.saturating_sub(FIRST_SPAN / 2).max(self.floor());
+            self.relay(lo, key.saturating_add(FIRST_SPAN / 2));
         } else if key > self.top {
             self.raise_top(key);
         } else if key < self.floor() {
             self.below += n;
             return;
-        } else {
-            // Between the floor and the dense range: grow it down.
-            self.cover(key, key);
+        } else if key < self.first {
+            let lo = key.saturating_sub(self.slack()).max(self.floor());
+            self.relay(lo, self.last());
         }
         self.counts.add((key - self.first) as usize, n);
     }
@@ -308,6 +345,44 @@ impl Buckets {
     /// The last key of the dense range (`first − 1` when empty).
     fn last(&self) -> u32 {
         (self.first + self.counts.len() as u32).wrapping_sub(1)
+    }
+
+    /// How far beyond the keys it needs a windowed dense range grows: a quarter of its
+    /// length, at least 16 buckets, so that it is laid out again a few times only.
+    fn slack(&self) -> u32 {
+        16.max(self.counts.len() as u32 / 4)
+    }
+
+    /// Lays a windowed dense range out again over `[lo, hi]`, cut to the window's length
+    /// from `lo` (and to the largest key): it must hold every non-zero count, which it
+    /// does when `lo` is at or below the first of them and at or above the floor.
+    fn relay(&mut self, lo: u32, hi: u32) {
+        let hi = hi.min(lo + (self.window - 1)).min(KEY_END - 1);
+        let len = (hi - lo + 1) as usize;
+        self.counts = if self.counts.len() == 0 {
+            Counts::zeros(len, 0)
+        } else {
+            let skip = lo.saturating_sub(self.first) as usize;
+            let at = self.first.saturating_sub(lo) as usize;
+            self.counts.relaid(skip, at, len)
+        };
+        self.first = lo;
+    }
+
+    /// With a window: makes `key`, above the largest key seen, the new largest. The counts
+    /// that fall below the new floor move to `below`, and the dense range reaches `key`.
+    fn raise_top(&mut self, key: u32) {
+        debug_assert!(self.window > 0 && key > self.top);
+        self.top = key;
+        let floor = self.floor();
+        if self.first < floor {
+            let fallen = ((floor - self.first) as usize).min(self.counts.len());
+            self.below += self.counts.take_first(fallen);
+        }
+        if key > self.last() {
+            let lo = self.first.max(floor);
+            self.relay(lo, key.saturating_add(self.slack()));
+        }
     }
 
     /// The count of key `key` (the floor's with the keys below a window).
@@ -352,32 +427,27 @@ impl Buckets {
         self.counts.heap_bytes()
     }
 
-    /// Grows the dense range to include `[lo, hi]`, with slack on the side(s) that grew;
-    /// with a window, never below its floor nor above its top (`hi` must not be above it:
-    /// see [`raise_top`](Self::raise_top)).
+    /// Grows an unbounded dense range to include `[lo, hi]`, with slack on the side(s)
+    /// that grew.
     fn cover(&mut self, lo: u32, hi: u32) {
+        debug_assert_eq!(self.window, 0);
         let len = self.counts.len() as u32;
         let slack = MIN_SLACK.max(len / 8);
-        let (top, floor) = if self.window == 0 {
-            (KEY_END - 1, 0)
-        } else {
-            (self.top, self.floor())
-        };
         let (new_lo, new_hi) = if len == 0 {
             (
-                lo.saturating_sub(slack).max(floor),
-                hi.saturating_add(slack).min(top),
+                lo.saturating_sub(slack),
+                hi.saturating_add(slack).min(KEY_END - 1),
             )
         } else {
             let (cur_lo, cur_hi) = (self.first, self.last());
             (
                 if lo < cur_lo {
-                    lo.saturating_sub(slack).max(floor)
+                    lo.saturating_sub(slack)
                 } else {
                     cur_lo
                 },
                 if hi > cur_hi {
-                    hi.saturating_add(slack).min(top)
+                    hi.saturating_add(slack).min(KEY_END - 1)
                 } else {
                     cur_hi
                 },
@@ -387,30 +457,6 @@ impl Buckets {
         let at = if len > 0 { self.first - new_lo } else { 0 };
         self.counts = self.counts.relaid(0, at as usize, new_len);
         self.first = new_lo;
-    }
-
-    /// With a window: makes `key`, above the largest key seen, the new largest. The counts
-    /// that fall below the window's new floor move to `below`, and the dense range ends at
-    /// `key`.
-    fn raise_top(&mut self, key: u32) {
-        debug_assert!(self.window > 0 && key > self.top);
-        self.top = key;
-        let floor = self.floor();
-        let len = self.counts.len();
-        // Counts below the new floor fall off the dense range.
-        let fallen = (floor.saturating_sub(self.first) as usize).min(len);
-        self.below += self.counts.sum_of_first(fallen);
-        let lo = if fallen < len {
-            self.first.max(floor)
-        } else {
-            // Nothing left: start afresh just below the new top.
-            key.saturating_sub(MIN_SLACK).max(floor)
-        };
-        let at = self.first.saturating_sub(lo) as usize;
-        self.counts = self
-            .counts
-            .relaid(fallen, at, (key - lo + 1) as usize);
-        self.first = lo;
     }
 
     /// Adds every count of `other` (exact). `other` has the same window or none (its
@@ -425,17 +471,24 @@ impl Buckets {
         let Some((lo, hi)) = other.occupied() else {
             return;
         };
-        if self.window > 0 {
+        if self.window == 0 {
+            let len = self.counts.len();
+            if len == 0 || lo < self.first || hi > self.last() {
+                self.cover(lo, hi);
+            }
+        } else {
             if self.is_empty() {
                 self.top = hi;
             } else if hi > self.top {
                 self.raise_top(hi);
             }
-        }
-        // The dense range must hold the other's keys from this one's floor on.
-        let need = lo.max(self.floor());
-        if need <= hi && (self.counts.len() == 0 || need < self.first || hi > self.last()) {
-            self.cover(need, hi);
+            // The dense range must hold the other's keys from this one's floor on.
+            let need = lo.max(self.floor());
+            if self.counts.len() == 0 {
+                self.relay(need, hi);
+            } else if need < self.first || hi > self.last() {
+                self.relay(need.min(self.first).max(self.floor()), hi.max(self.last()));
+            }
         }
         // Keys below the other's window are below this one too: it ends at or above the
         // other's.
@@ -448,7 +501,7 @@ impl Buckets {
                     continue;
                 }
                 let key = other.first + j as u32;
-                if self.window > 0 && key < floor {
+                if key < floor {
                     self.below += c;
                 } else {
                     self.counts.add((key - self.first) as usize, c);
@@ -496,24 +549,35 @@ impl Buckets {
     pub(crate) fn keys_at_ranks(&self, ranks: &[u64], out: &mut [u32]) {
         debug_assert!(ranks.windows(2).all(|w| w[0] <= w[1]));
         debug_assert!(ranks.last().is_none_or(|&r| r < self.total));
-        let mut dense = [0u64; MAX_RANKS];
-        let mut found = [None; MAX_RANKS];
         let n = ranks.len();
         assert!(n <= MAX_RANKS, "at most {MAX_RANKS} ranks at once");
+        let mut dense = [0u64; MAX_RANKS];
+        let mut found = [None; MAX_RANKS];
+        // Ranks in the lower half are found from the first bucket up, those in the upper
+        // half from the last one down: the high quantiles walk few buckets.
+        let low = ranks.partition_point(|&r| r < self.total / 2);
         // Ranks among the keys below a window are its floor's; the others are looked up
         // in the dense range.
-        let skip = ranks.iter().take_while(|&&r| r < self.below).count();
-        for (d, &r) in dense.iter_mut().zip(&ranks[skip..]) {
+        let skip = ranks[..low].partition_point(|&r| r < self.below);
+        for (d, &r) in dense.iter_mut().zip(&ranks[skip..low]) {
             *d = r - self.below;
         }
         self.counts
-            .indices_of_ranks(&dense[..n - skip], &mut found[..n - skip]);
-        for (k, o) in out.iter_mut().enumerate().take(n) {
-            *o = if k < skip {
-                self.floor()
-            } else {
-                self.first + found[k - skip].expect("rank below the total") as u32
-            };
+            .indices_of_ranks(&dense[..low - skip], false, &mut found[..low - skip]);
+        for (o, f) in out[skip..low].iter_mut().zip(&found) {
+            *o = self.first + f.expect("rank below the total") as u32;
+        }
+        out[..skip].fill(self.floor());
+        // From the top: rank `r` is `total − 1 − r`, increasing as `r` decreases.
+        let high = n - low;
+        for (d, &r) in dense.iter_mut().zip(ranks[low..].iter().rev()) {
+            *d = self.total - 1 - r;
+        }
+        self.counts
+            .indices_of_ranks(&dense[..high], true, &mut found[..high]);
+        for (o, f) in out[low..n].iter_mut().rev().zip(&found) {
+            // Past every count in the dense range: among the keys below a window.
+            *o = f.map_or(self.floor(), |i| self.first + i as u32);
         }
     }
 }
@@ -576,7 +640,9 @@ impl TryFrom<BucketsWire> for Buckets {
         let Some(last) = w.counts.len().checked_sub(1) else {
             return Ok(b);
         };
-        b.top = w.first_key + last as u32;
+        if w.window > 0 {
+            b.top = w.first_key + last as u32;
+        }
         // Within the window (checked above), so the floor is at or below the first key.
         let floor = b.floor();
         // A window's lowest bucket may hold a large count: kept apart, as when added.
@@ -768,7 +834,8 @@ mod tests {
         for k in [5000, 5003, 4990] {
             b.add(k);
         }
-        assert!(b.heap_bytes() <= 40, "{}", b.heap_bytes());
+        // A first span of 64 buckets around the first key, not the window's 1,024.
+        assert!(b.heap_bytes() <= FIRST_SPAN as usize + 1, "{}", b.heap_bytes());
         assert_eq!(contents(&b), [(4990, 1), (5000, 1), (5003, 1)]);
         // Keys spread over twice the window, in a scrambled order, then merged from
         // parts: the same contents as the sorted stream, at most one byte a bucket.

@@ -77,16 +77,7 @@ impl Summary {
         if x == 0.0 {
             return;
         }
-        let window = self.window;
-        let nz = self.nonzero.get_or_insert_with(|| {
-            Box::new(Nonzero {
-                min: x,
-                max: x,
-                positive: Buckets::with_window(window),
-                negative: Buckets::with_window(window),
-                ..Nonzero::default()
-            })
-        });
+        let nz = self.nonzero_part(x);
         nz.moments.add_admitted_nonzero(x);
         nz.min = nz.min.min(x);
         nz.max = nz.max.max(x);
@@ -95,6 +86,42 @@ impl Summary {
         } else {
             nz.negative.add(key_of(-x));
         }
+    }
+
+    /// Adds `n` values `x`: the same as `n` calls of `add(x)`, in a few exact operations.
+    pub fn add_repeated(&mut self, x: f64, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let Some(x) = admit(x) else { return };
+        self.count += n;
+        if x == 0.0 {
+            return;
+        }
+        let nz = self.nonzero_part(x);
+        nz.moments.add_admitted_nonzero_times(x, n);
+        nz.min = nz.min.min(x);
+        nz.max = nz.max.max(x);
+        if x > 0.0 {
+            nz.positive.add_n(key_of(x), n);
+        } else {
+            nz.negative.add_n(key_of(-x), n);
+        }
+    }
+
+    /// The part for non-zero values, made on the first, `x`.
+    #[inline]
+    fn nonzero_part(&mut self, x: f64) -> &mut Nonzero {
+        let window = self.window;
+        self.nonzero.get_or_insert_with(|| {
+            Box::new(Nonzero {
+                min: x,
+                max: x,
+                positive: Buckets::with_window(window),
+                negative: Buckets::with_window(window),
+                ..Nonzero::default()
+            })
+        })
     }
 
     /// Adds `n` zeros: the same as `n` calls of `add(0.0)`.
@@ -625,6 +652,31 @@ mod tests {
             check(&w, name);
         }
         check(&Summary::new(), "empty");
+    }
+
+    /// A value added `n` times at once is `n` adds of it, bit for bit, merged or not.
+    #[test]
+    fn repeated_values_are_single_adds() {
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        for x in [1.0, 0.37, -2.5, 1e-100, 3e12, 7.0 / 3.0, 0.0, f64::MIN_POSITIVE] {
+            for n in [1u64, 2, 17, 300, 70_000] {
+                let extra: Vec<f64> = (0..50).map(|_| rng.random_range(-5.0..5.0)).collect();
+                let mut one = summary_of(&extra);
+                for _ in 0..n {
+                    one.add(x);
+                }
+                let mut many = summary_of(&extra);
+                many.add_repeated(x, n);
+                assert_eq!(fingerprint(&many), fingerprint(&one), "{x} × {n}");
+                let mut w = Summary::with_window(64);
+                w.add_repeated(x, n);
+                w.merge(&summary_of(&extra));
+                let mut w1 = Summary::with_window(64);
+                extra.iter().for_each(|&v| w1.add(v));
+                (0..n).for_each(|_| w1.add(x));
+                assert_eq!(fingerprint(&w), fingerprint(&w1), "{x} × {n}, windowed");
+            }
+        }
     }
 
     #[test]

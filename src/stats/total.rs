@@ -54,6 +54,12 @@ impl Total {
         self.sum.add(x);
     }
 
+    /// Adds `n` values `x`, already admitted and not 0.
+    pub(crate) fn add_admitted_nonzero_times(&mut self, x: f64, n: u64) {
+        self.count += n;
+        self.sum.add_times(x, n);
+    }
+
     pub(crate) fn from_parts(count: u64, sum: ExactSum) -> Self {
         Total { count, sum }
     }
