@@ -447,8 +447,14 @@ fn validate(a: ValidateArgs) -> Result<(), Error> {
             eprintln!("warning: {w}");
         }
         let m = &v.loaded.model;
+        // Journeys are named only when there are some, so the line of a scenario without
+        // them reads as it always did.
+        let journeys = match m.journeys.len() {
+            0 => String::new(),
+            n => format!(", {n} journeys"),
+        };
         println!(
-            "{}: ok: {} sites, {} services, {} events, {} variants; {} warning{}",
+            "{}: ok: {} sites, {} services, {} events, {} variants{journeys}; {} warning{}",
             a.file,
             m.sites.len(),
             m.services.len(),
@@ -815,10 +821,12 @@ const SHOWN_ASSUMPTIONS: usize = 40;
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// Jaeger dependencies JSON (`/api/dependencies`, or the v3 API's
-    /// `{"dependencies": [...]}`).
+    /// `{"dependencies": [...]}`), or traces (`/api/traces`), whose entry operations
+    /// become journeys.
     #[arg(long, value_name = "FILE")]
     pub jaeger: Option<String>,
-    /// Zipkin v2 dependencies JSON (`/api/v2/dependencies`).
+    /// Zipkin v2 dependencies JSON (`/api/v2/dependencies`), or traces
+    /// (`/api/v2/traces`), whose entry operations become journeys.
     #[arg(long, value_name = "FILE")]
     pub zipkin: Option<String>,
     /// OpenTelemetry collector servicegraph metrics, Prometheus text

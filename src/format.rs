@@ -66,6 +66,17 @@ pub fn figure(x: f64) -> String {
     human(if x.abs() < 0.005 { 0.0 } else { x })
 }
 
+/// A share in `[0, 1]` as a percentage, with as many decimals (2 to 6) as it takes not
+/// to round a share below 1 up to 100 %: 0.5 → "50.00%", 0.99996 → "99.996%".
+pub fn availability_percent(share: f64) -> String {
+    let p = 100.0 * share;
+    let mut decimals = 2;
+    while decimals < 6 && share < 1.0 && format!("{p:.decimals$}").starts_with("100") {
+        decimals += 1;
+    }
+    format!("{p:.decimals$}%")
+}
+
 /// A number for CSV: empty when absent.
 pub fn num(x: Option<f64>) -> String {
     x.map_or(String::new(), |v| v.to_string())
@@ -101,6 +112,10 @@ mod tests {
         assert_eq!(human(1.234), "1.23");
         assert_eq!(figure(1e-9), "0.00");
         assert_eq!(num(None), "");
+        assert_eq!(availability_percent(1.0), "100.00%");
+        assert_eq!(availability_percent(0.5), "50.00%");
+        assert_eq!(availability_percent(0.99996), "99.996%");
+        assert_eq!(availability_percent(0.9999), "99.99%");
         assert_eq!(num(Some(0.5)), "0.5");
     }
 }

@@ -98,3 +98,44 @@ fn fleet_trials_allocate_nothing_after_warm_up() {
     assert!(degraded > 0.0, "the fleets were degraded at times");
     assert_eq!(after - before, 0, "allocations during 200 trials");
 }
+
+/// The same with journeys: their state is allocated once, and the list of journeys to
+/// re-derive at an instant is reused.
+#[test]
+fn journey_trials_allocate_nothing_after_warm_up() {
+    use blastradius::scenario::generate::{generate, to_ron, GenerateOptions};
+    use blastradius::scenario::JourneySpec;
+    let mut scenario = generate(GenerateOptions {
+        services: 300,
+        sites: 6,
+        seed: 5,
+    });
+    let ids: Vec<String> = scenario.services.iter().map(|s| s.id.clone()).collect();
+    scenario.journeys = ids
+        .chunks(5)
+        .enumerate()
+        .map(|(k, needs)| JourneySpec {
+            name: format!("journey {k}"),
+            names: Default::default(),
+            weight: Some(1.0),
+            users: None,
+            needs: needs.to_vec(),
+        })
+        .collect();
+    let loaded = blastradius::model::load_str("journeys.ron", &to_ron(&scenario)).unwrap();
+    let c = blastradius::sim::Compiled::new(&loaded.model);
+    assert!(c.has_journeys);
+    let mut t = blastradius::sim::Trial::new(&c);
+    for i in 0..200 {
+        t.run(1, i);
+    }
+    let before = allocs();
+    let mut down = 0.0;
+    for i in 0..200 {
+        t.run(1, i);
+        down += t.outcome.journey_downtime.iter().sum::<f64>();
+    }
+    let after = allocs();
+    assert!(down > 0.0, "some journeys were down at times");
+    assert_eq!(after - before, 0, "allocations during 200 trials");
+}

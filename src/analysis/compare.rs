@@ -28,21 +28,36 @@ pub struct Arm {
     pub total: Summary,
     /// Downtime hours per trial of each of the arm's services, in its file order.
     pub downtime: Vec<Summary>,
+    /// Per journey (the same journeys in every arm), in file order.
+    pub journeys: Vec<JourneyArm>,
+}
+
+/// What one arm accumulates for one journey.
+#[derive(Debug, Clone, Default)]
+pub struct JourneyArm {
+    /// Hours down per trial.
+    pub downtime: Summary,
+    pub user_hours_lost: Moments,
 }
 
 impl Arm {
     /// An empty arm of `n` services, whose per-service sketches have the window of
-    /// `run`'s ([`SERVICE_SKETCH_BUCKETS`]).
-    fn new(n: usize) -> Self {
+    /// `run`'s ([`SERVICE_SKETCH_BUCKETS`]), and `journeys` journeys.
+    fn new(n: usize, journeys: usize) -> Self {
         Arm {
             total: Summary::new(),
             downtime: vec![Summary::with_window(SERVICE_SKETCH_BUCKETS); n],
+            journeys: vec![JourneyArm::default(); journeys],
         }
     }
     fn merge(&mut self, o: &Arm) {
         self.total.merge(&o.total);
         for (a, b) in self.downtime.iter_mut().zip(&o.downtime) {
             a.merge(b);
+        }
+        for (a, b) in self.journeys.iter_mut().zip(&o.journeys) {
+            a.downtime.merge(&b.downtime);
+            a.user_hours_lost.merge(&b.user_hours_lost);
         }
     }
     /// The service with the largest p95 downtime (first in file order on ties) and that
@@ -80,15 +95,16 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// Empty totals for the base and `variants` variants; the arms' per-service
+    /// Empty totals and journeys for the base and each variant; the arms' per-service
     /// summaries are gathered from the workers at the end.
-    fn new(variants: usize) -> Self {
+    fn new(base: &Compiled, variants: &[Compiled]) -> Self {
         Comparison {
             trials: 0,
-            base: Arm::new(0),
-            variants: (0..variants)
-                .map(|_| Paired {
-                    arm: Arm::new(0),
+            base: Arm::new(0, base.n_journeys()),
+            variants: variants
+                .iter()
+                .map(|v| Paired {
+                    arm: Arm::new(0, v.n_journeys()),
                     difference: Moments::new(),
                     better: 0,
                     ties: 0,
@@ -119,6 +135,16 @@ fn add_downtimes(sink: &mut Sink<Summary>, start: usize, busy: &mut Vec<usize>, 
             }
         }
     });
+}
+
+/// Adds the totals and journeys of `t` to an arm.
+fn add_arm_totals(arm: &mut Arm, t: &Trial) {
+    let o = &t.outcome;
+    arm.total.add(o.total_user_hours_lost);
+    for (j, a) in arm.journeys.iter_mut().enumerate() {
+        a.downtime.add(o.journey_downtime[j]);
+        a.user_hours_lost.add(o.journey_user_hours_lost[j]);
+    }
 }
 
 /// Gives each summary the zeros of the trials it was not given a value in.
@@ -161,17 +187,17 @@ pub fn compare(
         .iter()
         .map(|c| match layout {
             Accumulators::PerWorker => Chunks::new(Vec::new()),
-            Accumulators::Shared => Chunks::new(Arm::new(c.n_services()).downtime),
+            Accumulators::Shared => Chunks::new(Arm::new(c.n_services(), 0).downtime),
         })
         .collect();
     let init = |w: usize| Worker {
-        acc: Comparison::new(cv.len()),
+        acc: Comparison::new(&cb, &cv),
         tb: Trial::new(&cb),
         tv: cv.iter().map(Trial::new).collect(),
         sinks: arms
             .iter()
             .zip(&shared)
-            .map(|(c, s)| Sink::new(layout, s, || Arm::new(c.n_services()).downtime))
+            .map(|(c, s)| Sink::new(layout, s, || Arm::new(c.n_services(), 0).downtime))
             .collect(),
         start: shared[0].start(w, workers),
         busy: Vec::new(),
@@ -181,13 +207,13 @@ pub fn compare(
             w.acc.trials += 1;
             w.tb.run(opts.seed, i);
             let lb = w.tb.outcome.total_user_hours_lost;
-            w.acc.base.total.add(lb);
+            add_arm_totals(&mut w.acc.base, &w.tb);
             let (base_sink, variant_sinks) = w.sinks.split_at_mut(1);
             add_downtimes(&mut base_sink[0], w.start, &mut w.busy, &w.tb);
             for ((p, t), sink) in w.acc.variants.iter_mut().zip(&mut w.tv).zip(variant_sinks) {
                 t.run(opts.seed, i);
                 let lv = t.outcome.total_user_hours_lost;
-                p.arm.total.add(lv);
+                add_arm_totals(&mut p.arm, t);
                 add_downtimes(sink, w.start, &mut w.busy, t);
                 p.difference.add(lv - lb);
                 if lv < lb {
@@ -207,7 +233,7 @@ pub fn compare(
         &play,
         &mut |done| progress(done, opts.trials),
     );
-    let mut acc = Comparison::new(cv.len());
+    let mut acc = Comparison::new(&cb, &cv);
     let mut own: Vec<Vec<Vec<Summary>>> = vec![Vec::new(); arms.len()];
     for w in states {
         acc.merge(&w.acc);

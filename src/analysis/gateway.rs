@@ -22,6 +22,7 @@ use std::collections::BinaryHeap;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
+use crate::model::blast::AltCount;
 use crate::model::{EdgeKind, Model, ServiceIdx};
 
 /// Where an isolated failure's duration comes from.
@@ -46,11 +47,14 @@ impl DurationFrom {
 }
 
 /// The three portal measures of one service besides the marginal one.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PortalMeasures {
     pub gateway: Gateway,
     pub isolated: Isolated,
     pub duration_from: DurationFrom,
+    /// The journeys it takes down when lost for good (gateway reach): those that need it
+    /// or a service that goes down with it. Indices in file order.
+    pub journeys_down: Vec<usize>,
 }
 
 /// Gateway reach and isolated failure of every service, in file order. The isolated
@@ -81,6 +85,7 @@ pub fn all(
                 gateway,
                 isolated,
                 duration_from: from,
+                journeys_down: ms.journeys_down(),
             }
         })
         .collect()
@@ -148,8 +153,14 @@ pub struct Measures<'m> {
     /// Per degraded candidate: (activation time, share) of its active partial edges.
     partial: Vec<Vec<(f64, f64)>>,
     partial_touched: Vec<ServiceIdx>,
+    /// Alternatives down per `AnyOf` dependency, and the dependencies on alternatives that
+    /// went down with when.
+    alts: AltCount,
+    alts_down: Vec<(usize, f64)>,
     /// Users of all services.
     total_users: f64,
+    /// For each service, the journeys that need it.
+    journeys_of: Vec<Vec<usize>>,
 }
 
 impl<'m> Measures<'m> {
@@ -162,8 +173,32 @@ impl<'m> Measures<'m> {
             heap: BinaryHeap::new(),
             partial: vec![Vec::new(); n],
             partial_touched: Vec::new(),
+            alts: AltCount::new(model),
+            alts_down: Vec::new(),
             total_users: model.services.iter().map(|s| s.users as f64).sum(),
+            journeys_of: {
+                let mut of = vec![Vec::new(); n];
+                for (j, journey) in model.journeys.iter().enumerate() {
+                    for &x in &journey.needs {
+                        of[x].push(j);
+                    }
+                }
+                of
+            },
         }
+    }
+
+    /// The journeys that need a service the last [`Measures::of`] took down for good
+    /// (the failed service included), in file order.
+    pub fn journeys_down(&self) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .touched
+            .iter()
+            .flat_map(|&x| self.journeys_of[x].iter().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Gateway reach of service `s`, and its isolated failure for `for_hours`.
@@ -177,8 +212,12 @@ impl<'m> Measures<'m> {
             self.partial[x].clear();
         }
         self.partial_touched.clear();
+        self.alts.reset();
+        self.alts_down.clear();
 
-        // Earliest down times along reversed hard dependencies.
+        // Earliest down times along reversed hard dependencies. A service is final when it
+        // is popped, in time order, so an `AnyOf` goes down when the alternative that
+        // leaves fewer than `min` up is popped.
         self.down_at[s] = 0.0;
         self.touched.push(s);
         self.heap.push(Due(0.0, s));
@@ -187,8 +226,20 @@ impl<'m> Measures<'m> {
                 continue;
             }
             for e in m.graph.edges_directed(Model::node(b), Direction::Incoming) {
-                let EdgeKind::Depends { share, grace } = *e.weight() else {
-                    continue;
+                let (share, grace) = match *e.weight() {
+                    EdgeKind::Depends { share, grace } => (share, grace),
+                    EdgeKind::Alternative {
+                        share,
+                        grace,
+                        group,
+                    } => {
+                        if !self.alts.hit(m, group) {
+                            continue;
+                        }
+                        self.alts_down.push((group, t));
+                        (share, grace)
+                    }
+                    EdgeKind::Needs => continue,
                 };
                 if share < 1.0 {
                     continue;
@@ -218,6 +269,16 @@ impl<'m> Measures<'m> {
                         self.partial[a].push((t + grace.max(0.0), share));
                     }
                 }
+            }
+        }
+        for &(g, t) in &self.alts_down {
+            let (_, d) = m.any_of(g);
+            if d.share < 1.0 {
+                let a = m.alternatives[g].0;
+                if self.partial[a].is_empty() {
+                    self.partial_touched.push(a);
+                }
+                self.partial[a].push((t + d.grace.max(0.0), d.share));
             }
         }
 
@@ -328,7 +389,7 @@ fn ranked(model: &Model, measures: &[PortalMeasures], with_users: bool) -> Vec<S
 fn shares_scaled(model: &Model, k: f64) -> Model {
     let mut m = model.clone();
     for w in m.graph.edge_weights_mut() {
-        if let EdgeKind::Depends { share, .. } = w {
+        if let EdgeKind::Depends { share, .. } | EdgeKind::Alternative { share, .. } = w {
             if *share < 1.0 {
                 *share = (*share * k).min(0.99);
             }

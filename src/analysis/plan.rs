@@ -285,7 +285,9 @@ fn finite_or_max(x: f64) -> f64 {
 fn can_be_hit(m: &Model) -> usize {
     let mut site_fails = vec![false; m.sites.len()];
     fn mark(e: &Event, out: &mut [bool]) {
-        out[e.site] = true;
+        for &x in &e.sites {
+            out[x] = true;
+        }
         for f in &e.then {
             mark(f, out);
         }
@@ -332,7 +334,7 @@ fn can_be_hit(m: &Model) -> usize {
             .edges_directed(Model::node(b), petgraph::Direction::Incoming)
         {
             let a = petgraph::visit::EdgeRef::source(&e).index();
-            if matches!(e.weight(), crate::model::EdgeKind::Depends { .. }) && !hit[a] {
+            if e.weight().is_dependency() && !hit[a] {
                 hit[a] = true;
                 queue.push(a);
             }

@@ -26,7 +26,7 @@ use super::batch::{Order, BATCH};
 use super::plan::{Accumulators, RunOptions};
 use super::run::{gather, Chunks, Sink, SERVICE_SKETCH_BUCKETS};
 use crate::error::Error;
-use crate::model::{EdgeKind, Model, ServiceIdx};
+use crate::model::{Model, ServiceIdx};
 use crate::sim::{Compiled, Outcome, Trial};
 use crate::stats::{Moments, Summary};
 
@@ -60,7 +60,7 @@ pub fn reach(model: &Model) -> Vec<Reach> {
                     .edges_directed(Model::node(b), Direction::Incoming)
                 {
                     let a = e.source().index();
-                    if matches!(e.weight(), EdgeKind::Depends { .. }) && seen[a] != s {
+                    if e.weight().is_dependency() && seen[a] != s {
                         seen[a] = s;
                         count += 1;
                         users += model.services[a].users;

@@ -46,6 +46,23 @@ pub struct ServiceStats {
     pub degraded_share_pct: Histogram,
 }
 
+/// Per-journey accumulators.
+#[derive(Debug, Clone, Default)]
+pub struct JourneyStats {
+    /// Hours down (some service it needs down) per trial.
+    pub downtime: Summary,
+    /// Σ lost share × hours per trial.
+    pub lost_hours: Moments,
+    /// `users × lost_hours` per trial (0 for a journey given by weight).
+    pub user_hours_lost: Moments,
+}
+
+/// The mean share of the horizon up, from the mean hours down (of a service or a journey;
+/// degraded counts as up).
+pub fn availability(mean_downtime: Option<f64>, horizon: f64) -> Option<f64> {
+    mean_downtime.map(|d| 1.0 - d / horizon)
+}
+
 /// Bins of [`ServiceStats::degraded_share_pct`]: 0 %, 1 %, …, 100 %.
 pub const SHARE_BINS: usize = 101;
 
@@ -84,6 +101,8 @@ pub struct RunStats {
     /// were affected (trailing zero entries omitted). For the report's histogram; not part
     /// of the JSON output.
     pub radius_histogram: Vec<u64>,
+    /// One per journey of the scenario, in file order (empty without journeys).
+    pub journeys: Vec<JourneyStats>,
 }
 
 impl RunStats {
@@ -108,6 +127,12 @@ impl RunStats {
             trials_with_deadlock: 0,
             curve: vec![Summary::new(); CURVE_POINTS],
             radius_histogram: Vec::new(),
+            journeys: (0..c.n_journeys())
+                .map(|_| JourneyStats {
+                    downtime: Summary::with_window(buckets),
+                    ..Default::default()
+                })
+                .collect(),
         }
     }
 
@@ -143,6 +168,17 @@ impl RunStats {
                 s.add(v);
             }
         }
+        // A journey the trial left whole is skipped, its zeros counted at the end, as for
+        // services.
+        for (j, st) in self.journeys.iter_mut().enumerate() {
+            let (d, l) = (o.journey_downtime[j], o.journey_lost_hours[j]);
+            if d == 0.0 && l == 0.0 {
+                continue;
+            }
+            st.downtime.add(d);
+            st.lost_hours.add(l);
+            st.user_hours_lost.add(o.journey_user_hours_lost[j]);
+        }
     }
 
     /// Adds the points of the recovery curve counted by [`add_totals`](Self::add_totals).
@@ -152,14 +188,21 @@ impl RunStats {
         }
     }
 
-    /// Gives every per-service accumulator the zeros of the trials that left its service
-    /// untouched (which [`add_services`] skips), so that each holds exactly `trials`
-    /// values. Idempotent; called once a run's trials are all added.
+    /// Gives every per-service and per-journey accumulator the zeros of the trials that
+    /// left its service or journey untouched (which [`add_services`] and
+    /// [`RunStats::add_totals`] skip), so that each holds exactly `trials` values.
+    /// Idempotent; called once a run's trials are all added.
     fn count_untouched(&mut self) {
         for st in &mut self.services {
             let missing = self.trials - st.downtime.count();
             st.downtime.add_zeros(missing);
             st.degraded.add_zeros(missing);
+            st.user_hours_lost.add_zeros(missing);
+        }
+        for st in &mut self.journeys {
+            let missing = self.trials - st.downtime.count();
+            st.downtime.add_zeros(missing);
+            st.lost_hours.add_zeros(missing);
             st.user_hours_lost.add_zeros(missing);
         }
     }
@@ -186,6 +229,11 @@ impl RunStats {
         for (a, b) in self.curve.iter_mut().zip(&other.curve) {
             a.merge(b);
         }
+        for (a, b) in self.journeys.iter_mut().zip(&other.journeys) {
+            a.downtime.merge(&b.downtime);
+            a.lost_hours.merge(&b.lost_hours);
+            a.user_hours_lost.merge(&b.user_hours_lost);
+        }
     }
 
     /// Whether the accumulators have the layout of [`RunStats::new`]'s: per-service
@@ -195,15 +243,32 @@ impl RunStats {
         self.services.iter().all(|s| {
             s.downtime.window() == SERVICE_SKETCH_BUCKETS
                 && s.restored_at.window() == SERVICE_SKETCH_BUCKETS
-        }) && [
-            &self.total_user_hours_lost,
-            &self.services_affected,
-            &self.peak_down,
-        ]
-        .into_iter()
-        .chain(&self.curve)
-        .all(|s| s.window() == 0)
+        }) && self
+            .journeys
+            .iter()
+            .all(|j| j.downtime.window() == SERVICE_SKETCH_BUCKETS)
+            && [
+                &self.total_user_hours_lost,
+                &self.services_affected,
+                &self.peak_down,
+            ]
+            .into_iter()
+            .chain(&self.curve)
+            .all(|s| s.window() == 0)
             && self.curve.len() == CURVE_POINTS
+    }
+
+    /// The journeys' availability (see [`availability`]) weighted by their shares
+    /// ([`Model::journey_shares`]); `None` without journeys.
+    pub fn weighted_journey_availability(&self, m: &Model) -> Option<f64> {
+        if m.journeys.is_empty() {
+            return None;
+        }
+        m.journey_shares()
+            .iter()
+            .zip(&self.journeys)
+            .map(|(share, j)| availability(j.downtime.mean(), m.horizon).map(|a| share * a))
+            .sum()
     }
 
     /// Mean hours of cause `k` of service `s` per trial.
@@ -585,6 +650,10 @@ mod tests {
             st.trials_with_deadlock,
             &st.curve,
             &st.radius_histogram,
+            st.journeys
+                .iter()
+                .map(|j| (&j.downtime, &j.lost_hours, &j.user_hours_lost))
+                .collect::<Vec<_>>(),
         ))
         .unwrap()
     }

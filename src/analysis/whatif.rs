@@ -16,7 +16,7 @@
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use crate::model::blast::edge_spreads;
+use crate::model::blast::{spreads, AltCount};
 use crate::model::{EdgeKind, Mode, Model, ServiceIdx, SiteIdx};
 
 /// What is lost for good in one row of the matrix.
@@ -57,6 +57,8 @@ struct Scratch {
     lost_replicas: Vec<u32>,
     touched: Vec<ServiceIdx>,
     queue: Vec<ServiceIdx>,
+    /// Alternatives down per `AnyOf` dependency in the current row.
+    alts: AltCount,
 }
 
 /// Per site, the services with a replica in it or inside it (one entry per replica),
@@ -95,6 +97,7 @@ pub fn whatif(model: &Model) -> Vec<BlastRow> {
         lost_replicas: vec![0; n],
         touched: Vec::new(),
         queue: Vec::new(),
+        alts: AltCount::new(model),
     };
     let mut rows = Vec::with_capacity(model.sites.len() + n);
     for (site, services) in under.iter().enumerate() {
@@ -151,7 +154,7 @@ fn spread(model: &Model, sc: &mut Scratch, lost: Lost) -> BlastRow {
             .edges_directed(Model::node(b), Direction::Incoming)
         {
             let a = e.source().index();
-            if edge_spreads(e.weight(), sc.primary_lost[a]) {
+            if spreads(model, &mut sc.alts, e.weight(), sc.primary_lost[a]) {
                 if !sc.down[a] {
                     sc.down[a] = true;
                     sc.queue.push(a);
@@ -159,7 +162,7 @@ fn spread(model: &Model, sc: &mut Scratch, lost: Lost) -> BlastRow {
                 }
             } else {
                 match e.weight() {
-                    EdgeKind::Depends { .. } => {
+                    EdgeKind::Depends { .. } | EdgeKind::Alternative { .. } => {
                         if !sc.candidate[a] {
                             sc.candidate[a] = true;
                             sc.touched.push(a);
@@ -192,7 +195,7 @@ fn spread(model: &Model, sc: &mut Scratch, lost: Lost) -> BlastRow {
         let kept: f64 = model.services[a]
             .depends_on
             .iter()
-            .filter(|d| sc.down[d.on])
+            .filter(|d| d.on.is_down(&sc.down))
             .map(|d| 1.0 - d.share)
             .product();
         if kept < 1.0 {
@@ -203,6 +206,7 @@ fn spread(model: &Model, sc: &mut Scratch, lost: Lost) -> BlastRow {
     for &s in &down {
         sc.down[s] = false;
     }
+    sc.alts.reset();
     down.sort_unstable();
     degraded.sort_unstable_by_key(|d| d.0);
     recovery_lost.sort_unstable();

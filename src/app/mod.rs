@@ -187,9 +187,12 @@ pub fn merge(parts: &[String]) -> Result<RunOutput, Error> {
             }
         };
         let m = loaded.model_of(part.variant.as_deref())?;
-        if part.stats.services.len() != m.services.len() || !part.stats.has_run_layout() {
+        if part.stats.services.len() != m.services.len()
+            || part.stats.journeys.len() != m.journeys.len()
+            || !part.stats.has_run_layout()
+        {
             return Err(Error::usage(format!(
-                "{p}: a partial result that does not match its scenario's services"
+                "{p}: a partial result that does not match its scenario's services and journeys"
             )));
         }
         stats.merge(&part.stats);

@@ -11,6 +11,7 @@ pub mod backstage;
 pub mod jaeger;
 pub mod kubernetes;
 pub mod otel;
+pub mod traces;
 pub mod zipkin;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -60,6 +61,30 @@ pub struct CallEdge {
     pub calls: f64,
     /// An asynchronous edge (a producer and its consumer).
     pub messaging: bool,
+}
+
+/// What a trace source gives: call edges and, from traces (not from dependency links),
+/// the front end's entry operations.
+#[derive(Debug, Default)]
+pub struct TraceRead {
+    pub edges: Vec<CallEdge>,
+    /// Per (root service, root operation), as the source names them.
+    pub entries: BTreeMap<(String, String), traces::Entry>,
+    /// Every service the traces name (a trace of one span gives no edge).
+    pub services: BTreeSet<String>,
+}
+
+/// Call edges from calls counted per (parent, child): (calls, every call asynchronous).
+fn call_edges(calls: BTreeMap<(String, String), (f64, bool)>) -> Vec<CallEdge> {
+    calls
+        .into_iter()
+        .map(|((parent, child), (calls, messaging))| CallEdge {
+            parent,
+            child,
+            calls,
+            messaging,
+        })
+        .collect()
 }
 
 /// A service name from a source → a scenario id: lowercase, every character other than
@@ -194,8 +219,8 @@ fn links(file: &str, field: &str, array: &serde_json::Value) -> Result<Vec<CallE
     Ok(out)
 }
 
-/// A trace source's parser: (file, text) → its call edges.
-type TraceParser = fn(&str, &str) -> Result<Vec<CallEdge>, Error>;
+/// A trace source's parser: (file, text) → its call edges and entry operations.
+type TraceParser = fn(&str, &str) -> Result<TraceRead, Error>;
 
 /// Reads one input file.
 fn read(path: &str) -> Result<String, Error> {
@@ -226,6 +251,18 @@ struct Svc {
     /// Why a source that knows the service does not place it.
     unplaced_why: Option<String>,
     deps: BTreeMap<String, Vec<Reading>>,
+}
+
+/// A journey to write: an entry operation of the traces.
+#[derive(Default)]
+struct JourneyOut {
+    /// The id of the service of its root span.
+    root: String,
+    traces: u64,
+    /// Ids of every service its traces touch.
+    needs: BTreeSet<String>,
+    /// Where its traces come from, per file.
+    notes: Vec<String>,
 }
 
 struct SiteOut {
@@ -353,20 +390,49 @@ pub fn import(o: &Options) -> Result<Imported, Error> {
         summary.push(line);
     }
 
-    let traces: [(&str, &Option<String>, TraceParser); 3] = [
+    let sources: [(&str, &Option<String>, TraceParser); 3] = [
         ("Jaeger", &o.jaeger, jaeger::parse),
         ("Zipkin", &o.zipkin, zipkin::parse),
         (
             "OpenTelemetry servicegraph",
             &o.otel_servicegraph,
-            otel::parse,
+            |f, t| {
+                Ok(TraceRead {
+                    edges: otel::parse(f, t)?,
+                    ..Default::default()
+                })
+            },
         ),
     ];
-    for (kind, file, parse) in traces {
+    let mut journeys: BTreeMap<String, JourneyOut> = BTreeMap::new();
+    for (kind, file, parse) in sources {
         let Some(f) = file else { continue };
-        let edges = parse(f, &read(f)?)?;
-        files.push(format!("{kind} dependencies: {f}"));
+        let got = parse(f, &read(f)?)?;
+        let edges = got.edges;
         let src = format!("{} {f}", kind.split(' ').next().unwrap_or(kind));
+        let traces: u64 = got.entries.values().map(|e| e.traces).sum();
+        let from_traces = !got.services.is_empty();
+        if from_traces {
+            files.push(format!("{kind} traces: {f}"));
+        } else {
+            files.push(format!("{kind} dependencies: {f}"));
+        }
+        for name in &got.services {
+            svcs.entry(id_of(name))
+                .or_default()
+                .raw_names
+                .insert(name.clone());
+        }
+        for ((service, operation), e) in &got.entries {
+            let j = journeys
+                .entry(format!("{service}: {operation}"))
+                .or_default();
+            j.root = id_of(service);
+            j.traces += e.traces;
+            j.needs.extend(e.services.iter().map(|x| id_of(x)));
+            j.notes
+                .push(format!("{src}: {} of {traces} traces", e.traces));
+        }
         // Calls per (parent, child) and per parent, by id.
         let mut by_edge: BTreeMap<(String, String), (f64, bool)> = BTreeMap::new();
         let mut out_calls: BTreeMap<String, f64> = BTreeMap::new();
@@ -394,7 +460,15 @@ pub fn import(o: &Options) -> Result<Imported, Error> {
             let reading = if *messaging {
                 Reading::Partial(
                     MESSAGING_SHARE,
-                    format!("{src}: messaging_system edge, {} calls; {MARK}: share {MESSAGING_SHARE} not in the sources", count(*calls)),
+                    format!(
+                        "{src}: {}, {} calls; {MARK}: share {MESSAGING_SHARE} not in the sources",
+                        if from_traces {
+                            "asynchronous calls (FOLLOWS_FROM, or producer to consumer)"
+                        } else {
+                            "messaging_system edge"
+                        },
+                        count(*calls)
+                    ),
                     true,
                 )
             } else if o.soft_below.is_some_and(|f| frac < f) {
@@ -419,7 +493,15 @@ pub fn import(o: &Options) -> Result<Imported, Error> {
                 .or_default()
                 .push(reading);
         }
-        summary.push(format!("{kind}: {} call edges", by_edge.len()));
+        if from_traces {
+            summary.push(format!(
+                "{kind}: {} call edges from {traces} traces; {} entry operations written as journeys",
+                by_edge.len(),
+                got.entries.len()
+            ));
+        } else {
+            summary.push(format!("{kind}: {} call edges", by_edge.len()));
+        }
     }
 
     if files.is_empty() {
@@ -480,7 +562,7 @@ pub fn import(o: &Options) -> Result<Imported, Error> {
     sites.sort_by(|a, b| a.id.cmp(&b.id));
     sites.dedup_by(|a, b| a.id == b.id);
 
-    let text = render(o, &files, &sites, &svcs, &mut counts);
+    let text = render(o, &files, &sites, &svcs, &journeys, &mut counts);
     let loaded = crate::model::load_str("the imported scenario", &text).map_err(|e| {
         Error::runtime(format!(
             "the imported scenario does not validate, so nothing was written (a bug in import):\n{e}"
@@ -587,6 +669,7 @@ fn render(
     files: &[String],
     sites: &[SiteOut],
     svcs: &BTreeMap<String, Svc>,
+    journeys: &BTreeMap<String, JourneyOut>,
     counts: &mut Counts,
 ) -> String {
     let default =
@@ -770,6 +853,7 @@ fn render(
         t.push_str("        ),\n");
     }
     t.push_str("    ],\n");
+    render_journeys(&mut t, journeys);
     // The default event: the zone (else the site) that hosts the most services is lost
     // for a few hours at the start.
     let (site, _) = hosted
@@ -799,6 +883,37 @@ fn render(
     );
     t.push_str("    ],\n)\n");
     t
+}
+
+/// The journeys: each entry operation of the traces, needing its root span's service
+/// first, then every other service its traces touch; weighted by its share of the traces
+/// (to 4 decimals, at least 0.0001); most traces first.
+fn render_journeys(t: &mut String, journeys: &BTreeMap<String, JourneyOut>) {
+    if journeys.is_empty() {
+        return;
+    }
+    let total: u64 = journeys.values().map(|j| j.traces).sum();
+    let mut order: Vec<(&String, &JourneyOut)> = journeys.iter().collect();
+    order.sort_by(|a, b| b.1.traces.cmp(&a.1.traces).then(a.0.cmp(b.0)));
+    t.push_str(
+        "    // Each operation that starts a trace (its root span) is a journey, needing every service\n    // its traces touch, weighted by its share of the traces.\n    journeys: [\n",
+    );
+    for (name, j) in order {
+        let share = j.traces as f64 / total as f64;
+        let weight = ((share * 1e4).round() / 1e4).max(1e-4);
+        let needs: Vec<String> = std::iter::once(&j.root)
+            .chain(j.needs.iter().filter(|x| **x != j.root))
+            .map(|x| lit(x))
+            .collect();
+        let _ = writeln!(
+            t,
+            "        (name: {}, weight: {weight}, needs: [{}]), // {}",
+            lit(name),
+            needs.join(", "),
+            note(&j.notes.join("; "))
+        );
+    }
+    t.push_str("    ],\n");
 }
 
 #[cfg(test)]

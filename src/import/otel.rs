@@ -74,15 +74,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<CallEdge>, Error> {
             format!("no `{METRIC}` samples: is this the servicegraph connector's output?"),
         )]));
     }
-    Ok(edges
-        .into_iter()
-        .map(|((parent, child), (calls, messaging))| CallEdge {
-            parent,
-            child,
-            calls,
-            messaging,
-        })
-        .collect())
+    Ok(super::call_edges(edges))
 }
 
 /// One sample line: `name{label="value",...} value [timestamp]`.

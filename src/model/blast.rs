@@ -55,10 +55,63 @@ impl Blast {
 /// Whether an edge `a → b` of [`Model::graph`] takes `a` down when `b` is down for good:
 /// a hard dependency always; a recovery need when `a` is an `ActiveStandby` service whose
 /// first (serving) replica is lost, since its only way back, failover, needs `b`.
+/// An edge to one alternative of an `AnyOf` never does on its own: see [`spreads`].
 pub fn edge_spreads(kind: &EdgeKind, standby_primary_lost: bool) -> bool {
     match *kind {
         EdgeKind::Depends { share, .. } => share >= 1.0,
+        EdgeKind::Alternative { .. } => false,
         EdgeKind::Needs => standby_primary_lost,
+    }
+}
+
+/// Like [`edge_spreads`], for a traversal that looks at each edge into `b` once, when `b`
+/// goes down: an edge to an alternative counts `b` against its `AnyOf` in `alts`, and
+/// spreads when that is the alternative that takes a hard `AnyOf` down.
+pub fn spreads(
+    model: &Model,
+    alts: &mut AltCount,
+    kind: &EdgeKind,
+    standby_primary_lost: bool,
+) -> bool {
+    match *kind {
+        EdgeKind::Alternative { share, group, .. } => alts.hit(model, group) && share >= 1.0,
+        _ => edge_spreads(kind, standby_primary_lost),
+    }
+}
+
+/// How many alternatives of each `AnyOf` dependency ([`Model::alternatives`]) are down,
+/// counted by a traversal that marks services down one at a time, and reset in time
+/// proportional to what it touched.
+#[derive(Debug, Clone)]
+pub struct AltCount {
+    down: Vec<u32>,
+    touched: Vec<usize>,
+}
+
+impl AltCount {
+    pub fn new(model: &Model) -> Self {
+        AltCount {
+            down: vec![0; model.alternatives.len()],
+            touched: Vec::new(),
+        }
+    }
+
+    /// One more alternative of group `g` is down: whether that is the one that takes the
+    /// group down (the count reaches [`super::AnyOf::fails_at`]).
+    pub fn hit(&mut self, model: &Model, g: usize) -> bool {
+        if self.down[g] == 0 {
+            self.touched.push(g);
+        }
+        self.down[g] += 1;
+        self.down[g] as usize == model.any_of(g).0.fails_at()
+    }
+
+    /// Back to nothing down.
+    pub fn reset(&mut self) {
+        for &g in &self.touched {
+            self.down[g] = 0;
+        }
+        self.touched.clear();
     }
 }
 
@@ -117,13 +170,14 @@ pub fn blast(model: &Model, lost_sites: &[bool], lost_services: &[bool]) -> Blas
         }
     }
     // Every service enters the queue at most once, every edge is looked at once.
+    let mut alts = AltCount::new(model);
     while let Some(b) = queue.pop() {
         for e in model
             .graph
             .edges_directed(Model::node(b), Direction::Incoming)
         {
             let a = e.source().index();
-            if edge_spreads(e.weight(), primary_lost[a]) && !down[a] {
+            if spreads(model, &mut alts, e.weight(), primary_lost[a]) && !down[a] {
                 down[a] = true;
                 queue.push(a);
             }
@@ -141,7 +195,7 @@ pub fn blast(model: &Model, lost_sites: &[bool], lost_services: &[bool]) -> Blas
             let kept: f64 = svc
                 .depends_on
                 .iter()
-                .filter(|d| down[d.on])
+                .filter(|d| d.on.is_down(&down))
                 .map(|d| 1.0 - d.share)
                 .product();
             1.0 - kept

@@ -17,7 +17,7 @@ use petgraph::visit::EdgeFiltered;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use super::blast::edge_spreads;
+use super::blast::{spreads, AltCount};
 use super::tree::SiteTree;
 use super::{EdgeKind, Loaded, Mode, Model, ServiceIdx};
 use crate::error::Diagnostic;
@@ -176,8 +176,10 @@ fn single_points_of_failure(
     let mut queue: Vec<ServiceIdx> = Vec::new();
     let mut budget = CHECK_BUDGET;
     let mut kind = Kind::new(out);
+    let mut alts = AltCount::new(m);
     for (s, site) in m.sites.iter().enumerate() {
         let stamp = s + 1;
+        alts.reset();
         let lo = reps.partition_point(|r| r.0 < tree.enter[s]);
         let hi = reps.partition_point(|r| r.0 < tree.exit[s]);
         if lo == hi {
@@ -232,7 +234,7 @@ fn single_points_of_failure(
             for e in m.graph.edges_directed(Model::node(b), Direction::Incoming) {
                 budget = budget.saturating_sub(1);
                 let a = e.source().index();
-                if edge_spreads(e.weight(), primary_stamp[a] == stamp) {
+                if spreads(m, &mut alts, e.weight(), primary_stamp[a] == stamp) {
                     if down_stamp[a] != stamp {
                         down_stamp[a] = stamp;
                         queue.push(a);
@@ -290,10 +292,16 @@ fn single_points_of_failure(
 fn recovery_cycles(file: &str, loc: &Locator, m: &Model, out: &mut Vec<Diagnostic>) {
     // A task blocked on a need waits for that need to be up; a service is up only while
     // its hard dependencies are. So both kinds of edge can close a deadlock, but only a
-    // cycle with at least one need in it is about recovery.
+    // cycle with at least one need in it is about recovery. An alternative blocks only
+    // when every alternative must be up (`min` is their number): otherwise another one
+    // can serve.
     let blocking = EdgeFiltered::from_fn(&m.graph, |e| match *e.weight() {
         EdgeKind::Needs => true,
         EdgeKind::Depends { share, .. } => share >= 1.0,
+        EdgeKind::Alternative { share, group, .. } => {
+            let (a, _) = m.any_of(group);
+            share >= 1.0 && a.min == a.of.len()
+        }
     });
     let mut component = vec![usize::MAX; m.services.len()];
     let sccs = tarjan_scc(&blocking);

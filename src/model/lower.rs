@@ -8,8 +8,8 @@ use super::*;
 use crate::scenario::duration::parse_hours;
 use crate::scenario::locate::{Anchor, Locator};
 use crate::scenario::{
-    DepSpec, DistSpec, EventSpec, HazardSpec, ModeSpec, OrderSpec, RecoverySpec, ServiceSpec,
-    TaggedDist, VariantSpec,
+    AnyOfSpec, DepSpec, DistSpec, EventSpec, HazardSpec, ModeSpec, OrderSpec, RecoverySpec,
+    ServiceSpec, TaggedDist, TargetSpec, VariantSpec,
 };
 
 /// Which part of the file a problem belongs to, for its field path and its position.
@@ -27,6 +27,10 @@ enum Owner<'a> {
     Observed(&'a str),
     /// An incident class of `thresholds`, by name.
     Threshold(&'a str),
+    /// Entry `i` of `common_cause`, located by its `i`-th `members:`.
+    CommonCause(usize),
+    /// A user journey of `journeys`, by name.
+    Journey(&'a str),
 }
 
 /// A named parameter while lowering: its distribution (`None` if it is invalid) and what
@@ -148,6 +152,16 @@ impl<'a> Ctx<'a> {
                 anchors.push(Anchor::Field("thresholds"));
                 anchors.push(Anchor::NthKeyed("name", name, nth));
                 path.push_str(&format!("thresholds[{name}]"));
+            }
+            Owner::CommonCause(i) => {
+                anchors.push(Anchor::Field("common_cause"));
+                anchors.push(Anchor::NthField("members", i));
+                path.push_str(&format!("common_cause[{i}]"));
+            }
+            Owner::Journey(name) => {
+                anchors.push(Anchor::Field("journeys"));
+                anchors.push(Anchor::NthKeyed("name", name, nth));
+                path.push_str(&format!("journeys[{name}]"));
             }
         }
         let mut fields: Vec<&str> = field.split('.').filter(|f| !f.is_empty()).collect();
@@ -515,16 +529,20 @@ pub(super) fn lower<'a>(
         // Later checks walk the site tree; stop here rather than report noise.
         return None;
     }
-    let (services, svc_ix) = lower_services(&mut cx, s, &site_ix);
+    let (mut services, svc_ix) = lower_services(&mut cx, s, &site_ix);
+    let alternatives = number_alternatives(&mut services);
+    let children = children_of(&sites);
     let mut events = Vec::new();
     for e in &s.events {
-        if let Some(ev) = lower_event(&mut cx, e, true, &site_ix) {
+        if let Some(ev) = lower_event(&mut cx, e, true, &site_ix, &children) {
             events.push(ev);
         }
     }
+    let common_causes = lower_common_causes(&mut cx, s, &sites, &site_ix, &svc_ix);
     let recovery = lower_recovery(&mut cx, &s.recovery);
     let observed = lower_observed(&mut cx, s, &svc_ix, horizon);
     let thresholds = lower_thresholds(&mut cx, s);
+    let journeys = lower_journeys(&mut cx, s, &svc_ix);
     if cx.failed {
         return None;
     }
@@ -579,7 +597,294 @@ pub(super) fn lower<'a>(
         params,
         observed,
         thresholds,
+        alternatives,
+        common_causes,
+        journeys,
     })
+}
+
+/// Gives each dependency on alternatives its index ([`AnyOf::group`]) and lists them.
+fn number_alternatives(services: &mut [Service]) -> Vec<(ServiceIdx, usize)> {
+    let mut out = Vec::new();
+    for (i, svc) in services.iter_mut().enumerate() {
+        for (k, d) in svc.depends_on.iter_mut().enumerate() {
+            if let Target::AnyOf(a) = &mut d.on {
+                a.group = out.len();
+                out.push((i, k));
+            }
+        }
+    }
+    out
+}
+
+/// The children of each site, in file order.
+fn children_of(sites: &[Site]) -> Vec<Vec<SiteIdx>> {
+    let mut children = vec![Vec::new(); sites.len()];
+    for (i, site) in sites.iter().enumerate() {
+        if let Some(p) = site.parent {
+            children[p].push(i);
+        }
+    }
+    children
+}
+
+/// Common causes: at least two known sites, each listed once in all, each with exactly
+/// one hazard whose `mtbf` is exponential; `beta` in [0, 1].
+fn lower_common_causes(
+    cx: &mut Ctx<'_>,
+    s: &Scenario,
+    sites: &[Site],
+    site_ix: &Index,
+    svc_ix: &Index,
+) -> Vec<CommonCause> {
+    let mut out = Vec::new();
+    // Per site: the common cause that lists it (1-based), 0 for none.
+    let mut member_of = vec![0usize; sites.len()];
+    for (i, cc) in s.common_cause.iter().enumerate() {
+        let owner = Owner::CommonCause(i);
+        let beta = cx.fraction(owner, "beta", cc.beta, false, "beta");
+        if cc.members.len() < 2 {
+            cx.err(
+                owner,
+                "members",
+                None,
+                format!(
+                    "a common cause needs at least two member sites, got {}",
+                    cc.members.len()
+                ),
+            );
+        }
+        let mut members = Vec::new();
+        let mut ok = true;
+        for id in &cc.members {
+            let x = match site_ix.ix.get(id.as_str()) {
+                Some(&x) => x,
+                None if svc_ix.ix.contains_key(id.as_str()) => {
+                    cx.err(
+                        owner,
+                        "members",
+                        Some(id),
+                        format!("\"{id}\" is a service; common-cause members are sites, whose hazards they share"),
+                    );
+                    ok = false;
+                    continue;
+                }
+                None => {
+                    ok &= site_ix.find(cx, owner, "members", id).is_some();
+                    continue;
+                }
+            };
+            if member_of[x] == i + 1 {
+                cx.err(
+                    owner,
+                    "members",
+                    Some(id),
+                    format!("site \"{id}\" is listed twice in this common cause"),
+                );
+                ok = false;
+                continue;
+            }
+            if member_of[x] != 0 {
+                cx.err(
+                    owner,
+                    "members",
+                    Some(id),
+                    format!(
+                        "site \"{id}\" is already a member of common_cause[{}]; a site may share its failures in one common cause only",
+                        member_of[x] - 1
+                    ),
+                );
+                ok = false;
+                continue;
+            }
+            member_of[x] = i + 1;
+            let hazards = &sites[x].hazards;
+            let exp = match hazards.as_slice() {
+                [] => Err(format!(
+                    "site \"{id}\" has no hazard; a common cause shares part of its members' hazard failures, so give it one: hazards: [(mtbf: \"5y\", repair: \"4h\")]"
+                )),
+                [h] => match h.mtbf {
+                    Dist::Exp { .. } => Ok(1.0 / h.mtbf.mean()),
+                    _ => Err(format!(
+                        "site \"{id}\"'s hazard has an mtbf that is not exponential; a common cause splits a constant failure rate, so write mtbf as a bare duration or Exp(mean: ..)"
+                    )),
+                },
+                _ => Err(format!(
+                    "site \"{id}\" has {} hazards; a common-cause member has exactly one, whose failures it shares",
+                    hazards.len()
+                )),
+            };
+            match exp {
+                Ok(rate) => members.push((x, rate)),
+                Err(msg) => {
+                    cx.err(owner, "members", Some(id), msg);
+                    ok = false;
+                }
+            }
+        }
+        if let (Some(beta), true, true) = (beta, ok, members.len() >= 2) {
+            let min_rate = members.iter().map(|m| m.1).fold(f64::INFINITY, f64::min);
+            out.push(CommonCause {
+                members: members.iter().map(|m| m.0).collect(),
+                beta,
+                rate: beta * min_rate,
+            });
+        }
+    }
+    out
+}
+
+/// User journeys: a unique, non-empty name; known services, each needed once, at least
+/// one; exactly one of a weight (finite, > 0) or users (≥ 1), the same one for every
+/// journey, so that their weights add up to something.
+fn lower_journeys(cx: &mut Ctx<'_>, s: &Scenario, services: &Index) -> Vec<Journey> {
+    let mut out: Vec<Journey> = Vec::new();
+    let mut seen_names: HashMap<&str, usize> = HashMap::new();
+    // The first journey's way of giving its size: the others must give theirs the same way.
+    let mut first: Option<(&str, &str)> = None;
+    for j in &s.journeys {
+        let seen = seen_names.entry(j.name.as_str()).or_insert(0);
+        let nth = *seen;
+        *seen += 1;
+        let owner = Owner::Journey(&j.name);
+        if nth > 0 {
+            cx.err_nth(
+                owner,
+                nth,
+                "",
+                None,
+                format!(
+                    "journey \"{}\" is declared twice; each journey needs its own name",
+                    j.name
+                ),
+            );
+            continue;
+        }
+        if j.name.trim().is_empty() {
+            cx.err(owner, "", None, "a journey needs a name".into());
+        }
+        let display_names = cx.names(owner, &j.names);
+        if j.needs.is_empty() {
+            cx.err(
+                owner,
+                "needs",
+                None,
+                format!(
+                    "journey \"{}\" needs no service; list the services it goes through, such as needs: [\"frontend\", \"checkout\"]",
+                    j.name
+                ),
+            );
+        }
+        let mut needs = Vec::with_capacity(j.needs.len());
+        // A set beside the list: validation stays linear in the size of the file.
+        let mut needed = HashSet::with_capacity(j.needs.len());
+        for id in &j.needs {
+            let Some(i) = services.find(cx, owner, "needs", id) else {
+                continue;
+            };
+            if !needed.insert(i) {
+                cx.err(
+                    owner,
+                    "needs",
+                    Some(id),
+                    format!("journey \"{}\" needs \"{id}\" twice", j.name),
+                );
+                continue;
+            }
+            needs.push(i);
+        }
+        let size = match (j.weight, j.users) {
+            (Some(_), Some(_)) => {
+                cx.err(
+                    owner,
+                    "users",
+                    None,
+                    format!(
+                        "journey \"{}\" gives both a weight and users; give one of them",
+                        j.name
+                    ),
+                );
+                None
+            }
+            (None, None) => {
+                cx.err(
+                    owner,
+                    "",
+                    None,
+                    format!(
+                        "journey \"{}\" gives neither a weight nor users; give one of them, such as weight: 0.6 or users: 1000000",
+                        j.name
+                    ),
+                );
+                None
+            }
+            (Some(w), None) if !(w.is_finite() && w > 0.0) => {
+                cx.err(
+                    owner,
+                    "weight",
+                    None,
+                    format!(
+                        "a journey's weight must be a finite number greater than zero, got {w}"
+                    ),
+                );
+                None
+            }
+            (Some(w), None) => Some(JourneySize::Weight(w)),
+            (None, Some(0)) => {
+                cx.err(
+                    owner,
+                    "users",
+                    None,
+                    "a journey's users must be at least 1".into(),
+                );
+                None
+            }
+            (None, Some(u)) => Some(JourneySize::Users(u)),
+        };
+        if j.weight.is_some() != j.users.is_some() {
+            let kind = if j.users.is_some() { "users" } else { "weight" };
+            match first {
+                None => first = Some((j.name.as_str(), kind)),
+                Some((other, k)) if k != kind => {
+                    let (given, not) = if kind == "users" {
+                        ("users", "a weight")
+                    } else {
+                        ("a weight", "users")
+                    };
+                    cx.err(
+                        owner,
+                        kind,
+                        None,
+                        format!(
+                            "journey \"{}\" gives {given} but journey \"{other}\" gives {not}; give every journey a weight, or every journey users",
+                            j.name
+                        ),
+                    );
+                    continue;
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(size) = size {
+            out.push(Journey {
+                name: j.name.clone(),
+                names: display_names,
+                needs,
+                size,
+            });
+        }
+    }
+    let total: f64 = out.iter().map(Journey::raw_weight).sum();
+    if !total.is_finite() {
+        cx.err(
+            Owner::Top,
+            "journeys",
+            None,
+            "the journeys' weights add up to more than the largest number; use smaller weights"
+                .into(),
+        );
+    }
+    out
 }
 
 /// Incident classes: a name, unique, and at least one condition, each in range.
@@ -1274,30 +1579,39 @@ fn lower_depends_on(
     let mut depends_on: Vec<Dependency> = Vec::new();
     for (di, d) in svc.depends_on.iter().enumerate() {
         let field = format!("depends_on[{di}]");
-        let Some(on) = svc_ix.find(cx, owner, &field, d.on()) else {
-            continue;
+        let on = match d.target() {
+            TargetSpec::Id(id) => {
+                let Some(on) = svc_ix.find(cx, owner, &field, id) else {
+                    continue;
+                };
+                if on == si {
+                    cx.err(
+                        owner,
+                        &field,
+                        Some(id),
+                        format!("\"{}\" depends on itself", svc.id),
+                    );
+                    continue;
+                }
+                if dep_mark[on] == si + 1 {
+                    cx.err(
+                        owner,
+                        &field,
+                        Some(id),
+                        format!("\"{id}\" is listed twice in depends_on"),
+                    );
+                    continue;
+                }
+                dep_mark[on] = si + 1;
+                Target::Service(on)
+            }
+            TargetSpec::AnyOf(a) => match lower_any_of(cx, si, svc, svc_ix, &field, a) {
+                Some(a) => Target::AnyOf(a),
+                None => continue,
+            },
         };
-        if on == si {
-            cx.err(
-                owner,
-                &field,
-                Some(d.on()),
-                format!("\"{}\" depends on itself", svc.id),
-            );
-            continue;
-        }
-        if dep_mark[on] == si + 1 {
-            cx.err(
-                owner,
-                &field,
-                Some(d.on()),
-                format!("\"{}\" is listed twice in depends_on", d.on()),
-            );
-            continue;
-        }
-        dep_mark[on] = si + 1;
         let (share, grace) = match d {
-            DepSpec::Id(_) => (1.0, 0.0),
+            DepSpec::Id(_) | DepSpec::AnyOf(_) => (1.0, 0.0),
             DepSpec::Full(f) => {
                 let share = match f.share {
                     None => 1.0,
@@ -1315,6 +1629,76 @@ fn lower_depends_on(
         depends_on.push(Dependency { on, share, grace });
     }
     depends_on
+}
+
+/// Alternatives of service `si` at `field`: at least one, each a known service other
+/// than `si`, listed once, and `1 ≤ min ≤` their number.
+fn lower_any_of(
+    cx: &mut Ctx<'_>,
+    si: ServiceIdx,
+    svc: &ServiceSpec,
+    svc_ix: &Index,
+    field: &str,
+    a: &AnyOfSpec,
+) -> Option<AnyOf> {
+    let owner = Owner::Service(&svc.id);
+    if a.of.is_empty() {
+        cx.err(
+            owner,
+            field,
+            None,
+            "AnyOf needs at least one alternative: AnyOf([\"a\", \"b\"])".into(),
+        );
+        return None;
+    }
+    let mut of: Vec<ServiceIdx> = Vec::with_capacity(a.of.len());
+    let mut seen: HashSet<ServiceIdx> = HashSet::with_capacity(a.of.len());
+    let mut ok = true;
+    for id in &a.of {
+        let Some(x) = svc_ix.find(cx, owner, field, id) else {
+            ok = false;
+            continue;
+        };
+        if x == si {
+            cx.err(
+                owner,
+                field,
+                Some(id),
+                format!(
+                    "\"{}\" depends on itself (as one of its alternatives)",
+                    svc.id
+                ),
+            );
+            ok = false;
+        } else if !seen.insert(x) {
+            cx.err(
+                owner,
+                field,
+                Some(id),
+                format!("\"{id}\" is listed twice in AnyOf"),
+            );
+            ok = false;
+        }
+        of.push(x);
+    }
+    let n = a.of.len();
+    let min = a.min.unwrap_or(1);
+    if min == 0 || min > n as u64 {
+        let why = if min == 0 {
+            "min must be at least 1".to_string()
+        } else {
+            format!(
+                "min: {min} asks for more alternatives than the {n} listed; min must be from 1 to {n}"
+            )
+        };
+        cx.err(owner, field, Some(&a.of[0]), format!("AnyOf {why}"));
+        return None;
+    }
+    ok.then_some(AnyOf {
+        of,
+        min: min as usize,
+        group: 0,
+    })
 }
 
 /// The `recovery` section.
@@ -1355,14 +1739,31 @@ fn dependency_graph(services: &[Service]) -> DiGraph<ServiceIdx, EdgeKind> {
     }
     for (i, svc) in services.iter().enumerate() {
         for d in &svc.depends_on {
-            graph.add_edge(
-                Model::node(i),
-                Model::node(d.on),
-                EdgeKind::Depends {
-                    share: d.share,
-                    grace: d.grace,
-                },
-            );
+            match &d.on {
+                Target::Service(x) => {
+                    graph.add_edge(
+                        Model::node(i),
+                        Model::node(*x),
+                        EdgeKind::Depends {
+                            share: d.share,
+                            grace: d.grace,
+                        },
+                    );
+                }
+                Target::AnyOf(a) => {
+                    for &x in &a.of {
+                        graph.add_edge(
+                            Model::node(i),
+                            Model::node(x),
+                            EdgeKind::Alternative {
+                                share: d.share,
+                                grace: d.grace,
+                                group: a.group,
+                            },
+                        );
+                    }
+                }
+            }
         }
         for &n in &svc.recovery_needs {
             graph.add_edge(Model::node(i), Model::node(n), EdgeKind::Needs);
@@ -1371,10 +1772,16 @@ fn dependency_graph(services: &[Service]) -> DiGraph<ServiceIdx, EdgeKind> {
     graph
 }
 
-fn lower_event<'a>(cx: &mut Ctx<'a>, e: &'a EventSpec, top: bool, sites: &Index) -> Option<Event> {
+fn lower_event<'a>(
+    cx: &mut Ctx<'a>,
+    e: &'a EventSpec,
+    top: bool,
+    sites: &Index,
+    children: &[Vec<SiteIdx>],
+) -> Option<Event> {
     cx.event_path.push(&e.name);
     let owner = Owner::Event;
-    let site = sites.find(cx, owner, "site", &e.site);
+    let target = lower_event_sites(cx, e, sites, children);
     let start = match (top, &e.at, &e.after) {
         (true, _, Some(_)) => {
             cx.err(
@@ -1431,14 +1838,17 @@ fn lower_event<'a>(cx: &mut Ctx<'a>, e: &'a EventSpec, top: bool, sites: &Index)
     }
     let mut then = Vec::new();
     for f in &e.then {
-        if let Some(ev) = lower_event(cx, f, false, sites) {
+        if let Some(ev) = lower_event(cx, f, false, sites, children) {
             then.push(ev);
         }
     }
     cx.event_path.pop();
+    let (site, sites, count) = target?;
     Some(Event {
         name: e.name.clone(),
-        site: site?,
+        site,
+        sites,
+        count,
         start: start?,
         probability,
         lasts: lasts?,
@@ -1446,4 +1856,97 @@ fn lower_event<'a>(cx: &mut Ctx<'a>, e: &'a EventSpec, top: bool, sites: &Index)
         per_year: e.per_year,
         then,
     })
+}
+
+/// Which sites event `e` may hit: `(site, candidates, count)` as [`Event`] keeps them.
+/// `site` alone is hit whole; `site` with `count` picks among its children; `sites`
+/// lists the candidates (all hit without `count`).
+#[allow(clippy::type_complexity)]
+fn lower_event_sites(
+    cx: &mut Ctx<'_>,
+    e: &EventSpec,
+    sites: &Index,
+    children: &[Vec<SiteIdx>],
+) -> Option<(Option<SiteIdx>, Vec<SiteIdx>, Option<usize>)> {
+    let owner = Owner::Event;
+    let (site, candidates, what) = match (&e.site, e.sites.is_empty()) {
+        (Some(_), false) => {
+            cx.err(
+                owner,
+                "sites",
+                None,
+                "give either `site` (one site, or with `count` the site whose children are picked from) or `sites` (a list), not both".into(),
+            );
+            return None;
+        }
+        (None, true) => {
+            cx.err(
+                owner,
+                "",
+                None,
+                format!(
+                    "event \"{}\" names no site; give `site: \"id\"` or `sites: [\"a\", \"b\"]`",
+                    e.name
+                ),
+            );
+            return None;
+        }
+        (Some(id), true) => {
+            let x = sites.find(cx, owner, "site", id)?;
+            match e.count {
+                None => (Some(x), vec![x], String::new()),
+                Some(_) => (
+                    Some(x),
+                    children[x].clone(),
+                    format!(
+                        "site \"{id}\" has {} child site{}",
+                        children[x].len(),
+                        if children[x].len() == 1 { "" } else { "s" }
+                    ),
+                ),
+            }
+        }
+        (None, false) => {
+            let mut list = Vec::with_capacity(e.sites.len());
+            let mut seen: HashSet<SiteIdx> = HashSet::with_capacity(e.sites.len());
+            let mut ok = true;
+            for id in &e.sites {
+                match sites.find(cx, owner, "sites", id) {
+                    Some(x) if !seen.insert(x) => {
+                        cx.err(
+                            owner,
+                            "sites",
+                            Some(id),
+                            format!("site \"{id}\" is listed twice in sites"),
+                        );
+                        ok = false;
+                    }
+                    Some(x) => list.push(x),
+                    None => ok = false,
+                }
+            }
+            if !ok {
+                return None;
+            }
+            let n = list.len();
+            (None, list, format!("`sites` lists {n}"))
+        }
+    };
+    let count = match e.count {
+        None => None,
+        Some(k) if k == 0 || k > candidates.len() as u64 => {
+            let why = if k == 0 {
+                "count must be at least 1 (leave it out to hit every site)".to_string()
+            } else {
+                format!(
+                    "count: {k} is more than the candidates: {what}; count must be at most {}",
+                    candidates.len()
+                )
+            };
+            cx.err(owner, "count", None, why);
+            return None;
+        }
+        Some(k) => Some(k as usize),
+    };
+    Some((site, candidates, count))
 }

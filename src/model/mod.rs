@@ -52,10 +52,81 @@ pub enum Mode {
 
 #[derive(Debug, Clone)]
 pub struct Dependency {
-    pub on: ServiceIdx,
+    pub on: Target,
     /// Share of users lost while `on` is down past `grace`; 1.0 is a hard dependency.
     pub share: f64,
     pub grace: f64,
+}
+
+/// What a dependency is on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Service(ServiceIdx),
+    /// Alternatives (`AnyOf`): down while fewer than `min` of them are up.
+    AnyOf(AnyOf),
+}
+
+/// Alternatives: at least `min` of the services `of` (each listed once, `1 ≤ min ≤
+/// of.len()`) must be up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnyOf {
+    pub of: Vec<ServiceIdx>,
+    pub min: usize,
+    /// Its index in [`Model::alternatives`].
+    pub group: usize,
+}
+
+impl AnyOf {
+    /// How many alternatives down take it down: `of.len() − min + 1`.
+    pub fn fails_at(&self) -> usize {
+        self.of.len() + 1 - self.min
+    }
+
+    /// Whether it is down when the services marked in `down` are.
+    pub fn is_down(&self, down: &[bool]) -> bool {
+        self.of.iter().filter(|&&x| down[x]).count() >= self.fails_at()
+    }
+}
+
+impl Target {
+    /// The one service it is on, unless it is on alternatives.
+    pub fn service(&self) -> Option<ServiceIdx> {
+        match self {
+            Target::Service(x) => Some(*x),
+            Target::AnyOf(_) => None,
+        }
+    }
+
+    /// The services it names: one, or the alternatives.
+    pub fn services(&self) -> &[ServiceIdx] {
+        match self {
+            Target::Service(x) => std::slice::from_ref(x),
+            Target::AnyOf(a) => &a.of,
+        }
+    }
+
+    /// Whether it is down when the services marked in `down` are.
+    pub fn is_down(&self, down: &[bool]) -> bool {
+        match self {
+            Target::Service(x) => down[*x],
+            Target::AnyOf(a) => a.is_down(down),
+        }
+    }
+
+    /// How reports name it: the service id, or `any of a, b` (`2 of a, b, c`).
+    pub fn label(&self, m: &Model) -> String {
+        match self {
+            Target::Service(x) => m.services[*x].id.clone(),
+            Target::AnyOf(a) => {
+                let ids: Vec<&str> = a.of.iter().map(|&x| m.services[x].id.as_str()).collect();
+                if a.min == 1 {
+                    format!("any of {}", ids.join(", "))
+                } else {
+                    format!("{} of {}", a.min, ids.join(", "))
+                }
+            }
+        }
+    }
 }
 
 impl Dependency {
@@ -98,7 +169,15 @@ pub struct Service {
 #[derive(Debug, Clone)]
 pub struct Event {
     pub name: String,
-    pub site: SiteIdx,
+    /// The sites it may hit: the one `site` written, the children of `site` (with
+    /// `count`), or the `sites` listed.
+    pub sites: Vec<SiteIdx>,
+    /// How many of `sites` it hits, picked uniformly at random without replacement in each
+    /// trial; `None`: all of them.
+    pub count: Option<usize>,
+    /// The site written as `site` (the one hit, or the one whose children are picked from),
+    /// for reports; `None` for a list of `sites`.
+    pub site: Option<SiteIdx>,
     /// Start time: from 0 for top-level events, from the parent's start for follow-ons.
     pub start: Dist,
     pub probability: f64,
@@ -214,18 +293,108 @@ pub struct Threshold {
     pub min_share: Option<f64>,
 }
 
+/// A user journey (`journeys`): up while every service it needs is up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Journey {
+    pub name: String,
+    /// Display names per report language; `name` for the others.
+    pub names: std::collections::BTreeMap<String, String>,
+    /// The services it needs, in the order written, each once.
+    pub needs: Vec<ServiceIdx>,
+    pub size: JourneySize,
+}
+
+/// How much a journey counts: a relative `weight`, or the `users` who make it. Every
+/// journey of a scenario is given the same way (lowering checks it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum JourneySize {
+    Weight(f64),
+    Users(u64),
+}
+
+impl Journey {
+    /// Its weight as written: the weight, or the number of users.
+    pub fn raw_weight(&self) -> f64 {
+        match self.size {
+            JourneySize::Weight(w) => w,
+            JourneySize::Users(u) => u as f64,
+        }
+    }
+
+    /// The people who make it: 0 for a journey given by weight.
+    pub fn users(&self) -> u64 {
+        match self.size {
+            JourneySize::Weight(_) => 0,
+            JourneySize::Users(u) => u,
+        }
+    }
+
+    /// Its name in language `lang` (a code such as "ko"), else `name`.
+    pub fn name_in(&self, lang: &str) -> &str {
+        self.names.get(lang).map_or(&self.name, |n| n)
+    }
+}
+
 /// Scale factors for named parameters: every duration of a scaled parameter's
 /// distribution (as `params` gives it) is multiplied by its factor, its shape kept, in
 /// place of the scenario's `calibrated` factor. Used by `calibrate`.
 pub type Scales = std::collections::BTreeMap<String, f64>;
 
+/// Beta-factor common cause (`common_cause`): a shared failure process that hits every
+/// member site at once (docs/semantics.md, "Common causes").
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommonCause {
+    /// Sites, each with exactly one hazard with an exponential `mtbf`, each in one common
+    /// cause at most.
+    pub members: Vec<SiteIdx>,
+    pub beta: f64,
+    /// Failures per hour of the shared process: `beta` × the smallest member rate.
+    pub rate: f64,
+}
+
+impl Model {
+    /// The rate of the independent failures of site `x`'s hazard `h` (per hour): its
+    /// rate less the shared rate of its common cause, if it is a member of one.
+    pub fn independent_rate(&self, x: SiteIdx, h: usize) -> Option<f64> {
+        let cc = self.common_causes.iter().find(|c| c.members.contains(&x))?;
+        let total = 1.0 / self.sites[x].hazards[h].mtbf.mean();
+        Some((total - cc.rate).max(0.0))
+    }
+}
+
 /// What the edges of [`Model::graph`] mean.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum EdgeKind {
-    /// `depends_on`, with its share and grace.
+    /// `depends_on` on one service, with its share and grace.
     Depends { share: f64, grace: f64 },
+    /// `depends_on` on alternatives: an edge to each, with the share and grace of the
+    /// dependency, which is [`Model::alternatives`]`[group]`.
+    Alternative {
+        share: f64,
+        grace: f64,
+        group: usize,
+    },
     /// `recovery_needs`.
     Needs,
+}
+
+impl EdgeKind {
+    /// Whether it is a `depends_on` edge (on one service or on an alternative).
+    pub fn is_dependency(&self) -> bool {
+        !matches!(self, EdgeKind::Needs)
+    }
+}
+
+impl Model {
+    /// The alternatives of group `g` (see [`Model::alternatives`]) and their dependency.
+    pub fn any_of(&self, g: usize) -> (&AnyOf, &Dependency) {
+        let (s, k) = self.alternatives[g];
+        let d = &self.services[s].depends_on[k];
+        match &d.on {
+            Target::AnyOf(a) => (a, d),
+            Target::Service(_) => unreachable!("alternatives index AnyOf dependencies"),
+        }
+    }
 }
 
 /// A validated scenario, or one of its variants applied to it.
@@ -251,6 +420,12 @@ pub struct Model {
     pub observed: Vec<Observation>,
     /// Incident classes to report (`risk`).
     pub thresholds: Vec<Threshold>,
+    /// The dependencies on alternatives (`AnyOf`), as (service, index in its
+    /// `depends_on`); [`AnyOf::group`] indexes this.
+    pub alternatives: Vec<(ServiceIdx, usize)>,
+    pub common_causes: Vec<CommonCause>,
+    /// User journeys, in file order (the same in every variant).
+    pub journeys: Vec<Journey>,
 }
 
 /// At most this many (variants × (sites + services + events)): every variant is
@@ -291,12 +466,22 @@ impl Model {
         }
         false
     }
+    /// Each journey's weight divided by the sum of every journey's: its share in the
+    /// journeys' weighted availability. In file order.
+    pub fn journey_shares(&self) -> Vec<f64> {
+        let total: f64 = self.journeys.iter().map(Journey::raw_weight).sum();
+        self.journeys
+            .iter()
+            .map(|j| j.raw_weight() / total)
+            .collect()
+    }
+
     /// Services that list `i` in `depends_on` (any share), in file order.
     pub fn dependents(&self, i: ServiceIdx) -> Vec<ServiceIdx> {
         let mut v: Vec<ServiceIdx> = self
             .graph
             .edges_directed(Self::node(i), petgraph::Direction::Incoming)
-            .filter(|e| matches!(e.weight(), EdgeKind::Depends { .. }))
+            .filter(|e| e.weight().is_dependency())
             .map(|e| petgraph::visit::EdgeRef::source(&e).index())
             .collect();
         v.sort_unstable();

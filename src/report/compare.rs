@@ -6,7 +6,8 @@ use serde::Serialize;
 use super::export::{Export, Header};
 use super::grid::{self, Grid};
 use crate::analysis::compare::{Arm, Comparison};
-use crate::format::format_hours;
+use crate::analysis::run::availability;
+use crate::format::{availability_percent, format_hours};
 use crate::model::{Loaded, Model, Variant};
 use crate::stats::ci95_half_width;
 
@@ -60,6 +61,23 @@ pub struct VariantJson {
     pub mean_user_hours_saved: Option<f64>,
     pub cost_per_user_hour_saved: Option<f64>,
     pub services: Vec<ServicePair>,
+    /// Left out when the scenario has no journeys.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub journeys: Vec<JourneyPair>,
+}
+
+/// One journey in the base and in the variant.
+#[derive(Serialize)]
+pub struct JourneyPair {
+    pub name: String,
+    pub availability_base: Option<f64>,
+    pub availability_variant: Option<f64>,
+    pub downtime_mean_base: Option<f64>,
+    pub downtime_mean_variant: Option<f64>,
+    pub downtime_p95_base: Option<f64>,
+    pub downtime_p95_variant: Option<f64>,
+    pub user_hours_lost_base: Option<f64>,
+    pub user_hours_lost_variant: Option<f64>,
 }
 
 /// `variant − base` per trial: negative means the variant loses less.
@@ -139,6 +157,22 @@ impl CompareReport<'_> {
                         });
                     }
                 }
+                let journeys = base_model
+                    .journeys
+                    .iter()
+                    .zip(st.base.journeys.iter().zip(&p.arm.journeys))
+                    .map(|(j, (b, x))| JourneyPair {
+                        name: j.name.clone(),
+                        availability_base: availability(b.downtime.mean(), base_model.horizon),
+                        availability_variant: availability(x.downtime.mean(), v.model.horizon),
+                        downtime_mean_base: b.downtime.mean(),
+                        downtime_mean_variant: x.downtime.mean(),
+                        downtime_p95_base: b.downtime.quantile(0.95),
+                        downtime_p95_variant: x.downtime.quantile(0.95),
+                        user_hours_lost_base: b.user_hours_lost.mean(),
+                        user_hours_lost_variant: x.user_hours_lost.mean(),
+                    })
+                    .collect();
                 VariantJson {
                     name: v.name.clone(),
                     description: v.description.clone(),
@@ -157,6 +191,7 @@ impl CompareReport<'_> {
                     mean_user_hours_saved: saved,
                     cost_per_user_hour_saved: cost_per,
                     services,
+                    journeys,
                 }
             })
             .collect();
@@ -270,6 +305,65 @@ impl Export for CompareReport<'_> {
             rows,
             right: vec![1, 2, 3, 4, 6],
         }
+    }
+
+    /// The journeys in each design, when the scenario has some.
+    fn more_grids(&self) -> Vec<(String, Grid)> {
+        let j = &self.to_json();
+        let Some(first) = j.variants.first().filter(|v| !v.journeys.is_empty()) else {
+            return Vec::new();
+        };
+        // A journey given by weight has no users: its user-hours are shown as `-`.
+        let journeys = &self.loaded.model.journeys;
+        let cells = |design: &str, k: usize, a: Option<f64>, d: Option<f64>, u: Option<f64>| {
+            vec![
+                design.to_string(),
+                journeys[k].name.clone(),
+                a.map_or("-".into(), availability_percent),
+                d.map_or("-".into(), format_hours),
+                u.filter(|_| journeys[k].users() > 0)
+                    .map_or("-".into(), crate::format::figure),
+            ]
+        };
+        let mut rows: Vec<Vec<String>> = first
+            .journeys
+            .iter()
+            .enumerate()
+            .map(|(k, x)| {
+                cells(
+                    "base",
+                    k,
+                    x.availability_base,
+                    x.downtime_mean_base,
+                    x.user_hours_lost_base,
+                )
+            })
+            .collect();
+        for v in &j.variants {
+            rows.extend(v.journeys.iter().enumerate().map(|(k, x)| {
+                cells(
+                    &v.name,
+                    k,
+                    x.availability_variant,
+                    x.downtime_mean_variant,
+                    x.user_hours_lost_variant,
+                )
+            }));
+        }
+        vec![(
+            "Journeys".into(),
+            Grid {
+                header: vec![
+                    "design",
+                    "journey",
+                    "availability",
+                    "downtime mean",
+                    "user-hours lost",
+                ],
+                rows,
+                right: vec![2, 3, 4],
+            },
+        )]
     }
 
     fn csv(&self) -> (&'static [&'static str], Vec<Vec<String>>) {

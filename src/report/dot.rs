@@ -4,12 +4,14 @@
 //! one node, drawn inside the cluster of its first replica site (DOT puts a node in one
 //! cluster only), with its other replica sites listed in its label. Edges go from a
 //! service to what it relies on: hard dependencies solid, partial ones dashed and labelled
-//! with their share, recovery needs dotted. Everything is emitted in file order, so the
-//! same scenario always gives the same bytes.
+//! with their share, recovery needs dotted. A dependency on alternatives (`AnyOf`) goes
+//! to a small diamond labelled "any of" (or "2 of 3"), with a thin arrow from it to each
+//! alternative. Everything is emitted in file order, so the same scenario always gives the
+//! same bytes.
 
 use crate::format::format_hours;
 use crate::format::thousands;
-use crate::model::{Model, SiteKind};
+use crate::model::{Model, SiteKind, Target};
 
 pub fn render(m: &Model) -> String {
     let mut s = String::new();
@@ -87,7 +89,27 @@ pub fn render(m: &Model) -> String {
                 }
                 format!("style=dashed, label={}", quote(&label))
             };
-            s.push_str(&format!("  s{i} -> s{} [{attrs}];\n", d.on));
+            match &d.on {
+                Target::Service(x) => s.push_str(&format!("  s{i} -> s{x} [{attrs}];\n")),
+                Target::AnyOf(a) => {
+                    let label = if a.min == 1 {
+                        "any of".to_string()
+                    } else {
+                        format!("{} of {}", a.min, a.of.len())
+                    };
+                    let g = a.group;
+                    s.push_str(&format!(
+                        "  a{g} [shape=diamond, style=solid, fontsize=9, margin=0.02, label={}];\n",
+                        quote(&label)
+                    ));
+                    s.push_str(&format!("  s{i} -> a{g} [{attrs}];\n"));
+                    for &x in &a.of {
+                        s.push_str(&format!(
+                            "  a{g} -> s{x} [style=solid, penwidth=0.6, arrowsize=0.6];\n"
+                        ));
+                    }
+                }
+            }
         }
         for &n in &svc.recovery_needs {
             s.push_str(&format!(

@@ -1,7 +1,7 @@
 //! One export path for every analysis result: each result type implements [`Export`]
-//! (its heading, summary lines, grid, notes, CSV rows and JSON), and [`render`] and
-//! [`write`] turn any of them into a table, Markdown, CSV or JSON. Every JSON document
-//! starts with the same [`Header`], built in one place.
+//! (its heading, summary lines, grid and any further grids, notes, CSV rows and JSON),
+//! and [`render`] and [`write`] turn any of them into a table, Markdown, CSV or JSON.
+//! Every JSON document starts with the same [`Header`], built in one place.
 
 use std::io;
 use std::path::Path;
@@ -110,6 +110,10 @@ pub trait Export {
     fn lines(&self) -> Vec<String>;
     /// The table itself.
     fn grid(&self) -> Grid;
+    /// Further tables after it, each with its title (`run`'s journeys).
+    fn more_grids(&self) -> Vec<(String, Grid)> {
+        Vec::new()
+    }
     /// Notes under the table.
     fn notes(&self) -> Vec<String> {
         Vec::new()
@@ -128,12 +132,14 @@ pub fn render(result: &dyn Export, format: Format) -> String {
             &result.heading(),
             &result.lines(),
             &result.grid(),
+            &result.more_grids(),
             &result.notes(),
         ),
         Format::Markdown => grid::markdown_block(
             &result.heading(),
             &result.lines(),
             &result.grid(),
+            &result.more_grids(),
             &result.notes(),
         ),
         Format::Csv => {

@@ -43,21 +43,38 @@ impl Grid {
     }
 }
 
-/// A heading and summary lines above a grid, as a terminal text block.
-pub fn text_block(heading: &str, lines: &[String], grid: &Grid, notes: &[String]) -> String {
+/// A heading and summary lines above a grid, then titled grids after it, as a terminal
+/// text block.
+pub fn text_block(
+    heading: &str,
+    lines: &[String],
+    grid: &Grid,
+    more: &[(String, Grid)],
+    notes: &[String],
+) -> String {
     let mut out = format!("{heading}\n");
     for l in lines {
         out.push_str(&format!("  {l}\n"));
     }
     out.push_str(&grid.table());
+    for (title, g) in more {
+        out.push_str(&format!("\n{title}\n"));
+        out.push_str(&g.table());
+    }
     for n in notes {
         out.push_str(&format!("{n}\n"));
     }
     out
 }
 
-/// The same as Markdown.
-pub fn markdown_block(heading: &str, lines: &[String], grid: &Grid, notes: &[String]) -> String {
+/// The same as Markdown, each further grid under a heading of its own.
+pub fn markdown_block(
+    heading: &str,
+    lines: &[String],
+    grid: &Grid,
+    more: &[(String, Grid)],
+    notes: &[String],
+) -> String {
     let mut out = format!("# {}\n\n", md_escape(heading));
     for l in lines {
         out.push_str(&format!("- {}\n", md_escape(l)));
@@ -66,6 +83,10 @@ pub fn markdown_block(heading: &str, lines: &[String], grid: &Grid, notes: &[Str
         out.push('\n');
     }
     out.push_str(&grid.markdown());
+    for (title, g) in more {
+        out.push_str(&format!("\n## {}\n\n", md_escape(title)));
+        out.push_str(&g.markdown());
+    }
     if !notes.is_empty() {
         out.push('\n');
         for n in notes {

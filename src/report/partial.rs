@@ -7,12 +7,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::run::{RunStats, ServiceStats};
+use crate::analysis::run::{JourneyStats, RunStats, ServiceStats};
 use crate::error::Error;
 use crate::stats::{Histogram, Moments, Summary, Total};
 
 pub const FORMAT: &str = "blastradius-partial-run";
-pub const FORMAT_VERSION: u32 = 2;
+/// 3: per-journey accumulators (`journeys`).
+pub const FORMAT_VERSION: u32 = 3;
 
 /// A partial result in memory: the run's parameters and its accumulators.
 #[derive(Debug)]
@@ -55,7 +56,7 @@ struct PartialWire<T, S> {
 /// a change to `RunStats` needs a change here (and a new [`FORMAT_VERSION`] if the
 /// file changes), not a silent change of the file.
 #[derive(Serialize, Deserialize)]
-struct StatsWire<Sv, Su, Cv> {
+struct StatsWire<Sv, Su, Cv, Jv> {
     trials: u64,
     services: Vec<Sv>,
     total_user_hours_lost: Su,
@@ -64,6 +65,38 @@ struct StatsWire<Sv, Su, Cv> {
     trials_with_deadlock: u64,
     curve: Vec<Su>,
     radius_histogram: Cv,
+    journeys: Vec<Jv>,
+}
+
+/// [`JourneyStats`] as written in a partial result.
+#[derive(Serialize, Deserialize)]
+struct JourneyWire<Su, Mo> {
+    downtime: Su,
+    lost_hours: Mo,
+    user_hours_lost: Mo,
+}
+
+type JourneyOut<'a> = JourneyWire<&'a Summary, &'a Moments>;
+type JourneyIn = JourneyWire<Summary, Moments>;
+
+impl<'a> From<&'a JourneyStats> for JourneyOut<'a> {
+    fn from(j: &'a JourneyStats) -> Self {
+        JourneyWire {
+            downtime: &j.downtime,
+            lost_hours: &j.lost_hours,
+            user_hours_lost: &j.user_hours_lost,
+        }
+    }
+}
+
+impl From<JourneyIn> for JourneyStats {
+    fn from(w: JourneyIn) -> Self {
+        JourneyStats {
+            downtime: w.downtime,
+            lost_hours: w.lost_hours,
+            user_hours_lost: w.user_hours_lost,
+        }
+    }
 }
 
 /// [`ServiceStats`] as written in a partial result.
@@ -109,7 +142,10 @@ impl From<ServiceIn> for ServiceStats {
     }
 }
 
-impl<'a> From<&'a RunStats> for StatsWire<ServiceOut<'a>, &'a Summary, &'a [u64]> {
+type StatsOut<'a> = StatsWire<ServiceOut<'a>, &'a Summary, &'a [u64], JourneyOut<'a>>;
+type StatsIn = StatsWire<ServiceIn, Summary, Vec<u64>, JourneyIn>;
+
+impl<'a> From<&'a RunStats> for StatsOut<'a> {
     fn from(st: &'a RunStats) -> Self {
         StatsWire {
             trials: st.trials,
@@ -120,12 +156,13 @@ impl<'a> From<&'a RunStats> for StatsWire<ServiceOut<'a>, &'a Summary, &'a [u64]
             trials_with_deadlock: st.trials_with_deadlock,
             curve: st.curve.iter().collect(),
             radius_histogram: &st.radius_histogram,
+            journeys: st.journeys.iter().map(JourneyWire::from).collect(),
         }
     }
 }
 
-impl From<StatsWire<ServiceIn, Summary, Vec<u64>>> for RunStats {
-    fn from(w: StatsWire<ServiceIn, Summary, Vec<u64>>) -> Self {
+impl From<StatsIn> for RunStats {
+    fn from(w: StatsIn) -> Self {
         RunStats {
             trials: w.trials,
             services: w.services.into_iter().map(ServiceStats::from).collect(),
@@ -135,6 +172,7 @@ impl From<StatsWire<ServiceIn, Summary, Vec<u64>>> for RunStats {
             trials_with_deadlock: w.trials_with_deadlock,
             curve: w.curve,
             radius_histogram: w.radius_histogram,
+            journeys: w.journeys.into_iter().map(JourneyStats::from).collect(),
         }
     }
 }
@@ -188,9 +226,8 @@ impl Partial {
                 head.format_version
             )));
         }
-        let w: PartialWire<String, StatsWire<ServiceIn, Summary, Vec<u64>>> =
-            serde_json::from_str(text)
-                .map_err(|e| Error::usage(format!("{path}: damaged partial result: {e}")))?;
+        let w: PartialWire<String, StatsIn> = serde_json::from_str(text)
+            .map_err(|e| Error::usage(format!("{path}: damaged partial result: {e}")))?;
         Ok(Partial {
             format: w.format,
             format_version: w.format_version,

@@ -84,6 +84,10 @@ pub struct ServicePortalJson {
     pub spillover_user_hours: MeanErr,
     pub share_of_base: Option<f64>,
     pub portal_multiplier: Option<f64>,
+    /// The journeys it takes down when lost for good (left out when the scenario has no
+    /// journeys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journeys_down: Option<Vec<String>>,
 }
 
 impl PortalReport<'_> {
@@ -130,6 +134,12 @@ impl PortalReport<'_> {
                         _ => None,
                     },
                     portal_multiplier: crate::analysis::portal::multiplier(a, sp.own.mean()),
+                    journeys_down: (!m.journeys.is_empty()).then(|| {
+                        pm.journeys_down
+                            .iter()
+                            .map(|&j| m.journeys[j].name.clone())
+                            .collect()
+                    }),
                 }
             })
             .collect();
@@ -235,6 +245,41 @@ impl Export for PortalReport<'_> {
                 .collect(),
             right: (1..10).collect(),
         }
+    }
+
+    /// With journeys: the journeys each service takes down when lost for good, for the
+    /// services that take any down, in the order of the main table.
+    fn more_grids(&self) -> Vec<(String, Grid)> {
+        let m = self.model;
+        if m.journeys.is_empty() {
+            return Vec::new();
+        }
+        let shares = m.journey_shares();
+        let rows = ranking_by(self.stats, self.measures, self.sort)
+            .into_iter()
+            .filter(|&s| !self.measures[s].journeys_down.is_empty())
+            .map(|s| {
+                let down = &self.measures[s].journeys_down;
+                let share: f64 = down.iter().map(|&j| shares[j]).sum();
+                vec![
+                    m.services[s].id.clone(),
+                    format!("{} of {}", down.len(), m.journeys.len()),
+                    format!("{:.1}%", 100.0 * share),
+                    down.iter()
+                        .map(|&j| m.journeys[j].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ]
+            })
+            .collect();
+        vec![(
+            "Journeys each service takes down when lost for good".into(),
+            Grid {
+                header: vec!["service", "journeys down", "their weight", "journeys"],
+                rows,
+                right: vec![1, 2],
+            },
+        )]
     }
 
     fn csv(&self) -> (&'static [&'static str], Vec<Vec<String>>) {

@@ -6,10 +6,11 @@ use serde::Serialize;
 
 use super::export::{heading, Export, Header};
 use super::grid::{self, Grid};
-use crate::analysis::run::RunStats;
+use crate::analysis::run::{availability, RunStats};
 use crate::format::format_hours;
-use crate::format::thousands;
-use crate::model::Model;
+use crate::format::{availability_percent, thousands};
+use crate::model::{JourneySize, Model, Target};
+use std::borrow::Cow;
 use crate::stats::{ci95_half_width, Moments, Summary};
 
 /// What a rendered run is about.
@@ -30,6 +31,9 @@ pub struct RunJson<S> {
     #[serde(flatten)]
     pub header: Header,
     pub services: S,
+    /// Left out when the scenario has no journeys.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub journeys: Vec<JourneyJson>,
     pub totals: TotalsJson,
     pub recovery_curve: Vec<CurvePoint>,
 }
@@ -52,12 +56,31 @@ pub struct ServiceJson<'a> {
     pub name: &'a str,
     pub group: &'a str,
     pub users: u64,
+    /// Mean share of the horizon up: `1 − mean downtime / horizon` (degraded counts as up).
+    pub availability: Option<f64>,
     pub downtime_hours: Distribution,
     pub degraded_hours: MeanOnly,
     pub user_hours_lost: MeanErr,
     pub p_affected: f64,
     pub restored_at_hours: Restored,
     pub causes: Vec<Cause<'a>>,
+}
+
+/// A user journey: up while every service it needs is up.
+#[derive(Serialize)]
+pub struct JourneyJson {
+    pub name: String,
+    /// Its weight (or users) divided by the sum over every journey's.
+    pub weight: f64,
+    pub availability: Option<f64>,
+    pub downtime_hours: Distribution,
+    /// `users × lost_hours`; 0 for a journey given by weight.
+    pub user_hours_lost: MeanErr,
+    /// Σ lost share × hours, its lost share being `1 − Π(1 − lost_i)` over its needs.
+    pub lost_hours: MeanErr,
+    /// Null for a journey given by weight.
+    pub users: Option<u64>,
+    pub needs: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -72,7 +95,7 @@ pub struct Distribution {
 }
 
 impl Distribution {
-    fn of(s: &Summary) -> Self {
+    pub fn of(s: &Summary) -> Self {
         let [p50, p90, p95, p99] = s.quantiles([0.5, 0.9, 0.95, 0.99]);
         Distribution {
             mean: s.mean(),
@@ -116,7 +139,8 @@ pub struct Restored {
 
 #[derive(Serialize)]
 pub struct Cause<'a> {
-    pub cause: &'a str,
+    /// A service id (borrowed), or a group of alternatives (`any of a, b`).
+    pub cause: Cow<'a, str>,
     /// Mean hours per trial that this cause kept the service down.
     pub hours: f64,
 }
@@ -181,12 +205,15 @@ impl RunReport<'_> {
         let ss = &st.services[i];
         let mut causes = Vec::with_capacity(ss.causes.len());
         causes.push(Cause {
-            cause: "own",
+            cause: Cow::Borrowed("own"),
             hours: st.cause_mean(i, 0),
         });
         for (k, d) in (1..).zip(svc.depends_on.iter().filter(|d| d.is_hard())) {
             causes.push(Cause {
-                cause: &m.services[d.on].id,
+                cause: match &d.on {
+                    Target::Service(x) => Cow::Borrowed(m.services[*x].id.as_str()),
+                    other => Cow::Owned(other.label(m)),
+                },
                 hours: st.cause_mean(i, k),
             });
         }
@@ -195,6 +222,7 @@ impl RunReport<'_> {
             name: &svc.name,
             group: &svc.group,
             users: svc.users,
+            availability: availability(ss.downtime.mean(), m.horizon),
             downtime_hours: Distribution::of(&ss.downtime),
             degraded_hours: MeanOnly {
                 mean: ss.degraded.mean(),
@@ -221,6 +249,33 @@ impl RunReport<'_> {
         )
     }
 
+    /// The entries of the journeys, in file order.
+    fn journeys_json(&self) -> Vec<JourneyJson> {
+        let m = self.model;
+        m.journeys
+            .iter()
+            .zip(&self.stats.journeys)
+            .zip(m.journey_shares())
+            .map(|((journey, st), share)| JourneyJson {
+                name: journey.name.clone(),
+                weight: share,
+                availability: availability(st.downtime.mean(), m.horizon),
+                downtime_hours: Distribution::of(&st.downtime),
+                user_hours_lost: MeanErr::of(&st.user_hours_lost),
+                lost_hours: MeanErr::of(&st.lost_hours),
+                users: match journey.size {
+                    JourneySize::Users(u) => Some(u),
+                    JourneySize::Weight(_) => None,
+                },
+                needs: journey
+                    .needs
+                    .iter()
+                    .map(|&s| m.services[s].id.clone())
+                    .collect(),
+            })
+            .collect()
+    }
+
     /// The document around `services`.
     fn json_with<S>(&self, services: S) -> RunJson<S> {
         let m = self.model;
@@ -243,6 +298,7 @@ impl RunReport<'_> {
         RunJson {
             header: Header::played(m, self.sha256, self.variant, st.trials, self.seed),
             services,
+            journeys: self.journeys_json(),
             totals: TotalsJson {
                 user_hours_lost: {
                     let [p50, p95, p99] = t.quantiles([0.5, 0.95, 0.99]);
@@ -307,14 +363,64 @@ impl Export for RunReport<'_> {
                 st.trials_with_deadlock, st.trials
             ));
         }
+        if let Some(a) = st.weighted_journey_availability(self.model) {
+            lines.push(format!(
+                "journeys: {}, availability weighted by journey weight {}",
+                self.model.journeys.len(),
+                availability_percent(a)
+            ));
+        }
         lines
+    }
+
+    /// The journeys, when the scenario has some.
+    fn more_grids(&self) -> Vec<(String, Grid)> {
+        let journeys = self.journeys_json();
+        if journeys.is_empty() {
+            return Vec::new();
+        }
+        let rows = journeys
+            .iter()
+            .map(|j| {
+                vec![
+                    j.name.clone(),
+                    format!("{:.1}%", 100.0 * j.weight),
+                    j.users.map_or("-".into(), thousands),
+                    j.availability.map_or("-".into(), availability_percent),
+                    hours(j.downtime_hours.mean),
+                    hours(j.downtime_hours.p95),
+                    match j.users {
+                        Some(_) => j.user_hours_lost.mean.map_or("-".into(), human),
+                        None => "-".into(),
+                    },
+                ]
+            })
+            .collect();
+        vec![(
+            "Journeys".into(),
+            Grid {
+                header: vec![
+                    "journey",
+                    "weight",
+                    "users",
+                    "availability",
+                    "downtime mean",
+                    "downtime p95",
+                    "user-hours lost",
+                ],
+                rows,
+                right: (1..7).collect(),
+            },
+        )]
     }
 
     /// The per-service table shared by the terminal and Markdown renderings.
     fn grid(&self) -> Grid {
-        let j = self.to_json();
-        let rows = j
-            .services
+        // The services alone: the journeys have a grid of their own.
+        let services: Vec<ServiceJson> = (0..self.model.services.len())
+            .map(|i| self.service_json(i))
+            .collect();
+        let rows = services
             .iter()
             .map(|s| {
                 let top = s
@@ -351,14 +457,17 @@ impl Export for RunReport<'_> {
         }
     }
 
+    /// One line per service; with journeys, one more per journey, and two more columns:
+    /// `record` (`service` or `journey`) and `availability`.
     fn csv(&self) -> (&'static [&'static str], Vec<Vec<String>>) {
         let j = self.to_json();
-        let records: Vec<Vec<String>> = j
+        let with_journeys = !j.journeys.is_empty();
+        let mut records: Vec<Vec<String>> = j
             .services
             .iter()
             .map(|s| {
                 let d = &s.downtime_hours;
-                vec![
+                let mut r = vec![
                     s.id.to_string(),
                     s.name.to_string(),
                     s.group.to_string(),
@@ -377,34 +486,76 @@ impl Export for RunReport<'_> {
                     crate::format::num(s.restored_at_hours.mean),
                     crate::format::num(s.restored_at_hours.p50),
                     crate::format::num(s.restored_at_hours.p95),
-                ]
+                ];
+                if with_journeys {
+                    r.extend(["service".into(), crate::format::num(s.availability)]);
+                }
+                r
             })
             .collect();
-        (
-            &[
-                "id",
-                "name",
-                "group",
-                "users",
-                "downtime_mean",
-                "downtime_std_err",
-                "downtime_p50",
-                "downtime_p90",
-                "downtime_p95",
-                "downtime_p99",
-                "downtime_max",
-                "degraded_mean",
-                "user_hours_lost_mean",
-                "user_hours_lost_std_err",
-                "p_affected",
-                "restored_at_mean",
-                "restored_at_p50",
-                "restored_at_p95",
-            ],
-            records,
-        )
+        for x in &j.journeys {
+            let d = &x.downtime_hours;
+            let mut r = vec![
+                x.name.clone(),
+                x.name.clone(),
+                String::new(),
+                x.users.map_or(String::new(), |u| u.to_string()),
+            ];
+            r.extend(
+                [d.mean, d.std_err, d.p50, d.p90, d.p95, d.p99, d.max].map(crate::format::num),
+            );
+            r.extend([
+                String::new(),
+                crate::format::num(x.user_hours_lost.mean),
+                crate::format::num(x.user_hours_lost.std_err),
+            ]);
+            r.extend(std::iter::repeat_n(String::new(), 4));
+            r.extend(["journey".into(), crate::format::num(x.availability)]);
+            records.push(r);
+        }
+        let header: &'static [&'static str] = if with_journeys {
+            &CSV_HEADER_JOURNEYS
+        } else {
+            &CSV_HEADER[..]
+        };
+        (header, records)
     }
 }
+
+/// The CSV columns of `run`.
+const CSV_HEADER: [&str; 18] = [
+    "id",
+    "name",
+    "group",
+    "users",
+    "downtime_mean",
+    "downtime_std_err",
+    "downtime_p50",
+    "downtime_p90",
+    "downtime_p95",
+    "downtime_p99",
+    "downtime_max",
+    "degraded_mean",
+    "user_hours_lost_mean",
+    "user_hours_lost_std_err",
+    "p_affected",
+    "restored_at_mean",
+    "restored_at_p50",
+    "restored_at_p95",
+];
+
+/// The CSV columns of `run` for a scenario with journeys.
+const CSV_HEADER_JOURNEYS: [&str; 20] = {
+    let mut h = [""; 20];
+    let mut i = 0;
+    while i < CSV_HEADER.len() {
+        h[i] = CSV_HEADER[i];
+        i += 1;
+    }
+    h[18] = "record";
+    h[19] = "availability";
+    h
+};
 
 fn hours(x: Option<f64>) -> String {
     x.map_or("-".into(), format_hours)

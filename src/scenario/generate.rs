@@ -123,13 +123,13 @@ pub fn generate(o: GenerateOptions) -> Scenario {
                 let id = format!("svc{j}");
                 if rng.random_bool(0.3) {
                     depends_on.push(DepSpec::Full(DepFull {
-                        on: id,
+                        on: OnSpec::Id(id),
                         share: Some([0.1, 0.3, 0.5][rng.random_range(0..3)]),
                         grace: Some(dur(rng.random_range(0.0..2.0))),
                     }));
                 } else if rng.random_bool(0.2) {
                     depends_on.push(DepSpec::Full(DepFull {
-                        on: id,
+                        on: OnSpec::Id(id),
                         share: None,
                         grace: Some("30m".into()),
                     }));
@@ -201,7 +201,9 @@ pub fn generate(o: GenerateOptions) -> Scenario {
         services,
         events: vec![EventSpec {
             name: "Battery-room fire".into(),
-            site: fire_room,
+            site: Some(fire_room),
+            sites: vec![],
+            count: None,
             at: Some(DistSpec::Tagged(TaggedDist::Uniform {
                 min: "0h".into(),
                 max: "24h".into(),
@@ -216,7 +218,9 @@ pub fn generate(o: GenerateOptions) -> Scenario {
             per_year: Some(0.02),
             then: vec![EventSpec {
                 name: "Data-center power cut for firefighting".into(),
-                site: "r0/dc0".into(),
+                site: Some("r0/dc0".into()),
+                sites: vec![],
+                count: None,
                 at: None,
                 after: Some(DistSpec::fixed("1h")),
                 probability: Some(0.5),
@@ -240,6 +244,8 @@ pub fn generate(o: GenerateOptions) -> Scenario {
         calibrated: Default::default(),
         names: Default::default(),
         thresholds: vec![],
+        common_cause: vec![],
+        journeys: vec![],
     }
 }
 

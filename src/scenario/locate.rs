@@ -23,6 +23,9 @@ pub enum Anchor<'a> {
     NthId(&'a str, usize),
     /// The `n`-th (0-based) `key: "x"` from where the search is.
     NthKeyed(&'a str, &'a str, usize),
+    /// The `n`-th (0-based) `field:` from where the search is: for entries of a list
+    /// that have no id or name (`common_cause`).
+    NthField(&'a str, usize),
 }
 
 pub struct Locator<'a> {
@@ -76,6 +79,13 @@ impl<'a> Locator<'a> {
                 let mut at = self.find_keyed(key, v, from)?;
                 for _ in 0..n {
                     at = self.find_keyed(key, v, at + 1)?;
+                }
+                Some(at)
+            }
+            Anchor::NthField(f, n) => {
+                let mut at = self.find(Anchor::Field(f), from)?;
+                for _ in 0..n {
+                    at = self.find(Anchor::Field(f), at + f.len())?;
                 }
                 Some(at)
             }

@@ -59,6 +59,38 @@ pub struct Scenario {
     /// Incident classes to report (`risk`): each breached when every condition given holds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub thresholds: Vec<ThresholdSpec>,
+    /// Beta-factor common causes: sites whose hazards share part of their failures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub common_cause: Vec<CommonCauseSpec>,
+    /// What people do with the services (`home timeline`), each needing some of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub journeys: Vec<JourneySpec>,
+}
+
+/// `(members: ["dc1", "dc2"], beta: 0.05)`: a share `beta` of the members' hazard
+/// failures hits them all at once (docs/semantics.md, "Common causes").
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommonCauseSpec {
+    pub members: Vec<String>,
+    pub beta: f64,
+}
+
+/// A user journey: `name`, the services it `needs` (all of them up for the journey to
+/// be up), and exactly one of `weight` (a relative share of the journeys' traffic) or
+/// `users` (people who make it).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JourneySpec {
+    pub name: String,
+    /// Display names per report language (`{"ko": "홈 타임라인"}`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<u64>,
+    pub needs: Vec<String>,
 }
 
 /// An incident class (a reporting line): `name` and at least one condition.
@@ -198,32 +230,109 @@ pub struct RebuildSpec {
     pub takes: DistSpec,
 }
 
-/// `"x"` is short for `(on: "x")`.
+/// `"x"` is short for `(on: "x")`; `AnyOf([..])` for `(on: AnyOf([..]))`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(
     untagged,
-    expecting = "expected a service id such as \"kakao-account\" or (on: \"id\", share: 0.3, grace: \"1h\")"
+    expecting = "expected a service id such as \"kakao-account\", AnyOf([\"a\", \"b\"]), AnyOf(of: [\"a\", \"b\", \"c\"], min: 2) or (on: \"id\", share: 0.3, grace: \"1h\")"
 )]
 pub enum DepSpec {
     Id(String),
+    AnyOf(AnyOfSpec),
     Full(DepFull),
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DepFull {
-    pub on: String,
+    pub on: OnSpec,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grace: Option<String>,
 }
 
+/// What a dependency is on: one service, or alternatives.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(
+    untagged,
+    expecting = "expected a service id such as \"kakao-account\" or AnyOf([\"a\", \"b\"])"
+)]
+pub enum OnSpec {
+    Id(String),
+    AnyOf(AnyOfSpec),
+}
+
+/// Alternatives: at least `min` (default 1) of the services `of` must be up. Written
+/// `AnyOf(["a", "b"])`, or `AnyOf(of: ["a", "b", "c"], min: 2)` with a `min`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(from = "AnyOfForm", into = "AnyOfForm")]
+pub struct AnyOfSpec {
+    pub of: Vec<String>,
+    pub min: Option<u64>,
+}
+
+/// The two ways to write [`AnyOfSpec`].
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+enum AnyOfForm {
+    Short(AnyOfShort),
+    Long(AnyOfLong),
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+enum AnyOfShort {
+    AnyOf(Vec<String>),
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+enum AnyOfLong {
+    AnyOf {
+        of: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<u64>,
+    },
+}
+
+impl From<AnyOfForm> for AnyOfSpec {
+    fn from(f: AnyOfForm) -> Self {
+        match f {
+            AnyOfForm::Short(AnyOfShort::AnyOf(of)) => AnyOfSpec { of, min: None },
+            AnyOfForm::Long(AnyOfLong::AnyOf { of, min }) => AnyOfSpec { of, min },
+        }
+    }
+}
+
+impl From<AnyOfSpec> for AnyOfForm {
+    fn from(a: AnyOfSpec) -> Self {
+        match a.min {
+            None => AnyOfForm::Short(AnyOfShort::AnyOf(a.of)),
+            min => AnyOfForm::Long(AnyOfLong::AnyOf { of: a.of, min }),
+        }
+    }
+}
+
+/// What a dependency is on, however it is written.
+#[derive(Debug, Clone, Copy)]
+pub enum TargetSpec<'a> {
+    Id(&'a str),
+    AnyOf(&'a AnyOfSpec),
+}
+
 impl DepSpec {
-    pub fn on(&self) -> &str {
+    /// What the dependency is on.
+    pub fn target(&self) -> TargetSpec<'_> {
         match self {
-            DepSpec::Id(id) => id,
-            DepSpec::Full(d) => &d.on,
+            DepSpec::Id(id)
+            | DepSpec::Full(DepFull {
+                on: OnSpec::Id(id), ..
+            }) => TargetSpec::Id(id),
+            DepSpec::AnyOf(a)
+            | DepSpec::Full(DepFull {
+                on: OnSpec::AnyOf(a),
+                ..
+            }) => TargetSpec::AnyOf(a),
         }
     }
 }
@@ -284,7 +393,15 @@ impl DistSpec {
 #[serde(deny_unknown_fields)]
 pub struct EventSpec {
     pub name: String,
-    pub site: String,
+    /// The site that goes down; with `count`, the site whose children it picks from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    /// Several sites instead of `site`: all of them, or `count` of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<String>,
+    /// How many of the candidates it hits, picked at random without replacement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<DistSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -446,6 +563,9 @@ fn ron_error(
             message =
                 "syntax error: the file ends early; a bracket `(` or `[` is not closed".into();
             (line, col) = locator.line_col(text.trim_end().len());
+        } else if let (ron::Error::ExpectedComma, Some(min)) = (&code, any_of_min(text, at)) {
+            message = "`AnyOf` with a `min` is written with the alternatives under `of`: AnyOf(of: [\"a\", \"b\", \"c\"], min: 2)".into();
+            (line, col) = locator.line_col(min);
         } else if let ron::Error::ExpectedComma = code {
             // The comma is missing after the previous item, not before the next one.
             let before = text[..at].trim_end();
@@ -473,6 +593,11 @@ fn ron_error(
                 ron_options().from_str::<TaggedDist>(value).err()
             } else if m.starts_with(DEP_EXPECTING) && value.starts_with('(') {
                 ron_options().from_str::<DepFull>(value).err()
+            } else if m.starts_with(DEP_EXPECTING)
+                && value.starts_with(|c: char| c.is_ascii_uppercase())
+            {
+                // The long form names the variant and its fields, so its error does too.
+                ron_options().from_str::<AnyOfLong>(value).err()
             } else {
                 None
             };
@@ -488,6 +613,19 @@ fn ron_error(
         }
     }
     Error::invalid(vec![Diagnostic::at(file, line, col, field, message)])
+}
+
+/// Where the `min` of `AnyOf([..], min: k)` is, when the parser stopped at it (at its
+/// colon): a form RON cannot read, a list and a named field in one pair of brackets.
+fn any_of_min(text: &str, at: usize) -> Option<usize> {
+    let head = text[..at].trim_end();
+    let k = head.strip_suffix("min")?.len();
+    let before = text[..k].trim_end().strip_suffix(',')?;
+    // The nearest `AnyOf(` before it, with only the list between.
+    let open = before.rfind("AnyOf")?;
+    let between = before[open + "AnyOf".len()..].trim_start();
+    (between.starts_with("([") && !between.contains(')') && text[at..].starts_with(':'))
+        .then_some(k)
 }
 
 /// The words a person uses for the serde shapes that RON error messages name.
@@ -508,6 +646,9 @@ fn shape_name(rust_name: &str) -> &str {
         "TaggedDist" => "distribution",
         "ObservedSpec" => "an observation",
         "SubstituteSpec" => "a substitute",
+        "CommonCauseSpec" => "a common cause",
+        "AnyOfLong" => "AnyOf",
+        "JourneySpec" => "a journey",
         other => other,
     }
 }

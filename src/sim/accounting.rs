@@ -1,6 +1,8 @@
 //! Time accounting in one trial: each service's current class (up, degraded by a share,
 //! down for a cause) and since when, turned into hours in the trial's [`Outcome`] each
-//! time the class changes, plus the user-weighted availability curve.
+//! time the class changes, plus the user-weighted availability curve and, when the
+//! scenario has journeys, each journey's state, derived from the classes of the services
+//! it needs.
 
 use super::compiled::Compiled;
 use super::outcome::{Outcome, CURVE_POINTS};
@@ -44,6 +46,21 @@ pub(super) struct Accounting {
     lost_weight: f64,
     /// The next point of the curve to record.
     next_grid: usize,
+    /// Journeys (all empty without them).
+    journeys: Journeys,
+}
+
+/// Each journey's state between two instants: down (some service it needs is down) and
+/// the share of its users lost, `1 − Π(1 − lost_i)` over its needs, since when; and the
+/// journeys one of whose needs changed class at this instant, re-derived once the
+/// instant is settled (so a journey sees every need's new class together).
+#[derive(Default)]
+struct Journeys {
+    down: Vec<bool>,
+    lost: Vec<f64>,
+    since: Vec<f64>,
+    pending: Vec<u32>,
+    is_pending: Vec<bool>,
 }
 
 impl Accounting {
@@ -54,6 +71,13 @@ impl Accounting {
             since: vec![0.0; n],
             lost_weight: 0.0,
             next_grid: 0,
+            journeys: Journeys {
+                down: vec![false; c.n_journeys()],
+                lost: vec![0.0; c.n_journeys()],
+                since: vec![0.0; c.n_journeys()],
+                pending: Vec::new(),
+                is_pending: vec![false; c.n_journeys()],
+            },
         }
     }
 
@@ -62,6 +86,12 @@ impl Accounting {
         self.since.fill(0.0);
         self.lost_weight = 0.0;
         self.next_grid = 0;
+        let j = &mut self.journeys;
+        j.down.fill(false);
+        j.lost.fill(0.0);
+        j.since.fill(0.0);
+        j.pending.clear();
+        j.is_pending.fill(false);
     }
 
     /// Records every curve point before time `t` (all that remain for `t = ∞`) with the
@@ -95,6 +125,19 @@ impl Accounting {
         let peak = &mut o.peak_lost_share[s];
         *peak = peak.max(new.lost());
         self.class[s] = new;
+        if c.has_journeys {
+            self.journeys.touched(c, s);
+        }
+    }
+
+    /// Re-derives the state of every journey one of whose needs changed class at `now`
+    /// (called once the instant is settled), accounting the time of those whose state
+    /// changed.
+    #[inline(always)]
+    pub(super) fn settle_journeys(&mut self, c: &Compiled, now: f64, o: &mut Outcome) {
+        if !self.journeys.pending.is_empty() {
+            self.journeys.settle(c, &self.class, now, o);
+        }
     }
 
     /// The horizon: every class still open is closed there; a service still down is
@@ -106,6 +149,9 @@ impl Accounting {
             if self.class[s].down {
                 o.restored_at[s] = c.horizon;
             }
+        }
+        for j in 0..c.n_journeys() {
+            self.journeys.close(j, c.horizon, o);
         }
     }
 
@@ -127,6 +173,58 @@ impl Accounting {
         } else if cl.share > 0.0 {
             o.degraded[s] += dt;
             o.lost_share_hours[s] += cl.share * dt;
+        }
+    }
+}
+
+impl Journeys {
+    /// Service `s` changed class: the journeys that need it are re-derived at the end of
+    /// the instant.
+    fn touched(&mut self, c: &Compiled, s: usize) {
+        for &j in c.journeys_of.row(s) {
+            if !self.is_pending[j as usize] {
+                self.is_pending[j as usize] = true;
+                self.pending.push(j);
+            }
+        }
+    }
+
+    fn settle(&mut self, c: &Compiled, class: &[Class], now: f64, o: &mut Outcome) {
+        for i in 0..self.pending.len() {
+            let j = self.pending[i] as usize;
+            self.is_pending[j] = false;
+            let mut down = false;
+            // 1 − Π(1 − lost_i), accumulated as a + b − ab so that one need's share is
+            // taken exactly as the service's own accounting takes it.
+            let mut lost: f64 = 0.0;
+            for &s in c.journey_needs.row(j) {
+                let cl = class[s as usize];
+                down |= cl.down;
+                let l = cl.lost();
+                lost = if l >= 1.0 { 1.0 } else { lost + l - lost * l };
+            }
+            let lost = lost.min(1.0);
+            if down != self.down[j] || lost != self.lost[j] {
+                self.close(j, now, o);
+                self.down[j] = down;
+                self.lost[j] = lost;
+            }
+        }
+        self.pending.clear();
+    }
+
+    /// Adds the time since journey `j`'s state began to the trial's tallies.
+    fn close(&mut self, j: usize, now: f64, o: &mut Outcome) {
+        let dt = now - self.since[j];
+        self.since[j] = now;
+        if dt <= 0.0 {
+            return;
+        }
+        if self.down[j] {
+            o.journey_downtime[j] += dt;
+        }
+        if self.lost[j] > 0.0 {
+            o.journey_lost_hours[j] += self.lost[j] * dt;
         }
     }
 }

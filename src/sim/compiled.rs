@@ -3,7 +3,7 @@
 //! Adjacency is stored CSR-style (`offsets[i]..offsets[i + 1]` into one flat array), so a
 //! trial walks contiguous memory and allocates nothing.
 
-use crate::model::{Dist, Mode, Model, RecoveryOrder};
+use crate::model::{Dist, Mode, Model, RecoveryOrder, Target};
 
 pub const NONE: u32 = u32::MAX;
 
@@ -36,7 +36,8 @@ impl<T> Csr<T> {
 
 #[derive(Debug, Clone, Copy)]
 pub struct Edge {
-    /// The service depended on.
+    /// The node depended on: a service, or (from `n_services()` on) a gate, the
+    /// alternatives of an `AnyOf` dependency.
     pub on: u32,
     pub share: f64,
     pub grace: f64,
@@ -84,7 +85,10 @@ pub struct CFleet {
 
 #[derive(Debug, Clone)]
 pub struct CEvent {
+    /// The site it hits, when it hits one site (`pick` is `NONE`).
     pub site: u32,
+    /// Index in [`Compiled::picks`] of the sites it hits otherwise, or `NONE`.
+    pub pick: u32,
     /// Index of the parent event in `events`, or `NONE` for a top-level event.
     pub parent: u32,
     pub start: u32,
@@ -124,8 +128,19 @@ pub struct Compiled {
     pub rebuild_takes: Vec<u32>,
     pub rebuild_to: Csr<u32>,
     pub deps: Csr<Edge>,
-    /// For each service, the edges that point at it.
+    /// For each node (services, then gates), the edges that point at it.
     pub dependents: Csr<ReverseEdge>,
+    /// Gates: node `n_services() + g` is the alternatives of the `AnyOf` dependency `g`
+    /// (`Model::alternatives`), down while at least `gate_fails_at[g]` of its members
+    /// (`gate_members.row(g)`) are down.
+    pub gate_members: Csr<u32>,
+    pub gate_fails_at: Vec<u32>,
+    /// For each service, the gates it is a member of (as node indices).
+    pub gates_of: Csr<u32>,
+    /// Whether there is any gate: the engine takes its general path only then.
+    pub has_alt: bool,
+    /// Whether `settle` takes its general version (fleets or alternatives).
+    pub general: bool,
     /// Position of each hard dependency among its service's hard dependencies (cause index
     /// − 1), or `NONE` for partial ones. Parallel to `deps.items`.
     pub hard_rank: Vec<u32>,
@@ -150,6 +165,10 @@ pub struct Compiled {
     /// service draws the same numbers in the base and in a variant.
     pub svc_key: Vec<u64>,
     pub events: Vec<CEvent>,
+    pub picks: Vec<CPick>,
+    /// The most sites of one pick.
+    pub max_pick: usize,
+    pub common: Vec<CCommon>,
     pub crews: Option<usize>,
     pub bootstrap: Option<f64>,
     pub has_partial: bool,
@@ -158,9 +177,36 @@ pub struct Compiled {
     /// For each service, the services that have it as a substitute.
     pub subbed_by: Csr<u32>,
     pub has_subs: bool,
+    /// The services each journey needs, in the order written.
+    pub journey_needs: Csr<u32>,
+    /// For each service, the journeys that need it.
+    pub journeys_of: Csr<u32>,
+    /// Each journey's users (0 for a journey given by weight).
+    pub journey_users: Vec<f64>,
+    /// Whether the scenario has journeys: accounting checks only this.
+    pub has_journeys: bool,
     /// Counterfactuals for the analyses (all false in a plain run). Random numbers are
     /// drawn exactly as without them, so a counterfactual run stays paired with the base.
     pub overrides: Overrides,
+}
+
+/// The sites an event hits when it is not one site: `count` of `sites`, picked uniformly
+/// at random without replacement in each trial, or all of them (`draw` false).
+#[derive(Debug, Clone)]
+pub struct CPick {
+    pub sites: Vec<u32>,
+    pub count: u32,
+    pub draw: bool,
+}
+
+/// A beta-factor common cause: shared failures at the times of a Poisson process (`shock`,
+/// exponential times between them) that take every member site down, each for a draw of
+/// its own hazard's `repair`.
+#[derive(Debug, Clone)]
+pub struct CCommon {
+    pub shock: u32,
+    /// (site, repair distribution) of each member.
+    pub members: Vec<(u32, u32)>,
 }
 
 /// A substitute: users who switch to `to` (a service, or `NONE` for an alternative
@@ -236,15 +282,36 @@ impl Compiled {
                 (dists.len() - 1) as u32
             })
         };
-        let site_hazards = Csr::from_rows(m.sites.iter().map(|s| {
+        // A common cause's members fail on their own at their rate less the shared one.
+        let site_hazards = Csr::from_rows(m.sites.iter().enumerate().map(|(x, s)| {
             s.hazards
                 .iter()
-                .map(|h| CHazard {
-                    mtbf: add(&h.mtbf),
+                .enumerate()
+                .map(|(k, h)| CHazard {
+                    mtbf: match m.independent_rate(x, k) {
+                        Some(r) if r > 0.0 => add(&Dist::Exp { mean: 1.0 / r }),
+                        Some(_) => add(&Dist::Fixed(f64::INFINITY)),
+                        None => add(&h.mtbf),
+                    },
                     repair: add(&h.repair),
                 })
                 .collect()
         }));
+        let common = m
+            .common_causes
+            .iter()
+            .filter(|cc| cc.rate > 0.0)
+            .map(|cc| CCommon {
+                shock: add(&Dist::Exp {
+                    mean: 1.0 / cc.rate,
+                }),
+                members: cc
+                    .members
+                    .iter()
+                    .map(|&x| (x as u32, add(&m.sites[x].hazards[0].repair)))
+                    .collect(),
+            })
+            .collect();
         let mut replica_site = Vec::new();
         let mut replica_service = Vec::new();
         let mut rows = Vec::new();
@@ -310,16 +377,39 @@ impl Compiled {
                 .as_ref()
                 .map_or(Vec::new(), |r| r.to.iter().map(|&x| x as u32).collect())
         }));
+        let n = m.services.len();
         let deps = Csr::from_rows(m.services.iter().map(|s| {
             s.depends_on
                 .iter()
                 .map(|d| Edge {
-                    on: d.on as u32,
+                    on: match &d.on {
+                        Target::Service(x) => *x as u32,
+                        Target::AnyOf(a) => (n + a.group) as u32,
+                    },
                     share: d.share,
                     grace: d.grace,
                 })
                 .collect()
         }));
+        let n_gates = m.alternatives.len();
+        let gate_members = Csr::from_rows((0..n_gates).map(|g| {
+            m.any_of(g)
+                .0
+                .of
+                .iter()
+                .map(|&x| x as u32)
+                .collect::<Vec<_>>()
+        }));
+        let gate_fails_at = (0..n_gates)
+            .map(|g| m.any_of(g).0.fails_at() as u32)
+            .collect();
+        let mut go: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for g in 0..n_gates {
+            for &x in gate_members.row(g) {
+                go[x as usize].push((n + g) as u32);
+            }
+        }
+        let gates_of = Csr::from_rows(go);
         let mut hard_rank = Vec::with_capacity(deps.items.len());
         let mut cause_offsets = vec![0u32];
         for s in 0..m.services.len() {
@@ -335,7 +425,7 @@ impl Compiled {
             let last = *cause_offsets.last().unwrap_or(&0);
             cause_offsets.push(last + 1 + k);
         }
-        let mut rev: Vec<Vec<ReverseEdge>> = vec![Vec::new(); m.services.len()];
+        let mut rev: Vec<Vec<ReverseEdge>> = vec![Vec::new(); n + n_gates];
         for s in 0..m.services.len() {
             for ei in deps.range(s) {
                 rev[deps.items[ei].on as usize].push(ReverseEdge {
@@ -402,15 +492,29 @@ impl Compiled {
         }
         let svc_key = m.services.iter().map(|s| fnv1a(s.id.as_bytes())).collect();
         let mut events = Vec::new();
+        let mut picks = Vec::new();
         fn flatten(
             e: &crate::model::Event,
             parent: u32,
             out: &mut Vec<CEvent>,
+            picks: &mut Vec<CPick>,
             add: &mut dyn FnMut(&Dist) -> u32,
         ) {
             let me = out.len() as u32;
+            let (site, pick) = match (e.site, e.count) {
+                (Some(x), None) => (x as u32, NONE),
+                (_, count) => {
+                    picks.push(CPick {
+                        sites: e.sites.iter().map(|&x| x as u32).collect(),
+                        count: count.unwrap_or(e.sites.len()) as u32,
+                        draw: count.is_some(),
+                    });
+                    (NONE, (picks.len() - 1) as u32)
+                }
+            };
             out.push(CEvent {
-                site: e.site as u32,
+                site,
+                pick,
                 parent,
                 start: add(&e.start),
                 probability: e.probability,
@@ -418,12 +522,13 @@ impl Compiled {
                 destroys: e.destroys,
             });
             for f in &e.then {
-                flatten(f, me, out, add);
+                flatten(f, me, out, picks, add);
             }
         }
         for e in &m.events {
-            flatten(e, NONE, &mut events, &mut add);
+            flatten(e, NONE, &mut events, &mut picks, &mut add);
         }
+        let max_pick = picks.iter().map(|p| p.sites.len()).max().unwrap_or(0);
         let has_partial = deps.items.iter().any(|e| e.share < 1.0);
         let subs = Csr::from_rows(m.services.iter().map(|s| {
             s.substitutes
@@ -448,6 +553,18 @@ impl Compiled {
         }
         let subbed_by = Csr::from_rows(sb);
         let has_subs = !subs.items.is_empty();
+        let journey_needs = Csr::from_rows(
+            m.journeys
+                .iter()
+                .map(|j| j.needs.iter().map(|&x| x as u32).collect()),
+        );
+        let mut jo: Vec<Vec<u32>> = vec![Vec::new(); m.services.len()];
+        for (j, journey) in m.journeys.iter().enumerate() {
+            for &s in &journey.needs {
+                jo[s].push(j as u32);
+            }
+        }
+        let journeys_of = Csr::from_rows(jo);
         Compiled {
             horizon: m.horizon,
             dists,
@@ -469,6 +586,11 @@ impl Compiled {
             rebuild_to,
             deps,
             dependents,
+            gate_members,
+            gate_fails_at,
+            gates_of,
+            has_alt: n_gates > 0,
+            general: n_gates > 0 || !fleets.is_empty(),
             hard_rank,
             cause_offsets,
             needs,
@@ -483,12 +605,19 @@ impl Compiled {
             priority,
             svc_key,
             events,
+            picks,
+            max_pick,
+            common,
             crews: m.recovery.crews,
             bootstrap: m.recovery.bootstrap,
             has_partial,
             subs,
             subbed_by,
             has_subs,
+            has_journeys: !m.journeys.is_empty(),
+            journey_needs,
+            journeys_of,
+            journey_users: m.journeys.iter().map(|j| j.users() as f64).collect(),
             overrides: Overrides::none(m.services.len(), m.sites.len()),
         }
     }
@@ -520,8 +649,15 @@ impl Compiled {
     pub fn n_services(&self) -> usize {
         self.users.len()
     }
+    /// Services and gates: the nodes of the "who is down" propagation.
+    pub fn n_nodes(&self) -> usize {
+        self.users.len() + self.gate_fails_at.len()
+    }
     pub fn n_sites(&self) -> usize {
         self.site_enter.len()
+    }
+    pub fn n_journeys(&self) -> usize {
+        self.journey_needs.offsets.len() - 1
     }
     pub fn n_causes(&self) -> usize {
         *self.cause_offsets.last().unwrap_or(&0) as usize

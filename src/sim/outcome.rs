@@ -36,6 +36,13 @@ pub struct Outcome {
     pub deadlock: bool,
     /// User-weighted share of service available at the grid times.
     pub curve: Vec<f64>,
+    /// Per journey: hours down (some service it needs down). Empty without journeys.
+    pub journey_downtime: Vec<f64>,
+    /// Per journey: Σ lost share × hours, its lost share being `1 − Π(1 − lost_i)` over
+    /// the services it needs (a down service's `lost_i` is 1 less what substitutes serve).
+    pub journey_lost_hours: Vec<f64>,
+    /// Per journey: `users × journey_lost_hours` (0 for a journey given by weight).
+    pub journey_user_hours_lost: Vec<f64>,
 }
 
 impl Outcome {
@@ -55,6 +62,9 @@ impl Outcome {
             peak_down: 0,
             deadlock: false,
             curve: vec![1.0; CURVE_POINTS],
+            journey_downtime: vec![0.0; c.n_journeys()],
+            journey_lost_hours: vec![0.0; c.n_journeys()],
+            journey_user_hours_lost: vec![0.0; c.n_journeys()],
         }
     }
 
@@ -72,6 +82,9 @@ impl Outcome {
         self.peak_down = 0;
         self.deadlock = false;
         self.curve.fill(1.0);
+        self.journey_downtime.fill(0.0);
+        self.journey_lost_hours.fill(0.0);
+        self.journey_user_hours_lost.fill(0.0);
     }
 
     pub(super) fn finish(&mut self, c: &Compiled) {
@@ -88,5 +101,8 @@ impl Outcome {
         }
         self.total_user_hours_lost = total;
         self.services_affected = affected;
+        for (j, &users) in c.journey_users.iter().enumerate() {
+            self.journey_user_hours_lost[j] = users * self.journey_lost_hours[j];
+        }
     }
 }

@@ -17,6 +17,8 @@ pub(super) struct Sites {
     destroyed: Vec<bool>,
     /// When each event of the scenario started in this trial; NaN if it did not happen.
     event_start: Vec<f64>,
+    /// Scratch for an event's pick of sites.
+    pick: Vec<u32>,
 }
 
 impl Sites {
@@ -27,6 +29,7 @@ impl Sites {
             cover: vec![0; ns],
             destroyed: vec![false; ns],
             event_start: vec![f64::NAN; c.events.len()],
+            pick: Vec::with_capacity(c.max_pick),
         }
     }
 
@@ -105,6 +108,16 @@ impl Sites {
             let start = parent_start + c.dists[e.start as usize].sample(rng);
             let lasts = c.dists[e.lasts as usize].sample(rng);
             self.event_start[i] = start;
+            if e.pick != NONE {
+                self.pick_sites(c, e.pick, rng);
+                for &site in &self.pick {
+                    if start < horizon && !c.overrides.site_never_fails[site as usize] {
+                        queue.push(start, site_ev(site, 1, e.destroys));
+                        queue.push(start + lasts, site_ev(site, -1, false));
+                    }
+                }
+                continue;
+            }
             if c.overrides.site_never_fails[e.site as usize] {
                 continue;
             }
@@ -121,6 +134,8 @@ impl Sites {
             for hi in c.site_hazards.range(site) {
                 let h = c.site_hazards.items[hi];
                 let mut t = c.dists[h.mtbf as usize].sample(rng);
+                // One run per hazard: its changes are drawn in time order.
+                queue.begin_run();
                 while t < horizon {
                     let r = c.dists[h.repair as usize].sample(rng);
                     if applied {
@@ -129,13 +144,50 @@ impl Sites {
                     }
                     t += r + c.dists[h.mtbf as usize].sample(rng).max(1e-9);
                 }
+                queue.end_run();
             }
         }
-        // 3. Counterfactual: sites down from the start, for the whole horizon.
+        // 3. Common causes, in file order: shocks at the times of a Poisson process, each
+        // taking every member down for a repair drawn for it, members in file order.
+        // Drawn, like hazards, whether or not a counterfactual applies them.
+        for cc in &c.common {
+            let mut t = c.dists[cc.shock as usize].sample(rng);
+            while t < horizon {
+                for &(site, repair) in &cc.members {
+                    let r = c.dists[repair as usize].sample(rng);
+                    if !c.overrides.site_never_fails[site as usize] && !c.overrides.no_hazards {
+                        queue.push(t, site_ev(site, 1, false));
+                        queue.push(t + r, site_ev(site, -1, false));
+                    }
+                }
+                t += c.dists[cc.shock as usize].sample(rng).max(1e-9);
+            }
+        }
+        // 4. Counterfactual: sites down from the start, for the whole horizon.
         for site in 0..c.n_sites() {
             if c.overrides.site_always_down[site] {
                 queue.push(0.0, site_ev(site as u32, 1, false));
             }
         }
+    }
+
+    /// Leaves in `self.pick` the sites pick `p` hits this time: all of them, or `count`
+    /// of them drawn by a partial Fisher–Yates shuffle of the candidates in file order,
+    /// one uniform `u` per pick: the `j`-th pick swaps position `j` with position
+    /// `j + ⌊u × (n − j)⌋`, and the hit sites are the first `count`, in that order.
+    fn pick_sites(&mut self, c: &Compiled, p: u32, rng: &mut ChaCha8Rng) {
+        let pick = &c.picks[p as usize];
+        self.pick.clear();
+        self.pick.extend_from_slice(&pick.sites);
+        if !pick.draw {
+            return;
+        }
+        let n = self.pick.len();
+        for j in 0..pick.count as usize {
+            let u: f64 = rng.random();
+            let k = j + ((u * (n - j) as f64) as usize).min(n - j - 1);
+            self.pick.swap(j, k);
+        }
+        self.pick.truncate(pick.count as usize);
     }
 }

@@ -26,8 +26,11 @@
 //! ([`super::deadlock`]) and time accounting ([`super::accounting`]). What stays here is
 //! what ties them together: replicas, each service's own state, and propagation. Services
 //! with several instances per replica (fleets) keep their instances in [`fleet`], used
-//! only when the scenario has a fleet (`Compiled::has_fleet`).
+//! only when the scenario has a fleet (`Compiled::has_fleet`); dependencies on
+//! alternatives (`AnyOf`) are gates, nodes of the propagation whose rules are in
+//! [`alternatives`], used only when the scenario has one (`Compiled::has_alt`).
 
+mod alternatives;
 mod fleet;
 
 use rand::{Rng, SeedableRng};
@@ -123,6 +126,8 @@ pub struct Trial<'c> {
     mark: Vec<u64>,
     mark_gen: u64,
     in_down: Vec<bool>,
+    /// Per gate, its members down during a region's recomputation (see [`alternatives`]).
+    gate_cnt: Vec<u32>,
     stack: Vec<u32>,
     deadlocks: Deadlocks,
     /// Tasks found in a deadlock whose bypass time has already passed.
@@ -137,6 +142,8 @@ pub struct Trial<'c> {
 impl<'c> Trial<'c> {
     pub fn new(c: &'c Compiled) -> Self {
         let n = c.n_services();
+        // Propagation's state covers the gates too (none without alternatives).
+        let nn = c.n_nodes();
         let nr = c.replica_site.len();
         Trial {
             c,
@@ -162,9 +169,9 @@ impl<'c> Trial<'c> {
             fleet: Fleet::new(c),
             watch: Vec::new(),
             watched: vec![false; n],
-            eff_down: vec![false; n],
-            down_since: vec![0.0; n],
-            up_since: vec![f64::NAN; n],
+            eff_down: vec![false; nn],
+            down_since: vec![0.0; nn],
+            up_since: vec![f64::NAN; nn],
             n_down: 0,
             acct: Accounting::new(c),
             tasks: Tasks::new(c),
@@ -180,9 +187,10 @@ impl<'c> Trial<'c> {
             seeds_down: Vec::new(),
             seeds_up: Vec::new(),
             region: Vec::new(),
-            mark: vec![0; n],
+            mark: vec![0; nn],
             mark_gen: 0,
-            in_down: vec![false; n],
+            in_down: vec![false; nn],
+            gate_cnt: vec![0; nn - n],
             stack: Vec::new(),
             deadlocks: Deadlocks::new(c),
             bypass_now: Vec::new(),
@@ -301,7 +309,7 @@ impl<'c> Trial<'c> {
             while let Some(ev) = self.queue.pop_due(t) {
                 self.apply(ev);
             }
-            if c.has_fleet {
+            if c.general {
                 self.settle_fleet();
             } else {
                 self.settle::<false>();
@@ -890,13 +898,17 @@ impl<'c> Trial<'c> {
     }
 
     /// Recomputes which services are down after own states changed (see module docs).
+    /// `ALT`: whether the scenario has alternatives, whose gates ([`alternatives`]) are
+    /// nodes of the propagation too; without, every gate branch compiles away.
     // Inlined into both versions of `settle`, as into the one there was before fleets.
     #[inline(always)]
-    fn propagate(&mut self) {
+    fn propagate<const ALT: bool>(&mut self) {
         let c = self.c;
-        // Phase A: services that may come up. The region is every down service reachable
-        // from the seeds through hard dependencies; within it, the down set is rebuilt as
-        // a least fixed point with everything outside held as it is.
+        let n = c.n_services();
+        // Phase A: services (and gates) that may come up. The region is every down node
+        // reachable from the seeds through hard dependencies (and gate memberships);
+        // within it, the down set is rebuilt as a least fixed point with everything
+        // outside held as it is.
         if !self.seeds_up.is_empty() {
             self.mark_gen += 1;
             let g = self.mark_gen;
@@ -922,22 +934,30 @@ impl<'c> Trial<'c> {
                         self.stack.push(f as u32);
                     }
                 }
+                if ALT && (x as usize) < n {
+                    self.region_gates(x as usize, g);
+                }
             }
             // Seeds of the region's down set.
             for i in 0..self.region.len() {
                 let s = self.region[i] as usize;
-                let mut down = self.own_down[s];
-                if !down {
-                    for e in c.deps.row(s) {
-                        if e.share >= 1.0
-                            && self.mark[e.on as usize] != g
-                            && self.edge_active(e.on as usize, e.grace)
-                        {
-                            down = true;
-                            break;
+                let down = if ALT && s >= n {
+                    self.gate_held(s, g)
+                } else {
+                    let mut down = self.own_down[s];
+                    if !down {
+                        for e in c.deps.row(s) {
+                            if e.share >= 1.0
+                                && self.mark[e.on as usize] != g
+                                && self.edge_active(e.on as usize, e.grace)
+                            {
+                                down = true;
+                                break;
+                            }
                         }
                     }
-                }
+                    down
+                };
                 self.in_down[s] = down;
                 if down {
                     self.stack.push(s as u32);
@@ -957,26 +977,37 @@ impl<'c> Trial<'c> {
                         self.stack.push(f as u32);
                     }
                 }
+                if ALT && (x as usize) < n {
+                    self.region_member_down(x as usize, g);
+                }
             }
             for i in 0..self.region.len() {
                 let s = self.region[i] as usize;
+                let service = !ALT || s < n;
                 if !self.in_down[s] {
-                    self.note_eff_change(s);
+                    if service {
+                        self.note_eff_change(s);
+                    }
                     self.eff_down[s] = false;
                     self.up_since[s] = self.now;
-                    self.n_down -= 1;
+                    if service {
+                        self.n_down -= 1;
+                    }
                     for j in c.dependents.range(s) {
                         let f = c.dependents.items[j].from;
                         self.touch(f);
                     }
                 }
                 self.in_down[s] = false;
-                self.touch(s as u32);
+                if service {
+                    self.touch(s as u32);
+                }
             }
             self.seeds_up.clear();
         }
         // Phase B: services going down, and everything that hard-depends on them with no
-        // grace; graced dependents get a timer.
+        // grace; graced dependents get a timer. (With alternatives, gates go down when
+        // enough of their members do.)
         self.stack.clear();
         for i in 0..self.seeds_down.len() {
             let s = self.seeds_down[i] as usize;
@@ -995,7 +1026,9 @@ impl<'c> Trial<'c> {
         self.seeds_down.clear();
         while let Some(x) = self.stack.pop() {
             let x = x as usize;
-            self.touch(x as u32);
+            if !ALT || x < n {
+                self.touch(x as u32);
+            }
             for i in c.dependents.range(x) {
                 let re = c.dependents.items[i];
                 let f = re.from as usize;
@@ -1015,18 +1048,21 @@ impl<'c> Trial<'c> {
                     self.stack.push(f as u32);
                 }
             }
+            if ALT && x < n {
+                self.gates_follow(x);
+            }
         }
     }
 
-    /// [`Trial::settle`] in a scenario with fleets.
+    /// [`Trial::settle`] in a scenario with fleets or alternatives.
     #[inline(never)]
     fn settle_fleet(&mut self) {
         self.settle::<true>();
     }
 
     /// Settles the state at this instant (see the module docs). It comes in two versions,
-    /// so that a scenario without fleets (`FLEET` false) checks for them once per
-    /// instant, not per service. Its parts are inlined in both, as they were when there
+    /// so that a scenario without fleets or alternatives (`FLEET` false) checks for them
+    /// once per instant, not per service. Its parts are inlined in both, as they were when there
     /// was one version (a call to each costs about 1 %, callgrind).
     #[inline(never)]
     fn settle<const FLEET: bool>(&mut self) {
@@ -1041,7 +1077,11 @@ impl<'c> Trial<'c> {
         }
         self.dirty.clear();
         // 2. Who is down.
-        self.propagate();
+        if FLEET && c.has_alt {
+            self.propagate::<true>();
+        } else {
+            self.propagate::<false>();
+        }
         // 3. Recovery tasks: block and unblock on needs, then look for new deadlocks.
         self.apply_need_changes();
         self.detect_deadlocks();
@@ -1055,6 +1095,7 @@ impl<'c> Trial<'c> {
             i += 1;
         }
         self.touched.clear();
+        self.acct.settle_journeys(c, self.now, &mut self.outcome);
         if self.n_down > self.outcome.peak_down {
             self.outcome.peak_down = self.n_down;
         }

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use blastradius::scenario::{DepSpec, ModeSpec, Scenario, ServiceSpec};
+use blastradius::scenario::{DepSpec, ModeSpec, Scenario, ServiceSpec, TargetSpec};
 
 use crate::util::bin;
 
@@ -101,9 +101,9 @@ fn dep(s: &Scenario, from: &str, on: &str) -> Option<f64> {
     service(s, from)
         .depends_on
         .iter()
-        .find(|d| d.on() == on)
+        .find(|d| matches!(d.target(), TargetSpec::Id(x) if x == on))
         .map(|d| match d {
-            DepSpec::Id(_) => 1.0,
+            DepSpec::Id(_) | DepSpec::AnyOf(_) => 1.0,
             DepSpec::Full(f) => f.share.unwrap_or(1.0),
         })
 }
@@ -124,6 +124,16 @@ const OTEL_CATALOG: (&str, &str) = ("--backstage", "otel-demo/catalog-info.yaml"
 const OTEL_GRAPH: (&str, &str) = ("--otel-servicegraph", "otel-demo/otel-servicegraph.prom");
 const SN_JAEGER: (&str, &str) = ("--jaeger", "social-network/jaeger.json");
 const SN_K8S: (&str, &str) = ("--kubernetes", "social-network/kubernetes.json");
+const SN_TRACES: (&str, &str) = ("--jaeger", "social-network/jaeger-traces.json");
+const SOCK_TRACES: (&str, &str) = ("--zipkin", "sock-shop/zipkin-traces.json");
+
+/// The journeys of an imported scenario: (name, weight, needs).
+fn journeys(s: &Scenario) -> Vec<(String, f64, Vec<String>)> {
+    s.journeys
+        .iter()
+        .map(|j| (j.name.clone(), j.weight.unwrap(), j.needs.clone()))
+        .collect()
+}
 
 #[test]
 fn each_source_alone_goes_through_validate_run_and_whatif() {
@@ -137,6 +147,8 @@ fn each_source_alone_goes_through_validate_run_and_whatif() {
         OTEL_GRAPH,
         SN_JAEGER,
         SN_K8S,
+        SN_TRACES,
+        SOCK_TRACES,
     ] {
         let s = full_path(&[src], &[]);
         assert!(!s.services.is_empty(), "{src:?}");
@@ -155,6 +167,104 @@ fn traces_give_services_and_hard_edges_unplaced() {
     let z = full_path(&[SOCK_ZIPKIN], &[]);
     assert_eq!(z.services.len(), 13);
     assert_eq!(dep(&z, "shipping", "rabbitmq"), Some(1.0));
+}
+
+/// Jaeger traces give the call edges the dependency links give (as many calls as spans),
+/// and each root span's service and operation as a journey, needing the root's service
+/// first, then every other service its traces touch, weighted by its share of the traces
+/// (6, 3 and 1 of 10). Dependency links give no journeys.
+#[test]
+fn jaeger_traces_give_edges_and_entry_operations_as_journeys() {
+    let s = full_path(&[SN_TRACES], &[]);
+    assert_eq!(s.services.len(), 12);
+    assert_eq!(dep(&s, "nginx-thrift", "home-timeline-service"), Some(1.0));
+    assert_eq!(
+        dep(&s, "home-timeline-service", "social-graph-service"),
+        Some(1.0)
+    );
+    assert_eq!(dep(&s, "text-service", "url-shorten-service"), Some(1.0));
+    assert!(dep(&s, "post-storage-service", "home-timeline-service").is_none());
+    let strs = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let j = journeys(&s);
+    assert_eq!(
+        j[0],
+        (
+            "nginx-thrift: /wrk2-api/home-timeline/read".to_string(),
+            0.6,
+            strs(&[
+                "nginx-thrift",
+                "home-timeline-service",
+                "post-storage-service"
+            ])
+        )
+    );
+    assert_eq!(
+        j[1],
+        (
+            "nginx-thrift: /wrk2-api/user-timeline/read".to_string(),
+            0.3,
+            strs(&[
+                "nginx-thrift",
+                "post-storage-service",
+                "user-timeline-service"
+            ])
+        )
+    );
+    assert_eq!(j[2].0, "nginx-thrift: /wrk2-api/post/compose");
+    assert_eq!(j[2].1, 0.1);
+    assert_eq!(j[2].2.len(), 12, "the compose trace touches every service");
+    let dir = tempfile::tempdir().unwrap();
+    let (_, text) = import(dir.path(), &[SN_TRACES], &[]);
+    assert!(
+        text.contains("weight: 0.6, needs: [")
+            && text.contains("jaeger-traces.json: 6 of 10 traces"),
+        "{text}"
+    );
+    assert!(full_path(&[SN_JAEGER], &[]).journeys.is_empty());
+}
+
+/// Zipkin traces with client and server sharing a span id: the call goes from the
+/// client's service to the server's; databases and the queue, untraced, come from the
+/// client spans' remote endpoints; the producer's call to the queue is asynchronous, so
+/// partial. The journeys are the front end's three routes, 5, 3 and 2 of 10 traces.
+#[test]
+fn zipkin_traces_with_shared_spans_and_remote_endpoints() {
+    let s = full_path(&[SOCK_TRACES], &[]);
+    assert_eq!(dep(&s, "front-end", "catalogue"), Some(1.0));
+    assert_eq!(dep(&s, "catalogue", "catalogue-db"), Some(1.0));
+    assert_eq!(dep(&s, "orders", "payment"), Some(1.0));
+    assert_eq!(dep(&s, "shipping", "rabbitmq"), Some(0.5));
+    assert!(dep(&s, "front-end", "front-end").is_none());
+    assert!(dep(&s, "front-end", "payment").is_none(), "orders calls it");
+    let j = journeys(&s);
+    let names: Vec<(&str, f64)> = j.iter().map(|x| (x.0.as_str(), x.1)).collect();
+    assert_eq!(
+        names,
+        [
+            ("front-end: get /catalogue", 0.5),
+            ("front-end: get /cart", 0.3),
+            ("front-end: post /orders", 0.2)
+        ]
+    );
+    assert_eq!(j[0].2, ["front-end", "catalogue", "catalogue-db"]);
+    assert_eq!(
+        j[2].2,
+        [
+            "front-end",
+            "carts",
+            "carts-db",
+            "orders",
+            "orders-db",
+            "payment",
+            "rabbitmq",
+            "shipping",
+            "user",
+            "user-db"
+        ]
+    );
+    // Traces and links together: the same services, the journeys from the traces.
+    let both = full_path(&[SOCK_TRACES, SOCK_JAEGER], &[]);
+    assert_eq!(both.journeys.len(), 3);
 }
 
 #[test]
@@ -386,6 +496,29 @@ fn bad_input_is_an_error_at_its_place_and_writes_nothing() {
     let err = refused("--kubernetes", &f, &[]);
     assert!(
         err.contains(&format!("{f}:{line}:")) && err.contains("ghost-node"),
+        "{err}"
+    );
+
+    // Traces whose span names no service, or that are not traces.
+    let (_d, f) = bad_file(
+        "traces.json",
+        r#"{"data": [{"traceID": "1", "spans": [{"spanID": "a", "processID": "p9"}], "processes": {}}]}"#,
+    );
+    let err = refused("--jaeger", &f, &[]);
+    assert!(
+        err.contains(&f) && err.contains("`data[0]`: `spans[0]` names no service"),
+        "{err}"
+    );
+    let (_d, f) = bad_file("traces.json", r#"[[{"traceId": "1", "id": "a"}]]"#);
+    let err = refused("--zipkin", &f, &[]);
+    assert!(
+        err.contains("`[0][0]`: a span without localEndpoint.serviceName"),
+        "{err}"
+    );
+    let (_d, f) = bad_file("traces.json", r#"[[], 3]"#);
+    let err = refused("--zipkin", &f, &[]);
+    assert!(
+        err.contains("`[1]`: expected a trace, an array of spans"),
         "{err}"
     );
 

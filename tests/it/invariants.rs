@@ -8,7 +8,8 @@
 //! Two generators:
 //! - [`any_scenario`]: everything the format allows at small size (site hazards, service
 //!   hazards, both modes, random distributions, rebuild, crews, bootstrap), for the
-//!   invariants that always hold: bounds, finiteness, thread-count independence.
+//!   invariants that always hold: bounds, finiteness, thread-count independence, and a
+//!   dependency written as alternatives of one (`AnyOf(["x"])`) playing as itself.
 //! - [`monotone_scenario`]: the subset on which "making things better never makes the
 //!   loss worse" is a theorem of the model, restricted for two kinds of reasons:
 //!   * pairing: a service's random stream serves its restarts, failovers and hazards in
@@ -46,6 +47,8 @@ const TRIALS: u64 = 12;
 #[derive(Debug, Clone)]
 struct Dep {
     on: usize,
+    /// A second alternative: the dependency is `AnyOf([on, or])`.
+    or: Option<usize>,
     share: f64,
     grace_h: f64,
 }
@@ -84,6 +87,9 @@ struct Gen {
     crews: Option<u64>,
     bootstrap: Option<String>,
     seed: u64,
+    /// Write every dependency as alternatives of one (`AnyOf(["x"])`), which must play
+    /// exactly as the dependency itself.
+    any_of_one: bool,
 }
 
 impl Gen {
@@ -124,9 +130,14 @@ impl Gen {
                 .deps
                 .iter()
                 .map(|d| {
+                    let on = match d.or {
+                        Some(y) => format!("AnyOf([\"svc{}\", \"svc{y}\"])", d.on),
+                        None if self.any_of_one => format!("AnyOf([\"svc{}\"])", d.on),
+                        None => format!("\"svc{}\"", d.on),
+                    };
                     format!(
-                        "(on: \"svc{}\", share: {:?}, grace: \"{}h\")",
-                        d.on, d.share, d.grace_h
+                        "(on: {on}, share: {:?}, grace: \"{}h\")",
+                        d.share, d.grace_h
                     )
                 })
                 .collect();
@@ -374,7 +385,12 @@ fn scenario(general: bool) -> impl Strategy<Value = Gen> {
                                             seen.push(d.0);
                                             fresh
                                         })
-                                        .map(|(on, share, grace_h)| Dep { on, share, grace_h })
+                                        .map(|(on, share, grace_h)| Dep {
+                                            on,
+                                            or: None,
+                                            share,
+                                            grace_h,
+                                        })
                                         .collect();
                                     Svc {
                                         users,
@@ -398,6 +414,7 @@ fn scenario(general: bool) -> impl Strategy<Value = Gen> {
                             crews,
                             bootstrap,
                             seed,
+                            any_of_one: false,
                         }
                     },
                 )
@@ -466,6 +483,57 @@ proptest! {
         let mut v = g.clone();
         v.services[s].deps[d].share *= factor;
         not_worse(&totals(&g.model()), &totals(&v.model()))?;
+    }
+
+    /// (h) Giving a dependency a second alternative never increases a trial's loss: the
+    /// service is down (or degraded) through it only while both are down, from when the
+    /// second of them went down.
+    #[test]
+    fn an_alternative_never_hurts(g in monotone_scenario(), pick in any::<prop::sample::Index>(), other in any::<prop::sample::Index>()) {
+        let edges: Vec<(usize, usize)> = g.services.iter().enumerate()
+            .flat_map(|(s, svc)| (0..svc.deps.len()).map(move |d| (s, d))).collect();
+        prop_assume!(!edges.is_empty());
+        let (s, d) = edges[pick.index(edges.len())];
+        let on = g.services[s].deps[d].on;
+        let candidates: Vec<usize> = (0..g.services.len()).filter(|&y| y != s && y != on).collect();
+        prop_assume!(!candidates.is_empty());
+        let mut v = g.clone();
+        v.services[s].deps[d].or = Some(candidates[other.index(candidates.len())]);
+        not_worse(&totals(&g.model()), &totals(&v.model()))?;
+    }
+
+    /// (g) A dependency on alternatives of one service plays exactly as the dependency on
+    /// that service: every figure of every trial is the same, to the bit (the recovery
+    /// curve up to rounding). The engine
+    /// propagates the first through a gate, in its general version (`trial/alternatives.rs`,
+    /// `settle` with per-service fleet checks), and the second without.
+    #[test]
+    fn alternatives_of_one_play_as_the_dependency_itself(g in any_scenario()) {
+        let m = g.model();
+        let alt = Gen { any_of_one: true, ..g.clone() }.model();
+        prop_assume!(!alt.alternatives.is_empty());
+        let (c, ca) = (Compiled::new(&m), Compiled::new(&alt));
+        let (mut t, mut ta) = (Trial::new(&c), Trial::new(&ca));
+        for i in 0..TRIALS {
+            t.run(m.seed, i);
+            ta.run(m.seed, i);
+            let (o, oa) = (&t.outcome, &ta.outcome);
+            prop_assert_eq!(o.total_user_hours_lost.to_bits(), oa.total_user_hours_lost.to_bits(), "trial {}", i);
+            for s in 0..c.n_services() {
+                prop_assert_eq!(o.downtime[s].to_bits(), oa.downtime[s].to_bits(), "trial {} svc{}", i, s);
+                prop_assert_eq!(o.degraded[s].to_bits(), oa.degraded[s].to_bits(), "trial {} svc{}", i, s);
+                prop_assert_eq!(o.user_hours_lost[s].to_bits(), oa.user_hours_lost[s].to_bits(), "trial {} svc{}", i, s);
+                prop_assert_eq!(o.restored_at[s].to_bits(), oa.restored_at[s].to_bits(), "trial {} svc{}", i, s);
+            }
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            prop_assert_eq!(bits(&o.cause_hours), bits(&oa.cause_hours), "trial {}", i);
+            // The curve is 1 − a running sum of weight × lost share, added in the order
+            // the services are settled, which the gate changes: equal up to rounding.
+            for (k, (x, y)) in o.curve.iter().zip(&oa.curve).enumerate() {
+                prop_assert!((x - y).abs() <= 1e-12, "trial {} point {}: {} vs {}", i, k, x, y);
+            }
+            prop_assert_eq!((o.services_affected, o.peak_down, o.deadlock), (oa.services_affected, oa.peak_down, oa.deadlock), "trial {}", i);
+        }
     }
 
     /// (e) Every service's downtime and degraded time lie within the horizon, and so does

@@ -2,13 +2,16 @@
 //! a counting global allocator, stays a binary of its own). Run one area with
 //! `cargo test --test it engine::`.
 
+mod alternatives;
 mod analyses;
 mod calibrate;
+mod deathstarbench;
 mod engine;
 mod fleet;
 mod hostile;
 mod import;
 mod invariants;
+mod journeys;
 mod portal;
 mod report;
 mod risk;

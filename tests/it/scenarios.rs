@@ -233,12 +233,15 @@ mod kakao_replay {
             // Each partial edge is active on [grace, outage end] of its dependency.
             let mut active: Vec<(f64, f64, f64)> = Vec::new(); // (from, to, share)
             for d in deps {
-                let (down, back) = (o.downtime[d.on], o.restored_at[d.on]);
-                assert!(down > 0.0, "{} never went down", m.services[d.on].id);
+                let on =
+                    d.on.service()
+                        .expect("KakaoBank's edges are on single services");
+                let (down, back) = (o.downtime[on], o.restored_at[on]);
+                assert!(down > 0.0, "{} never went down", m.services[on].id);
                 assert!(
                     (back - down).abs() < 1e-9,
                     "{} is not down once from time 0: down {down} h, back at {back} h",
-                    m.services[d.on].id
+                    m.services[on].id
                 );
                 if down > d.grace {
                     active.push((d.grace, down, d.share));
@@ -344,11 +347,14 @@ mod incidents {
             .iter()
             .enumerate()
             .filter_map(|(s, svc)| {
-                let d = svc
-                    .depends_on
-                    .iter()
-                    .find(|d| m.services[d.on].id.ends_with("-pangyo-slice"))?;
-                Some((s, d.on, d.share, d.grace))
+                let (on, d) = svc.depends_on.iter().find_map(|d| {
+                    let on = d.on.service()?;
+                    m.services[on]
+                        .id
+                        .ends_with("-pangyo-slice")
+                        .then_some((on, d))
+                })?;
+                Some((s, on, d.share, d.grace))
             })
             .collect();
         let facing: Vec<usize> = (0..m.services.len())

@@ -69,6 +69,35 @@ fn four_shards_merge_to_the_bytes_of_one_run() {
     assert_eq!(ok(&mut merge), table);
 }
 
+/// Journey statistics travel in the parts: merged, they give the bytes of one run.
+#[test]
+fn journeys_shard_and_merge_to_the_bytes_of_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = crate::journeys::with_journeys(
+        &std::fs::read_to_string(scenario("kakao-1015.ron")).unwrap(),
+        r#"(name: "send a message", users: 47000000, needs: ["kakao-account", "kakaotalk-text"]),
+           (name: "call a taxi", users: 30000000, needs: ["kakao-account", "kakao-t"])"#,
+    );
+    let f = dir.path().join("journeys.ron");
+    std::fs::write(&f, text).unwrap();
+    let f = f.to_string_lossy().into_owned();
+    let parts = shards(dir.path(), &f, 3, &[]);
+    let whole = ok(bin().args([
+        "run", &f, "--trials", "1000", "--seed", "4", "--format", "json",
+    ]));
+    let whole = String::from_utf8(whole).unwrap();
+    assert!(whole.contains("\"name\": \"call a taxi\""), "{whole}");
+    let merged = ok(bin().arg("merge").args(&parts).args(["--format", "json"]));
+    assert_eq!(String::from_utf8(merged).unwrap(), whole);
+    for format in ["table", "csv", "markdown"] {
+        let one = ok(bin().args([
+            "run", &f, "--trials", "1000", "--seed", "4", "--format", format,
+        ]));
+        let merged = ok(bin().arg("merge").args(&parts).args(["--format", format]));
+        assert_eq!(merged, one, "{format}");
+    }
+}
+
 #[test]
 fn a_variant_shards_and_merges_too() {
     let dir = tempfile::tempdir().unwrap();
@@ -159,8 +188,8 @@ fn parts_of_different_runs_are_refused() {
     let e = with_edit(text.replace("\"window\":1024", "\"window\":2048"));
     assert!(e.contains("does not match its scenario"), "{e}");
     // Or with a format version this blastradius does not read.
-    let e = with_edit(text.replacen("\"format_version\":2", "\"format_version\":1", 1));
-    assert!(e.contains("format version Some(1)"), "{e}");
+    let e = with_edit(text.replacen("\"format_version\":3", "\"format_version\":2", 1));
+    assert!(e.contains("format version Some(2)"), "{e}");
 }
 
 #[test]

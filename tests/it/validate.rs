@@ -599,6 +599,232 @@ mod errors {
             ]
         );
     }
+
+    /// A scenario with services `s`, `t`, `u` in site `a`, sites `c` (with children `c1`,
+    /// `c2`, `c3`), `d1` and `d2` (with hazards) and `d3` (without), and `extra` spliced
+    /// in at the top level.
+    fn with(services: &str, extra: &str) -> String {
+        format!(
+            r#"Scenario(
+    name: "t",
+    horizon: "10d",
+    sites: [
+        (id: "a"), (id: "c"), (id: "c1", parent: "c"), (id: "c2", parent: "c"), (id: "c3", parent: "c"),
+        (id: "d1", hazards: [(mtbf: "1y", repair: "4h")]),
+        (id: "d2", hazards: [(mtbf: "2y", repair: "4h")]),
+        (id: "d3"),
+    ],
+    services: [
+        (id: "s", replicas: ["a"]), (id: "t", replicas: ["a"]),
+        {services}
+    ],
+    {extra}
+)"#
+        )
+    }
+
+    /// Each case: a service line (or top-level text, for `top`), where the error is, its
+    /// field and words it must contain.
+    type Bad<'a> = (&'a str, &'a str, &'a str, &'a [&'a str]);
+
+    fn rejects_all(cases: &[Bad], top: bool) {
+        for &(text, at, field, words) in cases {
+            let (services, extra) = if top { ("", text) } else { (text, "") };
+            rejects(&with(services, extra), at, field, words);
+        }
+    }
+
+    #[test]
+    fn bad_alternatives_are_refused_where_they_are_written() {
+        rejects_all(
+            &[
+                (
+                    r#"(id: "u", replicas: ["a"], depends_on: [AnyOf([])]),"#,
+                    "12:36",
+                    "services[u].depends_on[0]",
+                    &["AnyOf needs at least one alternative"],
+                ),
+                (
+                    r#"(id: "u", replicas: ["a"], depends_on: [AnyOf(of: ["s", "t"], min: 3)]),"#,
+                    "12:60",
+                    "services[u].depends_on[0]",
+                    &[
+                        "min: 3",
+                        "more alternatives than the 2 listed",
+                        "from 1 to 2",
+                    ],
+                ),
+                (
+                    r#"(id: "u", replicas: ["a"], depends_on: [AnyOf(of: ["s", "t"], min: 0)]),"#,
+                    "12:60",
+                    "services[u].depends_on[0]",
+                    &["AnyOf min must be at least 1"],
+                ),
+                (
+                    r#"(id: "u", replicas: ["a"], depends_on: [AnyOf(["s", "tt"])]),"#,
+                    "12:61",
+                    "services[u].depends_on[0]",
+                    &["unknown service \"tt\"", "did you mean \"t\"?"],
+                ),
+                (
+                    r#"(id: "u", replicas: ["a"], depends_on: [AnyOf(["s", "u"])]),"#,
+                    "12:61",
+                    "services[u].depends_on[0]",
+                    &["\"u\" depends on itself"],
+                ),
+                (
+                    r#"(id: "u", replicas: ["a"], depends_on: [AnyOf(["t", "s", "t"])]),"#,
+                    "12:56",
+                    "services[u].depends_on[0]",
+                    &["\"t\" is listed twice in AnyOf"],
+                ),
+                // RON cannot read a list and a named field in one pair of brackets.
+                (
+                    r#"(id: "u", replicas: ["a"], depends_on: [AnyOf(["s", "t"], min: 2)]),"#,
+                    "12:67",
+                    "services[2].depends_on[0].AnyOf",
+                    &["AnyOf(of: [", "min: 2)"],
+                ),
+                (
+                    r#"(id: "u", replicas: ["a"], depends_on: [AnyOff(["s", "t"])]),"#,
+                    "12:49",
+                    "services[2].depends_on[0]",
+                    &["`AnyOff`", "did you mean `AnyOf`?"],
+                ),
+            ],
+            false,
+        );
+    }
+
+    #[test]
+    fn bad_event_sites_and_counts_are_refused_where_they_are_written() {
+        rejects_all(
+            &[
+                (
+                    r#"events: [(name: "chaos", site: "c", count: 4, lasts: "1h")],"#,
+                    "14:41",
+                    "events[chaos].count",
+                    &[
+                        "count: 4 is more than the candidates",
+                        "site \"c\" has 3 child sites",
+                        "at most 3",
+                    ],
+                ),
+                (
+                    r#"events: [(name: "chaos", sites: ["c1", "c2"], count: 0, lasts: "1h")],"#,
+                    "14:51",
+                    "events[chaos].count",
+                    &["count must be at least 1"],
+                ),
+                (
+                    r#"events: [(name: "chaos", site: "a", count: 1, lasts: "1h")],"#,
+                    "14:41",
+                    "events[chaos].count",
+                    &["site \"a\" has 0 child sites"],
+                ),
+                (
+                    r#"events: [(name: "e", site: "a", sites: ["c1"], lasts: "1h")],"#,
+                    "14:37",
+                    "events[e].sites",
+                    &["either `site`", "not both"],
+                ),
+                (
+                    r#"events: [(name: "e", lasts: "1h")],"#,
+                    "14:21",
+                    "events[e]",
+                    &["names no site"],
+                ),
+                (
+                    r#"events: [(name: "e", sites: ["c1", "c22", "c1"], lasts: "1h")],"#,
+                    "14:40",
+                    "events[e].sites",
+                    &["unknown site \"c22\"", "did you mean"],
+                ),
+            ],
+            true,
+        );
+    }
+
+    #[test]
+    fn bad_common_causes_are_refused_where_they_are_written() {
+        rejects_all(
+            &[
+                (
+                    r#"common_cause: [(members: ["d1", "d2"], beta: 1.5)],"#,
+                    "14:44",
+                    "common_cause[0].beta",
+                    &["beta must be in [0, 1], got 1.5"],
+                ),
+                (
+                    r#"common_cause: [(members: ["d1", "d2"], beta: -0.1)],"#,
+                    "14:44",
+                    "common_cause[0].beta",
+                    &["beta must be in [0, 1]"],
+                ),
+                (
+                    r#"common_cause: [(members: ["d1", "d22"], beta: 0.1)],"#,
+                    "14:37",
+                    "common_cause[0].members",
+                    &["unknown site \"d22\"", "did you mean \"d2\"?"],
+                ),
+                (
+                    r#"common_cause: [(members: ["d1", "s"], beta: 0.1)],"#,
+                    "14:37",
+                    "common_cause[0].members",
+                    &["\"s\" is a service", "members are sites"],
+                ),
+                (
+                    r#"common_cause: [(members: ["d1", "d2", "d1"], beta: 0.1)],"#,
+                    "14:31",
+                    "common_cause[0].members",
+                    &["site \"d1\" is listed twice"],
+                ),
+                (
+                    r#"common_cause: [(members: ["d1", "d2"], beta: 0.1), (members: ["d2", "d1"], beta: 0.1)],"#,
+                    "14:67",
+                    "common_cause[1].members",
+                    &["already a member of common_cause[0]"],
+                ),
+                (
+                    r#"common_cause: [(members: ["d1", "d3"], beta: 0.1)],"#,
+                    "14:37",
+                    "common_cause[0].members",
+                    &["site \"d3\" has no hazard"],
+                ),
+                (
+                    r#"common_cause: [(members: ["d1"], beta: 0.1)],"#,
+                    "14:21",
+                    "common_cause[0].members",
+                    &["at least two member sites"],
+                ),
+            ],
+            true,
+        );
+    }
+
+    #[test]
+    fn a_common_cause_member_needs_one_exponential_hazard() {
+        let text = with("", r#"common_cause: [(members: ["d1", "d2"], beta: 0.1)],"#).replace(
+            r#"(mtbf: "2y", repair: "4h")"#,
+            r#"(mtbf: Weibull(shape: 2, scale: "2y"), repair: "4h")"#,
+        );
+        rejects(
+            &text,
+            "14:37",
+            "common_cause[0].members",
+            &["site \"d2\"'s hazard has an mtbf that is not exponential"],
+        );
+        let text = with("", r#"common_cause: [(members: ["d1", "d2"], beta: 0.1)],"#).replace(
+            r#"(mtbf: "2y", repair: "4h")"#,
+            r#"(mtbf: "2y", repair: "4h"), (mtbf: "3y", repair: "1h")"#,
+        );
+        rejects(
+            &text,
+            "14:37",
+            "common_cause[0].members",
+            &["site \"d2\" has 2 hazards", "exactly one"],
+        );
+    }
 }
 
 /// Files that cannot be read as text at all.

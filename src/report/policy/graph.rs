@@ -171,11 +171,14 @@ pub fn draw(m: &Model, nodes: &[NodeData], max_nodes: usize) -> Option<Drawn> {
     for &i in &chosen {
         let (home_i, from) = (home(m, i), centers[i]?);
         for d in &m.services[i].depends_on {
-            if !in_chosen[d.on] || home(m, d.on) == home_i {
-                continue;
+            let look = Look::of(d);
+            for &x in d.on.services() {
+                if !in_chosen[x] || home(m, x) == home_i {
+                    continue;
+                }
+                let to = centers[x]?;
+                arrows.push_str(&arrow(from, to, &look));
             }
-            let to = centers[d.on]?;
-            arrows.push_str(&arrow(from, to, d.is_hard(), d.share));
         }
     }
     let svg = format!(
@@ -283,20 +286,21 @@ fn layout_room(
         for &i in members {
             let from = handle[i].expect("members have handles");
             for d in &m.services[i].depends_on {
-                if !in_chosen[d.on] {
-                    continue;
-                }
-                if let Some(to) = handle[d.on] {
-                    let a = if d.is_hard() {
-                        edge(LineStyleKind::Normal, "", 0x333333ff)
-                    } else {
-                        edge(
-                            LineStyleKind::Dashed,
-                            &format!("{:.0}%", d.share * 100.0),
-                            0x666666ff,
-                        )
-                    };
-                    vg.add_edge(a, from, to);
+                let look = Look::of(d);
+                for &x in d.on.services() {
+                    if !in_chosen[x] {
+                        continue;
+                    }
+                    if let Some(to) = handle[x] {
+                        let a = match &look {
+                            Look::Hard => edge(LineStyleKind::Normal, "", 0x333333ff),
+                            Look::Partial(label) => edge(LineStyleKind::Dashed, label, 0x666666ff),
+                            Look::Alternative(label) => {
+                                edge(LineStyleKind::Dotted, label, 0x333333ff)
+                            }
+                        };
+                        vg.add_edge(a, from, to);
+                    }
                 }
             }
         }
@@ -342,7 +346,35 @@ fn site_box(x: f64, y: f64, w: f64, h: f64, title: &str, fill: u32, stroke: u32)
 }
 
 /// An arrow from the border of one ellipse (centre, size) to the border of another.
-fn arrow(from: (Point, Point), to: (Point, Point), hard: bool, share: f64) -> String {
+/// How a dependency's arrows look: hard ones solid, partial ones dashed with their share,
+/// alternatives (`AnyOf`) dotted to each of them, labelled "≥1/2" (at least 1 of 2 up;
+/// symbols, so that the picture reads the same in every report language), with the share
+/// too when partial.
+enum Look {
+    Hard,
+    Partial(String),
+    Alternative(String),
+}
+
+impl Look {
+    fn of(d: &crate::model::Dependency) -> Look {
+        let share = format!("{:.0}%", d.share * 100.0);
+        match &d.on {
+            crate::model::Target::AnyOf(a) => {
+                let mut label = format!("≥{}/{}", a.min, a.of.len());
+                if !d.is_hard() {
+                    label.push(' ');
+                    label.push_str(&share);
+                }
+                Look::Alternative(label)
+            }
+            _ if d.is_hard() => Look::Hard,
+            _ => Look::Partial(share),
+        }
+    }
+}
+
+fn arrow(from: (Point, Point), to: (Point, Point), look: &Look) -> String {
     let (a, b) = (from.0, to.0);
     let (dx, dy) = (b.x - a.x, b.y - a.y);
     let len = (dx * dx + dy * dy).sqrt();
@@ -361,19 +393,18 @@ fn arrow(from: (Point, Point), to: (Point, Point), hard: bool, share: f64) -> St
     }
     let p = |t: f64| (a.x + dx * t / len, a.y + dy * t / len);
     let ((x1, y1), (x2, y2)) = (p(s), p(e));
-    let (dash, colour, label) = if hard {
-        ("", "#333333", String::new())
-    } else {
+    let text = |words: &str| {
         let (mx, my) = p((s + e) / 2.0);
-        (
-            " stroke-dasharray=\"5,4\"",
-            "#666666",
-            format!(
-                "<text x=\"{mx:.1}\" y=\"{:.1}\" font-family=\"sans-serif\" font-size=\"12\" fill=\"#555555\">{:.0}%</text>\n",
-                my - 3.0,
-                share * 100.0
-            ),
+        format!(
+            "<text x=\"{mx:.1}\" y=\"{:.1}\" font-family=\"sans-serif\" font-size=\"12\" fill=\"#555555\">{}</text>\n",
+            my - 3.0,
+            escape(words)
         )
+    };
+    let (dash, colour, label) = match look {
+        Look::Hard => ("", "#333333", String::new()),
+        Look::Partial(share) => (" stroke-dasharray=\"5,4\"", "#666666", text(share)),
+        Look::Alternative(words) => (" stroke-dasharray=\"1,3\"", "#333333", text(words)),
     };
     format!(
         "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"{colour}\" stroke-width=\"1\"{dash} marker-end=\"url(#dep-arrow)\"/>\n{label}"

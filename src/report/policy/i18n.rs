@@ -173,6 +173,29 @@ pub trait Words: Sync + RiskWords {
     fn unclear(&self) -> String;
     fn design_unclear(&self, name: &str, low: &str, high: &str) -> String;
     fn deadlocks(&self, share: &str, bootstrap: Option<&str>) -> String;
+    /// A share of time available, precise enough to tell 99.9 % from 99.99 %.
+    fn availability(&self, share: f64) -> String {
+        crate::format::availability_percent(share)
+    }
+    fn journeys_heading(&self) -> String;
+    /// What the journeys come to: the one that suffers most (its availability, mean and
+    /// p95 downtime, and user-hours lost when journeys have users) and the journeys'
+    /// availability weighted by their weights.
+    #[allow(clippy::too_many_arguments)]
+    fn journeys_sentence(
+        &self,
+        count: usize,
+        worst: &str,
+        availability: &str,
+        mean_down: &str,
+        p95_down: &str,
+        user_hours: Option<&str>,
+        weighted: &str,
+    ) -> String;
+    /// The columns of the journeys table; user-hours only when the journeys have users.
+    fn journeys_header(&self, with_users: bool) -> Vec<String>;
+    /// The heading of the findings about services, after the journeys.
+    fn services_findings_heading(&self) -> String;
 
     // Tables.
     fn tables_heading(&self) -> String;
@@ -233,6 +256,10 @@ pub trait Words: Sync + RiskWords {
         bootstrap: Option<&str>,
     ) -> String;
     fn event_text(&self, site: &str, probability: &str, destroys: bool) -> String;
+    /// The sites an event hits when it is not one site: `count` of the `names` (the
+    /// children of `within`, when it picks among a site's children), or all of them
+    /// (`count` is `None`).
+    fn event_sites(&self, count: Option<usize>, names: &[&str], within: Option<&str>) -> String;
     fn services_described_heading(&self) -> String;
     fn variants_heading(&self) -> String;
     fn cost_is(&self, cost: &str) -> String;
@@ -651,6 +678,59 @@ impl Words for En {
     fn design_unclear(&self, name: &str, low: &str, high: &str) -> String {
         format!("“{name}”: the 95% interval of user-hours saved, {low} to {high}, includes zero.")
     }
+    fn journeys_heading(&self) -> String {
+        "User journeys".into()
+    }
+    fn journeys_sentence(
+        &self,
+        count: usize,
+        worst: &str,
+        availability: &str,
+        mean_down: &str,
+        p95_down: &str,
+        user_hours: Option<&str>,
+        weighted: &str,
+    ) -> String {
+        let lead = if count == 1 {
+            format!("The scenario's one user journey, “{worst}”,")
+        } else {
+            format!("Of the {count} user journeys, “{worst}” suffers most: it")
+        };
+        let lost = user_hours.map_or(String::new(), |u| {
+            format!(", losing {u} user-hours per run")
+        });
+        let overall = if count == 1 {
+            String::new()
+        } else {
+            format!(
+                " Weighted by how much each journey counts, the journeys are available \
+                 {weighted} of the time."
+            )
+        };
+        format!(
+            "{lead} is available {availability} of the time; it is down {mean_down} on \
+             average and {p95_down} in the worst 5% of runs{lost}.{overall} A journey is down \
+             while any service it needs is down."
+        )
+    }
+    fn journeys_header(&self, with_users: bool) -> Vec<String> {
+        let mut h: Vec<String> = [
+            "Journey",
+            "Weight",
+            "Available",
+            "Down (mean)",
+            "Down (worst 5%)",
+        ]
+        .map(String::from)
+        .into();
+        if with_users {
+            h.push("User-hours lost".into());
+        }
+        h
+    }
+    fn services_findings_heading(&self) -> String {
+        "All services".into()
+    }
     fn deadlocks(&self, share: &str, bootstrap: Option<&str>) -> String {
         match bootstrap {
             Some(b) => format!(
@@ -915,6 +995,15 @@ impl Words for En {
                 ""
             }
         )
+    }
+    fn event_sites(&self, count: Option<usize>, names: &[&str], within: Option<&str>) -> String {
+        match (count, within) {
+            (Some(k), Some(w)) => {
+                format!("{k} of the {} sites in {w}, picked at random", names.len())
+            }
+            (Some(k), None) => format!("{k} of {}, picked at random", names.join(", ")),
+            (None, _) => names.join(", "),
+        }
     }
     fn services_described_heading(&self) -> String {
         "Services".into()
@@ -1317,6 +1406,50 @@ impl Words for Ko {
     fn design_unclear(&self, name: &str, low: &str, high: &str) -> String {
         format!("「{name}」: 줄이는 사용자·시간의 95% 구간({low}~{high})에 0이 포함됩니다.")
     }
+    fn journeys_heading(&self) -> String {
+        "사용자 여정".into()
+    }
+    fn journeys_sentence(
+        &self,
+        count: usize,
+        worst: &str,
+        availability: &str,
+        mean_down: &str,
+        p95_down: &str,
+        user_hours: Option<&str>,
+        weighted: &str,
+    ) -> String {
+        let lead = if count == 1 {
+            format!("사용자 여정 「{worst}」은(는)")
+        } else {
+            format!("사용자 여정 {count}개 중 가장 큰 피해를 입는 「{worst}」은(는)")
+        };
+        let lost = user_hours.map_or(String::new(), |u| {
+            format!(" 한 번에 {u} 사용자·시간이 손실됩니다.")
+        });
+        let overall = if count == 1 {
+            String::new()
+        } else {
+            format!(" 여정마다 비중을 두어 가중하면 여정은 전체 시간의 {weighted} 동안 이용할 수 있습니다.")
+        };
+        format!(
+            "{lead} 전체 시간의 {availability} 동안 이용할 수 있고, 평균 {mean_down}, 가장 \
+             나쁜 5%의 경우 {p95_down} 동안 중단됩니다.{lost}{overall} 여정은 필요한 서비스 \
+             중 하나라도 멈추면 중단됩니다."
+        )
+    }
+    fn journeys_header(&self, with_users: bool) -> Vec<String> {
+        let mut h: Vec<String> = ["여정", "비중", "이용 가능", "중단 (평균)", "중단 (최악 5%)"]
+            .map(String::from)
+            .into();
+        if with_users {
+            h.push("사용자·시간 손실".into());
+        }
+        h
+    }
+    fn services_findings_heading(&self) -> String {
+        "전체 서비스".into()
+    }
     fn deadlocks(&self, share: &str, bootstrap: Option<&str>) -> String {
         match bootstrap {
             Some(b) => format!(
@@ -1574,6 +1707,13 @@ impl Words for Ko {
                 ""
             }
         )
+    }
+    fn event_sites(&self, count: Option<usize>, names: &[&str], within: Option<&str>) -> String {
+        match (count, within) {
+            (Some(k), Some(w)) => format!("{w} 안의 사이트 {}곳 중 무작위로 {k}곳", names.len()),
+            (Some(k), None) => format!("{} 중 무작위로 {k}곳", names.join(", ")),
+            (None, _) => names.join(", "),
+        }
     }
     fn services_described_heading(&self) -> String {
         "서비스".into()

@@ -15,7 +15,7 @@ pub mod markdown;
 mod risk;
 
 use crate::analysis::policy::{Design, PolicyAnalyses, Portal, Severity, SingleLoss};
-use crate::analysis::run::RunStats;
+use crate::analysis::run::{availability, RunStats};
 use crate::model::{Loaded, Model, SiteKind};
 use crate::stats::ci95_half_width;
 use doc::{Block, Doc, Figure, Item, Section, Table};
@@ -124,6 +124,12 @@ impl PolicyReport<'_> {
         let st = self.stats;
         let n = self.trials();
         let mut blocks = Vec::new();
+
+        // A scenario that declares journeys is read through them first.
+        if !m.journeys.is_empty() {
+            blocks.extend(self.journey_findings());
+            blocks.push(Block::Heading(w.services_findings_heading()));
+        }
 
         let t = &st.total_user_hours_lost;
         let mean = t.mean().unwrap_or(0.0);
@@ -254,6 +260,67 @@ impl PolicyReport<'_> {
             heading: w.findings_heading(),
             blocks,
         }
+    }
+
+    /// The journeys: a sentence on the one that suffers most (lowest availability; ties by
+    /// user-hours lost, then file order) and the journeys' weighted availability, and a
+    /// table of every journey in file order.
+    fn journey_findings(&self) -> Vec<Block> {
+        let w = self.words();
+        let m = self.model();
+        let st = self.stats;
+        let avail =
+            |j: usize| availability(st.journeys[j].downtime.mean(), m.horizon).unwrap_or(1.0);
+        let lost = |j: usize| st.journeys[j].user_hours_lost.mean().unwrap_or(0.0);
+        let worst = (0..m.journeys.len())
+            .min_by(|&a, &b| {
+                avail(a)
+                    .total_cmp(&avail(b))
+                    .then(lost(b).total_cmp(&lost(a)))
+                    .then(a.cmp(&b))
+            })
+            .unwrap_or(0);
+        let with_users = m.journeys.iter().any(|j| j.users() > 0);
+        let weighted = st.weighted_journey_availability(m).unwrap_or(1.0);
+        let down = |j: usize| &st.journeys[j].downtime;
+        let label = |j: usize| m.journeys[j].name_in(self.lang.code()).to_string();
+        let sentence = w.journeys_sentence(
+            m.journeys.len(),
+            &label(worst),
+            &w.availability(avail(worst)),
+            &w.hours(down(worst).mean().unwrap_or(0.0)),
+            &w.hours(down(worst).quantile(0.95).unwrap_or(0.0)),
+            with_users.then(|| w.number(lost(worst))).as_deref(),
+            &w.availability(weighted),
+        );
+        let shares = m.journey_shares();
+        let rows = (0..m.journeys.len())
+            .map(|j| {
+                let mut row = vec![
+                    label(j),
+                    w.percent(shares[j]),
+                    w.availability(avail(j)),
+                    w.hours(down(j).mean().unwrap_or(0.0)),
+                    w.hours(down(j).quantile(0.95).unwrap_or(0.0)),
+                ];
+                if with_users {
+                    row.push(w.number(lost(j)));
+                }
+                row
+            })
+            .collect();
+        let header = w.journeys_header(with_users);
+        let mut numeric = vec![true; header.len()];
+        numeric[0] = false;
+        vec![
+            Block::Heading(w.journeys_heading()),
+            Block::Para(sentence),
+            Block::Table(Table {
+                header,
+                numeric,
+                rows,
+            }),
+        ]
     }
 
     /// Portals by gateway reach (user-facing services), how robust their order is, and
@@ -907,14 +974,17 @@ fn push_event(
     items: &mut Vec<Item>,
     depth: usize,
 ) {
-    let site = &m.sites[e.site];
+    let lang = w.lang_code();
+    let site = match (e.site, e.count) {
+        (Some(x), None) => m.sites[x].name_in(lang).to_string(),
+        (within, count) => {
+            let names: Vec<&str> = e.sites.iter().map(|&x| m.sites[x].name_in(lang)).collect();
+            w.event_sites(count, &names, within.map(|x| m.sites[x].name_in(lang)))
+        }
+    };
     items.push(Item::lead(
         format!("{}{}", "↳ ".repeat(depth), e.name),
-        w.event_text(
-            site.name_in(w.lang_code()),
-            &w.percent(e.probability),
-            e.destroys,
-        ),
+        w.event_text(&site, &w.percent(e.probability), e.destroys),
     ));
     for f in &e.then {
         push_event(w, m, f, items, depth + 1);
