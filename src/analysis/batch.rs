@@ -98,3 +98,152 @@ where
     }
     Ok(())
 }
+
+/// The number of workers [`play`] starts for `batches` batches of a run of `trials` on
+/// `threads` threads (`None`: every core): no more than there are batches. The same
+/// errors as [`for_each_batch`] for no trial or no thread.
+pub(crate) fn workers(
+    trials: u64,
+    threads: Option<usize>,
+    batches: &std::ops::Range<u64>,
+) -> Result<usize, Error> {
+    if trials == 0 {
+        return Err(Error::usage("a run needs at least one trial"));
+    }
+    let t = match threads {
+        Some(0) => return Err(Error::usage("a run needs at least one worker thread")),
+        Some(t) => t,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    Ok(t.min((batches.end - batches.start).max(1) as usize))
+}
+
+/// How the workers of [`play`] take their trials.
+#[derive(Clone, Copy)]
+pub(crate) enum Order<'a> {
+    /// Each worker takes the next whole batch as it becomes free: which worker plays
+    /// which batch, and when, varies from run to run.
+    Any,
+    /// One batch at a time: the workers share its trials, one at a time, and once all are
+    /// played `stop(trials played so far)` decides, on one worker, whether the run ends
+    /// there (an adaptive run). The trials played are always whole batches from the
+    /// first, whatever the thread count.
+    Batches(&'a (dyn Fn(u64) -> bool + Sync)),
+}
+
+/// The driver of the analyses whose workers add every trial straight into accumulators
+/// that hold the whole run (one set per worker, or one set shared by all): plays the
+/// trials of `batches` (of a run of `trials`) on `workers` threads. Each worker makes
+/// its state with `init(worker)` and hands it trials with `play(&mut state, trial
+/// indices)`, a whole batch or, with [`Order::Batches`], one trial at a time; the states
+/// are returned in worker order. `progress(trials done)` is called from the calling
+/// thread while the workers run (every 50 ms) and once at the end.
+///
+/// Unlike [`for_each_batch`], nothing is held per batch, so memory does not grow with
+/// the number of workers beyond their states; in exchange the order in which values
+/// reach an accumulator varies, so the accumulators must depend only on the multiset of
+/// values added (as every one in `stats` does).
+pub(crate) fn play<W: Send>(
+    batches: std::ops::Range<u64>,
+    trials: u64,
+    workers: usize,
+    order: Order,
+    init: &(dyn Fn(usize) -> W + Sync),
+    play: &(dyn Fn(&mut W, std::ops::Range<u64>) + Sync),
+    progress: &mut dyn FnMut(u64),
+) -> Vec<W> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let workers = workers.max(1);
+    let next_batch = AtomicU64::new(batches.start);
+    // With `Order::Batches`: the batch being played, its next trial, and whether the run
+    // has stopped.
+    let current = AtomicU64::new(batches.start);
+    let next_trial = AtomicU64::new(batches.start.saturating_mul(BATCH).min(trials));
+    let stopped = AtomicBool::new(batches.is_empty());
+    let barrier = std::sync::Barrier::new(workers);
+    let done = AtomicU64::new(0);
+    let panicked = std::sync::Mutex::new(None);
+    // Each worker holds a sender of a channel that carries nothing and drops it when it
+    // ends, so the calling thread, which reports progress meanwhile, wakes as soon as the
+    // last worker is done, not at its next progress tick (up to 50 ms: a sixth of a short
+    // run, and most of what kept two threads from doubling one's speed).
+    let (finished, ended) = std::sync::mpsc::channel::<()>();
+    let states = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let finished = finished.clone();
+                let (next_batch, current, next_trial) = (&next_batch, &current, &next_trial);
+                let (stopped, barrier, done, batches) = (&stopped, &barrier, &done, &batches);
+                let panicked = &panicked;
+                scope.spawn(move || {
+                    // Dropped when the worker ends, normally or not.
+                    let _finished = finished;
+                    let mut state = init(w);
+                    match order {
+                        Order::Any => loop {
+                            let b = next_batch.fetch_add(1, Ordering::Relaxed);
+                            if b >= batches.end {
+                                break state;
+                            }
+                            let range = batch_trials(b, trials);
+                            let n = range.end - range.start;
+                            play(&mut state, range);
+                            done.fetch_add(n, Ordering::Relaxed);
+                        },
+                        Order::Batches(stop) => loop {
+                            if stopped.load(Ordering::Acquire) {
+                                break state;
+                            }
+                            let end = batch_trials(current.load(Ordering::Acquire), trials).end;
+                            // A panic must not leave the other workers waiting at
+                            // the barrier: it is kept, the run stops, and it is raised
+                            // again once every worker has ended.
+                            let played =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loop {
+                                    let i = next_trial.fetch_add(1, Ordering::Relaxed);
+                                    if i >= end {
+                                        break;
+                                    }
+                                    play(&mut state, i..i + 1);
+                                    done.fetch_add(1, Ordering::Relaxed);
+                                }));
+                            if let Err(e) = played {
+                                stopped.store(true, Ordering::Release);
+                                panicked
+                                    .lock()
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .get_or_insert(e);
+                            }
+                            if barrier.wait().is_leader() && !stopped.load(Ordering::Acquire) {
+                                let b = current.load(Ordering::Acquire) + 1;
+                                if b >= batches.end || stop(done.load(Ordering::Acquire)) {
+                                    stopped.store(true, Ordering::Release);
+                                } else {
+                                    current.store(b, Ordering::Release);
+                                    next_trial.store(b * BATCH, Ordering::Release);
+                                }
+                            }
+                            barrier.wait();
+                        },
+                    }
+                })
+            })
+            .collect();
+        drop(finished);
+        // Returns `Disconnected` once every worker has ended.
+        while ended.recv_timeout(std::time::Duration::from_millis(50))
+            != Err(std::sync::mpsc::RecvTimeoutError::Disconnected)
+        {
+            progress(done.load(Ordering::Relaxed));
+        }
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    if let Some(e) = panicked.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        std::panic::resume_unwind(e);
+    }
+    progress(done.load(Ordering::Relaxed));
+    states
+}

@@ -13,10 +13,9 @@
 //! Variants may add services, so arms have different service lists: totals are compared
 //! directly, services only by id.
 
-use std::ops::ControlFlow;
-
-use super::batch::{batch_trials, for_each_batch};
-use super::plan::RunOptions;
+use super::batch::{Order, BATCH};
+use super::plan::{Accumulators, RunOptions};
+use super::run::{gather, Chunks, Sink, SERVICE_SKETCH_BUCKETS};
 use crate::error::Error;
 use crate::model::Model;
 use crate::sim::{Compiled, Trial};
@@ -42,11 +41,13 @@ pub struct JourneyArm {
 }
 
 impl Arm {
-    fn new(c: &Compiled) -> Self {
+    /// An empty arm of `n` services, whose per-service sketches have the window of
+    /// `run`'s ([`SERVICE_SKETCH_BUCKETS`]), and `journeys` journeys.
+    fn new(n: usize, journeys: usize) -> Self {
         Arm {
             total: Summary::new(),
-            downtime: vec![Summary::new(); c.n_services()],
-            journeys: vec![JourneyArm::default(); c.n_journeys()],
+            downtime: vec![Summary::with_window(SERVICE_SKETCH_BUCKETS); n],
+            journeys: vec![JourneyArm::default(); journeys],
         }
     }
     fn merge(&mut self, o: &Arm) {
@@ -94,14 +95,16 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// Empty totals and journeys for the base and each variant; the arms' per-service
+    /// summaries are gathered from the workers at the end.
     fn new(base: &Compiled, variants: &[Compiled]) -> Self {
         Comparison {
             trials: 0,
-            base: Arm::new(base),
+            base: Arm::new(0, base.n_journeys()),
             variants: variants
                 .iter()
                 .map(|v| Paired {
-                    arm: Arm::new(v),
+                    arm: Arm::new(0, v.n_journeys()),
                     difference: Moments::new(),
                     better: 0,
                     ties: 0,
@@ -121,68 +124,134 @@ impl Comparison {
     }
 }
 
-fn add_arm(arm: &mut Arm, t: &Trial) {
+/// Adds the non-zero downtimes of `t` to an arm's per-service summaries (the zeros are
+/// counted at the end: [`count_zeros`]).
+fn add_downtimes(sink: &mut Sink<Summary>, start: usize, busy: &mut Vec<usize>, t: &Trial) {
+    let o = &t.outcome;
+    sink.each(start, busy, &mut |chunk, first| {
+        for (d, &h) in chunk.iter_mut().zip(&o.downtime[first..]) {
+            if h != 0.0 {
+                d.add(h);
+            }
+        }
+    });
+}
+
+/// Adds the totals and journeys of `t` to an arm.
+fn add_arm_totals(arm: &mut Arm, t: &Trial) {
     let o = &t.outcome;
     arm.total.add(o.total_user_hours_lost);
-    for (d, &h) in arm.downtime.iter_mut().zip(&o.downtime) {
-        d.add(h);
-    }
     for (j, a) in arm.journeys.iter_mut().enumerate() {
         a.downtime.add(o.journey_downtime[j]);
         a.user_hours_lost.add(o.journey_user_hours_lost[j]);
     }
 }
 
-/// Plays batch `b` of every arm, trial by trial.
-pub fn compare_batch(
-    base: &Compiled,
-    variants: &[Compiled],
-    seed: u64,
-    b: u64,
-    total: u64,
-) -> Comparison {
-    let mut acc = Comparison::new(base, variants);
-    let mut tb = Trial::new(base);
-    let mut tv: Vec<Trial> = variants.iter().map(Trial::new).collect();
-    for i in batch_trials(b, total) {
-        acc.trials += 1;
-        tb.run(seed, i);
-        add_arm(&mut acc.base, &tb);
-        let lb = tb.outcome.total_user_hours_lost;
-        for (p, t) in acc.variants.iter_mut().zip(&mut tv) {
-            t.run(seed, i);
-            add_arm(&mut p.arm, t);
-            let lv = t.outcome.total_user_hours_lost;
-            p.difference.add(lv - lb);
-            if lv < lb {
-                p.better += 1;
-            } else if lv == lb {
-                p.ties += 1;
-            }
-        }
+/// Gives each summary the zeros of the trials it was not given a value in.
+fn count_zeros(downtime: &mut [Summary], trials: u64) {
+    for d in downtime {
+        d.add_zeros(trials - d.count());
     }
-    acc
 }
 
-/// Compares `base` with each of `variants` on common random numbers.
+/// A worker of [`compare`]: its totals, its trials, and where it adds each arm's
+/// per-service downtimes.
+struct Worker<'a> {
+    acc: Comparison,
+    tb: Trial<'a>,
+    tv: Vec<Trial<'a>>,
+    /// Base first, then each variant.
+    sinks: Vec<Sink<'a, Summary>>,
+    start: usize,
+    busy: Vec<usize>,
+}
+
+/// Compares `base` with each of `variants` on common random numbers. Workers add every
+/// trial straight into accumulators that hold the whole run, in the layout `run` uses
+/// (`analysis::plan::Accumulators`): one set per worker, or, on large graphs, one set
+/// shared in chunks.
 pub fn compare(
     base: &Model,
     variants: &[&Model],
     opts: &RunOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Comparison, Error> {
+    let batches = 0..opts.trials.div_ceil(BATCH);
+    let workers = super::batch::workers(opts.trials, opts.threads, &batches)?;
     let cb = Compiled::new(base);
     let cv: Vec<Compiled> = variants.iter().map(|m| Compiled::new(m)).collect();
-    let mut acc = Comparison::new(&cb, &cv);
-    for_each_batch(
+    let arms: Vec<&Compiled> = std::iter::once(&cb).chain(&cv).collect();
+    let services: usize = arms.iter().map(|c| c.n_services()).sum();
+    let layout = Accumulators::for_run(services, workers);
+    let shared: Vec<Chunks<Summary>> = arms
+        .iter()
+        .map(|c| match layout {
+            Accumulators::PerWorker => Chunks::new(Vec::new()),
+            Accumulators::Shared => Chunks::new(Arm::new(c.n_services(), 0).downtime),
+        })
+        .collect();
+    let init = |w: usize| Worker {
+        acc: Comparison::new(&cb, &cv),
+        tb: Trial::new(&cb),
+        tv: cv.iter().map(Trial::new).collect(),
+        sinks: arms
+            .iter()
+            .zip(&shared)
+            .map(|(c, s)| Sink::new(layout, s, || Arm::new(c.n_services(), 0).downtime))
+            .collect(),
+        start: shared[0].start(w, workers),
+        busy: Vec::new(),
+    };
+    let play = |w: &mut Worker, trials: std::ops::Range<u64>| {
+        for i in trials {
+            w.acc.trials += 1;
+            w.tb.run(opts.seed, i);
+            let lb = w.tb.outcome.total_user_hours_lost;
+            add_arm_totals(&mut w.acc.base, &w.tb);
+            let (base_sink, variant_sinks) = w.sinks.split_at_mut(1);
+            add_downtimes(&mut base_sink[0], w.start, &mut w.busy, &w.tb);
+            for ((p, t), sink) in w.acc.variants.iter_mut().zip(&mut w.tv).zip(variant_sinks) {
+                t.run(opts.seed, i);
+                let lv = t.outcome.total_user_hours_lost;
+                add_arm_totals(&mut p.arm, t);
+                add_downtimes(sink, w.start, &mut w.busy, t);
+                p.difference.add(lv - lb);
+                if lv < lb {
+                    p.better += 1;
+                } else if lv == lb {
+                    p.ties += 1;
+                }
+            }
+        }
+    };
+    let states = super::batch::play(
+        batches,
         opts.trials,
-        opts.threads,
-        |b| compare_batch(&cb, &cv, opts.seed, b, opts.trials),
-        &mut |p: Comparison| {
-            acc.merge(&p);
-            progress(acc.trials, opts.trials);
-            ControlFlow::Continue(())
-        },
-    )?;
+        workers,
+        Order::Any,
+        &init,
+        &play,
+        &mut |done| progress(done, opts.trials),
+    );
+    let mut acc = Comparison::new(&cb, &cv);
+    let mut own: Vec<Vec<Vec<Summary>>> = vec![Vec::new(); arms.len()];
+    for w in states {
+        acc.merge(&w.acc);
+        for (k, sink) in w.sinks.into_iter().enumerate() {
+            own[k].push(sink.into_own());
+        }
+    }
+    let mut sets = shared
+        .into_iter()
+        .zip(own)
+        .map(|(s, o)| gather(layout, s, o, Summary::merge));
+    acc.base.downtime = sets.next().unwrap_or_default();
+    for (p, set) in acc.variants.iter_mut().zip(sets) {
+        p.arm.downtime = set;
+    }
+    count_zeros(&mut acc.base.downtime, acc.trials);
+    for p in &mut acc.variants {
+        count_zeros(&mut p.arm.downtime, acc.trials);
+    }
     Ok(acc)
 }

@@ -11,7 +11,7 @@
 use crate::error::Error;
 use crate::format::format_hours;
 
-use super::batch::{shard_batches, BATCH, BATCHES_IN_FLIGHT_PER_THREAD};
+use super::batch::{shard_batches, BATCH};
 use crate::model::{Event, Hazard, Model};
 
 #[derive(Debug, Clone, Default)]
@@ -74,13 +74,10 @@ impl Accumulators {
     }
 }
 
-/// How a run with `opts` on `threads` workers holds its accumulators over `services`
-/// services, for the memory estimate ([`RunSize`]).
-pub fn accumulation(opts: &RunOptions, services: usize, threads: usize) -> Accumulation {
-    if opts.precision.is_some() {
-        // Batch results in flight: `for_each_batch_in`'s window.
-        Accumulation::Batches(threads.max(1) * BATCHES_IN_FLIGHT_PER_THREAD as usize)
-    } else if Accumulators::for_run(services, threads) == Accumulators::Shared {
+/// How a run on `threads` workers holds its accumulators over `services` services, for
+/// the memory estimate ([`RunSize`]): the same for fixed and adaptive runs.
+pub fn accumulation(services: usize, threads: usize) -> Accumulation {
+    if Accumulators::for_run(services, threads) == Accumulators::Shared {
         Accumulation::Sets(1)
     } else {
         Accumulation::Sets(threads.max(1))
@@ -107,9 +104,9 @@ const MIN_GAP_HOURS: f64 = 1e-9;
 /// (a replica is listed under its site and every ancestor) and per edge; trial buffers per
 /// service and thread; then the accumulators ([`Accumulation`]). A whole-run set costs a
 /// little per service and, for a service that can be hit, its two windowed quantile
-/// sketches (2 KB each, allocated in full with the first value: see
-/// `analysis::run::SERVICE_SKETCH_BUCKETS`) and the boxed parts of its sums. The result
-/// of one batch (adaptive runs) holds unbounded sketches of 128 trials' values. Checked
+/// sketches (at most 1 KB each while no bucket holds 256 values: see
+/// `analysis::run::SERVICE_SKETCH_BUCKETS`) and the boxed parts of its sums; an adaptive
+/// run holds what a fixed one does. Checked
 /// against `/usr/bin/time -v` on `generate --services 100000 --sites 40 --seed 3`, 2
 /// threads, one shared set (README, Performance).
 const BYTES_PER_SERVICE: f64 = 1_200.0;
@@ -118,19 +115,16 @@ const BYTES_PER_EDGE: f64 = 200.0;
 const BYTES_PER_SERVICE_THREAD: f64 = 200.0;
 const BYTES_PER_SERVICE_SET: f64 = 400.0;
 const BYTES_PER_AFFECTED_SERVICE_SET: f64 = 5_000.0;
-const BYTES_PER_SERVICE_BATCH: f64 = 400.0;
 /// Per instance copy of a fleet (`instances` above 1, per replica) and thread: its state,
 /// and at worst a live restart task with its crew-queue entry and its completion event.
 const BYTES_PER_INSTANCE_THREAD: f64 = 150.0;
-const BYTES_PER_AFFECTED_SERVICE_BATCH: f64 = 1_500.0;
 
 /// How a run holds its accumulators, for the memory estimate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Accumulation {
-    /// This many whole-run sets (one per worker, or one shared by all).
+    /// This many whole-run sets (one per worker, or one shared by all), for fixed and
+    /// adaptive runs alike.
     Sets(usize),
-    /// One whole-run set and this many batch results in flight (an adaptive run).
-    Batches(usize),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -204,17 +198,14 @@ impl RunSize {
         let work_per_trial = n + replica_levels + events + copies;
         let work = trials as f64 * work_per_trial;
         let affected = can_be_hit(m) as f64;
-        let (sets, batches) = match acc {
-            Accumulation::Sets(k) => (k.max(1) as f64, 0.0),
-            Accumulation::Batches(k) => (1.0, k as f64),
-        };
+        let Accumulation::Sets(sets) = acc;
+        let sets = sets.max(1) as f64;
         let memory_bytes = n * BYTES_PER_SERVICE
             + replica_levels * BYTES_PER_REPLICA_LEVEL
             + edges * BYTES_PER_EDGE
             + n * threads as f64 * BYTES_PER_SERVICE_THREAD
             + copies * threads as f64 * BYTES_PER_INSTANCE_THREAD
-            + sets * (n * BYTES_PER_SERVICE_SET + affected * BYTES_PER_AFFECTED_SERVICE_SET)
-            + batches * (n * BYTES_PER_SERVICE_BATCH + affected * BYTES_PER_AFFECTED_SERVICE_BATCH);
+            + sets * (n * BYTES_PER_SERVICE_SET + affected * BYTES_PER_AFFECTED_SERVICE_SET);
         RunSize {
             trials,
             threads,

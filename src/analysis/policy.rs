@@ -224,10 +224,9 @@ mod tests {
         for _ in 0..3 {
             ss.restored_at.add(5.0);
         }
-        ss.degraded_share_pct = vec![0; super::super::run::SHARE_BINS];
-        ss.degraded_share_pct[30] = 4;
-        ss.degraded_share_pct[50] = 2;
-        ss.degraded_share_pct[100] = 1;
+        let mut bins = [0; super::super::run::SHARE_BINS];
+        (bins[30], bins[50], bins[100]) = (4, 2, 1);
+        ss.degraded_share_pct = crate::stats::Histogram::from(&bins[..]);
         assert_eq!(
             Severity::of(&ss, 50),
             Severity {

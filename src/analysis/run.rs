@@ -1,23 +1,21 @@
-//! The Monte Carlo run: trials in fixed-size batches on a rayon pool, each batch's
-//! outcomes streamed into mergeable accumulators, batches folded in batch order.
+//! The Monte Carlo run: trials in fixed-size batches played by worker threads that add
+//! every outcome straight into mergeable accumulators holding the whole run.
 //!
 //! Reproducibility (`docs/semantics.md`, "Reproducibility"): trial `i` draws only from
 //! streams keyed by the scenario seed and `i` (see `sim::trial`), batches hold a fixed
-//! number of trials ([`BATCH`]) and are folded in order, and the accumulators' getters
-//! depend only on the multiset of values. So the result is a function of (scenario, seed,
-//! trials) alone, whatever the thread count. Memory is bounded by the accumulators
-//! (quantile sketches with a fixed maximum size) and a window of batches in flight, not by
-//! the trial count.
+//! number of trials ([`BATCH`]), an adaptive run decides after each whole batch, in
+//! batch order, and the accumulators' getters depend only on the multiset of values. So
+//! the result is a function of (scenario, seed, trials) alone, whatever the thread count.
+//! Memory is bounded by the accumulators (quantile sketches of at most a fixed number of
+//! buckets), not by the trial count.
 
-use std::ops::ControlFlow;
-
-use super::batch::{batch_trials, for_each_batch_in, BATCH};
+use super::batch::{Order, BATCH};
 use super::plan::{Accumulators, RunOptions};
 use crate::error::Error;
 use crate::model::Model;
 use crate::sim::outcome::CURVE_POINTS;
 use crate::sim::{Compiled, Trial};
-use crate::stats::{ci95_half_width, Moments, Summary, Total};
+use crate::stats::{ci95_half_width, Histogram, Moments, Summary, Total};
 
 /// The fewest trials an adaptive run plays before it may stop.
 pub const MIN_ADAPTIVE_TRIALS: u64 = 2 * BATCH;
@@ -44,7 +42,7 @@ pub struct ServiceStats {
     /// whose peak lost share `x` has `⌊100·x⌋ = k` (entry 100 is a share of exactly 1). Empty
     /// until the first such trial. Used by the report to tell a service *error* (a small
     /// share of users) from a service *outage*; not part of the JSON output.
-    pub degraded_share_pct: Vec<u64>,
+    pub degraded_share_pct: Histogram,
 }
 
 /// Per-journey accumulators.
@@ -110,13 +108,7 @@ impl RunStats {
     /// Empty accumulators for a whole run: per-service sketches with a window of
     /// [`SERVICE_SKETCH_BUCKETS`].
     pub fn new(c: &Compiled) -> Self {
-        Self::with_sketch_window(c, SERVICE_SKETCH_BUCKETS)
-    }
-
-    /// Empty accumulators whose per-service sketches have a window of `buckets` (0: none,
-    /// for the result of one batch: it sees few values, so unbounded sketches stay small,
-    /// and it is merged into a windowed whole).
-    fn with_sketch_window(c: &Compiled, buckets: u32) -> Self {
+        let buckets = SERVICE_SKETCH_BUCKETS;
         let services = (0..c.n_services())
             .map(|s| ServiceStats {
                 downtime: Summary::with_window(buckets),
@@ -144,13 +136,17 @@ impl RunStats {
     }
 
     /// Adds one trial: its totals, and the values of the services it touched.
-    fn add_trial(&mut self, c: &Compiled, t: &Trial) {
-        self.add_totals(t);
+    fn add_trial(&mut self, c: &Compiled, t: &Trial, ones: &mut [u64]) {
+        self.add_totals(t, ones);
         add_services(&mut self.services, 0, c, t);
     }
 
     /// Adds one trial's totals (not the per-service values: see [`add_services`]).
-    fn add_totals(&mut self, t: &Trial) {
+    ///
+    /// Points of the recovery curve at exactly 1 (all users served: most points of most
+    /// trials) are only counted, in `ones`, and added all at once by
+    /// [`add_ones`](Self::add_ones), the same values in a few operations.
+    fn add_totals(&mut self, t: &Trial, ones: &mut [u64]) {
         let o = &t.outcome;
         self.trials += 1;
         self.total_user_hours_lost.add(o.total_user_hours_lost);
@@ -164,8 +160,12 @@ impl RunStats {
         if o.deadlock {
             self.trials_with_deadlock += 1;
         }
-        for (k, v) in o.curve.iter().enumerate() {
-            self.curve[k].add(*v);
+        for ((s, n), &v) in self.curve.iter_mut().zip(ones.iter_mut()).zip(&o.curve) {
+            if v == 1.0 {
+                *n += 1;
+            } else {
+                s.add(v);
+            }
         }
         // A journey the trial left whole is skipped, its zeros counted at the end, as for
         // services.
@@ -177,6 +177,13 @@ impl RunStats {
             st.downtime.add(d);
             st.lost_hours.add(l);
             st.user_hours_lost.add(o.journey_user_hours_lost[j]);
+        }
+    }
+
+    /// Adds the points of the recovery curve counted by [`add_totals`](Self::add_totals).
+    fn add_ones(&mut self, ones: &[u64]) {
+        for (s, &n) in self.curve.iter_mut().zip(ones) {
+            s.add_repeated(1.0, n);
         }
     }
 
@@ -210,7 +217,7 @@ impl RunStats {
             for (x, y) in a.causes.iter_mut().zip(&b.causes) {
                 x.merge(y);
             }
-            add_counts(&mut a.degraded_share_pct, &b.degraded_share_pct);
+            a.degraded_share_pct.merge(&b.degraded_share_pct);
         }
         add_counts(&mut self.radius_histogram, &other.radius_histogram);
         self.total_user_hours_lost
@@ -270,14 +277,14 @@ impl RunStats {
         }
         self.services[s].causes[k].sum() / self.trials as f64
     }
+}
 
-    /// Whether the 95% interval of mean total user-hours lost is within ±`r` of the mean.
-    pub fn precise_enough(&self, r: f64) -> bool {
-        let t = &self.total_user_hours_lost;
-        match (t.mean(), t.std_err()) {
-            (Some(m), Some(se)) => ci95_half_width(se) <= r * m.abs(),
-            _ => false,
-        }
+/// Whether the 95% interval of the mean of `total` (the total user-hours lost of each
+/// trial) is within ±`r` of the mean.
+fn precise_enough(total: &Moments, r: f64) -> bool {
+    match (total.mean(), total.std_err()) {
+        (Some(m), Some(se)) => ci95_half_width(se) <= r * m.abs(),
+        _ => false,
     }
 }
 
@@ -298,8 +305,9 @@ fn add_counts(a: &mut Vec<u64>, b: &[u64]) {
 /// number of services hit.
 fn add_services(services: &mut [ServiceStats], first: usize, c: &Compiled, t: &Trial) {
     let o = &t.outcome;
-    for (st, s) in services.iter_mut().zip(first..) {
-        let (d, g) = (o.downtime[s], o.degraded[s]);
+    let end = first + services.len();
+    let (down, degraded) = (&o.downtime[first..end], &o.degraded[first..end]);
+    for (((st, s), &d), &g) in services.iter_mut().zip(first..).zip(down).zip(degraded) {
         if d == 0.0 && g == 0.0 {
             continue;
         }
@@ -311,13 +319,13 @@ fn add_services(services: &mut [ServiceStats], first: usize, c: &Compiled, t: &T
             st.restored_at.add(o.restored_at[s]);
         } else {
             if st.degraded_share_pct.is_empty() {
-                st.degraded_share_pct = vec![0; SHARE_BINS];
+                st.degraded_share_pct = Histogram::with_bins(SHARE_BINS);
             }
-            st.degraded_share_pct[share_bin(o.peak_lost_share[s])] += 1;
+            st.degraded_share_pct.add(share_bin(o.peak_lost_share[s]));
         }
         let base = c.cause_offsets[s] as usize;
-        for (k, m) in st.causes.iter_mut().enumerate() {
-            let h = o.cause_hours[base + k];
+        let hours = &o.cause_hours[base..base + st.causes.len()];
+        for (m, &h) in st.causes.iter_mut().zip(hours) {
             if h > 0.0 {
                 m.add(h);
             }
@@ -325,22 +333,24 @@ fn add_services(services: &mut [ServiceStats], first: usize, c: &Compiled, t: &T
     }
 }
 
-/// Plays the trials of batch `b` (trial indices `b·BATCH ..`), at most `total` in all.
-/// Its per-service sketches have no window (few values: they stay small); merge it into
-/// [`RunStats::new`]'s accumulators, which do.
-pub fn run_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> RunStats {
-    let mut stats = RunStats::with_sketch_window(c, 0);
-    let mut trial = Trial::new(c);
-    for i in batch_trials(b, total) {
-        trial.run(seed, i);
-        stats.add_trial(c, &trial);
-    }
-    stats.count_untouched();
-    stats
-}
-
-/// Runs the Monte Carlo simulation of `model`. `progress(done, total)` is called after
-/// each batch is folded, from the calling thread.
+/// Runs the Monte Carlo simulation of `model`. `progress(done, total)` is called from the
+/// calling thread while the trials are played.
+///
+/// Workers add every trial straight into accumulators that hold the whole run, one set
+/// per worker or one set shared in chunks ([`Accumulators::for_run`]), merged at the end.
+/// A fixed-size run lets each worker take the next batch as it becomes free; an adaptive
+/// one (`precision`) plays one batch at a time, its trials shared by the workers, and
+/// decides after each batch, in batch order, whether to stop there. Which worker adds
+/// what, and in which order, varies from run to run, but the accumulators' results
+/// depend only on the multiset of values added, so the output does not. Memory does not
+/// grow with the number of trials, and an adaptive run holds what a fixed one does.
+///
+/// Why not the batch driver ([`for_each_batch`](super::batch::for_each_batch)): it builds,
+/// and then merges, one set of accumulators per batch of 128 trials, several batches in
+/// flight per worker. Measured before this driver on `generate --services 1000 --sites 8
+/// --seed 7`, 20,480 trials on 2 threads, three alternating runs: 2.0–2.5 s and 19 MB
+/// peak here, 2.9–3.0 s and 36 MB through the batch driver; on 100,000 services each
+/// batch's set costs tens of megabytes.
 pub fn run(
     model: &Model,
     opts: &RunOptions,
@@ -368,201 +378,234 @@ pub fn run(
             ));
         }
     }
-    let range = opts.batches();
+    let workers = super::batch::workers(opts.trials, opts.threads, &opts.batches())?;
     let c = Compiled::new(model);
-    let expected = opts.trials_played();
-    let Some(r) = opts.precision else {
-        return run_fixed(&c, opts, range, expected, progress);
-    };
-    // Adaptive: the stop decision is taken after each batch, in batch order, so batches
-    // are folded one by one.
-    let mut acc = RunStats::new(&c);
-    for_each_batch_in(
-        range,
-        opts.trials,
-        opts.threads,
-        |b| run_batch(&c, opts.seed, b, opts.trials),
-        &mut |p: RunStats| {
-            acc.merge(&p);
-            progress(acc.trials, expected);
-            if acc.trials >= MIN_ADAPTIVE_TRIALS && acc.precise_enough(r) {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        },
-    )?;
-    Ok(acc)
+    Ok(run_with(
+        &c,
+        opts,
+        workers,
+        Accumulators::for_run(c.n_services(), workers),
+        progress,
+    ))
 }
 
 /// Services per lock of the shared accumulators: a few hundred locks on a
 /// 100,000-service graph, each taken once per trial.
 const SHARED_CHUNK: usize = 256;
 
-/// Adds trial `t`'s per-service values to the shared accumulators, chunk by chunk,
-/// starting at chunk `start`; a chunk another worker holds is skipped and done last,
-/// so two workers rarely wait for each other.
-fn add_shared(
-    chunks: &[std::sync::Mutex<Vec<ServiceStats>>],
-    start: usize,
-    c: &Compiled,
-    t: &Trial,
-    busy: &mut Vec<usize>,
-) {
-    use std::sync::{PoisonError, TryLockError};
-    busy.clear();
-    let n = chunks.len();
-    for k in (start..n).chain(0..start) {
-        match chunks[k].try_lock() {
-            Ok(mut g) => add_services(&mut g, k * SHARED_CHUNK, c, t),
-            Err(TryLockError::WouldBlock) => busy.push(k),
-            Err(TryLockError::Poisoned(e)) => {
-                add_services(&mut e.into_inner(), k * SHARED_CHUNK, c, t)
+/// Accumulators split into chunks of [`SHARED_CHUNK`] services, each under its own lock,
+/// that several workers add to (the [`Accumulators::Shared`] layout).
+pub(crate) struct Chunks<T>(Vec<std::sync::Mutex<Vec<T>>>);
+
+impl<T> Chunks<T> {
+    /// `items` in chunks.
+    pub(crate) fn new(items: Vec<T>) -> Self {
+        let mut items = items.into_iter();
+        let mut chunks = Vec::new();
+        loop {
+            let chunk: Vec<T> = items.by_ref().take(SHARED_CHUNK).collect();
+            if chunk.is_empty() {
+                break Chunks(chunks);
             }
+            chunks.push(std::sync::Mutex::new(chunk));
         }
     }
-    for &k in busy.iter() {
-        let mut g = chunks[k].lock().unwrap_or_else(PoisonError::into_inner);
-        add_services(&mut g, k * SHARED_CHUNK, c, t);
+
+    /// The chunk where worker `w` of `workers` starts, so that workers start apart.
+    pub(crate) fn start(&self, w: usize, workers: usize) -> usize {
+        self.0.len() * w / workers.max(1)
+    }
+
+    /// Calls `add(chunk, index of its first item)` on every chunk, starting at chunk
+    /// `start`; a chunk another worker holds is skipped and done last, so two workers
+    /// rarely wait for each other. `busy` is scratch space.
+    pub(crate) fn each(
+        &self,
+        start: usize,
+        busy: &mut Vec<usize>,
+        add: &mut dyn FnMut(&mut [T], usize),
+    ) {
+        use std::sync::{PoisonError, TryLockError};
+        busy.clear();
+        let n = self.0.len();
+        let start = start.min(n);
+        for k in (start..n).chain(0..start) {
+            match self.0[k].try_lock() {
+                Ok(mut g) => add(&mut g, k * SHARED_CHUNK),
+                Err(TryLockError::WouldBlock) => busy.push(k),
+                Err(TryLockError::Poisoned(e)) => add(&mut e.into_inner(), k * SHARED_CHUNK),
+            }
+        }
+        for &k in busy.iter() {
+            let mut g = self.0[k].lock().unwrap_or_else(PoisonError::into_inner);
+            add(&mut g, k * SHARED_CHUNK);
+        }
+    }
+
+    /// The items, in order.
+    pub(crate) fn into_inner(self) -> Vec<T> {
+        self.0
+            .into_iter()
+            .flat_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect()
     }
 }
 
-/// A run of a fixed number of trials: each worker takes the next batch as it becomes
-/// free and adds its trials to accumulators that hold many batches, one set per worker
-/// or one shared set ([`Accumulators::for_run`]), merged at the end. Which worker plays
-/// which batch, and in which order values reach an accumulator, varies from run to run,
-/// but the accumulators' results depend only on the multiset of values added, so the
-/// output does not. Memory does not grow with the number of trials.
-///
-/// Why a second driver beside [`for_each_batch_in`](super::batch::for_each_batch_in):
-/// the batch driver builds, and then merges, one set of accumulators per batch of 128
-/// trials, in batch order; here each worker adds straight into a set that holds the
-/// whole run. Measured on `generate --services 1000 --sites 8 --seed 7`, 20,480 trials on
-/// 2 threads, three alternating runs: 2.0–2.5 s and 19 MB peak here, 2.9–3.0 s and
-/// 36 MB through the batch driver (the same trials, as an adaptive run that never stops).
-/// Adaptive runs need the batch order to decide where to stop; fixed runs do not.
-fn run_fixed(
-    c: &Compiled,
-    opts: &RunOptions,
-    range: std::ops::Range<u64>,
-    expected: u64,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<RunStats, Error> {
-    let workers = match opts.threads {
-        Some(0) => return Err(Error::usage("a run needs at least one worker thread")),
-        Some(t) => t,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let workers = workers.min((range.end - range.start).max(1) as usize);
-    run_fixed_with(
-        c,
-        opts,
-        range,
-        expected,
-        workers,
-        Accumulators::for_run(c.n_services(), workers),
-        progress,
-    )
+/// Where a worker adds its per-service values: a set of its own (merged with the other
+/// workers' at the end), or the set all workers share.
+pub(crate) enum Sink<'a, T> {
+    Own(Vec<T>),
+    Shared(&'a Chunks<T>),
 }
 
-/// [`run_fixed`] with the worker count and accumulator layout given.
-pub(crate) fn run_fixed_with(
+impl<'a, T> Sink<'a, T> {
+    /// A worker's sink: `own()` in the per-worker layout, `shared` otherwise.
+    pub(crate) fn new(
+        layout: Accumulators,
+        shared: &'a Chunks<T>,
+        own: impl FnOnce() -> Vec<T>,
+    ) -> Self {
+        match layout {
+            Accumulators::PerWorker => Sink::Own(own()),
+            Accumulators::Shared => Sink::Shared(shared),
+        }
+    }
+
+    /// [`Chunks::each`], or `add` on the whole set of its own.
+    pub(crate) fn each(
+        &mut self,
+        start: usize,
+        busy: &mut Vec<usize>,
+        add: &mut dyn FnMut(&mut [T], usize),
+    ) {
+        match self {
+            Sink::Own(v) => add(v, 0),
+            Sink::Shared(c) => c.each(start, busy, add),
+        }
+    }
+
+    /// The set of its own (empty for a shared sink).
+    pub(crate) fn into_own(self) -> Vec<T> {
+        match self {
+            Sink::Own(v) => v,
+            Sink::Shared(_) => Vec::new(),
+        }
+    }
+}
+
+/// The whole set from the workers' sinks: the shared one, or the workers' own sets
+/// merged item by item with `merge`.
+pub(crate) fn gather<T>(
+    layout: Accumulators,
+    shared: Chunks<T>,
+    own: impl IntoIterator<Item = Vec<T>>,
+    merge: impl Fn(&mut T, &T),
+) -> Vec<T> {
+    if layout == Accumulators::Shared {
+        return shared.into_inner();
+    }
+    let mut sets = own.into_iter();
+    let mut all = sets.next().unwrap_or_default();
+    for set in sets {
+        for (a, b) in all.iter_mut().zip(&set) {
+            merge(a, b);
+        }
+    }
+    all
+}
+
+/// A worker's state in [`run_with`].
+struct Worker<'c> {
+    /// Its totals and, in the per-worker layout, its per-service accumulators.
+    acc: RunStats,
+    trial: Trial<'c>,
+    /// The first chunk it adds to in the shared layout, and scratch space.
+    start: usize,
+    busy: Vec<usize>,
+    /// Points of the recovery curve at 1, counted (see [`RunStats::add_totals`]).
+    ones: Vec<u64>,
+}
+
+/// [`run`] on `workers` workers with the accumulator layout given.
+pub(crate) fn run_with(
     c: &Compiled,
     opts: &RunOptions,
-    range: std::ops::Range<u64>,
-    expected: u64,
     workers: usize,
     layout: Accumulators,
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<RunStats, Error> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::Mutex;
-    let next = AtomicU64::new(range.start);
-    let done = AtomicU64::new(0);
-    let shared: Vec<Mutex<Vec<ServiceStats>>> = match layout {
-        Accumulators::PerWorker => Vec::new(),
-        Accumulators::Shared => {
-            let mut services = RunStats::new(c).services.into_iter();
-            let mut chunks = Vec::new();
-            loop {
-                let chunk: Vec<ServiceStats> = services.by_ref().take(SHARED_CHUNK).collect();
-                if chunk.is_empty() {
-                    break;
-                }
-                chunks.push(Mutex::new(chunk));
-            }
-            chunks
+) -> RunStats {
+    let expected = opts.trials_played();
+    let shared = match layout {
+        Accumulators::PerWorker => Chunks::new(Vec::new()),
+        Accumulators::Shared => Chunks::new(RunStats::new(c).services),
+    };
+    // An adaptive run's stopping rule reads the total loss of every trial played so far.
+    let decision = std::sync::Mutex::new(Moments::new());
+    let stop = |played: u64| {
+        let r = opts.precision.unwrap_or(f64::INFINITY);
+        let m = decision.lock().unwrap_or_else(|e| e.into_inner());
+        played >= MIN_ADAPTIVE_TRIALS && precise_enough(&m, r)
+    };
+    let order = match opts.precision {
+        None => Order::Any,
+        Some(_) => Order::Batches(&stop),
+    };
+    let init = |w: usize| {
+        let mut acc = RunStats::new(c);
+        if layout == Accumulators::Shared {
+            acc.services = Vec::new();
+        }
+        Worker {
+            acc,
+            trial: Trial::new(c),
+            start: shared.start(w, workers),
+            busy: Vec::new(),
+            ones: vec![0; CURVE_POINTS],
         }
     };
-    // Each worker holds a sender of a channel that carries nothing and drops it when it
-    // ends, so the calling thread, which reports progress meanwhile, wakes as soon as the
-    // last worker is done, not at its next progress tick (up to 50 ms: a sixth of a short
-    // run, and most of what kept two threads from doubling one's speed).
-    let (finished, results) = std::sync::mpsc::channel::<()>();
-    let parts: Vec<RunStats> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                let (next, done, shared) = (&next, &done, &shared);
-                let finished = finished.clone();
-                scope.spawn(move || {
-                    // Dropped when the worker ends, normally or not.
-                    let _finished = finished;
-                    let mut acc = RunStats::new(c);
-                    if layout == Accumulators::Shared {
-                        acc.services = Vec::new();
-                    }
-                    let start = shared.len() * w / workers;
-                    let mut busy = Vec::new();
-                    let mut trial = Trial::new(c);
-                    loop {
-                        let b = next.fetch_add(1, Ordering::Relaxed);
-                        if b >= range.end {
-                            break;
-                        }
-                        let trials = batch_trials(b, opts.trials);
-                        let n = trials.end - trials.start;
-                        for i in trials {
-                            trial.run(opts.seed, i);
-                            match layout {
-                                Accumulators::PerWorker => acc.add_trial(c, &trial),
-                                Accumulators::Shared => {
-                                    acc.add_totals(&trial);
-                                    add_shared(shared, start, c, &trial, &mut busy);
-                                }
-                            }
-                        }
-                        done.fetch_add(n, Ordering::Relaxed);
-                    }
-                    acc
-                })
-            })
-            .collect();
-        drop(finished);
-        // Returns `Disconnected` once every worker has ended.
-        while results.recv_timeout(std::time::Duration::from_millis(50))
-            != Err(std::sync::mpsc::RecvTimeoutError::Disconnected)
-        {
-            progress(done.load(Ordering::Relaxed), expected);
+    let play = |w: &mut Worker, trials: std::ops::Range<u64>| {
+        for i in trials {
+            w.trial.run(opts.seed, i);
+            let t = &w.trial;
+            if opts.precision.is_some() {
+                decision
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .add(t.outcome.total_user_hours_lost);
+            }
+            match layout {
+                Accumulators::PerWorker => w.acc.add_trial(c, t, &mut w.ones),
+                Accumulators::Shared => {
+                    w.acc.add_totals(t, &mut w.ones);
+                    shared.each(w.start, &mut w.busy, &mut |chunk, first| {
+                        add_services(chunk, first, c, t)
+                    });
+                }
+            }
         }
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+    };
+    let states = super::batch::play(
+        opts.batches(),
+        opts.trials,
+        workers,
+        order,
+        &init,
+        &play,
+        &mut |done| progress(done, expected),
+    );
+    let mut parts = states.into_iter().map(|mut w| {
+        w.acc.add_ones(&w.ones);
+        w.acc
     });
-    progress(done.load(Ordering::Relaxed), expected);
-    let mut parts = parts.into_iter();
     let mut acc = parts.next().unwrap_or_else(|| RunStats::new(c));
     for p in parts {
         acc.merge(&p);
     }
     if layout == Accumulators::Shared {
-        acc.services = shared
-            .into_iter()
-            .flat_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-            .collect();
+        acc.services = shared.into_inner();
     }
     acc.count_untouched();
-    Ok(acc)
+    acc
 }
 
 #[cfg(test)]
@@ -628,17 +671,8 @@ mod tests {
             seed: 5,
             ..Default::default()
         };
-        let bytes = |workers, layout| {
-            let st = run_fixed_with(
-                &c,
-                &opts,
-                opts.batches(),
-                300,
-                workers,
-                layout,
-                &mut |_, _| {},
-            )
-            .unwrap();
+        let bytes = |opts: &RunOptions, workers, layout| {
+            let st = run_with(&c, opts, workers, layout, &mut |_, _| {});
             assert_eq!(st.trials, 300);
             // Some services were hit in some trials only: their zeros were counted apart.
             assert!(st
@@ -657,25 +691,75 @@ mod tests {
             }
             fingerprint(&st)
         };
-        let one = bytes(1, Accumulators::PerWorker);
+        let one = bytes(&opts, 1, Accumulators::PerWorker);
+        // An adaptive run that never stops early: batch by batch, trial by trial.
+        let adaptive = RunOptions {
+            precision: Some(1e-12),
+            ..opts.clone()
+        };
         for workers in [1, 2, 3] {
-            assert_eq!(
-                bytes(workers, Accumulators::Shared),
-                one,
-                "{workers} workers"
-            );
-            assert_eq!(
-                bytes(workers, Accumulators::PerWorker),
-                one,
-                "{workers} workers"
-            );
+            for layout in [Accumulators::Shared, Accumulators::PerWorker] {
+                assert_eq!(bytes(&opts, workers, layout), one, "{workers} {layout:?}");
+                assert_eq!(
+                    bytes(&adaptive, workers, layout),
+                    one,
+                    "adaptive, {workers} {layout:?}"
+                );
+            }
         }
-        // And the adaptive path's batch-by-batch accumulation agrees too.
-        let mut acc = RunStats::new(&c);
-        for b in opts.batches() {
-            acc.merge(&run_batch(&c, opts.seed, b, opts.trials));
+    }
+
+    /// An adaptive run stops at the first batch boundary, from the second on, where the
+    /// interval of the mean total loss is narrow enough, as worked out here trial by
+    /// trial; with what a fixed run of that many trials accumulates, on any number of
+    /// workers.
+    #[test]
+    fn adaptive_runs_stop_where_the_rule_says_whatever_the_workers() {
+        let m = model();
+        let c = Compiled::new(&m);
+        let (seed, r) = (5, 0.1);
+        let mut t = Trial::new(&c);
+        let mut total = Moments::new();
+        let mut expected = None;
+        for i in 0..40 * BATCH {
+            t.run(seed, i);
+            total.add(t.outcome.total_user_hours_lost);
+            let played = i + 1;
+            if played % BATCH == 0 && played >= MIN_ADAPTIVE_TRIALS && precise_enough(&total, r) {
+                expected = Some(played);
+                break;
+            }
         }
-        assert_eq!(fingerprint(&acc), one);
+        let expected = expected.expect("the rule stops within 40 batches");
+        assert!(
+            expected > MIN_ADAPTIVE_TRIALS,
+            "stops at {expected}: pick a smaller r"
+        );
+        let fixed = RunOptions {
+            trials: expected,
+            seed,
+            ..Default::default()
+        };
+        let want = fingerprint(&run_with(
+            &c,
+            &fixed,
+            1,
+            Accumulators::PerWorker,
+            &mut |_, _| {},
+        ));
+        let adaptive = RunOptions {
+            trials: 40 * BATCH,
+            seed,
+            precision: Some(r),
+            ..Default::default()
+        };
+        for workers in [1, 3] {
+            for layout in [Accumulators::Shared, Accumulators::PerWorker] {
+                let st = run_with(&c, &adaptive, workers, layout, &mut |_, _| {});
+                assert_eq!(st.trials, expected, "{workers} {layout:?}");
+                assert_eq!(fingerprint(&st), want, "{workers} {layout:?}");
+            }
+        }
     }
 
     #[test]

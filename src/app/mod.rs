@@ -108,9 +108,12 @@ pub fn run(req: RunRequest, progress: Progress) -> Result<RunResult, Error> {
         scenario,
     } = loaded;
     drop(scenario);
+    // Only a shard's partial result carries the text; dropped here otherwise, not at the
+    // end of this function (a binding moved on one branch only lives to its scope's end).
     let text = if req.shard.is_some() {
         text
     } else {
+        drop(text);
         String::new()
     };
     let m = take_model(model, variants, req.variant.as_deref());
@@ -118,7 +121,7 @@ pub fn run(req: RunRequest, progress: Progress) -> Result<RunResult, Error> {
     opts.shard = req.shard.map(|s| (s.k(), s.n()));
     let threads = req.sim.threads.resolve();
     // A shard is sized by its own trials.
-    let acc = crate::analysis::plan::accumulation(&opts, m.services.len(), threads);
+    let acc = crate::analysis::plan::accumulation(m.services.len(), threads);
     RunSize::of(&m, opts.trials_played(), threads, acc).check(HOW_TO_SHRINK)?;
     let stats =
         crate::analysis::run::run(&m, &opts, &mut |done, total| progress("run", done, total))?;

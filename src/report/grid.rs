@@ -116,8 +116,13 @@ pub fn json<T: serde::Serialize>(v: &T) -> String {
 
 /// [`json`], streamed to `out`: the same bytes.
 pub fn write_json<T: serde::Serialize>(out: &mut dyn std::io::Write, v: &T) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, v)?;
-    out.write_all(b"\n")
+    // serde_json writes a few bytes at a time: into a buffer of a known type, so that
+    // each write is a copy, not a call through `dyn Write`.
+    use std::io::Write;
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut buffered, v)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
 }
 
 /// Escapes text from the scenario for a Markdown table cell or line.

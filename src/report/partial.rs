@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::run::{JourneyStats, RunStats, ServiceStats};
 use crate::error::Error;
-use crate::stats::{Moments, Summary, Total};
+use crate::stats::{Histogram, Moments, Summary, Total};
 
 pub const FORMAT: &str = "blastradius-partial-run";
 /// 3: per-journey accumulators (`journeys`).
@@ -111,8 +111,8 @@ struct ServiceWire<Su, To, Mo, Tv, Cv> {
     degraded_share_pct: Cv,
 }
 
-type ServiceOut<'a> = ServiceWire<&'a Summary, &'a Total, &'a Moments, &'a [Total], &'a [u64]>;
-type ServiceIn = ServiceWire<Summary, Total, Moments, Vec<Total>, Vec<u64>>;
+type ServiceOut<'a> = ServiceWire<&'a Summary, &'a Total, &'a Moments, &'a [Total], &'a Histogram>;
+type ServiceIn = ServiceWire<Summary, Total, Moments, Vec<Total>, Histogram>;
 
 impl<'a> From<&'a ServiceStats> for ServiceOut<'a> {
     fn from(s: &'a ServiceStats) -> Self {

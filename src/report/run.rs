@@ -9,8 +9,9 @@ use super::grid::{self, Grid};
 use crate::analysis::run::{availability, RunStats};
 use crate::format::format_hours;
 use crate::format::{availability_percent, thousands};
-use crate::model::{JourneySize, Model};
+use crate::model::{JourneySize, Model, Target};
 use crate::stats::{ci95_half_width, Moments, Summary};
+use std::borrow::Cow;
 
 /// What a rendered run is about.
 pub struct RunReport<'a> {
@@ -26,7 +27,7 @@ pub struct RunReport<'a> {
 /// The JSON document; `S` is the service list: a `Vec` in memory, or [`LazyServices`]
 /// when streamed, so that a 100,000-service run never holds every entry at once.
 #[derive(Serialize)]
-pub struct RunJson<S = Vec<ServiceJson>> {
+pub struct RunJson<S> {
     #[serde(flatten)]
     pub header: Header,
     pub services: S,
@@ -47,11 +48,13 @@ impl Serialize for LazyServices<'_> {
     }
 }
 
+/// A service's entry; its text is borrowed from the model, so that writing an entry
+/// allocates nothing but its list of causes.
 #[derive(Serialize)]
-pub struct ServiceJson {
-    pub id: String,
-    pub name: String,
-    pub group: String,
+pub struct ServiceJson<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub group: &'a str,
     pub users: u64,
     /// Mean share of the horizon up: `1 − mean downtime / horizon` (degraded counts as up).
     pub availability: Option<f64>,
@@ -60,7 +63,7 @@ pub struct ServiceJson {
     pub user_hours_lost: MeanErr,
     pub p_affected: f64,
     pub restored_at_hours: Restored,
-    pub causes: Vec<Cause>,
+    pub causes: Vec<Cause<'a>>,
 }
 
 /// A user journey: up while every service it needs is up.
@@ -93,13 +96,14 @@ pub struct Distribution {
 
 impl Distribution {
     pub fn of(s: &Summary) -> Self {
+        let [p50, p90, p95, p99] = s.quantiles([0.5, 0.9, 0.95, 0.99]);
         Distribution {
             mean: s.mean(),
             std_err: s.std_err(),
-            p50: s.quantile(0.5),
-            p90: s.quantile(0.9),
-            p95: s.quantile(0.95),
-            p99: s.quantile(0.99),
+            p50,
+            p90,
+            p95,
+            p99,
             max: s.max(),
         }
     }
@@ -134,8 +138,9 @@ pub struct Restored {
 }
 
 #[derive(Serialize)]
-pub struct Cause {
-    pub cause: String,
+pub struct Cause<'a> {
+    /// A service id (borrowed), or a group of alternatives (`any of a, b`).
+    pub cause: Cow<'a, str>,
     /// Mean hours per trial that this cause kept the service down.
     pub hours: f64,
 }
@@ -167,10 +172,11 @@ pub struct Radius {
 
 impl Radius {
     fn of(s: &Summary) -> Self {
+        let [p50, p95] = s.quantiles([0.5, 0.95]);
         Radius {
             mean: s.mean(),
-            p50: s.quantile(0.5),
-            p95: s.quantile(0.95),
+            p50,
+            p95,
             max: s.max(),
         }
     }
@@ -191,26 +197,30 @@ pub struct CurvePoint {
 
 impl RunReport<'_> {
     /// The entry of service `i`.
-    fn service_json(&self, i: usize) -> ServiceJson {
+    fn service_json(&self, i: usize) -> ServiceJson<'_> {
         let m = self.model;
         let st = self.stats;
         let n = st.trials.max(1) as f64;
         let svc = &m.services[i];
         let ss = &st.services[i];
-        let mut causes = vec![Cause {
-            cause: "own".into(),
+        let mut causes = Vec::with_capacity(ss.causes.len());
+        causes.push(Cause {
+            cause: Cow::Borrowed("own"),
             hours: st.cause_mean(i, 0),
-        }];
+        });
         for (k, d) in (1..).zip(svc.depends_on.iter().filter(|d| d.is_hard())) {
             causes.push(Cause {
-                cause: d.on.label(m),
+                cause: match &d.on {
+                    Target::Service(x) => Cow::Borrowed(m.services[*x].id.as_str()),
+                    other => Cow::Owned(other.label(m)),
+                },
                 hours: st.cause_mean(i, k),
             });
         }
         ServiceJson {
-            id: svc.id.clone(),
-            name: svc.name.clone(),
-            group: svc.group.clone(),
+            id: &svc.id,
+            name: &svc.name,
+            group: &svc.group,
             users: svc.users,
             availability: availability(ss.downtime.mean(), m.horizon),
             downtime_hours: Distribution::of(&ss.downtime),
@@ -219,16 +229,19 @@ impl RunReport<'_> {
             },
             user_hours_lost: MeanErr::of(&ss.user_hours_lost),
             p_affected: ss.affected as f64 / n,
-            restored_at_hours: Restored {
-                mean: ss.restored_at.mean(),
-                p50: ss.restored_at.quantile(0.5),
-                p95: ss.restored_at.quantile(0.95),
+            restored_at_hours: {
+                let [p50, p95] = ss.restored_at.quantiles([0.5, 0.95]);
+                Restored {
+                    mean: ss.restored_at.mean(),
+                    p50,
+                    p95,
+                }
             },
             causes,
         }
     }
 
-    pub fn to_json(&self) -> RunJson {
+    pub fn to_json(&self) -> RunJson<Vec<ServiceJson<'_>>> {
         self.json_with(
             (0..self.model.services.len())
                 .map(|i| self.service_json(i))
@@ -272,11 +285,14 @@ impl RunReport<'_> {
             .curve
             .iter()
             .enumerate()
-            .map(|(k, s)| CurvePoint {
-                t_hours: m.horizon * k as f64 / (st.curve.len() - 1) as f64,
-                available_mean: s.mean(),
-                p05: s.quantile(0.05),
-                p95: s.quantile(0.95),
+            .map(|(k, s)| {
+                let [p05, p95] = s.quantiles([0.05, 0.95]);
+                CurvePoint {
+                    t_hours: m.horizon * k as f64 / (st.curve.len() - 1) as f64,
+                    available_mean: s.mean(),
+                    p05,
+                    p95,
+                }
             })
             .collect();
         RunJson {
@@ -284,12 +300,15 @@ impl RunReport<'_> {
             services,
             journeys: self.journeys_json(),
             totals: TotalsJson {
-                user_hours_lost: TotalLoss {
-                    mean: t.mean(),
-                    std_err: t.std_err(),
-                    p50: t.quantile(0.5),
-                    p95: t.quantile(0.95),
-                    p99: t.quantile(0.99),
+                user_hours_lost: {
+                    let [p50, p95, p99] = t.quantiles([0.5, 0.95, 0.99]);
+                    TotalLoss {
+                        mean: t.mean(),
+                        std_err: t.std_err(),
+                        p50,
+                        p95,
+                        p99,
+                    }
                 },
                 services_affected: Radius::of(&st.services_affected),
                 peak_services_down: Radius::of(&st.peak_down),
@@ -409,9 +428,9 @@ impl Export for RunReport<'_> {
                     .iter()
                     .filter(|c| c.hours > 0.0)
                     .max_by(|a, b| a.hours.total_cmp(&b.hours))
-                    .map_or("-".to_string(), |c| c.cause.clone());
+                    .map_or("-".to_string(), |c| c.cause.to_string());
                 vec![
-                    s.id.clone(),
+                    s.id.to_string(),
                     thousands(s.users),
                     format!("{:.1}%", 100.0 * s.p_affected),
                     hours(s.downtime_hours.mean),
@@ -449,9 +468,9 @@ impl Export for RunReport<'_> {
             .map(|s| {
                 let d = &s.downtime_hours;
                 let mut r = vec![
-                    s.id.clone(),
-                    s.name.clone(),
-                    s.group.clone(),
+                    s.id.to_string(),
+                    s.name.to_string(),
+                    s.group.to_string(),
                     s.users.to_string(),
                     crate::format::num(d.mean),
                     crate::format::num(d.std_err),

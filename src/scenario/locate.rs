@@ -30,14 +30,25 @@ pub enum Anchor<'a> {
 
 pub struct Locator<'a> {
     text: &'a str,
-    line_starts: Vec<usize>,
+    /// Where each line starts, found on the first question about lines: a valid file
+    /// asks none, and loading a large one need not index its lines.
+    line_starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'a> Locator<'a> {
     pub fn new(text: &'a str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Locator { text, line_starts }
+        Locator {
+            text,
+            line_starts: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(self.text.match_indices('\n').map(|(i, _)| i + 1));
+            starts
+        })
     }
 
     /// Line and column (1-based, columns in characters) of the end of the anchor chain.
@@ -118,9 +129,9 @@ impl<'a> Locator<'a> {
 
     /// The byte offset of a 1-based line and column (in characters), if it is in the text.
     pub fn offset(&self, line: usize, col: usize) -> Option<usize> {
-        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let start = *self.line_starts().get(line.checked_sub(1)?)?;
         let end = self
-            .line_starts
+            .line_starts()
             .get(line)
             .copied()
             .unwrap_or(self.text.len());
@@ -199,11 +210,12 @@ impl<'a> Locator<'a> {
     }
 
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let line = match self.line_starts.binary_search(&offset) {
+        let starts = self.line_starts();
+        let line = match starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line];
+        let start = starts[line];
         let col = self.text[start..offset.min(self.text.len())]
             .chars()
             .count()

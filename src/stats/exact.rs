@@ -69,22 +69,26 @@ struct Fixed {
 impl Fixed {
     /// Adds `±m · 2^shift` (with `shift ≥ 0` counted from `2^LSB`), `m < 2^96`: three words
     /// from `shift / 32` on. The caller checks that they are below the top word.
-    #[inline]
+    #[inline(always)]
     fn add_shifted(&mut self, m: u128, shift: u32, negative: bool) {
         let k = (shift / 32) as usize;
         let w = m << (shift % 32);
+        let d = &mut self.digits[k..k + 3];
         let parts = [
             (w & 0xFFFF_FFFF) as i64,
             ((w >> 32) & 0xFFFF_FFFF) as i64,
             (w >> 64) as i64,
         ];
-        for (j, p) in parts.into_iter().enumerate() {
-            if negative {
-                self.digits[k + j] -= p;
-            } else {
-                self.digits[k + j] += p;
-            }
+        if negative {
+            d.iter_mut().zip(parts).for_each(|(d, p)| *d -= p);
+        } else {
+            d.iter_mut().zip(parts).for_each(|(d, p)| *d += p);
         }
+    }
+
+    /// Whether every word is 0 (the value is 0).
+    fn is_zero(&self) -> bool {
+        self.digits.iter().all(|&d| d == 0)
     }
 
     /// Counts one add and propagates carries when due.
@@ -129,6 +133,16 @@ fn pow2(e: i32) -> f64 {
     f64::from_bits(((1023 + e) as u64) << 52)
 }
 
+/// `n` as parts below `2^53` (each exact as an `f64`).
+fn chunks_below_2_53(mut n: u64) -> impl Iterator<Item = u64> {
+    const MAX: u64 = 1 << 52;
+    std::iter::from_fn(move || {
+        let k = n.min(MAX);
+        n -= k;
+        (k > 0).then_some(k)
+    })
+}
+
 /// A finite non-zero normal `x` as `(mantissa, exponent, negative)`: `x = ±m · 2^e` with
 /// `m < 2^53`; `None` for zero and subnormals.
 #[inline]
@@ -150,8 +164,9 @@ fn decompose(x: f64) -> Option<(u64, i32, bool)> {
 /// longer (a sum whose bits span more than 8 × 53 binary orders of magnitude).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ExactSum {
-    /// Allocated with the first value it takes.
-    fixed: Option<Box<Fixed>>,
+    /// Held in place, not boxed: an accumulator's sums sit beside its other fields, one
+    /// allocation and a few cache lines apart rather than several.
+    fixed: Fixed,
     partials: Vec<f64>,
 }
 
@@ -170,9 +185,9 @@ impl ExactSum {
             // Three words from `shift / 32`, below the top word.
             let shift = e - LSB;
             if (0..32 * (DIGITS as i32 - 3)).contains(&shift) {
-                let f = self.fixed.get_or_insert_default();
-                f.add_shifted(u128::from(m), shift as u32, negative);
-                f.counted();
+                self.fixed
+                    .add_shifted(u128::from(m), shift as u32, negative);
+                self.fixed.counted();
                 return;
             }
         }
@@ -191,10 +206,10 @@ impl ExactSum {
             let shift = 2 * e - LSB;
             if (0..32 * (DIGITS as i32 - 5)).contains(&shift) {
                 let p = u128::from(m) * u128::from(m);
-                let f = self.fixed.get_or_insert_default();
-                f.add_shifted(p & u128::from(u64::MAX), shift as u32, false);
-                f.add_shifted(p >> 64, shift as u32 + 64, false);
-                f.counted();
+                self.fixed
+                    .add_shifted(p & u128::from(u64::MAX), shift as u32, false);
+                self.fixed.add_shifted(p >> 64, shift as u32 + 64, false);
+                self.fixed.counted();
                 return;
             }
         }
@@ -202,6 +217,29 @@ impl ExactSum {
         self.add(p);
         if e != 0.0 {
             self.add(e);
+        }
+    }
+
+    /// Adds `x · n` exactly, as `n` adds of `x` would. `x` must be admitted (see the
+    /// parent module), so that neither the product nor its rounding error leaves the
+    /// normal range.
+    pub(crate) fn add_times(&mut self, x: f64, n: u64) {
+        for k in chunks_below_2_53(n) {
+            let (p, e) = two_prod(x, k as f64);
+            self.add(p);
+            if e != 0.0 {
+                self.add(e);
+            }
+        }
+    }
+
+    /// Adds `x² · n` exactly, as `n` calls of [`add_square`](Self::add_square) would.
+    pub(crate) fn add_square_times(&mut self, x: f64, n: u64) {
+        let (p, e) = two_prod(x, x);
+        for t in [p, e] {
+            if t != 0.0 {
+                self.add_times(t, n);
+            }
         }
     }
 
@@ -247,7 +285,7 @@ impl ExactSum {
     /// The shortest-form expansion of the exact sum of `partials` (an expansion).
     fn canonical_partials_of(&self, partials: Vec<f64>) -> Vec<f64> {
         let mut rest = ExactSum {
-            fixed: None,
+            fixed: Fixed::default(),
             partials,
         };
         let mut out = Vec::new();
@@ -266,23 +304,21 @@ impl ExactSum {
     /// Both parts as one expansion with the same exact sum.
     fn expansion(&self) -> Vec<f64> {
         let mut all = ExactSum {
-            fixed: None,
+            fixed: Fixed::default(),
             partials: self.partials.clone(),
         };
-        if let Some(f) = &self.fixed {
-            for t in f.terms() {
-                all.add_raw(t);
-            }
+        for t in self.fixed.terms() {
+            all.add_raw(t);
         }
         all.partials
     }
 
     /// Adds the exact sum held by `other`.
     pub(crate) fn merge(&mut self, other: &ExactSum) {
-        if let Some(theirs) = &other.fixed {
-            let mine = self.fixed.get_or_insert_default();
+        if !other.fixed.is_zero() {
+            let mine = &mut self.fixed;
             mine.carry();
-            let mut theirs = theirs.clone();
+            let mut theirs = other.fixed.clone();
             theirs.carry();
             for (a, b) in mine.digits.iter_mut().zip(theirs.digits) {
                 *a += b;
@@ -294,12 +330,9 @@ impl ExactSum {
         }
     }
 
-    /// Heap bytes held: the fixed-point part and the partials.
+    /// Heap bytes held: the partials (the fixed-point part is held in place).
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.fixed
-            .as_ref()
-            .map_or(0, |_| std::mem::size_of::<Fixed>())
-            + self.partials.capacity() * std::mem::size_of::<f64>()
+        self.partials.capacity() * std::mem::size_of::<f64>()
     }
 
     /// The partials (for serialisation and products).
@@ -319,9 +352,10 @@ impl ExactSum {
 
     /// The exact sum rounded to the nearest `f64`, ties to even (`math.fsum`'s last step).
     pub(crate) fn value(&self) -> f64 {
-        match self.fixed {
-            None => round_expansion(&self.partials),
-            Some(_) => round_expansion(&self.expansion()),
+        if self.fixed.is_zero() {
+            round_expansion(&self.partials)
+        } else {
+            round_expansion(&self.expansion())
         }
     }
 }
@@ -522,12 +556,10 @@ mod tests {
             slow_sq.add_to_expansion(p);
             slow_sq.add_to_expansion(e);
             if i % 1000 == 0 {
-                if let Some(f) = fast.fixed.as_mut() {
-                    f.carry();
-                }
+                fast.fixed.carry();
             }
         }
-        assert!(fast.fixed.is_some() && !fast.partials.is_empty());
+        assert!(!fast.fixed.is_zero() && !fast.partials.is_empty());
         assert_eq!(fast.canonical_partials(), slow.canonical_partials());
         assert_eq!(fast_sq.canonical_partials(), slow_sq.canonical_partials());
         assert_eq!(fast.value().to_bits(), slow.value().to_bits());
@@ -549,14 +581,14 @@ mod tests {
     #[test]
     fn many_adds_carry_without_overflow() {
         let mut s = ExactSum::default();
-        let f = s.fixed.get_or_insert_default();
+        let f = &mut s.fixed;
         // Words near the carry bound, then one more add of the largest parts.
         f.digits = [(1 << 62) - 1; DIGITS];
         f.digits[DIGITS - 1] = 0;
         f.adds = CARRY_EVERY - 1;
         let before: Vec<f64> = s.canonical_partials();
         s.add(2f64.powi(60) * 1.999);
-        assert_eq!(s.fixed.as_ref().unwrap().adds, 0);
+        assert_eq!(s.fixed.adds, 0);
         let mut expected = ExactSum::from_partials(&before);
         expected.add_to_expansion(2f64.powi(60) * 1.999);
         assert_eq!(s, expected);

@@ -13,8 +13,8 @@ use super::ExactF64;
 /// a function of the multiset of values added alone: any order of [`add`](Self::add)s and
 /// any tree of [`merge`](Self::merge)s gives bit-identical results.
 ///
-/// Size: 72 bytes; once a non-zero value has been added, a fixed-point part of 96 bytes
-/// per sum and, for values outside its window, a small buffer (at most 8–16 `f64`).
+/// Size: 248 bytes, the fixed-point parts of both sums held in place; for values outside
+/// their window, a small buffer (at most 8–16 `f64`) per sum besides.
 /// Zeros only count.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(into = "MomentsWire", from = "MomentsWire")]
@@ -40,6 +40,19 @@ impl Moments {
                 self.sum_sq.add_square(x);
             }
         }
+    }
+
+    /// Adds `x`, already admitted and not 0.
+    #[inline]
+    pub(crate) fn add_admitted_nonzero(&mut self, x: f64) {
+        self.total.add_admitted_nonzero(x);
+        self.sum_sq.add_square(x);
+    }
+
+    /// Adds `n` values `x`, already admitted and not 0.
+    pub(crate) fn add_admitted_nonzero_times(&mut self, x: f64, n: u64) {
+        self.total.add_admitted_nonzero_times(x, n);
+        self.sum_sq.add_square_times(x, n);
     }
 
     /// Adds `n` zeros: the same as `n` calls of `add(0.0)`.

@@ -45,13 +45,15 @@ pub(crate) fn representative(key: u32) -> f64 {
     2.0 * lo * hi / (lo + hi)
 }
 
-/// Dense bucket counts stored as narrowly as the largest count allows: 16 bits each until
-/// a count passes 65,535, then 32, then 64 (the whole store widens at once, at most
-/// twice). A run of up to 65,535 trials never widens a store, so a sketch costs 2 bytes
-/// per bucket of its key range, a quarter of plain `u64` counts; that is what keeps the
-/// per-service sketches of a 100,000-service run small.
+/// Dense bucket counts stored as narrowly as the largest count allows: 8 bits each until
+/// a count passes 255, then 16, 32 and 64 (the whole store widens at once, at most three
+/// times). Most buckets of a per-service sketch hold a few values, so a sketch costs one
+/// byte per bucket of its key range until one bucket passes 255 values, and two until one
+/// passes 65,535: that is what keeps the per-service sketches of a 100,000-service run
+/// small.
 #[derive(Clone, Debug)]
-enum Counts {
+pub(super) enum Counts {
+    W8(Vec<u8>),
     W16(Vec<u16>),
     W32(Vec<u32>),
     W64(Vec<u64>),
@@ -59,7 +61,7 @@ enum Counts {
 
 impl Default for Counts {
     fn default() -> Self {
-        Counts::W16(Vec::new())
+        Counts::W8(Vec::new())
     }
 }
 
@@ -67,6 +69,7 @@ impl Default for Counts {
 macro_rules! with_counts {
     ($counts:expr, $v:ident => $body:expr) => {
         match $counts {
+            Counts::W8($v) => $body,
             Counts::W16($v) => $body,
             Counts::W32($v) => $body,
             Counts::W64($v) => $body,
@@ -76,8 +79,10 @@ macro_rules! with_counts {
 
 impl Counts {
     /// `len` zero counts, in a store wide enough for counts up to `max`.
-    fn zeros(len: usize, max: u64) -> Counts {
-        if max <= u64::from(u16::MAX) {
+    pub(super) fn zeros(len: usize, max: u64) -> Counts {
+        if max <= u64::from(u8::MAX) {
+            Counts::W8(vec![0; len])
+        } else if max <= u64::from(u16::MAX) {
             Counts::W16(vec![0; len])
         } else if max <= u64::from(u32::MAX) {
             Counts::W32(vec![0; len])
@@ -86,31 +91,37 @@ impl Counts {
         }
     }
 
-    fn len(&self) -> usize {
+    #[inline]
+    pub(super) fn len(&self) -> usize {
         with_counts!(self, v => v.len())
     }
 
     fn heap_bytes(&self) -> usize {
         match self {
+            Counts::W8(v) => v.capacity(),
             Counts::W16(v) => v.capacity() * 2,
             Counts::W32(v) => v.capacity() * 4,
             Counts::W64(v) => v.capacity() * 8,
         }
     }
 
+    // `u64::from` is the identity for the 64-bit store, which the macro covers too.
+    #[allow(clippy::useless_conversion)]
     #[inline]
-    fn get(&self, i: usize) -> u64 {
-        match self {
-            Counts::W16(v) => u64::from(v[i]),
-            Counts::W32(v) => u64::from(v[i]),
-            Counts::W64(v) => v[i],
-        }
+    pub(super) fn get(&self, i: usize) -> u64 {
+        with_counts!(self, v => u64::from(v[i]))
     }
 
     /// Adds `n` to count `i`, widening the store first if the sum would not fit.
     #[inline]
-    fn add(&mut self, i: usize, n: u64) {
+    pub(super) fn add(&mut self, i: usize, n: u64) {
         match self {
+            Counts::W8(v) => {
+                if let Some(c) = u8::try_from(n).ok().and_then(|n| v[i].checked_add(n)) {
+                    v[i] = c;
+                    return;
+                }
+            }
             Counts::W16(v) => {
                 if let Some(c) = u16::try_from(n).ok().and_then(|n| v[i].checked_add(n)) {
                     v[i] = c;
@@ -136,39 +147,40 @@ impl Counts {
     #[cold]
     fn widen(&mut self) {
         *self = match self {
+            Counts::W8(v) => Counts::W16(v.iter().map(|&c| u16::from(c)).collect()),
             Counts::W16(v) => Counts::W32(v.iter().map(|&c| u32::from(c)).collect()),
             Counts::W32(v) => Counts::W64(v.iter().map(|&c| u64::from(c)).collect()),
             Counts::W64(_) => unreachable!("u64 counts are the widest"),
         };
     }
 
-    /// A store of `len` counts, at the same width, holding these from index `at` on.
-    fn placed(&self, at: usize, len: usize) -> Counts {
-        fn place<T: Copy + Default>(v: &[T], at: usize, len: usize) -> Vec<T> {
-            let mut out = Vec::with_capacity(len);
-            out.resize(at, T::default());
-            out.extend_from_slice(v);
-            out.resize(len, T::default());
+    /// A store of `len` counts, at the same width, holding the counts from index `skip`
+    /// on at index `at` on (as many as fit).
+    pub(super) fn relaid(&self, skip: usize, at: usize, len: usize) -> Counts {
+        fn place<T: Copy + Default>(v: &[T], skip: usize, at: usize, len: usize) -> Vec<T> {
+            let mut out = vec![T::default(); len];
+            let from = v.get(skip..).unwrap_or(&[]);
+            let n = from.len().min(len.saturating_sub(at));
+            out[at..at + n].copy_from_slice(&from[..n]);
             out
         }
         match self {
-            Counts::W16(v) => Counts::W16(place(v, at, len)),
-            Counts::W32(v) => Counts::W32(place(v, at, len)),
-            Counts::W64(v) => Counts::W64(place(v, at, len)),
+            Counts::W8(v) => Counts::W8(place(v, skip, at, len)),
+            Counts::W16(v) => Counts::W16(place(v, skip, at, len)),
+            Counts::W32(v) => Counts::W32(place(v, skip, at, len)),
+            Counts::W64(v) => Counts::W64(place(v, skip, at, len)),
         }
     }
 
-    /// Moves every count `d` places down, the top `d` becoming 0, and returns the sum of
-    /// the `d` lowest counts, which fall off (all of them when `d` is at least the length).
-    fn slide_down(&mut self, d: usize) -> u64 {
-        let len = self.len();
-        let fallen: u64 = (0..d.min(len)).map(|i| self.get(i)).sum();
-        let keep = len.saturating_sub(d);
+    /// Sets the first `n` counts to 0 and returns their sum.
+    #[allow(clippy::useless_conversion)]
+    fn take_first(&mut self, n: usize) -> u64 {
         with_counts!(self, v => {
-            v.copy_within(len - keep.., 0);
-            v[keep..].fill(0);
-        });
-        fallen
+            let n = n.min(v.len());
+            let sum = v[..n].iter().map(|&c| u64::from(c)).sum();
+            v[..n].fill(0);
+            sum
+        })
     }
 
     /// Indices of the first and last non-zero count.
@@ -197,67 +209,212 @@ impl Counts {
         }
         with_counts!(self, v => find(v, rank, from_top))
     }
+
+    /// For each of the increasing `ranks`, the index where the running sum of counts
+    /// from the first (or, `from_top`, the last) count on first exceeds it (`None` past
+    /// the end), in one pass.
+    fn indices_of_ranks(&self, ranks: &[u64], from_top: bool, out: &mut [Option<usize>]) {
+        fn find<'a, T: Copy + Into<u64> + 'a>(
+            v: impl Iterator<Item = (usize, &'a T)>,
+            ranks: &[u64],
+            out: &mut [Option<usize>],
+        ) {
+            let mut k = 0;
+            let mut seen = 0u64;
+            for (i, &c) in v {
+                if k == ranks.len() {
+                    return;
+                }
+                seen += c.into();
+                while k < ranks.len() && seen > ranks[k] {
+                    out[k] = Some(i);
+                    k += 1;
+                }
+            }
+        }
+        out.iter_mut().for_each(|o| *o = None);
+        with_counts!(self, v => if from_top {
+            find(v.iter().enumerate().rev(), ranks, out)
+        } else {
+            find(v.iter().enumerate(), ranks, out)
+        })
+    }
 }
 
-/// Counts per bucket key, dense between `first` and `first + counts.len()`.
+/// Counts per bucket key, dense over the range of keys seen so far (plus some slack).
 ///
-/// With a `window` of `w` buckets the store always holds exactly `w` counts, ending at
-/// the largest key seen; a smaller key is counted in the first bucket (the lowest buckets
-/// *collapse*, like the `CollapsingLowestDenseStore` of DataDog's `sketches-java`). Its
-/// memory is then fixed from the first value on. What it holds still depends only on the
-/// multiset of keys added: every key above `max key − w + 1` exactly, and the rest
-/// together in that bucket.
-#[derive(Clone, Debug, Default)]
+/// With a `window` of `w` buckets, every key above `top − w`, `top` being the largest key
+/// seen, is counted exactly, and every smaller key is counted in the bucket of key
+/// `top − w + 1`, its *floor* (the lowest buckets *collapse*, like the
+/// `CollapsingLowestDenseStore` of DataDog's `sketches-java`); the dense range holds at
+/// most `w` counts, however many values it sees, with zeros at any key below the floor.
+/// What it holds depends only on the multiset of keys added: every key above the floor
+/// exactly, and the rest together in the floor's bucket.
+#[derive(Clone, Debug)]
 pub(crate) struct Buckets {
+    /// The key of the first count.
     first: u32,
-    counts: Counts,
-    total: u64,
+    /// With a window: the largest key seen (0 while empty). Without: `u32::MAX`, so that
+    /// no key is ever above it.
+    top: u32,
     /// 0: unbounded; otherwise the number of buckets kept.
     window: u32,
-    /// With a window: how many keys below `first` were counted (they belong to the first
-    /// bucket; kept apart so that this 64-bit count never widens the store).
+    counts: Counts,
+    total: u64,
+    /// With a window: how many keys below its floor were counted (they belong to the
+    /// floor's bucket; kept apart so that this 64-bit count never widens the store).
     below: u64,
 }
+
+impl Default for Buckets {
+    fn default() -> Self {
+        Buckets::with_window(0)
+    }
+}
+
+/// Buckets a windowed store lays out around its first key.
+const FIRST_SPAN: u32 = 64;
 
 impl Buckets {
     /// An empty store of `window` buckets (0: unbounded).
     pub(crate) fn with_window(window: u32) -> Self {
         Buckets {
+            first: 0,
+            top: if window == 0 { u32::MAX } else { 0 },
             window,
-            ..Buckets::default()
+            counts: Counts::default(),
+            total: 0,
+            below: 0,
         }
     }
 
     #[inline]
     pub(crate) fn add(&mut self, key: u32) {
         self.total += 1;
-        let mut i = key.wrapping_sub(self.first) as usize;
-        if i >= self.counts.len() {
-            self.cover(key, key);
-            i = key.wrapping_sub(self.first) as usize;
-            if i >= self.counts.len() {
-                // Below a window: counted with its first bucket.
-                self.below += 1;
-                return;
-            }
+        let i = key.wrapping_sub(self.first) as usize;
+        if i < self.counts.len() && key <= self.top {
+            self.counts.add(i, 1);
+        } else {
+            self.add_outside(key, 1);
         }
-        self.counts.add(i, 1);
     }
 
-    /// The count of bucket `i` (the first one with the keys below a window).
-    fn count_at(&self, i: usize) -> u64 {
-        self.counts.get(i) + if i == 0 { self.below } else { 0 }
+    /// Counts `n` keys `key`.
+    pub(crate) fn add_n(&mut self, key: u32, n: u64) {
+        self.total += n;
+        let i = key.wrapping_sub(self.first) as usize;
+        if i < self.counts.len() && key <= self.top {
+            self.counts.add(i, n);
+        } else {
+            self.add_outside(key, n);
+        }
     }
 
-    /// Indices of the first and last non-empty bucket.
-    fn occupied(&self) -> Option<(usize, usize)> {
-        let (lo, hi) = match self.counts.occupied() {
-            Some((_, hi)) if self.below > 0 => (0, hi),
-            Some(found) => found,
-            None if self.below > 0 => (0, 0),
-            None => return None,
+    /// Counts `n` keys `key` that lie outside the dense range or above the largest key
+    /// seen (not in `total`).
+    fn add_outside(&mut self, key: u32, n: u64) {
+        if self.window == 0 {
+            self.cover(key, key);
+        } else if self.is_empty() {
+            self.top = key;
+            let lo = key.saturating_sub(FIRST_SPAN / 2).max(self.floor());
+            self.relay(lo, key.saturating_add(FIRST_SPAN / 2));
+        } else if key > self.top {
+            self.raise_top(key);
+        } else if key < self.floor() {
+            self.below += n;
+            return;
+        } else if key < self.first {
+            let lo = key.saturating_sub(self.slack()).max(self.floor());
+            self.relay(lo, self.last());
+        }
+        self.counts.add((key - self.first) as usize, n);
+    }
+
+    /// With a window: the key of its lowest bucket, which also counts every key below
+    /// it. Without: 0 (nothing is below it).
+    fn floor(&self) -> u32 {
+        if self.window == 0 {
+            0
+        } else {
+            self.top.saturating_sub(self.window - 1)
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.counts.len() == 0 && self.below == 0
+    }
+
+    /// The last key of the dense range (`first − 1` when empty).
+    fn last(&self) -> u32 {
+        (self.first + self.counts.len() as u32).wrapping_sub(1)
+    }
+
+    /// How far beyond the keys it needs a windowed dense range grows: a quarter of its
+    /// length, at least 16 buckets, so that it is laid out again a few times only.
+    fn slack(&self) -> u32 {
+        16.max(self.counts.len() as u32 / 4)
+    }
+
+    /// Lays a windowed dense range out again over `[lo, hi]`, cut to the window's length
+    /// from `lo` (and to the largest key): it must hold every non-zero count, which it
+    /// does when `lo` is at or below the first of them and at or above the floor.
+    fn relay(&mut self, lo: u32, hi: u32) {
+        let hi = hi.min(lo + (self.window - 1)).min(KEY_END - 1);
+        let len = (hi - lo + 1) as usize;
+        self.counts = if self.counts.len() == 0 {
+            Counts::zeros(len, 0)
+        } else {
+            let skip = lo.saturating_sub(self.first) as usize;
+            let at = self.first.saturating_sub(lo) as usize;
+            self.counts.relaid(skip, at, len)
         };
-        Some((lo, hi))
+        self.first = lo;
+    }
+
+    /// With a window: makes `key`, above the largest key seen, the new largest. The counts
+    /// that fall below the new floor move to `below`, and the dense range reaches `key`.
+    fn raise_top(&mut self, key: u32) {
+        debug_assert!(self.window > 0 && key > self.top);
+        self.top = key;
+        let floor = self.floor();
+        if self.first < floor {
+            let fallen = ((floor - self.first) as usize).min(self.counts.len());
+            self.below += self.counts.take_first(fallen);
+        }
+        if key > self.last() {
+            let lo = self.first.max(floor);
+            self.relay(lo, key.saturating_add(self.slack()));
+        }
+    }
+
+    /// The count of key `key` (the floor's with the keys below a window).
+    fn count_of(&self, key: u32) -> u64 {
+        let i = key.wrapping_sub(self.first) as usize;
+        let dense = if i < self.counts.len() {
+            self.counts.get(i)
+        } else {
+            0
+        };
+        dense
+            + if self.window > 0 && key == self.floor() {
+                self.below
+            } else {
+                0
+            }
+    }
+
+    /// The first and last key with a non-zero count.
+    fn occupied(&self) -> Option<(u32, u32)> {
+        let dense = self
+            .counts
+            .occupied()
+            .map(|(lo, hi)| (self.first + lo as u32, self.first + hi as u32));
+        match dense {
+            Some((_, hi)) if self.below > 0 => Some((self.floor(), hi)),
+            None if self.below > 0 => Some((self.floor(), self.floor())),
+            found => found,
+        }
     }
 
     pub(crate) fn total(&self) -> u64 {
@@ -273,12 +430,10 @@ impl Buckets {
         self.counts.heap_bytes()
     }
 
-    /// Grows the dense range to include `[lo, hi]`, with slack on the side(s) that grew;
-    /// a window only slides up to end at `hi` if `hi` is above it.
+    /// Grows an unbounded dense range to include `[lo, hi]`, with slack on the side(s)
+    /// that grew.
     fn cover(&mut self, lo: u32, hi: u32) {
-        if self.window > 0 {
-            return self.slide_to(hi);
-        }
+        debug_assert_eq!(self.window, 0);
         let len = self.counts.len() as u32;
         let slack = MIN_SLACK.max(len / 8);
         let (new_lo, new_hi) = if len == 0 {
@@ -287,7 +442,7 @@ impl Buckets {
                 hi.saturating_add(slack).min(KEY_END - 1),
             )
         } else {
-            let (cur_lo, cur_hi) = (self.first, self.first + len - 1);
+            let (cur_lo, cur_hi) = (self.first, self.last());
             (
                 if lo < cur_lo {
                     lo.saturating_sub(slack)
@@ -303,23 +458,8 @@ impl Buckets {
         };
         let new_len = (new_hi - new_lo + 1) as usize;
         let at = if len > 0 { self.first - new_lo } else { 0 };
-        self.counts = self.counts.placed(at as usize, new_len);
+        self.counts = self.counts.relaid(0, at as usize, new_len);
         self.first = new_lo;
-    }
-
-    /// Makes a window end at key `hi` if `hi` is above it (allocating it on first use).
-    fn slide_to(&mut self, hi: u32) {
-        let w = self.window;
-        if self.counts.len() == 0 {
-            self.counts = Counts::zeros(w as usize, 0);
-            self.first = hi.saturating_sub(w - 1);
-            return;
-        }
-        let top = self.first + (w - 1);
-        if hi > top {
-            self.below += self.counts.slide_down((hi - top) as usize);
-            self.first += hi - top;
-        }
     }
 
     /// Adds every count of `other` (exact). `other` has the same window or none (its
@@ -334,20 +474,40 @@ impl Buckets {
         let Some((lo, hi)) = other.occupied() else {
             return;
         };
-        let (lo_key, hi_key) = (other.first + lo as u32, other.first + hi as u32);
-        let len = self.counts.len() as u32;
-        if len == 0 || lo_key < self.first || hi_key >= self.first + len {
-            self.cover(lo_key, hi_key);
+        if self.window == 0 {
+            let len = self.counts.len();
+            if len == 0 || lo < self.first || hi > self.last() {
+                self.cover(lo, hi);
+            }
+        } else {
+            if self.is_empty() {
+                self.top = hi;
+            } else if hi > self.top {
+                self.raise_top(hi);
+            }
+            // The dense range must hold the other's keys from this one's floor on.
+            let need = lo.max(self.floor());
+            if self.counts.len() == 0 {
+                self.relay(need, hi);
+            } else if need < self.first || hi > self.last() {
+                self.relay(need.min(self.first).max(self.floor()), hi.max(self.last()));
+            }
         }
-        // Keys below a window (only a window's first bucket has any below it, and this
-        // window ends at or above the other's, so they are below this one too).
+        // Keys below the other's window are below this one too: it ends at or above the
+        // other's.
         self.below += other.below;
-        for j in lo..=hi {
-            let c = other.counts.get(j);
-            if c != 0 {
-                match (other.first + j as u32).checked_sub(self.first) {
-                    Some(i) => self.counts.add(i as usize, c),
-                    None => self.below += c,
+        if let Some((a, b)) = other.counts.occupied() {
+            let floor = self.floor();
+            for j in a..=b {
+                let c = other.counts.get(j);
+                if c == 0 {
+                    continue;
+                }
+                let key = other.first + j as u32;
+                if key < floor {
+                    self.below += c;
+                } else {
+                    self.counts.add((key - self.first) as usize, c);
                 }
             }
         }
@@ -370,19 +530,63 @@ impl Buckets {
             "rank {rank} out of {} values",
             self.total
         );
-        let i = if from_top {
-            // Past every count in the array: among the keys below a window.
-            self.counts.index_of_rank(rank, true).unwrap_or(0)
+        if from_top {
+            // Past every count in the dense range: among the keys below a window.
+            match self.counts.index_of_rank(rank, true) {
+                Some(i) => self.first + i as u32,
+                None => self.floor(),
+            }
         } else if rank < self.below {
-            0
+            self.floor()
         } else {
-            self.counts
+            let i = self
+                .counts
                 .index_of_rank(rank - self.below, false)
-                .expect("rank below the total")
-        };
-        self.first + i as u32
+                .expect("rank below the total");
+            self.first + i as u32
+        }
+    }
+
+    /// [`key_at_rank`](Self::key_at_rank) of each of the increasing `ranks` (each below
+    /// the total), in one pass over the counts.
+    pub(crate) fn keys_at_ranks(&self, ranks: &[u64], out: &mut [u32]) {
+        debug_assert!(ranks.windows(2).all(|w| w[0] <= w[1]));
+        debug_assert!(ranks.last().is_none_or(|&r| r < self.total));
+        let n = ranks.len();
+        assert!(n <= MAX_RANKS, "at most {MAX_RANKS} ranks at once");
+        let mut dense = [0u64; MAX_RANKS];
+        let mut found = [None; MAX_RANKS];
+        // Ranks in the lower half are found from the first bucket up, those in the upper
+        // half from the last one down: the high quantiles walk few buckets.
+        let low = ranks.partition_point(|&r| r < self.total / 2);
+        // Ranks among the keys below a window are its floor's; the others are looked up
+        // in the dense range.
+        let skip = ranks[..low].partition_point(|&r| r < self.below);
+        for (d, &r) in dense.iter_mut().zip(&ranks[skip..low]) {
+            *d = r - self.below;
+        }
+        self.counts
+            .indices_of_ranks(&dense[..low - skip], false, &mut found[..low - skip]);
+        for (o, f) in out[skip..low].iter_mut().zip(&found) {
+            *o = self.first + f.expect("rank below the total") as u32;
+        }
+        out[..skip].fill(self.floor());
+        // From the top: rank `r` is `total − 1 − r`, increasing as `r` decreases.
+        let high = n - low;
+        for (d, &r) in dense.iter_mut().zip(ranks[low..].iter().rev()) {
+            *d = self.total - 1 - r;
+        }
+        self.counts
+            .indices_of_ranks(&dense[..high], true, &mut found[..high]);
+        for (o, f) in out[low..n].iter_mut().rev().zip(&found) {
+            // Past every count in the dense range: among the keys below a window.
+            *o = f.map_or(self.floor(), |i| self.first + i as u32);
+        }
     }
 }
+
+/// The most ranks [`Buckets::keys_at_ranks`] looks up at once.
+pub(crate) const MAX_RANKS: usize = 8;
 
 /// The serialised form: the counts from the first to the last non-empty bucket.
 #[derive(Serialize, Deserialize)]
@@ -402,8 +606,8 @@ impl From<&Buckets> for BucketsWire {
     fn from(b: &Buckets) -> Self {
         match b.occupied() {
             Some((lo, hi)) => BucketsWire {
-                first_key: b.first + lo as u32,
-                counts: (lo..=hi).map(|i| b.count_at(i)).collect(),
+                first_key: lo,
+                counts: (lo..=hi).map(|k| b.count_of(k)).collect(),
                 window: b.window,
             },
             None => BucketsWire {
@@ -428,40 +632,35 @@ impl TryFrom<BucketsWire> for Buckets {
                 .checked_add(c)
                 .ok_or_else(|| "bucket counts overflow".to_string())?;
         }
-        if w.window > 0 {
-            if w.window > KEY_END || w.counts.len() > w.window as usize {
-                return Err(format!(
-                    "{} buckets in a window of {}",
-                    w.counts.len(),
-                    w.window
-                ));
-            }
-            let mut b = Buckets::with_window(w.window);
-            if let Some(last) = w.counts.len().checked_sub(1) {
-                b.slide_to(w.first_key + last as u32);
-                let at = (w.first_key - b.first) as usize;
-                for (i, &c) in w.counts.iter().enumerate() {
-                    if at + i == 0 {
-                        b.below = c; // the first bucket's count may be large: kept apart
-                    } else {
-                        b.counts.add(at + i, c);
-                    }
-                }
-            }
-            b.total = total;
+        if w.window > 0 && (w.window > KEY_END || w.counts.len() > w.window as usize) {
+            return Err(format!(
+                "{} buckets in a window of {}",
+                w.counts.len(),
+                w.window
+            ));
+        }
+        let mut b = Buckets::with_window(w.window);
+        let Some(last) = w.counts.len().checked_sub(1) else {
             return Ok(b);
+        };
+        if w.window > 0 {
+            b.top = w.first_key + last as u32;
         }
-        let mut counts = Counts::zeros(w.counts.len(), w.counts.iter().copied().max().unwrap_or(0));
-        for (i, &c) in w.counts.iter().enumerate() {
-            counts.add(i, c);
+        // Within the window (checked above), so the floor is at or below the first key.
+        let floor = b.floor();
+        // A window's lowest bucket may hold a large count: kept apart, as when added.
+        let skip = usize::from(w.window > 0 && w.first_key == floor);
+        if skip == 1 {
+            b.below = w.counts[0];
         }
-        Ok(Buckets {
-            first: if w.counts.is_empty() { 0 } else { w.first_key },
-            counts,
-            total,
-            window: 0,
-            below: 0,
-        })
+        let dense = &w.counts[skip..];
+        b.counts = Counts::zeros(dense.len(), dense.iter().copied().max().unwrap_or(0));
+        b.first = w.first_key + skip as u32;
+        for (i, &c) in dense.iter().enumerate() {
+            b.counts.add(i, c);
+        }
+        b.total = total;
+        Ok(b)
     }
 }
 
@@ -551,21 +750,138 @@ mod tests {
     }
 
     #[test]
-    fn a_store_costs_two_bytes_a_bucket() {
+    fn a_store_costs_one_byte_a_bucket_until_a_count_passes_255() {
         let mut b = Buckets::default();
         for k in 1000..1640 {
             b.add(k);
         }
+        assert!(matches!(b.counts, Counts::W8(_)));
+        assert!(b.heap_bytes() <= 640 * 5 / 4, "{}", b.heap_bytes());
+        for _ in 0..255 {
+            b.add(1200);
+        }
         assert!(matches!(b.counts, Counts::W16(_)));
-        assert!(b.heap_bytes() <= 2 * 640 * 5 / 4, "{}", b.heap_bytes());
+        assert_eq!(b.key_at_rank_from_top(439), 1200);
+        assert_eq!(b.total(), 640 + 255);
     }
 
     /// The multiset view of a store: (key, count) of every non-empty bucket.
     fn contents(b: &Buckets) -> Vec<(u32, u64)> {
-        (0..b.counts.len())
-            .filter(|&i| b.count_at(i) != 0)
-            .map(|i| (b.first + i as u32, b.count_at(i)))
+        let Some((lo, hi)) = b.occupied() else {
+            return Vec::new();
+        };
+        (lo..=hi)
+            .map(|k| (k, b.count_of(k)))
+            .filter(|&(_, c)| c != 0)
             .collect()
+    }
+
+    /// What a store of window `w` must hold after the keys `keys`, by definition: every
+    /// key above `top − w + 1` with its count, every other key counted at `top − w + 1`.
+    fn reference(keys: &[u32], w: u32) -> Vec<(u32, u64)> {
+        let Some(&top) = keys.iter().max() else {
+            return Vec::new();
+        };
+        let floor = top.saturating_sub(w - 1);
+        let mut m = std::collections::BTreeMap::new();
+        for &k in keys {
+            *m.entry(k.max(floor)).or_insert(0u64) += 1;
+        }
+        m.into_iter().collect()
+    }
+
+    /// Random streams, windows and merge trees against the definition.
+    #[test]
+    fn windows_hold_what_the_definition_says() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+        for round in 0..300 {
+            let w = [1, 2, 9, 64, 1024][round % 5];
+            let spread = [3u32, 40, 700, 5000][rng.random_range(0..4)];
+            let base = rng.random_range(0..3000u32);
+            let n = rng.random_range(1..400);
+            let keys: Vec<u32> = (0..n).map(|_| base + rng.random_range(0..spread)).collect();
+            let want = reference(&keys, w);
+            let mut one = Buckets::with_window(w);
+            keys.iter().for_each(|&k| one.add(k));
+            assert_eq!(contents(&one), want, "round {round}");
+            assert!(one.heap_bytes() <= 8 * w as usize, "round {round}");
+            // Split at random points into windowed and unbounded parts, merged in turn.
+            let mut merged = Buckets::with_window(w);
+            for part in keys.chunks(rng.random_range(1..=n)) {
+                let mut p = if rng.random_bool(0.5) {
+                    Buckets::with_window(w)
+                } else {
+                    Buckets::default()
+                };
+                part.iter().for_each(|&k| p.add(k));
+                merged.merge(&p);
+            }
+            assert_eq!(contents(&merged), want, "round {round}, merged");
+            assert_eq!(merged.total(), n as u64);
+            let back = Buckets::try_from(BucketsWire::from(&merged)).unwrap();
+            assert_eq!(contents(&back), want, "round {round}, read back");
+            for r in 0..n as u64 {
+                assert_eq!(back.key_at_rank(r), one.key_at_rank(r));
+                assert_eq!(merged.key_at_rank_from_top(r), one.key_at_rank_from_top(r));
+            }
+        }
+    }
+
+    /// A windowed store holds only the range of keys it has seen, never more than its
+    /// window, whatever the order of the keys; and it answers as one laid out over the
+    /// whole window would: every rank, and the wire form.
+    #[test]
+    fn a_window_holds_only_the_keys_seen() {
+        let mut b = Buckets::with_window(1024);
+        for k in [5000, 5003, 4990] {
+            b.add(k);
+        }
+        // A first span of 64 buckets around the first key, not the window's 1,024.
+        assert!(
+            b.heap_bytes() <= FIRST_SPAN as usize + 1,
+            "{}",
+            b.heap_bytes()
+        );
+        assert_eq!(contents(&b), [(4990, 1), (5000, 1), (5003, 1)]);
+        // Keys spread over twice the window, in a scrambled order, then merged from
+        // parts: the same contents as the sorted stream, at most one byte a bucket.
+        let keys: Vec<u32> = (0..5000u32).map(|i| 3000 + (i * 7919) % 2048).collect();
+        let mut one = Buckets::with_window(1024);
+        keys.iter().for_each(|&k| one.add(k));
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        let mut inc = Buckets::with_window(1024);
+        sorted.iter().for_each(|&k| inc.add(k));
+        let mut dec = Buckets::with_window(1024);
+        sorted.iter().rev().for_each(|&k| dec.add(k));
+        let c = contents(&one);
+        assert_eq!(c.first().unwrap().0, 5047 - 1023);
+        assert_eq!((contents(&inc), contents(&dec)), (c.clone(), c.clone()));
+        for s in [&one, &inc, &dec] {
+            assert!(s.heap_bytes() <= 1024, "{}", s.heap_bytes());
+            for r in (0..5000).step_by(97) {
+                assert_eq!(s.key_at_rank(r), one.key_at_rank(r));
+                assert_eq!(s.key_at_rank_from_top(r), one.key_at_rank_from_top(r));
+            }
+        }
+        let mut parts = [
+            Buckets::with_window(1024),
+            Buckets::default(),
+            Buckets::with_window(1024),
+        ];
+        for (i, &k) in keys.iter().enumerate() {
+            parts[i % 3].add(k);
+        }
+        let mut merged = Buckets::with_window(1024);
+        parts.iter().rev().for_each(|p| merged.merge(p));
+        assert_eq!((contents(&merged), merged.total()), (c, 5000));
+        // Several ranks in one pass give the keys of one rank at a time.
+        let ranks = [0, 1, 2400, 2401, 4000, 4999];
+        let mut keys_out = [0; 6];
+        merged.keys_at_ranks(&ranks, &mut keys_out);
+        let one_by_one: Vec<u32> = ranks.iter().map(|&r| merged.key_at_rank(r)).collect();
+        assert_eq!(keys_out.to_vec(), one_by_one);
     }
 
     #[test]
@@ -580,7 +896,7 @@ mod tests {
         let below = keys.iter().filter(|&&k| k <= 3400).count() as u64;
         assert_eq!(c.first().unwrap().1, below);
         assert_eq!(one.total(), 3000);
-        assert_eq!(one.heap_bytes(), 200);
+        assert!(one.heap_bytes() <= 100, "{}", one.heap_bytes());
         // Reversed, and split into three stores merged in another order: the same.
         let mut rev = Buckets::with_window(100);
         keys.iter().rev().for_each(|&k| rev.add(k));

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::moments::Moments;
-use super::sketch::{key_of, representative, Buckets, BucketsWire};
+use super::sketch::{key_of, representative, Buckets, BucketsWire, MAX_RANKS};
 use super::{admit, ExactF64};
 
 /// Everything a [`Summary`] knows about its non-zero values; boxed so that a summary of
@@ -77,17 +77,8 @@ impl Summary {
         if x == 0.0 {
             return;
         }
-        let window = self.window;
-        let nz = self.nonzero.get_or_insert_with(|| {
-            Box::new(Nonzero {
-                min: x,
-                max: x,
-                positive: Buckets::with_window(window),
-                negative: Buckets::with_window(window),
-                ..Nonzero::default()
-            })
-        });
-        nz.moments.add(x);
+        let nz = self.nonzero_part(x);
+        nz.moments.add_admitted_nonzero(x);
         nz.min = nz.min.min(x);
         nz.max = nz.max.max(x);
         if x > 0.0 {
@@ -95,6 +86,42 @@ impl Summary {
         } else {
             nz.negative.add(key_of(-x));
         }
+    }
+
+    /// Adds `n` values `x`: the same as `n` calls of `add(x)`, in a few exact operations.
+    pub fn add_repeated(&mut self, x: f64, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let Some(x) = admit(x) else { return };
+        self.count += n;
+        if x == 0.0 {
+            return;
+        }
+        let nz = self.nonzero_part(x);
+        nz.moments.add_admitted_nonzero_times(x, n);
+        nz.min = nz.min.min(x);
+        nz.max = nz.max.max(x);
+        if x > 0.0 {
+            nz.positive.add_n(key_of(x), n);
+        } else {
+            nz.negative.add_n(key_of(-x), n);
+        }
+    }
+
+    /// The part for non-zero values, made on the first, `x`.
+    #[inline]
+    fn nonzero_part(&mut self, x: f64) -> &mut Nonzero {
+        let window = self.window;
+        self.nonzero.get_or_insert_with(|| {
+            Box::new(Nonzero {
+                min: x,
+                max: x,
+                positive: Buckets::with_window(window),
+                negative: Buckets::with_window(window),
+                ..Nonzero::default()
+            })
+        })
     }
 
     /// Adds `n` zeros: the same as `n` calls of `add(0.0)`.
@@ -238,6 +265,59 @@ impl Summary {
         // The true value at `rank` lies in [min, max], so clamping only brings the
         // estimate closer to it.
         Some(estimate.clamp(min, max))
+    }
+
+    /// [`quantile`](Self::quantile) of each of `qs`, bit for bit, in one pass over the
+    /// sketch when the `qs` increase (and one pass each otherwise).
+    pub fn quantiles<const N: usize>(&self, qs: [f64; N]) -> [Option<f64>; N] {
+        if N > MAX_RANKS || !qs.windows(2).all(|w| w[0] <= w[1]) {
+            return qs.map(|q| self.quantile(q));
+        }
+        let mut out = [None; N];
+        let (Some(min), Some(max)) = (self.min(), self.max()) else {
+            return out;
+        };
+        let n = self.count;
+        // Ranks to look up among the positive values, and which answer each is.
+        let mut ranks = [0u64; MAX_RANKS];
+        let mut which = [0usize; MAX_RANKS];
+        let mut m = 0;
+        for (j, &q) in qs.iter().enumerate() {
+            if !(0.0..=1.0).contains(&q) {
+                continue;
+            }
+            let rank = ((q * (n - 1) as f64).floor() as u64).min(n - 1);
+            out[j] = if rank == 0 {
+                Some(min)
+            } else if rank == n - 1 {
+                Some(max)
+            } else {
+                let Some(nz) = self.nonzero.as_deref() else {
+                    out[j] = Some(0.0);
+                    continue;
+                };
+                let below_zero = nz.negative.total();
+                let estimate = if rank < below_zero {
+                    -representative(nz.negative.key_at_rank_from_top(rank))
+                } else if rank - below_zero < self.zeros() {
+                    0.0
+                } else {
+                    ranks[m] = rank - below_zero - self.zeros();
+                    which[m] = j;
+                    m += 1;
+                    continue;
+                };
+                Some(estimate.clamp(min, max))
+            };
+        }
+        if let Some(nz) = self.nonzero.as_deref() {
+            let mut keys = [0u32; MAX_RANKS];
+            nz.positive.keys_at_ranks(&ranks[..m], &mut keys[..m]);
+            for (&j, &key) in which[..m].iter().zip(&keys) {
+                out[j] = Some(representative(key).clamp(min, max));
+            }
+        }
+        out
     }
 
     /// Bytes used: the struct itself plus its heap (the boxed part and its buffers).
@@ -549,6 +629,72 @@ mod tests {
         }
     }
 
+    /// Several quantiles in one pass are the single ones, bit for bit, on every kind of
+    /// stream (signed, with zeros, windowed), in any order of `q`.
+    #[test]
+    fn quantiles_at_once_are_the_single_ones() {
+        let qs = [0.0, 0.05, 0.5, 0.9, 0.95, 0.99, 1.0];
+        let check = |s: &Summary, name: &str| {
+            let one: Vec<_> = qs
+                .iter()
+                .map(|&q| s.quantile(q).map(f64::to_bits))
+                .collect();
+            let all: Vec<_> = s
+                .quantiles(qs)
+                .iter()
+                .map(|x| x.map(f64::to_bits))
+                .collect();
+            assert_eq!(all, one, "{name}");
+            let back = s.quantiles([0.99, 0.5, f64::NAN, 1.5]);
+            assert_eq!(
+                back.map(|x| x.map(f64::to_bits)),
+                [0.99, 0.5, f64::NAN, 1.5].map(|q| s.quantile(q).map(f64::to_bits)),
+                "{name}, unordered"
+            );
+        };
+        for (name, values) in distributions() {
+            check(&summary_of(&values), name);
+            let mut w = Summary::with_window(64);
+            values.iter().for_each(|&v| w.add(v));
+            check(&w, name);
+        }
+        check(&Summary::new(), "empty");
+    }
+
+    /// A value added `n` times at once is `n` adds of it, bit for bit, merged or not.
+    #[test]
+    fn repeated_values_are_single_adds() {
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        for x in [
+            1.0,
+            0.37,
+            -2.5,
+            1e-100,
+            3e12,
+            7.0 / 3.0,
+            0.0,
+            f64::MIN_POSITIVE,
+        ] {
+            for n in [1u64, 2, 17, 300, 70_000] {
+                let extra: Vec<f64> = (0..50).map(|_| rng.random_range(-5.0..5.0)).collect();
+                let mut one = summary_of(&extra);
+                for _ in 0..n {
+                    one.add(x);
+                }
+                let mut many = summary_of(&extra);
+                many.add_repeated(x, n);
+                assert_eq!(fingerprint(&many), fingerprint(&one), "{x} × {n}");
+                let mut w = Summary::with_window(64);
+                w.add_repeated(x, n);
+                w.merge(&summary_of(&extra));
+                let mut w1 = Summary::with_window(64);
+                extra.iter().for_each(|&v| w1.add(v));
+                (0..n).for_each(|_| w1.add(x));
+                assert_eq!(fingerprint(&w), fingerprint(&w1), "{x} × {n}, windowed");
+            }
+        }
+    }
+
     #[test]
     fn constant_stream_is_reported_exactly() {
         let s = summary_of(&[7.25; 1000]);
@@ -650,16 +796,21 @@ mod tests {
         // 64 buckets per octave over log2(1e19) ≈ 63.1 octaves, 2 bytes each (no bucket
         // reaches 65,536 values), plus at most a third slack.
         let buckets = 64.0 * (1e19f64).log2();
+        let bound =
+            |bytes_per_bucket: f64| bytes_per_bucket * (4.0 / 3.0) * (buckets + 16.0) + 512.0;
         let size = s.size_bytes();
-        assert!(
-            size as f64 <= 2.0 * (4.0 / 3.0) * (buckets + 16.0) + 512.0,
-            "{size}"
-        );
-        // Ten times more values over the same range: not one byte more.
+        assert!(size as f64 <= bound(2.0), "{size}");
+        // Ten times more values over the same range: the buckets widen to 4 bytes once
+        // one passes 65,535 values, and that is all.
         for _ in 0..2_000_000 {
             s.add(10f64.powf(rng.random_range(-6.0..13.0)));
         }
-        assert_eq!(s.size_bytes(), size);
+        let more = s.size_bytes();
+        assert!(more as f64 <= bound(4.0), "{more}");
+        for _ in 0..2_000_000 {
+            s.add(10f64.powf(rng.random_range(-6.0..13.0)));
+        }
+        assert_eq!(s.size_bytes(), more);
     }
 
     #[test]
@@ -670,8 +821,11 @@ mod tests {
         let mut s = Summary::with_window(640);
         values.iter().for_each(|&v| s.add(v));
         let size = s.size_bytes();
-        // 640 buckets of 2 bytes for the positive sign; a boxed part and the sums besides.
-        assert!((1280..1280 + 600).contains(&size), "{size}");
+        // At most 640 buckets of 1 byte for the positive sign (no bucket of the window
+        // holds 256 values yet); a boxed part and the sums besides.
+        let sketch = s.nonzero.as_ref().unwrap().positive.heap_bytes();
+        assert!(sketch <= 640, "{sketch}");
+        assert!(size <= 640 + 600, "{size}");
         values.sort_by(f64::total_cmp);
         let max = values[values.len() - 1];
         let floor = max / 2f64.powi(10);
@@ -688,16 +842,20 @@ mod tests {
                 );
             }
         }
-        // Ten times more values in the same range: not one byte more in the sketch (most
-        // of them fall below its window, so its first bucket passes 65,535 values); the
-        // exact sums' two buffers may only grow to their bound of 16 `f64` each.
-        let sketch = s.nonzero.as_ref().unwrap().positive.heap_bytes();
-        assert_eq!(sketch, 1280);
+        // Ten times more values in the same range: the window's buckets widen to 2 bytes
+        // once one passes 255 values, and that is all (most values fall below the window:
+        // their count is kept apart, in 64 bits); the exact sums' two buffers may only
+        // grow to their bound of 16 `f64` each.
         for _ in 0..200_000 {
             s.add(lognormal.sample(&mut rng).min(max));
         }
-        assert_eq!(s.nonzero.as_ref().unwrap().positive.heap_bytes(), sketch);
-        assert!(s.size_bytes() <= size + 2 * 16 * 8, "{}", s.size_bytes());
+        let wide = s.nonzero.as_ref().unwrap().positive.heap_bytes();
+        assert!(wide <= 2 * 640, "{wide}");
+        assert!(
+            s.size_bytes() <= size + (wide - sketch) + 2 * 16 * 8,
+            "{}",
+            s.size_bytes()
+        );
         // Chunked merges and a serde round trip give the same bits, window included.
         let chunks: Vec<Summary> = values
             .chunks(777)

@@ -9,8 +9,8 @@ use super::{admit, ExactF64};
 /// [`Moments`](super::Moments) without the sum of squares, so each non-zero value costs
 /// one exact add instead of two. Every getter is a function of the multiset of values.
 ///
-/// Size: 40 bytes; once a non-zero value has been added, the exact sum's fixed-point part
-/// (96 bytes) and, for values outside its window, a small buffer.
+/// Size: 128 bytes, the exact sum's fixed-point part held in place; for values outside
+/// its window, a small buffer besides.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(into = "TotalWire", from = "TotalWire")]
 pub struct Total {
@@ -45,6 +45,19 @@ impl Total {
             self.sum.add(x);
         }
         Some(x)
+    }
+
+    /// Adds `x`, already admitted and not 0.
+    #[inline]
+    pub(crate) fn add_admitted_nonzero(&mut self, x: f64) {
+        self.count += 1;
+        self.sum.add(x);
+    }
+
+    /// Adds `n` values `x`, already admitted and not 0.
+    pub(crate) fn add_admitted_nonzero_times(&mut self, x: f64, n: u64) {
+        self.count += n;
+        self.sum.add_times(x, n);
     }
 
     pub(crate) fn from_parts(count: u64, sum: ExactSum) -> Self {
