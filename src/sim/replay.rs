@@ -80,7 +80,9 @@ pub fn deadlock_capable(c: &Compiled) -> Vec<bool> {
             .deps
             .row(s)
             .iter()
-            .filter(|e| e.share >= 1.0)
+            // Gates of alternatives (nodes past the services) are left out: scenarios
+            // with alternatives are not replayed.
+            .filter(|e| e.share >= 1.0 && (e.on as usize) < n)
             .map(|e| e.on);
         for x in hard.chain(c.needs.row(s).iter().copied()) {
             g.add_edge(node(s), node(x as usize), ());
