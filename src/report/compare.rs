@@ -11,6 +11,16 @@ use crate::format::{availability_percent, format_hours};
 use crate::model::{Loaded, Model, Variant};
 use crate::stats::ci95_half_width;
 
+/// Each service's index by its id: the services of a base and a variant are matched by
+/// id, and a linear search per service would make that quadratic in their number.
+fn ids(m: &Model) -> std::collections::HashMap<&str, usize> {
+    m.services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect()
+}
+
 pub struct CompareReport<'a> {
     pub loaded: &'a Loaded,
     pub seed: u64,
@@ -119,6 +129,7 @@ impl CompareReport<'_> {
         let st = self.stats;
         let n = st.trials.max(1) as f64;
         let base = arm_json(base_model, &st.base);
+        let base_ids = ids(base_model);
         let variants = self
             .variants
             .iter()
@@ -131,12 +142,13 @@ impl CompareReport<'_> {
                 let cost_per =
                     saved.and_then(|s| crate::analysis::policy::Design::cost_per_saved(v.cost, s));
                 // Base services in base order, then those the variant adds.
+                let variant_ids = ids(&v.model);
                 let mut services: Vec<ServicePair> = base_model
                     .services
                     .iter()
                     .enumerate()
                     .map(|(i, svc)| {
-                        let j = v.model.service_index(&svc.id);
+                        let j = variant_ids.get(svc.id.as_str()).copied();
                         ServicePair {
                             id: svc.id.clone(),
                             downtime_mean_base: st.base.downtime[i].mean(),
@@ -147,7 +159,7 @@ impl CompareReport<'_> {
                     })
                     .collect();
                 for (j, svc) in v.model.services.iter().enumerate() {
-                    if base_model.service_index(&svc.id).is_none() {
+                    if !base_ids.contains_key(svc.id.as_str()) {
                         services.push(ServicePair {
                             id: svc.id.clone(),
                             downtime_mean_base: None,
