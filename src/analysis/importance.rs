@@ -74,11 +74,11 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
 }
 
 /// A worker of [`importance`]: its accumulators (one set per worker: there are few
-/// sites), its base trial, a copy of the compiled model for the counterfactuals, and
-/// the base losses of the batch it plays.
+/// sites), the compiled model and a copy of it for the counterfactuals, and the base
+/// losses of the batch it plays.
 struct Worker<'c> {
     acc: ImportanceStats,
-    base: Trial<'c>,
+    c: &'c Compiled,
     cf: Compiled,
     losses: Vec<f64>,
 }
@@ -90,39 +90,39 @@ impl Worker<'_> {
         let stats = &mut self.acc;
         stats.trials += range.end - range.start;
         self.losses.clear();
-        for i in range.clone() {
-            self.base.run(seed, i);
-            let l = self.base.outcome.total_user_hours_lost;
-            self.losses.push(l);
+        // One trial's buffers at a time: the base's are freed before the arms'.
+        let losses = &mut self.losses;
+        play_arm(self.c, seed, range.clone(), |_, l| {
+            losses.push(l);
             stats.base.add(l);
-        }
+        });
         let base = &self.losses;
         let cf = &mut self.cf;
         for site in 0..stats.sites.len() {
             let si = &mut stats.sites[site];
             cf.overrides.site_always_down[site] = true;
-            {
-                let mut t = Trial::new(cf);
-                for (k, i) in range.clone().enumerate() {
-                    t.run(seed, i);
-                    let l = t.outcome.total_user_hours_lost;
-                    si.always_down.add(l);
-                    si.achievement.add(l - base[k]);
-                }
-            }
+            play_arm(cf, seed, range.clone(), |k, l| {
+                si.always_down.add(l);
+                si.achievement.add(l - base[k]);
+            });
             cf.overrides.site_always_down[site] = false;
             cf.overrides.site_never_fails[site] = true;
-            {
-                let mut t = Trial::new(cf);
-                for (k, i) in range.clone().enumerate() {
-                    t.run(seed, i);
-                    let l = t.outcome.total_user_hours_lost;
-                    si.never_fails.add(l);
-                    si.reduction.add(base[k] - l);
-                }
-            }
+            play_arm(cf, seed, range.clone(), |k, l| {
+                si.never_fails.add(l);
+                si.reduction.add(base[k] - l);
+            });
             cf.overrides.site_never_fails[site] = false;
         }
+    }
+}
+
+/// Plays the trials `range` on `c`, handing `add` each trial's offset in the range and
+/// its total loss.
+fn play_arm(c: &Compiled, seed: u64, range: std::ops::Range<u64>, mut add: impl FnMut(usize, f64)) {
+    let mut t = Trial::new(c);
+    for (k, i) in range.enumerate() {
+        t.run(seed, i);
+        add(k, t.outcome.total_user_hours_lost);
     }
 }
 
@@ -139,7 +139,7 @@ pub fn importance(
     let c = Compiled::new(model);
     let init = |_: usize| Worker {
         acc: ImportanceStats::new(c.n_sites()),
-        base: Trial::new(&c),
+        c: &c,
         cf: c.clone(),
         losses: Vec::new(),
     };

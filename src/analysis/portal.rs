@@ -138,7 +138,6 @@ impl PortalStats {
             .map(|s| s.downtime_when_down.quantile(0.5))
             .collect()
     }
-
 }
 
 /// Whether service `s` was down at any instant of the trial.
@@ -146,12 +145,12 @@ pub(crate) fn was_down(o: &Outcome, s: usize) -> bool {
     o.downtime[s] > 0.0 || !o.restored_at[s].is_nan()
 }
 
-/// A worker of [`portal`]: its trials, a copy of the compiled model for the
+/// A worker of [`portal`]: its trials, the compiled model and a copy of it for the
 /// counterfactuals, scratch space, and where it adds each service's values.
 struct Worker<'c> {
     trials: u64,
     base_total: Moments,
-    base: Trial<'c>,
+    c: &'c Compiled,
     cf: Compiled,
     sink: Sink<'c, ServicePortal>,
     /// Per trial of the batch: the total loss of the base trial.
@@ -170,9 +169,12 @@ impl Worker<'_> {
         self.totals.clear();
         self.down.clear();
         self.trials += range.end - range.start;
+        // One trial's buffers at a time: the base's are freed before the
+        // counterfactuals'.
+        let mut base = Trial::new(self.c);
         for (k, i) in range.clone().enumerate() {
-            self.base.run(seed, i);
-            let o = &self.base.outcome;
+            base.run(seed, i);
+            let o = &base.outcome;
             self.totals.push(o.total_user_hours_lost);
             self.base_total.add(o.total_user_hours_lost);
             for s in 0..o.downtime.len() {
@@ -182,6 +184,7 @@ impl Worker<'_> {
                 }
             }
         }
+        drop(base);
         self.down.sort_by_key(|d| (d.0, d.1));
         let mut groups = std::mem::take(&mut self.down);
         for group in groups.chunk_by(|x, y| x.0 == y.0) {
@@ -238,7 +241,7 @@ pub fn portal(
     let init = |_: usize| Worker {
         trials: 0,
         base_total: Moments::new(),
-        base: Trial::new(&c),
+        c: &c,
         cf: c.clone(),
         sink: Sink::new(layout, &shared, || PortalStats::new(n).services),
         totals: Vec::new(),

@@ -9,7 +9,6 @@
 //! Memory is bounded by the accumulators (quantile sketches of at most a fixed number of
 //! buckets), not by the trial count.
 
-
 use super::batch::{Order, BATCH};
 use super::plan::{Accumulators, RunOptions};
 use crate::error::Error;
@@ -109,18 +108,32 @@ impl RunStats {
     /// Empty accumulators for a whole run: per-service sketches with a window of
     /// [`SERVICE_SKETCH_BUCKETS`].
     pub fn new(c: &Compiled) -> Self {
+        RunStats {
+            services: Self::new_services(c),
+            ..Self::totals(c)
+        }
+    }
+
+    /// Empty per-service accumulators of [`new`](Self::new).
+    fn new_services(c: &Compiled) -> Vec<ServiceStats> {
         let buckets = SERVICE_SKETCH_BUCKETS;
-        let services = (0..c.n_services())
+        (0..c.n_services())
             .map(|s| ServiceStats {
                 downtime: Summary::with_window(buckets),
                 restored_at: Summary::with_window(buckets),
                 causes: vec![Total::new(); (c.cause_offsets[s + 1] - c.cause_offsets[s]) as usize],
                 ..Default::default()
             })
-            .collect();
+            .collect()
+    }
+
+    /// [`new`](Self::new) without the per-service accumulators (a worker's, when the
+    /// workers share theirs).
+    fn totals(c: &Compiled) -> Self {
+        let buckets = SERVICE_SKETCH_BUCKETS;
         RunStats {
             trials: 0,
-            services,
+            services: Vec::new(),
             total_user_hours_lost: Summary::new(),
             services_affected: Summary::new(),
             peak_down: Summary::new(),
@@ -278,7 +291,6 @@ impl RunStats {
         }
         self.services[s].causes[k].sum() / self.trials as f64
     }
-
 }
 
 /// Whether the 95% interval of the mean of `total` (the total user-hours lost of each
@@ -470,7 +482,11 @@ pub(crate) enum Sink<'a, T> {
 
 impl<'a, T> Sink<'a, T> {
     /// A worker's sink: `own()` in the per-worker layout, `shared` otherwise.
-    pub(crate) fn new(layout: Accumulators, shared: &'a Chunks<T>, own: impl FnOnce() -> Vec<T>) -> Self {
+    pub(crate) fn new(
+        layout: Accumulators,
+        shared: &'a Chunks<T>,
+        own: impl FnOnce() -> Vec<T>,
+    ) -> Self {
         match layout {
             Accumulators::PerWorker => Sink::Own(own()),
             Accumulators::Shared => Sink::Shared(shared),
@@ -551,7 +567,7 @@ pub(crate) fn run_with(
     let expected = opts.trials_played();
     let shared = match layout {
         Accumulators::PerWorker => Chunks::new(Vec::new()),
-        Accumulators::Shared => Chunks::new(RunStats::new(c).services),
+        Accumulators::Shared => Chunks::new(RunStats::new_services(c)),
     };
     // An adaptive run's stopping rule reads the total loss of every trial played so far.
     let decision = std::sync::Mutex::new(Moments::new());
@@ -565,10 +581,10 @@ pub(crate) fn run_with(
         Some(_) => Order::Batches(&stop),
     };
     let init = |w: usize| {
-        let mut acc = RunStats::new(c);
-        if layout == Accumulators::Shared {
-            acc.services = Vec::new();
-        }
+        let acc = match layout {
+            Accumulators::PerWorker => RunStats::new(c),
+            Accumulators::Shared => RunStats::totals(c),
+        };
         Worker {
             acc,
             trial: Trial::new(c),
@@ -745,13 +761,22 @@ mod tests {
             }
         }
         let expected = expected.expect("the rule stops within 40 batches");
-        assert!(expected > MIN_ADAPTIVE_TRIALS, "stops at {expected}: pick a smaller r");
+        assert!(
+            expected > MIN_ADAPTIVE_TRIALS,
+            "stops at {expected}: pick a smaller r"
+        );
         let fixed = RunOptions {
             trials: expected,
             seed,
             ..Default::default()
         };
-        let want = fingerprint(&run_with(&c, &fixed, 1, Accumulators::PerWorker, &mut |_, _| {}));
+        let want = fingerprint(&run_with(
+            &c,
+            &fixed,
+            1,
+            Accumulators::PerWorker,
+            &mut |_, _| {},
+        ));
         let adaptive = RunOptions {
             trials: 40 * BATCH,
             seed,

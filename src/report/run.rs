@@ -10,8 +10,8 @@ use crate::analysis::run::{availability, RunStats};
 use crate::format::format_hours;
 use crate::format::{availability_percent, thousands};
 use crate::model::{JourneySize, Model, Target};
-use std::borrow::Cow;
 use crate::stats::{ci95_half_width, Moments, Summary};
+use std::borrow::Cow;
 
 /// What a rendered run is about.
 pub struct RunReport<'a> {

@@ -185,7 +185,8 @@ impl ExactSum {
             // Three words from `shift / 32`, below the top word.
             let shift = e - LSB;
             if (0..32 * (DIGITS as i32 - 3)).contains(&shift) {
-                self.fixed.add_shifted(u128::from(m), shift as u32, negative);
+                self.fixed
+                    .add_shifted(u128::from(m), shift as u32, negative);
                 self.fixed.counted();
                 return;
             }
@@ -327,6 +328,11 @@ impl ExactSum {
         for &p in &other.partials {
             self.add_to_expansion(p);
         }
+    }
+
+    /// Whether it holds nothing (the exact sum 0 as it was made).
+    pub(crate) fn is_zero(&self) -> bool {
+        self.fixed.is_zero() && self.partials.is_empty()
     }
 
     /// Heap bytes held: the partials (the fixed-point part is held in place).

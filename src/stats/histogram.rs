@@ -84,7 +84,9 @@ impl Serialize for Histogram {
 
 impl<'de> Deserialize<'de> for Histogram {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Histogram::from(Vec::<u64>::deserialize(deserializer)?.as_slice()))
+        Ok(Histogram::from(
+            Vec::<u64>::deserialize(deserializer)?.as_slice(),
+        ))
     }
 }
 
