@@ -235,3 +235,87 @@ pub(crate) fn play<W: Send>(
     progress(done.load(Ordering::Relaxed));
     states
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Seen = Vec<u64>;
+
+    /// The trial indices each worker was handed, sorted together.
+    fn played(states: Vec<Seen>) -> Seen {
+        let mut all: Seen = states.into_iter().flatten().collect();
+        all.sort_unstable();
+        all
+    }
+
+    #[test]
+    fn every_trial_of_the_batches_is_played_once_by_some_worker() {
+        let trials = 5 * BATCH + 7;
+        for workers in [1, 2, 3] {
+            let mut last = 0;
+            let states = play(
+                1..6,
+                trials,
+                workers,
+                Order::Any,
+                &|_| Seen::new(),
+                &|s: &mut Seen, r| s.extend(r),
+                &mut |d| last = d,
+            );
+            assert_eq!(states.len(), workers);
+            assert_eq!(played(states), (BATCH..trials).collect::<Seen>());
+            assert_eq!(last, trials - BATCH);
+        }
+    }
+
+    /// Batch by batch, the run stops after the first batch at which `stop` says so: the
+    /// trials played are whole batches from the first, whatever the number of workers.
+    #[test]
+    fn batch_by_batch_stops_after_whole_batches() {
+        for workers in [1, 2, 3] {
+            let stop = |done: u64| done >= 3 * BATCH;
+            let states = play(
+                0..10,
+                10 * BATCH,
+                workers,
+                Order::Batches(&stop),
+                &|_| Seen::new(),
+                &|s: &mut Seen, r| s.extend(r),
+                &mut |_| {},
+            );
+            assert_eq!(
+                played(states),
+                (0..3 * BATCH).collect::<Seen>(),
+                "{workers}"
+            );
+        }
+    }
+
+    /// A worker that panics in a batch-by-batch run stops it: the panic reaches the
+    /// caller, and no other worker is left waiting for it.
+    #[test]
+    fn a_panic_in_a_batch_by_batch_run_reaches_the_caller() {
+        let never = |_: u64| false;
+        let r = std::panic::catch_unwind(|| {
+            play(
+                0..10,
+                10 * BATCH,
+                3,
+                Order::Batches(&never),
+                &|_| (),
+                &|_: &mut (), r: std::ops::Range<u64>| {
+                    if r.start == BATCH + 5 {
+                        panic!("trial {}", r.start)
+                    }
+                },
+                &mut |_| {},
+            )
+        });
+        let e = r.expect_err("the panic is raised again");
+        assert_eq!(
+            e.downcast_ref::<String>().map(String::as_str),
+            Some("trial 133")
+        );
+    }
+}
