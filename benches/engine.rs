@@ -12,13 +12,25 @@
 //! `portal_measures` times `portal`'s deterministic measures (gateway reach and the
 //! isolated failure of every service, one traversal each) on the 1,000- and
 //! 100,000-service graphs: `cargo bench --bench engine -- portal_measures`.
+//!
+//! `counterfactual` times the Monte Carlo analyses that play counterfactuals against `run`
+//! with the same 128 trials on one thread, on `generate --services 1000 --sites 8 --seed
+//! 7` and `--services 10000 --sites 40 --seed 7`: `run`, `portal`'s attribution
+//! (never-down counterfactuals, replayed by `sim::replay`) and `importance` (on the
+//! 1,000-service graph; every site always down is played in full), and, on the
+//! 1,000-service graph, the attribution with every counterfactual played in full
+//! (`portal_batch_full`, 32 trials), the cost the replay saves. The ratio portal / run is
+//! what the README reports: `cargo bench --bench engine -- counterfactual`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
+use blastradius::analysis::importance::importance;
 use blastradius::analysis::plan::RunOptions;
+use blastradius::analysis::portal::{portal, portal_batch_full};
 use blastradius::analysis::run::run;
 use blastradius::model::load_str;
 use blastradius::scenario::generate::{generate, to_ron, GenerateOptions};
+use blastradius::sim::replay::deadlock_capable;
 use blastradius::sim::{Compiled, Trial};
 
 fn bundled() -> String {
@@ -119,5 +131,57 @@ fn portal_measures(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, single_thread, parallel, portal_measures);
+/// `generate --services n --sites sites --seed 7`.
+fn generated(services: usize, sites: usize) -> String {
+    to_ron(&generate(GenerateOptions {
+        services,
+        sites,
+        seed: 7,
+    }))
+}
+
+fn counterfactual(c: &mut Criterion) {
+    let mut g = c.benchmark_group("counterfactual");
+    g.sample_size(10);
+    let opts = RunOptions {
+        trials: 128,
+        seed: 7,
+        threads: Some(1),
+        precision: None,
+        shard: None,
+    };
+    for (n, sites) in [(1000usize, 8usize), (10_000, 40)] {
+        let loaded = load_str("g.ron", &generated(n, sites)).expect("valid scenario");
+        let m = &loaded.model;
+        g.bench_function(format!("run_{n}"), |b| {
+            b.iter(|| run(m, &opts, &mut |_, _| {}).expect("run").trials)
+        });
+        g.bench_function(format!("portal_{n}"), |b| {
+            b.iter(|| portal(m, &opts, &mut |_, _| {}).expect("portal").trials)
+        });
+        if n == 1000 {
+            g.bench_function(format!("importance_{n}"), |b| {
+                b.iter(|| {
+                    importance(m, &opts, &mut |_, _| {})
+                        .expect("importance")
+                        .trials
+                })
+            });
+            let compiled = Compiled::new(m);
+            let capable = deadlock_capable(&compiled);
+            g.bench_function(format!("portal_full_{n}_32_trials"), |b| {
+                b.iter(|| portal_batch_full(&compiled, &capable, 7, 0, 32).trials)
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    single_thread,
+    parallel,
+    portal_measures,
+    counterfactual
+);
 criterion_main!(benches);

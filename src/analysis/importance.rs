@@ -11,9 +11,20 @@
 //! Both counterfactuals use `Overrides` (`site_always_down`, `site_never_fails`), which
 //! keep every random draw as in the base design, so the three arms of trial `i` are paired
 //! and the differences `L(always) − L(base)` and `L(base) − L(never)` come with
-//! intervals from their per-trial values. Cost: `1 + 2 × sites` trials per trial.
+//! intervals from their per-trial values. Cost: at most `1 + 2 × sites` trials per trial;
+//! a site with none of its own events or hazard failures due in a trial is not played
+//! never failing there (nothing would change), nor is a site no service reads played
+//! always down.
+//!
+//! Unlike `portal`'s never-down counterfactuals (`sim::replay`), these change the recovery
+//! of every service with a replica in the site (its replicas never come back, or never go
+//! down), and with `recovery.crews` a recovery that starts or ends at another time can
+//! change every later crew assignment, of any service. No restriction smaller than the
+//! whole trial is exact then, so each is played in full.
 
-use super::batch::{Order, BATCH};
+use std::ops::ControlFlow;
+
+use super::batch::{batch_trials, for_each_batch};
 use super::plan::RunOptions;
 use crate::error::Error;
 use crate::model::{Model, SiteIdx};
@@ -73,90 +84,101 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
     (b != 0.0).then(|| a / b)
 }
 
-/// A worker of [`importance`]: its accumulators (one set per worker: there are few
-/// sites), the compiled model and a copy of it for the counterfactuals, and the base
-/// losses of the batch it plays.
-struct Worker<'c> {
-    acc: ImportanceStats,
-    c: &'c Compiled,
-    cf: Compiled,
-    losses: Vec<f64>,
+/// The two counterfactuals of a site.
+#[derive(Debug, Clone, Copy)]
+enum Arm {
+    AlwaysDown,
+    NeverFails,
 }
 
-impl Worker<'_> {
-    /// Plays the batch of trials `range`: the base trials, then each site always down and
-    /// never failing.
-    fn play(&mut self, seed: u64, range: std::ops::Range<u64>) {
-        let stats = &mut self.acc;
-        stats.trials += range.end - range.start;
-        self.losses.clear();
-        // One trial's buffers at a time: the base's are freed before the arms'.
-        let losses = &mut self.losses;
-        play_arm(self.c, seed, range.clone(), |_, l| {
-            losses.push(l);
-            stats.base.add(l);
-        });
-        let base = &self.losses;
-        let cf = &mut self.cf;
-        for site in 0..stats.sites.len() {
+/// Plays trial `i` of seed `seed` on `t` with `arm` switched on for `site` (the outcome
+/// is left in `t`), and switches it off again.
+fn play_arm(t: &mut Trial, seed: u64, i: u64, site: usize, arm: Arm) {
+    let switch = |t: &mut Trial, on: bool| {
+        let o = t.overrides_mut();
+        match arm {
+            Arm::AlwaysDown => o.site_always_down[site] = on,
+            Arm::NeverFails => o.site_never_fails[site] = on,
+        }
+    };
+    switch(t, true);
+    t.run(seed, i);
+    switch(t, false);
+}
+
+/// Sites whose being down for the whole horizon changes nothing: no replica lies in them
+/// and no service rebuilds into them, so no service ever reads their state.
+fn read_by_nobody(c: &Compiled) -> Vec<bool> {
+    let rebuild_sites = &c.rebuild_to.items;
+    (0..c.n_sites())
+        .map(|site| {
+            c.subtree_replicas(site).is_empty()
+                && !rebuild_sites.iter().any(|&x| c.within(x, site as u32))
+        })
+        .collect()
+}
+
+/// Plays batch `b`: each base trial, then each site always down and never failing, on
+/// one trial whose overrides change between them. A counterfactual that provably changes
+/// nothing is not played: its loss is the base's, as playing it would give to the bit (a
+/// site read by nobody, always down; a site with none of its own events or hazard
+/// failures due in the trial, never failing).
+pub fn importance_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> ImportanceStats {
+    let range = batch_trials(b, total);
+    let mut stats = ImportanceStats::new(c.n_sites());
+    stats.trials = range.end - range.start;
+    let inert = read_by_nobody(c);
+    let mut t = Trial::new(c);
+    let mut fails = vec![false; c.n_sites()];
+    for i in range {
+        t.run(seed, i);
+        let base = t.outcome.total_user_hours_lost;
+        stats.base.add(base);
+        for (site, f) in fails.iter_mut().enumerate() {
+            *f = t.site_failed(site);
+        }
+        for site in 0..c.n_sites() {
+            let l = if inert[site] {
+                base
+            } else {
+                play_arm(&mut t, seed, i, site, Arm::AlwaysDown);
+                t.outcome.total_user_hours_lost
+            };
             let si = &mut stats.sites[site];
-            cf.overrides.site_always_down[site] = true;
-            play_arm(cf, seed, range.clone(), |k, l| {
-                si.always_down.add(l);
-                si.achievement.add(l - base[k]);
-            });
-            cf.overrides.site_always_down[site] = false;
-            cf.overrides.site_never_fails[site] = true;
-            play_arm(cf, seed, range.clone(), |k, l| {
-                si.never_fails.add(l);
-                si.reduction.add(base[k] - l);
-            });
-            cf.overrides.site_never_fails[site] = false;
+            si.always_down.add(l);
+            si.achievement.add(l - base);
+            let l = if fails[site] {
+                play_arm(&mut t, seed, i, site, Arm::NeverFails);
+                t.outcome.total_user_hours_lost
+            } else {
+                base
+            };
+            let si = &mut stats.sites[site];
+            si.never_fails.add(l);
+            si.reduction.add(base - l);
         }
     }
+    stats
 }
 
-/// Plays the trials `range` on `c`, handing `add` each trial's offset in the range and
-/// its total loss.
-fn play_arm(c: &Compiled, seed: u64, range: std::ops::Range<u64>, mut add: impl FnMut(usize, f64)) {
-    let mut t = Trial::new(c);
-    for (k, i) in range.enumerate() {
-        t.run(seed, i);
-        add(k, t.outcome.total_user_hours_lost);
-    }
-}
-
-/// Runs the site importance analysis of `model`. Workers add every trial straight into
-/// accumulators that hold the whole run (`run`'s driver: `analysis::batch::play`), one
-/// set per worker, merged at the end.
+/// Runs the site importance analysis of `model`.
 pub fn importance(
     model: &Model,
     opts: &RunOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportanceStats, Error> {
-    let batches = 0..opts.trials.div_ceil(BATCH);
-    let workers = super::batch::workers(opts.trials, opts.threads, &batches)?;
     let c = Compiled::new(model);
-    let init = |_: usize| Worker {
-        acc: ImportanceStats::new(c.n_sites()),
-        c: &c,
-        cf: c.clone(),
-        losses: Vec::new(),
-    };
-    let play = |w: &mut Worker, trials: std::ops::Range<u64>| w.play(opts.seed, trials);
-    let states = super::batch::play(
-        batches,
-        opts.trials,
-        workers,
-        Order::Any,
-        &init,
-        &play,
-        &mut |done| progress(done, opts.trials),
-    );
     let mut acc = ImportanceStats::new(c.n_sites());
-    for w in states {
-        acc.merge(&w.acc);
-    }
+    for_each_batch(
+        opts.trials,
+        opts.threads,
+        |b| importance_batch(&c, opts.seed, b, opts.trials),
+        &mut |p: ImportanceStats| {
+            acc.merge(&p);
+            progress(acc.trials, opts.trials);
+            ControlFlow::Continue(())
+        },
+    )?;
     Ok(acc)
 }
 
@@ -176,4 +198,70 @@ pub fn ranking(stats: &ImportanceStats) -> Vec<SiteIdx> {
         kb.0.total_cmp(&ka.0).then(kb.1.total_cmp(&ka.1))
     });
     order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bits(t: &Trial) -> Vec<u64> {
+        let o = &t.outcome;
+        let mut v: Vec<u64> = o.user_hours_lost.iter().map(|x| x.to_bits()).collect();
+        v.push(o.total_user_hours_lost.to_bits());
+        v
+    }
+
+    /// The counterfactuals `importance_batch` does not play change nothing: played, they
+    /// give the base trial's losses to the bit. Every bundled scenario, and one with a
+    /// site nobody reads.
+    #[test]
+    fn skipped_counterfactuals_are_the_base_to_the_bit() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+        let mut texts: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        texts.push(
+            r#"Scenario(name: "t", horizon: "2d",
+                sites: [(id: "a", hazards: [(mtbf: "1d", repair: "3h")]), (id: "empty"),
+                        (id: "spare", parent: "empty")],
+                services: [
+                    (id: "x", users: 10, replicas: ["a"]),
+                    (id: "y", users: 5, replicas: ["a"], depends_on: ["x"]),
+                ],
+                events: [(name: "e", site: "empty", at: "1h", lasts: "5h")],
+            )"#
+            .into(),
+        );
+        let (mut never, mut always) = (0, 0);
+        for text in &texts {
+            let m = crate::model::load_str("s.ron", text).unwrap().model;
+            let c = Compiled::new(&m);
+            let inert = read_by_nobody(&c);
+            let mut base = Trial::new(&c);
+            let mut cf = Trial::new(&c);
+            for i in 0..40 {
+                base.run(m.seed, i);
+                for (site, &inert) in inert.iter().enumerate() {
+                    let skipped = [
+                        (!base.site_failed(site), Arm::NeverFails, &mut never),
+                        (inert, Arm::AlwaysDown, &mut always),
+                    ];
+                    for (skip, arm, count) in skipped {
+                        if skip {
+                            *count += 1;
+                            play_arm(&mut cf, m.seed, i, site, arm);
+                            assert_eq!(bits(&cf), bits(&base), "{arm:?}: site {site}, trial {i}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            never > 1000 && always >= 80,
+            "{never} never-fails, {always} always-down"
+        );
+    }
 }

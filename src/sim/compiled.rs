@@ -187,6 +187,8 @@ pub struct Compiled {
     pub has_journeys: bool,
     /// Counterfactuals for the analyses (all false in a plain run). Random numbers are
     /// drawn exactly as without them, so a counterfactual run stays paired with the base.
+    /// A trial starts from these and keeps its own copy, which an analysis may change
+    /// between trials (`Trial::overrides_mut`).
     pub overrides: Overrides,
 }
 

@@ -35,6 +35,13 @@ pub(super) enum Ev {
         service: u32,
         since: f64,
     },
+    /// A replayed counterfactual sets a service's own state (and a fleet's lost share)
+    /// as its recorded trial had it at this time (`super::replay`).
+    Own {
+        service: u32,
+        down: bool,
+        share: f64,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]

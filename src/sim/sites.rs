@@ -4,7 +4,7 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::compiled::{Compiled, EventFilter, NONE};
+use super::compiled::{Compiled, EventFilter, Overrides, NONE};
 use super::queue::{Ev, EventQueue};
 
 pub(super) struct Sites {
@@ -15,6 +15,8 @@ pub(super) struct Sites {
     cover: Vec<u32>,
     /// Lost to a destroying event (of the site or an ancestor) for the rest of the horizon.
     destroyed: Vec<bool>,
+    /// Whether one of the site's own events or hazard failures is due in this trial.
+    fails: Vec<bool>,
     /// When each event of the scenario started in this trial; NaN if it did not happen.
     event_start: Vec<f64>,
     /// Scratch for an event's pick of sites.
@@ -28,6 +30,7 @@ impl Sites {
             own_down: vec![0; ns],
             cover: vec![0; ns],
             destroyed: vec![false; ns],
+            fails: vec![false; ns],
             event_start: vec![f64::NAN; c.events.len()],
             pick: Vec::with_capacity(c.max_pick),
         }
@@ -37,11 +40,18 @@ impl Sites {
         self.own_down.fill(0);
         self.cover.fill(0);
         self.destroyed.fill(false);
+        self.fails.fill(false);
     }
 
     #[inline]
     pub(super) fn up(&self, site: u32) -> bool {
         self.cover[site as usize] == 0
+    }
+
+    /// Whether one of the site's own events or hazard failures was due in this trial
+    /// (before the horizon): without any, making it never fail changes nothing.
+    pub(super) fn fails(&self, site: usize) -> bool {
+        self.fails[site]
     }
 
     #[inline]
@@ -76,7 +86,13 @@ impl Sites {
 
     /// Draws this trial's site events, their follow-ons and the site hazards from the
     /// trial stream, in a fixed order, and queues the site changes they cause.
-    pub(super) fn schedule(&mut self, c: &Compiled, rng: &mut ChaCha8Rng, queue: &mut EventQueue) {
+    pub(super) fn schedule(
+        &mut self,
+        c: &Compiled,
+        overrides: &Overrides,
+        rng: &mut ChaCha8Rng,
+        queue: &mut EventQueue,
+    ) {
         let horizon = c.horizon;
         let site_ev = |site: u32, delta: i32, destroy: bool| Ev::Site {
             site,
@@ -96,7 +112,7 @@ impl Sites {
                 continue; // the parent did not happen
             }
             let u: f64 = rng.random();
-            let happens = match c.overrides.events {
+            let happens = match overrides.events {
                 EventFilter::All => u < e.probability,
                 _ if e.parent != NONE => u < e.probability,
                 EventFilter::Only(k) => k as usize == i,
@@ -111,17 +127,18 @@ impl Sites {
             if e.pick != NONE {
                 self.pick_sites(c, e.pick, rng);
                 for &site in &self.pick {
-                    if start < horizon && !c.overrides.site_never_fails[site as usize] {
+                    if start < horizon && !overrides.site_never_fails[site as usize] {
                         queue.push(start, site_ev(site, 1, e.destroys));
                         queue.push(start + lasts, site_ev(site, -1, false));
                     }
                 }
                 continue;
             }
-            if c.overrides.site_never_fails[e.site as usize] {
+            if overrides.site_never_fails[e.site as usize] {
                 continue;
             }
             if start < horizon {
+                self.fails[e.site as usize] = true;
                 queue.push(start, site_ev(e.site, 1, e.destroys));
                 queue.push(start + lasts, site_ev(e.site, -1, false));
             }
@@ -130,7 +147,7 @@ impl Sites {
         // A site that never fails (a counterfactual) still draws its hazards, so the trial
         // stream stays paired with the base, but none of them is applied.
         for site in 0..c.n_sites() {
-            let applied = !c.overrides.site_never_fails[site] && !c.overrides.no_hazards;
+            let applied = !overrides.site_never_fails[site] && !overrides.no_hazards;
             for hi in c.site_hazards.range(site) {
                 let h = c.site_hazards.items[hi];
                 let mut t = c.dists[h.mtbf as usize].sample(rng);
@@ -139,6 +156,7 @@ impl Sites {
                 while t < horizon {
                     let r = c.dists[h.repair as usize].sample(rng);
                     if applied {
+                        self.fails[site] = true;
                         queue.push(t, site_ev(site as u32, 1, false));
                         queue.push(t + r, site_ev(site as u32, -1, false));
                     }
@@ -155,7 +173,7 @@ impl Sites {
             while t < horizon {
                 for &(site, repair) in &cc.members {
                     let r = c.dists[repair as usize].sample(rng);
-                    if !c.overrides.site_never_fails[site as usize] && !c.overrides.no_hazards {
+                    if !overrides.site_never_fails[site as usize] && !overrides.no_hazards {
                         queue.push(t, site_ev(site, 1, false));
                         queue.push(t + r, site_ev(site, -1, false));
                     }
@@ -165,7 +183,7 @@ impl Sites {
         }
         // 4. Counterfactual: sites down from the start, for the whole horizon.
         for site in 0..c.n_sites() {
-            if c.overrides.site_always_down[site] {
+            if overrides.site_always_down[site] {
                 queue.push(0.0, site_ev(site as u32, 1, false));
             }
         }

@@ -29,6 +29,12 @@
 //! only when the scenario has a fleet (`Compiled::has_fleet`); dependencies on
 //! alternatives (`AnyOf`) are gates, nodes of the propagation whose rules are in
 //! [`alternatives`], used only when the scenario has one (`Compiled::has_alt`).
+//!
+//! For counterfactuals, a trial keeps its own copy of the overrides
+//! ([`Trial::overrides_mut`]), can record where its services' own and down states change
+//! ([`Trial::record`], [`super::trace`]), and can replay own states set at given times
+//! instead of playing recovery (`Trial::replay`, used by [`super::replay`]); the
+//! propagation and accounting are the same code either way.
 
 mod alternatives;
 mod fleet;
@@ -38,12 +44,13 @@ use rand_chacha::ChaCha8Rng;
 use rand_pcg::Pcg64Mcg;
 
 use super::accounting::{Accounting, Class};
-use super::compiled::{CMode, Compiled, NONE};
+use super::compiled::{CMode, Compiled, Overrides, NONE};
 use super::deadlock::{edge_active, Deadlocks, WaitFor};
 use super::outcome::Outcome;
 use super::queue::{Ev, EventQueue};
 use super::sites::Sites;
 use super::tasks::{Kind, Queue, Tasks};
+use super::trace::{OwnChange, Recorder, Trace};
 use fleet::Fleet;
 
 /// Marks the rebuilt replica of a service in `serving`.
@@ -74,6 +81,11 @@ pub(super) enum Slot {
 /// The reusable state of one worker: build once, then [`Trial::run`] any number of trials.
 pub struct Trial<'c> {
     c: &'c Compiled,
+    /// The counterfactual switches of this trial: the compiled ones, until an analysis
+    /// changes them between trials ([`Trial::overrides_mut`]).
+    overrides: Overrides,
+    /// What the trial records for replayed counterfactuals (off unless asked).
+    rec: Recorder,
     now: f64,
     queue: EventQueue,
     chacha: ChaCha8Rng,
@@ -147,6 +159,8 @@ impl<'c> Trial<'c> {
         let nr = c.replica_site.len();
         Trial {
             c,
+            overrides: c.overrides.clone(),
+            rec: Recorder::default(),
             now: 0.0,
             queue: EventQueue::new(c.horizon),
             chacha: ChaCha8Rng::seed_from_u64(0),
@@ -243,6 +257,30 @@ impl<'c> Trial<'c> {
         self.blocked_svcs.clear();
         self.deadlocks.reset();
         self.outcome.reset();
+        if self.rec.on {
+            self.rec.reset();
+        }
+    }
+
+    /// The counterfactual switches the next trials play with.
+    pub fn overrides_mut(&mut self) -> &mut Overrides {
+        &mut self.overrides
+    }
+
+    /// Whether the next trials record their [`Trace`].
+    pub fn record(&mut self, on: bool) {
+        self.rec.enable(on, self.c.n_services());
+    }
+
+    /// What the last trial played with [`Trial::record`] on recorded.
+    pub fn trace(&self) -> &Trace {
+        &self.rec.trace
+    }
+
+    /// Whether one of site `site`'s own events or hazard failures was due in the last
+    /// trial (before the horizon).
+    pub fn site_failed(&self, site: usize) -> bool {
+        self.sites.fails(site)
     }
 
     #[inline]
@@ -274,15 +312,15 @@ impl<'c> Trial<'c> {
     pub fn run(&mut self, seed: u64, index: u64) {
         self.reset(seed, index);
         let c = self.c;
-        let horizon = c.horizon;
         // 1. Site events, their follow-ons and site hazards, from the trial stream.
-        self.sites.schedule(c, &mut self.chacha, &mut self.queue);
+        self.sites
+            .schedule(c, &self.overrides, &mut self.chacha, &mut self.queue);
         // 2. Service hazards: the first failure of each; later ones follow each repair.
         for s in 0..c.n_services() {
             for hi in c.svc_hazards.range(s) {
                 let h = c.svc_hazards.items[hi];
                 let t = self.draw(s, h.mtbf);
-                if c.overrides.no_hazards {
+                if self.overrides.no_hazards {
                     continue; // drawn, so the service's stream stays where it was
                 }
                 self.push(
@@ -300,11 +338,40 @@ impl<'c> Trial<'c> {
             self.schedule_fleet_hazards();
         }
         // 3. The event loop.
+        self.play();
+    }
+
+    /// Plays a replayed counterfactual ([`super::replay`]): no site, hazard or recovery of
+    /// its own, only the own states of its services set at the given times, and the
+    /// propagation, substitutes and accounting that follow. The changes may come in any
+    /// order; those due at one instant are all applied before it settles.
+    pub(super) fn replay(&mut self, changes: &[OwnChange]) {
+        self.reset(0, 0);
+        for ch in changes {
+            self.push(
+                ch.at,
+                Ev::Own {
+                    service: ch.service,
+                    down: ch.down,
+                    share: ch.share,
+                },
+            );
+        }
+        self.play();
+    }
+
+    /// The event loop, from the queued events to the horizon, and the trial's outcome.
+    fn play(&mut self) {
+        let c = self.c;
+        let horizon = c.horizon;
         while let Some(t) = self.queue.peek_time() {
             if t >= horizon {
                 break;
             }
             self.acct.curve_before(c, t, &mut self.outcome);
+            if self.rec.on {
+                self.rec.instant(t);
+            }
             self.now = t;
             while let Some(ev) = self.queue.pop_due(t) {
                 self.apply(ev);
@@ -468,6 +535,9 @@ impl<'c> Trial<'c> {
             self.eff_was[s] = 0;
             let now_down = self.eff_down[s];
             if was_down != now_down {
+                if self.rec.on {
+                    self.rec.down(self.now, s, now_down);
+                }
                 // Services using it as a substitute keep or lose their switched users.
                 if self.c.has_subs {
                     for &y in self.c.subbed_by.row(s) {
@@ -591,6 +661,17 @@ impl<'c> Trial<'c> {
                 if self.eff_down[s] && self.down_since[s] == since {
                     self.touch(service);
                 }
+            }
+            Ev::Own {
+                service,
+                down,
+                share,
+            } => {
+                let s = service as usize;
+                if c.has_fleet && c.fleet_of[s] != NONE {
+                    self.fleet.set_share(c, s, share);
+                }
+                self.set_own(s, down);
             }
             Ev::Bypass { task, since } => {
                 // Still the same blocked episode of a live task?
@@ -850,7 +931,22 @@ impl<'c> Trial<'c> {
         } else {
             self.hazard_down[s] > 0
         };
-        let own = (!mode_up || failed) && !c.overrides.never_down[s];
+        self.set_own(s, !mode_up || failed);
+        if self.rec.on {
+            let share = if FLEET && c.fleet_of[s] != NONE {
+                self.fleet.share(c, s)
+            } else {
+                0.0
+            };
+            self.rec.own(self.now, s, self.own_down[s], share);
+        }
+    }
+
+    /// Service `s`'s own state is `own` (unless it is never down) from this instant on.
+    // Inlined into `update_own`, where it was written before replays shared it.
+    #[inline(always)]
+    fn set_own(&mut self, s: usize, own: bool) {
+        let own = own && !self.overrides.never_down[s];
         if own != self.own_down[s] {
             self.own_down[s] = own;
             if own {
@@ -871,7 +967,7 @@ impl<'c> Trial<'c> {
     }
 
     fn set_down(&mut self, s: usize) -> bool {
-        if self.c.overrides.never_down[s] {
+        if self.overrides.never_down[s] {
             return false;
         }
         self.note_eff_change(s);

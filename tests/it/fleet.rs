@@ -7,7 +7,7 @@
 use blastradius::model::load_str;
 use blastradius::sim::{Compiled, Outcome, Trial};
 
-use crate::util::{bin, close, compile, idx, scenario_file, scenarios_dir, stdout};
+use crate::util::{bin, bundled_scenarios, close, compile, idx, scenario_file, stdout};
 
 /// Plays trial 0 of seed 1 of `text`; every case below is deterministic.
 fn play(text: &str) -> Outcome {
@@ -317,14 +317,8 @@ mod single_instance {
 
     #[test]
     fn every_bundled_scenario_plays_bit_for_bit_the_same() {
-        let mut files: Vec<_> = std::fs::read_dir(scenarios_dir())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-            .collect();
-        files.sort();
         let mut checked = 0;
-        for f in files {
+        for f in bundled_scenarios() {
             let text = std::fs::read_to_string(&f).unwrap();
             // A scenario with fleets of its own (nirs-2025) is not a single-instance one.
             if text.contains("instances:") {
@@ -538,122 +532,18 @@ mod validation {
     }
 }
 
-/// Random small scenarios with fleets and everything else the format has (both modes,
-/// rebuilds, destroying events, hazards, partial and graced dependencies, recovery
-/// needs, crews, bootstrap): the engine never panics (an instance count that went below
+/// Random small scenarios with fleets and everything else the format has
+/// (`util::random_scenario`): the engine never panics (an instance count that went below
 /// zero would, in this debug build), and every outcome stays within its bounds.
 mod random {
-    use rand::{Rng, SeedableRng};
-    use rand_chacha::ChaCha8Rng;
-
     use super::*;
-
-    fn pick<'a>(rng: &mut ChaCha8Rng, xs: &[&'a str]) -> &'a str {
-        xs[rng.random_range(0..xs.len())]
-    }
-
-    fn scenario(seed: u64) -> String {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let sites = ["a", "b", "c"];
-        let mut t = String::from(
-            "Scenario(name: \"random\", horizon: \"10d\", sites: [(id: \"a\"), (id: \"b\"), ",
-        );
-        t.push_str("(id: \"c\", parent: \"a\"");
-        if rng.random_bool(0.3) {
-            t.push_str(", hazards: [(mtbf: \"4d\", repair: Exp(mean: \"6h\"))]");
-        }
-        t.push_str(")],\nservices: [\n");
-        let n = 4;
-        for i in 0..n {
-            let k = rng.random_range(1..=3);
-            let mut reps: Vec<&str> = sites.to_vec();
-            while reps.len() > k {
-                reps.remove(rng.random_range(0..reps.len()));
-            }
-            let reps: Vec<String> = reps.iter().map(|r| format!("\"{r}\"")).collect();
-            t.push_str(&format!(
-                "  (id: \"s{i}\", users: {}, replicas: [{}], instances: {}, restart: {}",
-                rng.random_range(0..1000),
-                reps.join(", "),
-                rng.random_range(1..=5),
-                pick(
-                    &mut rng,
-                    &[
-                        "\"0h\"",
-                        "\"1h\"",
-                        "Exp(mean: \"2h\")",
-                        "Uniform(min: \"0h\", max: \"3h\")"
-                    ]
-                )
-            ));
-            if rng.random_bool(0.3) {
-                t.push_str(&format!(
-                    ", mode: ActiveStandby(failover: Exp(mean: \"2h\"), success: {})",
-                    pick(&mut rng, &["1.0", "0.5", "0.0"])
-                ));
-            } else {
-                t.push_str(&format!(
-                    ", mode: ActiveActive(min: {})",
-                    rng.random_range(1..=k)
-                ));
-            }
-            if rng.random_bool(0.3) {
-                t.push_str(&format!(
-                    ", rebuild: (to: [\"{}\"], takes: \"6h\")",
-                    pick(&mut rng, &sites)
-                ));
-            }
-            let mut deps = Vec::new();
-            for j in 0..n {
-                if j != i && rng.random_bool(0.25) {
-                    deps.push(format!(
-                        "(on: \"s{j}\", share: {}, grace: {})",
-                        pick(&mut rng, &["1.0", "0.3"]),
-                        pick(&mut rng, &["\"0h\"", "\"1h\""])
-                    ));
-                }
-            }
-            t.push_str(&format!(", depends_on: [{}]", deps.join(", ")));
-            let j = rng.random_range(0..n);
-            if j != i && rng.random_bool(0.3) {
-                t.push_str(&format!(", recovery_needs: [\"s{j}\"]"));
-            }
-            if rng.random_bool(0.5) {
-                t.push_str(&format!(
-                    ", hazards: [(mtbf: {}, repair: {})]",
-                    pick(
-                        &mut rng,
-                        &[
-                            "\"3d\"",
-                            "Exp(mean: \"1d\")",
-                            "Uniform(min: \"1d\", max: \"1d\")"
-                        ]
-                    ),
-                    pick(&mut rng, &["Exp(mean: \"5h\")", "\"0h\"", "\"4h\""])
-                ));
-            }
-            t.push_str("),\n");
-        }
-        t.push_str("],\nevents: [\n");
-        for _ in 0..rng.random_range(1..=3) {
-            t.push_str(&format!(
-                "  (name: \"e\", site: \"{}\", at: Uniform(min: \"0h\", max: \"5d\"), lasts: Exp(mean: \"10h\"), probability: 0.8, destroys: {}),\n",
-                pick(&mut rng, &sites),
-                rng.random_bool(0.2)
-            ));
-        }
-        t.push_str("],\nrecovery: (");
-        t.push_str(pick(&mut rng, &["", "crews: 1, ", "crews: 2, "]));
-        t.push_str(pick(&mut rng, &["", "bootstrap: \"4h\""]));
-        t.push_str("))\n");
-        t
-    }
+    use crate::util::random_scenario;
 
     #[test]
     fn outcomes_are_bounded_and_finite() {
         let mut fleets = 0;
         for seed in 0..150 {
-            let text = scenario(seed);
+            let text = random_scenario(seed);
             let loaded = load_str("r.ron", &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
             let c = Compiled::new(&loaded.model);
             fleets += c.has_fleet as u32;

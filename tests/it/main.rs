@@ -13,6 +13,7 @@ mod import;
 mod invariants;
 mod journeys;
 mod portal;
+mod replay;
 mod report;
 mod risk;
 mod run;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use blastradius::model::{load, load_str, Model};
 use blastradius::sim::{Compiled, Outcome, Trial};
 
-use crate::util::{close, scenario, scenarios_dir, stdout};
+use crate::util::{bundled_scenarios, close, scenario, stdout};
 
 /// Plays `n` trials of `m` and hands every outcome to `f`.
 fn play(m: &Model, n: u64, mut f: impl FnMut(&Outcome)) {
@@ -46,13 +46,7 @@ mod library {
     const TRIALS: u64 = 50;
 
     fn files() -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(scenarios_dir())
-            .expect("scenarios/ exists")
-            .map(|e| e.expect("readable entry").path())
-            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-            .collect();
-        v.sort();
-        v
+        bundled_scenarios()
     }
 
     fn check_runs(file: &str, m: &Model) {
@@ -498,14 +492,8 @@ mod command_line {
     use super::*;
 
     fn files() -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(scenarios_dir())
-            .expect("scenarios/ exists")
-            .map(|e| e.expect("readable entry").path())
-            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
+        let files = bundled_scenarios().into_iter();
+        files.map(|p| p.to_string_lossy().into_owned()).collect()
     }
 
     #[test]

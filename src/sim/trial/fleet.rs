@@ -73,6 +73,11 @@ impl Fleet {
     pub(super) fn share(&self, c: &Compiled, s: usize) -> f64 {
         self.share[c.fleet_of[s] as usize]
     }
+
+    /// Sets that share (a replayed counterfactual, [`crate::sim::replay`]).
+    pub(super) fn set_share(&mut self, c: &Compiled, s: usize, share: f64) {
+        self.share[c.fleet_of[s] as usize] = share;
+    }
 }
 
 impl Trial<'_> {

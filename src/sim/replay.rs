@@ -1,0 +1,812 @@
+//! Never-down counterfactuals, replayed from their base trial.
+//!
+//! `portal` asks, for every service `s` down in a trial, what the trial loses when `s` is
+//! never down (`Overrides::never_down`), everything else drawn the same. Playing the whole
+//! trial again costs `O(V)` per service and trial, `O(V²)` per trial in a large outage.
+//! Most of that trial is the base again; this module replays only what can differ, and
+//! gets the full trial's numbers to the bit.
+//!
+//! # Why the replay is exact
+//!
+//! A trial has two layers. The *recovery* layer (replicas, tasks, crews, failover,
+//! rebuild, hazards, fleets' instances) decides each service's own state; the
+//! *propagation* layer (who is down through hard dependencies and graces, partial
+//! dependencies, substitutes, accounting) follows from the own states. The recovery layer
+//! reads the propagation layer in two places only: a task is blocked while one of its
+//! service's recovery needs is down, and a task in a recovery deadlock bypasses its needs.
+//! Random numbers are drawn per service, by the recovery layer alone; `never_down` changes
+//! nothing there (the service still restarts, fails over and holds crews).
+//!
+//! So when no need can change state and no deadlock can change (the checks below), the
+//! counterfactual's recovery layer is the base's, task for task, every hold on a crew
+//! included, and only the propagation can differ. With own states fixed, propagation is
+//! monotone: making `s` never down removes down states and never adds any. A service
+//! never down or degraded in the base trial (not *affected*) is therefore never down or
+//! degraded in the counterfactual, and a change cannot travel through it. The services
+//! that can change, the *members*, are those grown from `s` along reversed `depends_on`
+//! edges (hard and partial) and substitute edges through affected services; a service
+//! outside them observes only services that do not change.
+//!
+//! The replay is a small trial over the members and the services they observe that were
+//! down at some time in the base (observing a service that is never down changes
+//! nothing, so those edges are left out, and a substitute never down serves like one
+//! outside the scenario). Each member gets its own state (and a fleet's lost share) set
+//! at the times the base recorded ([`super::trace`]); each observed service, which has no
+//! dependency of its own there, gets its down state at the times the base recorded. The
+//! engine's own propagation and accounting do the rest. Within one instant, what the
+//! engine computes for a service does not depend on the order in which the changes of
+//! different services are applied, so a trial holding fewer services computes the same
+//! bits for the ones it holds. The total is summed again in service order over the base's
+//! non-zero losses, the members' in place of theirs: the additions the full trial makes.
+//!
+//! Counterfactuals whose members do not overlap and do not observe each other's members
+//! cannot interact, so they share one replayed trial (a *layer*, each with its service
+//! never down): a base trial's hundreds of counterfactuals take a few replays.
+//!
+//! The full re-simulation (the reference, [`NeverDown::full`]) is played instead when:
+//! * `s` is a recovery need of some service: never down, it unblocks their tasks;
+//! * a member is a recovery need and its replayed down-trajectory is not the base's;
+//! * a member lies on a cycle of "waits for" edges (recovery needs and hard
+//!   dependencies; [`deadlock_capable`]). A deadlock cycle contains only services on such
+//!   a cycle, so with no member on one, every cycle, and every deadlock found, is the
+//!   base's, and a member's wait-for edges close none;
+//! * the base trial had two instants at the same time (a zero-length state the replay
+//!   could not place at its own instant).
+//!
+//! # Complexity
+//! Per base trial: `O(V + changes)` to index the record. Per counterfactual: its members,
+//! their edges and their recorded changes (`· log` in the replay's event queue), plus
+//! `O(non-zero base losses)` for the exact total. A service whose change reaches nobody,
+//! with no partial dependency and not a fleet, costs only the total.
+
+use super::compiled::{CFleet, CMode, CSub, Compiled, Csr, Edge, Overrides, ReverseEdge, NONE};
+use super::outcome::Outcome;
+use super::trace::{DownChange, OwnChange};
+use super::trial::Trial;
+
+/// Which services can take part in a recovery deadlock: those on a cycle of "waits for"
+/// edges (recovery needs and hard dependencies). `O(V + E)`.
+pub fn deadlock_capable(c: &Compiled) -> Vec<bool> {
+    use petgraph::graph::DiGraph;
+    let n = c.n_services();
+    let mut g = DiGraph::<(), ()>::with_capacity(n, c.deps.items.len() + c.needs.items.len());
+    for _ in 0..n {
+        g.add_node(());
+    }
+    let mut capable = vec![false; n];
+    let node = petgraph::graph::NodeIndex::new;
+    for (s, itself) in capable.iter_mut().enumerate() {
+        let hard = c
+            .deps
+            .row(s)
+            .iter()
+            // Gates of alternatives (nodes past the services) are left out: scenarios
+            // with alternatives are not replayed.
+            .filter(|e| e.share >= 1.0 && (e.on as usize) < n)
+            .map(|e| e.on);
+        for x in hard.chain(c.needs.row(s).iter().copied()) {
+            g.add_edge(node(s), node(x as usize), ());
+            *itself |= x as usize == s;
+        }
+    }
+    for scc in petgraph::algo::tarjan_scc(&g) {
+        if scc.len() > 1 {
+            for v in scc {
+                capable[v.index()] = true;
+            }
+        }
+    }
+    capable
+}
+
+/// How a counterfactual was computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// Its change reaches nobody: only the total was re-summed.
+    Alone,
+    /// Replayed over the services it can change.
+    Replayed,
+    /// The whole trial played again.
+    Full,
+}
+
+/// One never-down counterfactual of the base trial.
+#[derive(Debug, Clone, Copy)]
+pub struct Counterfactual {
+    /// Total user-hours lost with the service never down.
+    pub total: f64,
+    /// The service's own user-hours lost when it is never down.
+    pub own: f64,
+    pub path: Path,
+}
+
+/// The base trial's changes of one kind, grouped by service in time order.
+#[derive(Debug)]
+struct ByService<T> {
+    offsets: Vec<u32>,
+    items: Vec<T>,
+}
+
+impl<T> Default for ByService<T> {
+    fn default() -> Self {
+        ByService {
+            offsets: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+}
+
+impl<T: Copy> ByService<T> {
+    fn build(&mut self, n: usize, changes: &[T], service: impl Fn(&T) -> u32) {
+        self.offsets.clear();
+        self.offsets.resize(n + 2, 0);
+        for ch in changes {
+            self.offsets[service(ch) as usize + 2] += 1;
+        }
+        for i in 2..self.offsets.len() {
+            self.offsets[i] += self.offsets[i - 1];
+        }
+        self.items.clear();
+        if let Some(&first) = changes.first() {
+            self.items.resize(changes.len(), first);
+        }
+        for ch in changes {
+            let slot = &mut self.offsets[service(ch) as usize + 1];
+            self.items[*slot as usize] = *ch;
+            *slot += 1;
+        }
+    }
+
+    fn row(&self, s: usize) -> &[T] {
+        &self.items[self.offsets[s] as usize..self.offsets[s + 1] as usize]
+    }
+}
+
+/// One counterfactual of the current base trial, as planned.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    /// The service never down.
+    s: u32,
+    path: Path,
+    /// Its members, then the services they observe, in `NeverDown::sets`, each in service
+    /// order; its members' losses in `NeverDown::losses`.
+    members: (u32, u32),
+    boundary: (u32, u32),
+    losses: (u32, u32),
+    /// The replayed trial it shares with others whose members observe none of its.
+    layer: u32,
+}
+
+/// Replayed trials one base trial's counterfactuals are packed into: one per bit.
+const LAYERS: u32 = 64;
+
+/// Plays base trials and their never-down counterfactuals: each replayed when that is
+/// exact (see the module docs), else played in full.
+///
+/// Counterfactuals whose members neither overlap nor observe each other's members do not
+/// interact, so they share one replayed trial (a *layer*), with every one of their
+/// services never down: a base trial's hundreds of counterfactuals take a few replays.
+pub struct NeverDown<'c> {
+    c: &'c Compiled,
+    capable: &'c [bool],
+    base: Trial<'c>,
+    full: Trial<'c>,
+    /// The services with a non-zero loss in the base trial, in service order, their
+    /// losses, and the running sums (`sums[j]`: the first `j` losses added in order).
+    nonzero: Vec<u32>,
+    values: Vec<f64>,
+    sums: Vec<f64>,
+    own: ByService<OwnChange>,
+    down: ByService<DownChange>,
+    /// Per service: whether it was down or degraded at some time in the base trial; for
+    /// those, the affected services that observe it (dependents and substitutes' users).
+    affected: Vec<bool>,
+    watchers: ByService<(u32, u32)>,
+    pairs: Vec<(u32, u32)>,
+    plans: Vec<Plan>,
+    sets: Vec<u32>,
+    /// The members' losses, per plan in service order.
+    losses: Vec<(u32, f64)>,
+    results: Vec<Counterfactual>,
+    /// Scratch, by service: the generation that last marked it, its index in a replayed
+    /// trial, and the layers where it is a member and where it is observed.
+    mark: Vec<u32>,
+    gen: u32,
+    local: Vec<u32>,
+    in_layer: Vec<(u64, u64)>,
+    layered: Vec<u32>,
+    stack: Vec<u32>,
+    nodes: Vec<u32>,
+    changes: Vec<OwnChange>,
+    /// The replayed plans, by layer: (layer, plan).
+    order: Vec<(u32, u32)>,
+}
+
+impl<'c> NeverDown<'c> {
+    /// `capable`: [`deadlock_capable`] of `c`.
+    pub fn new(c: &'c Compiled, capable: &'c [bool]) -> Self {
+        let n = c.n_services();
+        let mut base = Trial::new(c);
+        base.record(true);
+        NeverDown {
+            c,
+            capable,
+            base,
+            full: Trial::new(c),
+            nonzero: Vec::new(),
+            values: Vec::new(),
+            sums: Vec::new(),
+            own: ByService::default(),
+            down: ByService::default(),
+            affected: vec![false; n],
+            watchers: ByService::default(),
+            pairs: Vec::new(),
+            plans: Vec::new(),
+            sets: Vec::new(),
+            losses: Vec::new(),
+            results: Vec::new(),
+            mark: vec![0; n],
+            gen: 0,
+            local: vec![NONE; n],
+            in_layer: vec![(0, 0); n],
+            layered: Vec::new(),
+            stack: Vec::new(),
+            nodes: Vec::new(),
+            changes: Vec::new(),
+            order: Vec::new(),
+        }
+    }
+
+    /// Plays base trial `index` of seed `seed` and records what its counterfactuals need.
+    pub fn base(&mut self, seed: u64, index: u64) -> &Outcome {
+        self.base.run(seed, index);
+        let n = self.c.n_services();
+        let o = &self.base.outcome;
+        self.nonzero.clear();
+        self.values.clear();
+        self.sums.clear();
+        let mut total = 0.0;
+        self.sums.push(total);
+        for (s, &uh) in o.user_hours_lost.iter().enumerate() {
+            if uh != 0.0 {
+                self.nonzero.push(s as u32);
+                self.values.push(uh);
+                total += uh;
+                self.sums.push(total);
+            }
+        }
+        let trace = self.base.trace();
+        self.own.build(n, &trace.own, |ch| ch.service);
+        self.down.build(n, &trace.down, |ch| ch.service);
+        let c = self.c;
+        let o = &self.base.outcome;
+        for (x, a) in self.affected.iter_mut().enumerate() {
+            *a = o.downtime[x] > 0.0 || o.degraded[x] > 0.0 || !o.restored_at[x].is_nan();
+        }
+        let affected = &self.affected;
+        let mut pairs = std::mem::take(&mut self.pairs);
+        pairs.clear();
+        for x in (0..n).filter(|&x| affected[x]) {
+            let dependents = c.dependents.row(x).iter().map(|re| re.from);
+            for f in dependents.chain(c.subbed_by.row(x).iter().copied()) {
+                if affected[f as usize] {
+                    pairs.push((x as u32, f));
+                }
+            }
+        }
+        self.watchers.build(n, &pairs, |p| p.0);
+        self.pairs = pairs;
+        self.plans.clear();
+        &self.base.outcome
+    }
+
+    /// The base trial last played.
+    pub fn outcome(&self) -> &Outcome {
+        &self.base.outcome
+    }
+
+    /// The counterfactuals of the base trial (`seed`, `index`: the base's) with each of
+    /// `services` never down, one at a time, in that order.
+    pub fn never_down(&mut self, services: &[u32], seed: u64, index: u64) -> &[Counterfactual] {
+        self.sets.clear();
+        self.losses.clear();
+        self.plans.clear();
+        for &s in services {
+            let plan = self.plan(s as usize);
+            self.plans.push(plan);
+        }
+        for &x in &self.layered {
+            self.in_layer[x as usize] = (0, 0);
+        }
+        self.layered.clear();
+        // The replayed plans by layer.
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend(
+            (self.plans.iter().enumerate())
+                .filter(|(_, p)| p.path == Path::Replayed)
+                .map(|(k, p)| (p.layer, k as u32)),
+        );
+        order.sort_unstable();
+        let mut layer = Vec::new();
+        for group in order.chunk_by(|a, b| a.0 == b.0) {
+            layer.clear();
+            layer.extend(group.iter().map(|x| x.1));
+            self.replay_layer(&layer);
+        }
+        self.order = order;
+        self.results.clear();
+        for k in 0..self.plans.len() {
+            let p = self.plans[k];
+            let cf = match p.path {
+                Path::Full => self.full(p.s as usize, seed, index),
+                Path::Alone | Path::Replayed => {
+                    let own = self.losses[p.losses.0 as usize..p.losses.1 as usize]
+                        .iter()
+                        .find(|l| l.0 == p.s)
+                        .map_or(0.0, |l| l.1);
+                    Counterfactual {
+                        total: self.total(p.losses),
+                        own,
+                        path: p.path,
+                    }
+                }
+            };
+            self.results.push(cf);
+        }
+        &self.results
+    }
+
+    /// A counterfactual played in full: the reference the replay is checked against.
+    /// `seed` and `index` must be the base trial's.
+    pub fn full(&mut self, s: usize, seed: u64, index: u64) -> Counterfactual {
+        self.full.overrides_mut().never_down[s] = true;
+        self.full.run(seed, index);
+        self.full.overrides_mut().never_down[s] = false;
+        let o = &self.full.outcome;
+        Counterfactual {
+            total: o.total_user_hours_lost,
+            own: o.user_hours_lost[s],
+            path: Path::Full,
+        }
+    }
+
+    /// Service `x`'s loss in the last counterfactual played by [`NeverDown::full`].
+    pub fn full_loss(&self, x: usize) -> f64 {
+        self.full.outcome.user_hours_lost[x]
+    }
+
+    /// Service `x`'s loss in counterfactual `k` of the last [`NeverDown::never_down`], if
+    /// it was replayed (or alone); a full one is not kept.
+    pub fn loss(&self, k: usize, x: usize) -> Option<f64> {
+        let p = self.plans[k];
+        if p.path == Path::Full {
+            return None;
+        }
+        let losses = &self.losses[p.losses.0 as usize..p.losses.1 as usize];
+        Some(match losses.binary_search_by_key(&(x as u32), |l| l.0) {
+            Ok(i) => losses[i].1,
+            Err(_) => self.base.outcome.user_hours_lost[x],
+        })
+    }
+
+    /// A fresh generation `g` for the marks: `g` marks members, `g + 1` observed services.
+    fn next_gen(&mut self) -> u32 {
+        self.gen = self.gen.wrapping_add(2);
+        if self.gen < 2 {
+            self.mark.fill(0);
+            self.gen = 2;
+        }
+        self.gen
+    }
+
+    /// How the counterfactual of `s` will be computed: its members (grown from `s`
+    /// through affected services) and what they observe, and the layer it is replayed in.
+    fn plan(&mut self, s: usize) -> Plan {
+        let c = self.c;
+        let mut plan = Plan {
+            s: s as u32,
+            path: Path::Full,
+            members: (0, 0),
+            boundary: (0, 0),
+            losses: (0, 0),
+            layer: NONE,
+        };
+        if self.base.trace().repeated_instant || !c.needed_by.row(s).is_empty() {
+            return plan;
+        }
+        let g = self.next_gen();
+        let start = self.sets.len();
+        self.stack.clear();
+        self.mark[s] = g;
+        self.stack.push(s as u32);
+        while let Some(x) = self.stack.pop() {
+            let x = x as usize;
+            if self.capable[x] {
+                self.sets.truncate(start);
+                return plan;
+            }
+            self.sets.push(x as u32);
+            for &(_, f) in self.watchers.row(x) {
+                if self.mark[f as usize] != g {
+                    self.mark[f as usize] = g;
+                    self.stack.push(f);
+                }
+            }
+        }
+        let mid = self.sets.len();
+        plan.members = (start as u32, mid as u32);
+        self.sets[start..mid].sort_unstable();
+        if mid - start == 1 && c.fleet_of[s] == NONE && c.deps.row(s).iter().all(|e| e.share >= 1.0)
+        {
+            // Never down, never degraded: it loses nothing, and nobody else changes.
+            plan.path = Path::Alone;
+            plan.losses = (self.losses.len() as u32, self.losses.len() as u32 + 1);
+            self.losses.push((s as u32, 0.0));
+            return plan;
+        }
+        for i in start..mid {
+            let x = self.sets[i] as usize;
+            for e in c.deps.row(x) {
+                self.observe(e.on, g);
+            }
+            for sub in c.subs.row(x) {
+                if sub.to != NONE {
+                    self.observe(sub.to, g);
+                }
+            }
+        }
+        let end = self.sets.len();
+        self.sets[mid..end].sort_unstable();
+        plan.boundary = (mid as u32, end as u32);
+        // The first layer where none of its members is used and none of what it observes
+        // is a member.
+        let mut taken = 0u64;
+        for &x in &self.sets[start..mid] {
+            let (m, o) = self.in_layer[x as usize];
+            taken |= m | o;
+        }
+        for &x in &self.sets[mid..end] {
+            taken |= self.in_layer[x as usize].0;
+        }
+        let layer = (!taken).trailing_zeros();
+        plan.path = Path::Replayed;
+        if layer < LAYERS {
+            plan.layer = layer;
+            let bit = 1u64 << layer;
+            for i in start..end {
+                let x = self.sets[i] as usize;
+                if self.in_layer[x] == (0, 0) {
+                    self.layered.push(x as u32);
+                }
+                if i < mid {
+                    self.in_layer[x].0 |= bit;
+                } else {
+                    self.in_layer[x].1 |= bit;
+                }
+            }
+        } else {
+            // Every layer is taken: a replayed trial of its own, after them.
+            plan.layer = LAYERS + self.plans.len() as u32;
+        }
+        plan
+    }
+
+    /// Adds service `x`, observed by a member, to the set being planned (once), if it was
+    /// ever down in the base trial: one never down is never down in the counterfactual
+    /// either, and observing it changes nothing.
+    fn observe(&mut self, x: u32, g: u32) {
+        let m = &mut self.mark[x as usize];
+        if *m != g && *m != g + 1 && !self.down.row(x as usize).is_empty() {
+            *m = g + 1;
+            self.sets.push(x);
+        }
+    }
+
+    /// Replays the counterfactuals `layer` (indices of plans) together; those whose check
+    /// fails are played in full afterwards.
+    fn replay_layer(&mut self, layer: &[u32]) {
+        let c = self.c;
+        let sub = self.restricted(layer);
+        let check = layer.iter().any(|&k| {
+            let p = self.plans[k as usize];
+            self.sets[p.members.0 as usize..p.members.1 as usize]
+                .iter()
+                .any(|&x| !c.needed_by.row(x as usize).is_empty())
+        });
+        let mut t = Trial::new(&sub);
+        t.record(check);
+        t.replay(&self.changes);
+        let mut replayed = ByService::default();
+        if check {
+            replayed.build(sub.n_services(), &t.trace().down, |ch| ch.service);
+        }
+        for &k in layer {
+            let k = k as usize;
+            let p = self.plans[k];
+            let members = p.members.0 as usize..p.members.1 as usize;
+            if check && !self.same_needs(&self.sets[members.clone()], &replayed) {
+                self.plans[k].path = Path::Full;
+                continue;
+            }
+            let from = self.losses.len() as u32;
+            for i in members {
+                let x = self.sets[i];
+                let l = self.local[x as usize] as usize;
+                self.losses.push((x, t.outcome.user_hours_lost[l]));
+            }
+            self.plans[k].losses = (from, self.losses.len() as u32);
+        }
+    }
+
+    /// Whether every one of `members` that some service needs went down and up at the same
+    /// times in the replay (`replayed`, by local index) as in the base.
+    fn same_needs(&self, members: &[u32], replayed: &ByService<DownChange>) -> bool {
+        members.iter().all(|&x| {
+            let x = x as usize;
+            if self.c.needed_by.row(x).is_empty() {
+                return true;
+            }
+            let base = self.down.row(x);
+            let again = replayed.row(self.local[x] as usize);
+            base.len() == again.len()
+                && base
+                    .iter()
+                    .zip(again)
+                    .all(|(a, b)| a.at == b.at && a.down == b.down)
+        })
+    }
+
+    /// The total with the members' losses (`losses`, in service order) in place of the
+    /// base's: the same additions in the same order as `Outcome::finish`, zeros left out
+    /// (adding a zero to a sum of losses changes no bit of it).
+    fn total(&self, losses: (u32, u32)) -> f64 {
+        let losses = &self.losses[losses.0 as usize..losses.1 as usize];
+        let Some(&(first, _)) = losses.first() else {
+            return *self.sums.last().unwrap_or(&0.0);
+        };
+        let mut j = self.nonzero.partition_point(|&x| x < first);
+        let mut total = self.sums[j];
+        for &(x, uh) in losses {
+            let next = j + self.nonzero[j..].partition_point(|&y| y < x);
+            for &v in &self.values[j..next] {
+                total += v;
+            }
+            j = next + (self.nonzero.get(next) == Some(&x)) as usize;
+            if uh != 0.0 {
+                total += uh;
+            }
+        }
+        for &v in &self.values[j..] {
+            total += v;
+        }
+        total
+    }
+
+    /// The restricted model of `layer` (indices of plans): their members and the services
+    /// they observe, in service order, each counterfactual's service never down. Fills
+    /// `self.local` and `self.changes` (the recorded changes to replay, service by
+    /// service).
+    fn restricted(&mut self, layer: &[u32]) -> Compiled {
+        let c = self.c;
+        // Nodes: members marked `g`, observed services `g + 1`.
+        let g = self.next_gen();
+        self.nodes.clear();
+        for &k in layer {
+            let p = self.plans[k as usize];
+            for &x in &self.sets[p.members.0 as usize..p.members.1 as usize] {
+                self.mark[x as usize] = g;
+                self.nodes.push(x);
+            }
+        }
+        for &k in layer {
+            let p = self.plans[k as usize];
+            for &x in &self.sets[p.boundary.0 as usize..p.boundary.1 as usize] {
+                let m = &mut self.mark[x as usize];
+                if *m != g && *m != g + 1 {
+                    *m = g + 1;
+                    self.nodes.push(x);
+                }
+            }
+        }
+        self.nodes.sort_unstable();
+        for (l, &x) in self.nodes.iter().enumerate() {
+            self.local[x as usize] = l as u32;
+        }
+        let m = self.nodes.len();
+        let member = |x: u32| self.mark[x as usize] == g;
+        let node = |x: u32| self.mark[x as usize] == g || self.mark[x as usize] == g + 1;
+        // Dependencies and substitutes: the members' own, none for observed services.
+        let mut deps = Csr {
+            offsets: vec![0u32],
+            items: Vec::new(),
+        };
+        let mut subs = Csr {
+            offsets: vec![0u32],
+            items: Vec::new(),
+        };
+        let mut hard_rank = Vec::new();
+        let mut cause_offsets = vec![0u32];
+        let mut fleet_of = vec![NONE; m];
+        let mut fleets = Vec::new();
+        let mut changes = std::mem::take(&mut self.changes);
+        changes.clear();
+        for (l, &x) in self.nodes.iter().enumerate() {
+            let xi = x as usize;
+            let causes = if member(x) {
+                // An edge to a service that is never down is never active: left out,
+                // with the ranks of the others kept.
+                for ei in c.deps.range(xi) {
+                    let e = c.deps.items[ei];
+                    if node(e.on) {
+                        deps.items.push(Edge {
+                            on: self.local[e.on as usize],
+                            ..e
+                        });
+                        hard_rank.push(c.hard_rank[ei]);
+                    }
+                }
+                // A substitute that is never down serves like one outside the scenario.
+                subs.items.extend(c.subs.row(xi).iter().map(|sub| CSub {
+                    to: if sub.to != NONE && node(sub.to) {
+                        self.local[sub.to as usize]
+                    } else {
+                        NONE
+                    },
+                    ..*sub
+                }));
+                if c.fleet_of[xi] != NONE {
+                    fleet_of[l] = fleets.len() as u32;
+                    fleets.push(CFleet {
+                        service: l as u32,
+                        instances: c.instances(xi),
+                        replicas: 0,
+                        slots: 0,
+                        slot_base: 0,
+                        inst_base: 0,
+                        hz_base: 0,
+                    });
+                }
+                changes.extend(self.own.row(xi).iter().map(|ch| OwnChange {
+                    service: l as u32,
+                    ..*ch
+                }));
+                c.cause_offsets[xi + 1] - c.cause_offsets[xi]
+            } else {
+                changes.extend(self.down.row(xi).iter().map(|ch| OwnChange {
+                    at: ch.at,
+                    service: l as u32,
+                    down: ch.down,
+                    share: 0.0,
+                }));
+                1
+            };
+            deps.offsets.push(deps.items.len() as u32);
+            subs.offsets.push(subs.items.len() as u32);
+            let last = *cause_offsets.last().unwrap_or(&0);
+            cause_offsets.push(last + causes);
+        }
+        self.changes = changes;
+        let dependents = reverse(m, &deps, |l, ei, e: &Edge| {
+            (e.on, ReverseEdge { from: l, edge: ei })
+        });
+        let subbed_by = reverse(m, &subs, |l, _, sub: &CSub| (sub.to, l));
+        let mut overrides = Overrides::none(m, 0);
+        for &k in layer {
+            let s = self.plans[k as usize].s as usize;
+            overrides.never_down[self.local[s] as usize] = true;
+        }
+        let empty = || Csr {
+            offsets: vec![0u32; m + 1],
+            items: Vec::new(),
+        };
+        Compiled {
+            horizon: c.horizon,
+            dists: Vec::new(),
+            site_enter: Vec::new(),
+            site_exit: Vec::new(),
+            tour: Vec::new(),
+            site_hazards: Csr {
+                offsets: vec![0],
+                items: Vec::new(),
+            },
+            tour_replicas: Vec::new(),
+            tour_replica_start: vec![0],
+            replica_site: Vec::new(),
+            replica_service: Vec::new(),
+            svc_replicas: empty(),
+            users: self.nodes.iter().map(|&x| c.users[x as usize]).collect(),
+            weight: self.nodes.iter().map(|&x| c.weight[x as usize]).collect(),
+            total_weight: c.total_weight,
+            mode: vec![CMode::ActiveActive { min: 1 }; m],
+            restart: vec![NONE; m],
+            rebuild_takes: vec![NONE; m],
+            rebuild_to: empty(),
+            deps,
+            dependents,
+            hard_rank,
+            cause_offsets,
+            needs: empty(),
+            needed_by: empty(),
+            svc_hazards: Csr {
+                offsets: vec![0u32; m + 1],
+                items: Vec::new(),
+            },
+            has_fleet: c.has_fleet,
+            fleet_of,
+            fleets,
+            n_fleet_slots: 0,
+            n_fleet_insts: 0,
+            n_fleet_hz: 0,
+            priority: vec![0; m],
+            svc_key: vec![0; m],
+            events: Vec::new(),
+            crews: None,
+            bootstrap: None,
+            has_partial: c.has_partial,
+            subs,
+            subbed_by,
+            has_subs: c.has_subs,
+            // Scenarios with alternatives are not replayed (`portal_batch` plays them in
+            // full), and journeys do not enter the totals the replay computes.
+            gate_members: Csr {
+                offsets: vec![0],
+                items: Vec::new(),
+            },
+            gate_fails_at: Vec::new(),
+            gates_of: empty(),
+            has_alt: false,
+            general: c.has_fleet,
+            picks: Vec::new(),
+            max_pick: 0,
+            common: Vec::new(),
+            journey_needs: Csr {
+                offsets: vec![0],
+                items: Vec::new(),
+            },
+            journeys_of: empty(),
+            journey_users: Vec::new(),
+            has_journeys: false,
+            overrides,
+        }
+    }
+}
+
+/// The reverse of `rows` (`m` rows): for each item `e` of row `l` (at index `ei`), the
+/// entry `to(l, ei, e) = (row, item)` in the result, rows in order, then items in order.
+fn reverse<T, U: Copy>(m: usize, rows: &Csr<T>, to: impl Fn(u32, u32, &T) -> (u32, U)) -> Csr<U> {
+    let mut offsets = vec![0u32; m + 2];
+    let mut any = None;
+    for l in 0..m {
+        for ei in rows.range(l) {
+            let (r, u) = to(l as u32, ei as u32, &rows.items[ei]);
+            if r != NONE {
+                offsets[r as usize + 2] += 1;
+                any = Some(u);
+            }
+        }
+    }
+    let Some(fill) = any else {
+        offsets.truncate(m + 1);
+        return Csr {
+            offsets,
+            items: Vec::new(),
+        };
+    };
+    for i in 2..offsets.len() {
+        offsets[i] += offsets[i - 1];
+    }
+    let mut items = vec![fill; offsets[m + 1] as usize];
+    for l in 0..m {
+        for ei in rows.range(l) {
+            let (r, u) = to(l as u32, ei as u32, &rows.items[ei]);
+            if r != NONE {
+                let slot = &mut offsets[r as usize + 1];
+                items[*slot as usize] = u;
+                *slot += 1;
+            }
+        }
+    }
+    offsets.truncate(m + 1);
+    Csr { offsets, items }
+}
