@@ -38,11 +38,11 @@ for c in $COMMANDS; do
     portal) peak portal "$BIN" portal "$graph" --trials "$FEW" --threads "$THREADS" -q --format json --out "$WORK/portal.json" ;;
     importance) peak importance "$BIN" importance "$graph" --trials "$FEW" --threads "$THREADS" -q --format json --out "$WORK/importance.json" ;;
     compare)
-      # The generated scenario has no variant: one is added, the first data center
-      # without its hazards (the file ends with the line `)`).
+      # The generated scenario has no variant: one is added that moves the first service
+      # to a room of its own, with defaults for the rest (the file ends with `)`).
       [ -f "$WORK/variant.ron" ] || {
         sed '$d' "$graph"
-        printf '  variants: [\n    (name: "calm", sites: [(id: "r0/dc0", kind: DataCenter, parent: "r0")]),\n  ],\n)\n'
+        printf '  variants: [\n    (name: "moved", services: [(id: "svc0", replicas: ["r0/dc0/room0"])]),\n  ],\n)\n'
       } > "$WORK/variant.ron"
       peak compare "$BIN" compare "$WORK/variant.ron" --trials "$FEW" --threads "$THREADS" -q --format json --out "$WORK/compare.json" ;;
     *) echo "unknown command $c" >&2; exit 2 ;;

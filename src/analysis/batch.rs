@@ -136,8 +136,8 @@ pub(crate) enum Order<'a> {
 /// trials of `batches` (of a run of `trials`) on `workers` threads. Each worker makes
 /// its state with `init(worker)` and hands it trials with `play(&mut state, trial
 /// indices)`, a whole batch or, with [`Order::Batches`], one trial at a time; the states
-/// are returned in worker order. `progress(trials done)` is called from the calling
-/// thread while the workers run (every 50 ms) and once at the end.
+/// are returned in worker order. The calling thread is worker 0 and calls
+/// `progress(trials done)` after each batch it plays, and once at the end.
 ///
 /// Unlike [`for_each_batch`], nothing is held per batch, so memory does not grow with
 /// the number of workers beyond their states; in exchange the order in which values
@@ -163,87 +163,159 @@ pub(crate) fn play<W: Send>(
     let barrier = std::sync::Barrier::new(workers);
     let done = AtomicU64::new(0);
     let panicked = std::sync::Mutex::new(None);
-    // Each worker holds a sender of a channel that carries nothing and drops it when it
-    // ends, so the calling thread, which reports progress meanwhile, wakes as soon as the
-    // last worker is done, not at its next progress tick (up to 50 ms: a sixth of a short
-    // run, and most of what kept two threads from doubling one's speed).
-    let (finished, ended) = std::sync::mpsc::channel::<()>();
-    let states = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                let finished = finished.clone();
-                let (next_batch, current, next_trial) = (&next_batch, &current, &next_trial);
-                let (stopped, barrier, done, batches) = (&stopped, &barrier, &done, &batches);
-                let panicked = &panicked;
-                scope.spawn(move || {
-                    // Dropped when the worker ends, normally or not.
-                    let _finished = finished;
-                    let mut state = init(w);
-                    match order {
-                        Order::Any => loop {
-                            let b = next_batch.fetch_add(1, Ordering::Relaxed);
-                            if b >= batches.end {
-                                break state;
-                            }
-                            let range = batch_trials(b, trials);
-                            let n = range.end - range.start;
-                            play(&mut state, range);
-                            done.fetch_add(n, Ordering::Relaxed);
-                        },
-                        Order::Batches(stop) => loop {
-                            if stopped.load(Ordering::Acquire) {
-                                break state;
-                            }
-                            let end = batch_trials(current.load(Ordering::Acquire), trials).end;
-                            // A panic must not leave the other workers waiting at
-                            // the barrier: it is kept, the run stops, and it is raised
-                            // again once every worker has ended.
-                            let played =
-                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loop {
-                                    let i = next_trial.fetch_add(1, Ordering::Relaxed);
-                                    if i >= end {
-                                        break;
-                                    }
-                                    play(&mut state, i..i + 1);
-                                    done.fetch_add(1, Ordering::Relaxed);
-                                }));
-                            if let Err(e) = played {
-                                stopped.store(true, Ordering::Release);
-                                panicked
-                                    .lock()
-                                    .unwrap_or_else(|p| p.into_inner())
-                                    .get_or_insert(e);
-                            }
-                            if barrier.wait().is_leader() && !stopped.load(Ordering::Acquire) {
-                                let b = current.load(Ordering::Acquire) + 1;
-                                if b >= batches.end || stop(done.load(Ordering::Acquire)) {
-                                    stopped.store(true, Ordering::Release);
-                                } else {
-                                    current.store(b, Ordering::Release);
-                                    next_trial.store(b * BATCH, Ordering::Release);
-                                }
-                            }
-                            barrier.wait();
-                        },
+    // One worker's whole work; `tick(trials done)` after each batch it plays or decides.
+    let work = |w: usize, tick: &mut dyn FnMut(u64)| -> W {
+        let mut state = init(w);
+        match order {
+            Order::Any => loop {
+                let b = next_batch.fetch_add(1, Ordering::Relaxed);
+                if b >= batches.end {
+                    break state;
+                }
+                let range = batch_trials(b, trials);
+                let n = range.end - range.start;
+                play(&mut state, range);
+                tick(done.fetch_add(n, Ordering::Relaxed) + n);
+            },
+            Order::Batches(stop) => loop {
+                if stopped.load(Ordering::Acquire) {
+                    break state;
+                }
+                let end = batch_trials(current.load(Ordering::Acquire), trials).end;
+                // A panic must not leave the other workers waiting at the barrier: it is
+                // kept, the run stops, and it is raised again once every worker has ended.
+                let played = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loop {
+                    let i = next_trial.fetch_add(1, Ordering::Relaxed);
+                    if i >= end {
+                        break;
                     }
-                })
-            })
-            .collect();
-        drop(finished);
-        // Returns `Disconnected` once every worker has ended.
-        while ended.recv_timeout(std::time::Duration::from_millis(50))
-            != Err(std::sync::mpsc::RecvTimeoutError::Disconnected)
-        {
-            progress(done.load(Ordering::Relaxed));
+                    play(&mut state, i..i + 1);
+                    done.fetch_add(1, Ordering::Relaxed);
+                }));
+                if let Err(e) = played {
+                    stopped.store(true, Ordering::Release);
+                    panicked
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get_or_insert(e);
+                }
+                if barrier.wait().is_leader() && !stopped.load(Ordering::Acquire) {
+                    let b = current.load(Ordering::Acquire) + 1;
+                    if b >= batches.end || stop(done.load(Ordering::Acquire)) {
+                        stopped.store(true, Ordering::Release);
+                    } else {
+                        current.store(b, Ordering::Release);
+                        next_trial.store(b * BATCH, Ordering::Release);
+                    }
+                }
+                barrier.wait();
+                tick(done.load(Ordering::Relaxed));
+            },
         }
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+    };
+    // The calling thread is worker 0, and the only one to report progress: what it
+    // allocates comes from the memory the scenario's parse freed (the allocator keeps a
+    // pool per thread), and no thread waits beside the workers.
+    let states = std::thread::scope(|scope| {
+        let work = &work;
+        let others: Vec<_> = (1..workers)
+            .map(|w| scope.spawn(move || work(w, &mut |_| {})))
+            .collect();
+        let mut states = vec![work(0, &mut |d| progress(d))];
+        states.extend(
+            others
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+        );
+        states
     });
     if let Some(e) = panicked.into_inner().unwrap_or_else(|p| p.into_inner()) {
         std::panic::resume_unwind(e);
     }
     progress(done.load(Ordering::Relaxed));
     states
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Seen = Vec<u64>;
+
+    /// The trial indices each worker was handed, sorted together.
+    fn played(states: Vec<Seen>) -> Seen {
+        let mut all: Seen = states.into_iter().flatten().collect();
+        all.sort_unstable();
+        all
+    }
+
+    #[test]
+    fn every_trial_of_the_batches_is_played_once_by_some_worker() {
+        let trials = 5 * BATCH + 7;
+        for workers in [1, 2, 3] {
+            let mut last = 0;
+            let states = play(
+                1..6,
+                trials,
+                workers,
+                Order::Any,
+                &|_| Seen::new(),
+                &|s: &mut Seen, r| s.extend(r),
+                &mut |d| last = d,
+            );
+            assert_eq!(states.len(), workers);
+            assert_eq!(played(states), (BATCH..trials).collect::<Seen>());
+            assert_eq!(last, trials - BATCH);
+        }
+    }
+
+    /// Batch by batch, the run stops after the first batch at which `stop` says so: the
+    /// trials played are whole batches from the first, whatever the number of workers.
+    #[test]
+    fn batch_by_batch_stops_after_whole_batches() {
+        for workers in [1, 2, 3] {
+            let stop = |done: u64| done >= 3 * BATCH;
+            let states = play(
+                0..10,
+                10 * BATCH,
+                workers,
+                Order::Batches(&stop),
+                &|_| Seen::new(),
+                &|s: &mut Seen, r| s.extend(r),
+                &mut |_| {},
+            );
+            assert_eq!(
+                played(states),
+                (0..3 * BATCH).collect::<Seen>(),
+                "{workers}"
+            );
+        }
+    }
+
+    /// A worker that panics in a batch-by-batch run stops it: the panic reaches the
+    /// caller, and no other worker is left waiting for it.
+    #[test]
+    fn a_panic_in_a_batch_by_batch_run_reaches_the_caller() {
+        let never = |_: u64| false;
+        let r = std::panic::catch_unwind(|| {
+            play(
+                0..10,
+                10 * BATCH,
+                3,
+                Order::Batches(&never),
+                &|_| (),
+                &|_: &mut (), r: std::ops::Range<u64>| {
+                    if r.start == BATCH + 5 {
+                        panic!("trial {}", r.start)
+                    }
+                },
+                &mut |_| {},
+            )
+        });
+        let e = r.expect_err("the panic is raised again");
+        assert_eq!(
+            e.downcast_ref::<String>().map(String::as_str),
+            Some("trial 133")
+        );
+    }
 }

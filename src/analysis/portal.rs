@@ -30,16 +30,15 @@
 //! down per trial), the attribution costs about 4× a `run` of the same trials, where the
 //! full re-simulation cost 330× (README, Performance).
 
-use std::ops::ControlFlow;
-
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use super::batch::{batch_trials, for_each_batch};
-use super::plan::RunOptions;
+use super::batch::{batch_trials, Order, BATCH};
+use super::plan::{Accumulators, RunOptions};
+use super::run::{gather, Chunks, Sink, SERVICE_SKETCH_BUCKETS};
 use crate::error::Error;
 use crate::model::{Model, ServiceIdx};
-use crate::sim::replay::{deadlock_capable, NeverDown};
+use crate::sim::replay::{deadlock_capable, Counterfactual, NeverDown};
 use crate::sim::{Compiled, Outcome, Trial};
 use crate::stats::{Moments, Summary};
 
@@ -115,12 +114,52 @@ pub struct PortalStats {
     pub services: Vec<ServicePortal>,
 }
 
+impl ServicePortal {
+    /// Empty accumulators; the downtime sketch has the window of `run`'s per-service
+    /// sketches ([`SERVICE_SKETCH_BUCKETS`]).
+    fn new() -> Self {
+        ServicePortal {
+            downtime_when_down: Summary::with_window(SERVICE_SKETCH_BUCKETS),
+            ..Default::default()
+        }
+    }
+
+    /// Adds a trial in which the service was down for `downtime` hours, with the
+    /// attributable and own losses of its counterfactual.
+    fn add(&mut self, downtime: f64, attributable: f64, own: f64) {
+        self.downtime_when_down.add(downtime);
+        self.trials_down += 1;
+        self.attributable.add(attributable);
+        self.own.add(own);
+        self.spill.add(attributable - own);
+    }
+
+    fn merge(&mut self, b: &ServicePortal) {
+        self.attributable.merge(&b.attributable);
+        self.own.merge(&b.own);
+        self.spill.merge(&b.spill);
+        self.trials_down += b.trials_down;
+        self.downtime_when_down.merge(&b.downtime_when_down);
+    }
+}
+
 impl PortalStats {
     fn new(n: usize) -> Self {
         PortalStats {
             trials: 0,
             base_total: Moments::new(),
-            services: vec![ServicePortal::default(); n],
+            services: vec![ServicePortal::new(); n],
+        }
+    }
+
+    /// Every trial in which a service was not down contributes an exact 0 (the
+    /// accumulators are order-independent), counted once all trials are in.
+    fn count_zeros(&mut self) {
+        for sp in &mut self.services {
+            let zeros = self.trials - sp.trials_down;
+            sp.attributable.add_zeros(zeros);
+            sp.own.add_zeros(zeros);
+            sp.spill.add_zeros(zeros);
         }
     }
 
@@ -131,18 +170,6 @@ impl PortalStats {
             .iter()
             .map(|s| s.downtime_when_down.quantile(0.5))
             .collect()
-    }
-
-    fn merge(&mut self, o: &PortalStats) {
-        self.trials += o.trials;
-        self.base_total.merge(&o.base_total);
-        for (a, b) in self.services.iter_mut().zip(&o.services) {
-            a.attributable.merge(&b.attributable);
-            a.own.merge(&b.own);
-            a.spill.merge(&b.spill);
-            a.trials_down += b.trials_down;
-            a.downtime_when_down.merge(&b.downtime_when_down);
-        }
     }
 }
 
@@ -159,47 +186,7 @@ pub(crate) fn was_down(o: &Outcome, s: usize) -> bool {
 /// members are grown along service edges, and the gates of alternatives are nodes it does
 /// not follow yet.
 pub fn portal_batch(c: &Compiled, capable: &[bool], seed: u64, b: u64, total: u64) -> PortalStats {
-    if c.has_alt {
-        return play_batch_plain(c, seed, b, total);
-    }
-    play_batch(c, capable, seed, b, total, Counterfactuals::Replayed)
-}
-
-/// Every counterfactual of the batch played in full on one trial, without the replay's
-/// records: for scenarios with alternatives.
-fn play_batch_plain(c: &Compiled, seed: u64, b: u64, total: u64) -> PortalStats {
-    let n = c.n_services();
-    let range = batch_trials(b, total);
-    let len = range.end - range.start;
-    let mut stats = PortalStats::new(n);
-    stats.trials = len;
-    let (mut base, mut t) = (Trial::new(c), Trial::new(c));
-    for i in range {
-        base.run(seed, i);
-        let o = &base.outcome;
-        let base_total = o.total_user_hours_lost;
-        stats.base_total.add(base_total);
-        for s in (0..n).filter(|&s| was_down(o, s)) {
-            t.overrides_mut().never_down[s] = true;
-            t.run(seed, i);
-            t.overrides_mut().never_down[s] = false;
-            let attributable = base_total - t.outcome.total_user_hours_lost;
-            let own = o.user_hours_lost[s] - t.outcome.user_hours_lost[s];
-            let sp = &mut stats.services[s];
-            sp.downtime_when_down.add(o.downtime[s]);
-            sp.trials_down += 1;
-            sp.attributable.add(attributable);
-            sp.own.add(own);
-            sp.spill.add(attributable - own);
-        }
-    }
-    for sp in &mut stats.services {
-        let zeros = len - sp.trials_down;
-        sp.attributable.add_zeros(zeros);
-        sp.own.add_zeros(zeros);
-        sp.spill.add_zeros(zeros);
-    }
-    stats
+    batch_stats(c, capable, seed, b, total, Counterfactuals::Replayed)
 }
 
 /// [`portal_batch`] with every counterfactual played in full: the reference the replay is
@@ -212,7 +199,7 @@ pub fn portal_batch_full(
     b: u64,
     total: u64,
 ) -> PortalStats {
-    play_batch(c, capable, seed, b, total, Counterfactuals::Full)
+    batch_stats(c, capable, seed, b, total, Counterfactuals::Full)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -221,7 +208,8 @@ enum Counterfactuals {
     Full,
 }
 
-fn play_batch(
+/// The accumulators of batch `b` alone.
+fn batch_stats(
     c: &Compiled,
     capable: &[bool],
     seed: u64,
@@ -229,79 +217,178 @@ fn play_batch(
     total: u64,
     how: Counterfactuals,
 ) -> PortalStats {
-    let n = c.n_services();
-    let range = batch_trials(b, total);
-    let len = range.end - range.start;
-    let mut stats = PortalStats::new(n);
-    stats.trials = len;
-    let mut cf = NeverDown::new(c, capable);
-    let mut down: Vec<u32> = Vec::new();
-    let mut full = Vec::new();
-    for i in range {
-        let o = cf.base(seed, i);
-        let base_total = o.total_user_hours_lost;
-        stats.base_total.add(base_total);
-        down.clear();
-        down.extend((0..n as u32).filter(|&s| was_down(o, s as usize)));
-        for &s in &down {
-            let s = s as usize;
-            let sp = &mut stats.services[s];
-            sp.downtime_when_down.add(o.downtime[s]);
-            sp.trials_down += 1;
-        }
-        let own_base: Vec<f64> = down
-            .iter()
-            .map(|&s| o.user_hours_lost[s as usize])
-            .collect();
-        let xs = match how {
-            Counterfactuals::Replayed => cf.never_down(&down, seed, i),
-            Counterfactuals::Full => {
-                full.clear();
-                for &s in &down {
-                    full.push(cf.full(s as usize, seed, i));
-                }
-                &full[..]
-            }
-        };
-        for ((&s, x), own_base) in down.iter().zip(xs).zip(own_base) {
-            let attributable = base_total - x.total;
-            let own = own_base - x.own;
-            let sp = &mut stats.services[s as usize];
-            sp.attributable.add(attributable);
-            sp.own.add(own);
-            sp.spill.add(attributable - own);
-        }
-    }
-    // Every other trial contributes an exact 0 (the accumulators are order-independent).
-    for sp in &mut stats.services {
-        let zeros = len - sp.trials_down;
-        sp.attributable.add_zeros(zeros);
-        sp.own.add_zeros(zeros);
-        sp.spill.add_zeros(zeros);
-    }
+    let shared = Chunks::new(Vec::new());
+    let mut w = Worker::new(
+        c,
+        capable,
+        how,
+        Sink::Own(PortalStats::new(c.n_services()).services),
+    );
+    w.play(seed, batch_trials(b, total));
+    let mut stats = PortalStats {
+        trials: w.trials,
+        base_total: w.base_total,
+        services: gather(
+            Accumulators::PerWorker,
+            shared,
+            [w.sink.into_own()],
+            ServicePortal::merge,
+        ),
+    };
+    stats.count_zeros();
     stats
 }
 
-/// Runs the portal analysis of `model`. `progress(done, total)` is called after each
-/// batch is folded.
+/// What plays a worker's trials: the replay, or, for a scenario with alternatives, the
+/// base trial and every counterfactual in full on one trial, without the replay's records.
+enum Player<'c> {
+    Replay(Box<NeverDown<'c>>, Counterfactuals),
+    Plain(Box<(Trial<'c>, Trial<'c>)>),
+}
+
+/// A worker of [`portal`]: what plays its trials, its totals, scratch space, and where it
+/// adds each service's values.
+struct Worker<'c> {
+    player: Player<'c>,
+    trials: u64,
+    base_total: Moments,
+    sink: Sink<'c, ServicePortal>,
+    /// The services down in the base trial, with their own loss and downtime there.
+    down: Vec<u32>,
+    own_base: Vec<f64>,
+    downtimes: Vec<f64>,
+    full: Vec<Counterfactual>,
+}
+
+impl<'c> Worker<'c> {
+    fn new(
+        c: &'c Compiled,
+        capable: &'c [bool],
+        how: Counterfactuals,
+        sink: Sink<'c, ServicePortal>,
+    ) -> Self {
+        Worker {
+            player: if c.has_alt {
+                Player::Plain(Box::new((Trial::new(c), Trial::new(c))))
+            } else {
+                Player::Replay(Box::new(NeverDown::new(c, capable)), how)
+            },
+            trials: 0,
+            base_total: Moments::new(),
+            sink,
+            down: Vec::new(),
+            own_base: Vec::new(),
+            downtimes: Vec::new(),
+            full: Vec::new(),
+        }
+    }
+
+    /// Plays the trials `range`: each base trial, then the counterfactual of each service
+    /// that was down in it.
+    fn play(&mut self, seed: u64, range: std::ops::Range<u64>) {
+        for i in range {
+            self.trials += 1;
+            match &mut self.player {
+                Player::Replay(cf, how) => {
+                    let o = cf.base(seed, i);
+                    let base_total = o.total_user_hours_lost;
+                    self.base_total.add(base_total);
+                    self.down.clear();
+                    self.down
+                        .extend((0..o.downtime.len() as u32).filter(|&s| was_down(o, s as usize)));
+                    self.own_base.clear();
+                    self.own_base
+                        .extend(self.down.iter().map(|&s| o.user_hours_lost[s as usize]));
+                    self.downtimes.clear();
+                    self.downtimes
+                        .extend(self.down.iter().map(|&s| o.downtime[s as usize]));
+                    let xs = match how {
+                        Counterfactuals::Replayed => cf.never_down(&self.down, seed, i),
+                        Counterfactuals::Full => {
+                            self.full.clear();
+                            for &s in &self.down {
+                                self.full.push(cf.full(s as usize, seed, i));
+                            }
+                            &self.full[..]
+                        }
+                    };
+                    for (((&s, x), &own_base), &downtime) in self
+                        .down
+                        .iter()
+                        .zip(xs)
+                        .zip(&self.own_base)
+                        .zip(&self.downtimes)
+                    {
+                        let attributable = base_total - x.total;
+                        self.sink.one(s as usize, |sp| {
+                            sp.add(downtime, attributable, own_base - x.own)
+                        });
+                    }
+                }
+                Player::Plain(trials) => {
+                    let (base, t) = &mut **trials;
+                    base.run(seed, i);
+                    let o = &base.outcome;
+                    let base_total = o.total_user_hours_lost;
+                    self.base_total.add(base_total);
+                    for s in (0..o.downtime.len()).filter(|&s| was_down(o, s)) {
+                        t.overrides_mut().never_down[s] = true;
+                        t.run(seed, i);
+                        t.overrides_mut().never_down[s] = false;
+                        let attributable = base_total - t.outcome.total_user_hours_lost;
+                        let own = o.user_hours_lost[s] - t.outcome.user_hours_lost[s];
+                        self.sink
+                            .one(s, |sp| sp.add(o.downtime[s], attributable, own));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs the portal analysis of `model`. `progress(done, total)` is called from the
+/// calling thread while the trials are played. Workers add every trial straight into
+/// accumulators that hold the whole run, in the layout `run` uses
+/// (`analysis::plan::Accumulators`): one set per worker, or, on large graphs, one set
+/// shared in chunks.
 pub fn portal(
     model: &Model,
     opts: &RunOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<PortalStats, Error> {
+    let batches = 0..opts.trials.div_ceil(BATCH);
+    let workers = super::batch::workers(opts.trials, opts.threads, &batches)?;
     let c = Compiled::new(model);
     let capable = deadlock_capable(&c);
-    let mut acc = PortalStats::new(c.n_services());
-    for_each_batch(
+    let n = c.n_services();
+    let layout = Accumulators::for_run(n, workers);
+    let shared = Chunks::new(match layout {
+        Accumulators::PerWorker => Vec::new(),
+        Accumulators::Shared => PortalStats::new(n).services,
+    });
+    let init = |_: usize| {
+        let sink = Sink::new(layout, &shared, || PortalStats::new(n).services);
+        Worker::new(&c, &capable, Counterfactuals::Replayed, sink)
+    };
+    let play = |w: &mut Worker, trials: std::ops::Range<u64>| w.play(opts.seed, trials);
+    let states = super::batch::play(
+        batches,
         opts.trials,
-        opts.threads,
-        |b| portal_batch(&c, &capable, opts.seed, b, opts.trials),
-        &mut |p: PortalStats| {
-            acc.merge(&p);
-            progress(acc.trials, opts.trials);
-            ControlFlow::Continue(())
-        },
-    )?;
+        workers,
+        Order::Any,
+        &init,
+        &play,
+        &mut |done| progress(done, opts.trials),
+    );
+    let mut acc = PortalStats::new(0);
+    let mut own = Vec::new();
+    for w in states {
+        acc.trials += w.trials;
+        acc.base_total.merge(&w.base_total);
+        own.push(w.sink.into_own());
+    }
+    acc.services = gather(layout, shared, own, ServicePortal::merge);
+    acc.count_zeros();
     Ok(acc)
 }
 

@@ -108,18 +108,32 @@ impl RunStats {
     /// Empty accumulators for a whole run: per-service sketches with a window of
     /// [`SERVICE_SKETCH_BUCKETS`].
     pub fn new(c: &Compiled) -> Self {
+        RunStats {
+            services: Self::new_services(c),
+            ..Self::totals(c)
+        }
+    }
+
+    /// Empty per-service accumulators of [`new`](Self::new).
+    fn new_services(c: &Compiled) -> Vec<ServiceStats> {
         let buckets = SERVICE_SKETCH_BUCKETS;
-        let services = (0..c.n_services())
+        (0..c.n_services())
             .map(|s| ServiceStats {
                 downtime: Summary::with_window(buckets),
                 restored_at: Summary::with_window(buckets),
                 causes: vec![Total::new(); (c.cause_offsets[s + 1] - c.cause_offsets[s]) as usize],
                 ..Default::default()
             })
-            .collect();
+            .collect()
+    }
+
+    /// [`new`](Self::new) without the per-service accumulators (a worker's, when the
+    /// workers share theirs).
+    fn totals(c: &Compiled) -> Self {
+        let buckets = SERVICE_SKETCH_BUCKETS;
         RunStats {
             trials: 0,
-            services,
+            services: Vec::new(),
             total_user_hours_lost: Summary::new(),
             services_affected: Summary::new(),
             peak_down: Summary::new(),
@@ -442,6 +456,14 @@ impl<T> Chunks<T> {
         }
     }
 
+    /// Calls `add` on the item `i` alone, under its chunk's lock.
+    pub(crate) fn one(&self, i: usize, add: impl FnOnce(&mut T)) {
+        let mut g = self.0[i / SHARED_CHUNK]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        add(&mut g[i % SHARED_CHUNK]);
+    }
+
     /// The items, in order.
     pub(crate) fn into_inner(self) -> Vec<T> {
         self.0
@@ -481,6 +503,14 @@ impl<'a, T> Sink<'a, T> {
         match self {
             Sink::Own(v) => add(v, 0),
             Sink::Shared(c) => c.each(start, busy, add),
+        }
+    }
+
+    /// [`Chunks::one`], or `add` on item `i` of its own.
+    pub(crate) fn one(&mut self, i: usize, add: impl FnOnce(&mut T)) {
+        match self {
+            Sink::Own(v) => add(&mut v[i]),
+            Sink::Shared(c) => c.one(i, add),
         }
     }
 
@@ -537,7 +567,7 @@ pub(crate) fn run_with(
     let expected = opts.trials_played();
     let shared = match layout {
         Accumulators::PerWorker => Chunks::new(Vec::new()),
-        Accumulators::Shared => Chunks::new(RunStats::new(c).services),
+        Accumulators::Shared => Chunks::new(RunStats::new_services(c)),
     };
     // An adaptive run's stopping rule reads the total loss of every trial played so far.
     let decision = std::sync::Mutex::new(Moments::new());
@@ -551,10 +581,10 @@ pub(crate) fn run_with(
         Some(_) => Order::Batches(&stop),
     };
     let init = |w: usize| {
-        let mut acc = RunStats::new(c);
-        if layout == Accumulators::Shared {
-            acc.services = Vec::new();
-        }
+        let acc = match layout {
+            Accumulators::PerWorker => RunStats::new(c),
+            Accumulators::Shared => RunStats::totals(c),
+        };
         Worker {
             acc,
             trial: Trial::new(c),

@@ -330,6 +330,11 @@ impl ExactSum {
         }
     }
 
+    /// Whether it holds nothing (the exact sum 0 as it was made).
+    pub(crate) fn is_zero(&self) -> bool {
+        self.fixed.is_zero() && self.partials.is_empty()
+    }
+
     /// Heap bytes held: the partials (the fixed-point part is held in place).
     pub(crate) fn heap_bytes(&self) -> usize {
         self.partials.capacity() * std::mem::size_of::<f64>()

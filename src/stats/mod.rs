@@ -1,5 +1,6 @@
 //! Streaming, mergeable accumulators: [`Summary`] (moments, extremes, quantiles),
-//! [`Moments`] (count, mean, variance) and [`Total`] (count, sum, mean).
+//! [`Moments`] (count, mean, variance), [`Total`] (count, sum, mean) and [`Histogram`]
+//! (counts per bin).
 //!
 //! The Monte Carlo engine feeds one value per trial and merges batch accumulators in batch
 //! order; `run --shard` serialises them and `merge` combines them later. Memory does not
@@ -70,7 +71,8 @@
 //! that bound. Which values collapse depends only on the largest magnitude, so the result
 //! is still a function of the multiset of values. `run` gives each service's downtime
 //! and restoration-time sketches a window of 1,024 buckets (16 octaves: with a 10-day
-//! horizon, every duration over 14 seconds keeps its accuracy).
+//! horizon, every duration over 14 seconds keeps its accuracy), and so do `compare` and
+//! `portal` to their per-service downtime sketches.
 //!
 //! # Accepted values
 //!
@@ -83,20 +85,24 @@
 //! # Memory
 //!
 //! * `Summary`: 24 bytes while it has seen only zeros (no heap). After the first non-zero
-//!   value, a boxed part of about 150 bytes, two small buffers for the exact sums (at most
-//!   8–16 `f64` each, 64–128 bytes; more only for sums spanning over 120 orders of
-//!   magnitude), and 2 bytes per bucket between the smallest and largest magnitude seen,
-//!   for each sign (4 bytes once one bucket passes 65,535 values, 8 past 2^32): 64
-//!   buckets per octave (factor of 2), with at most a third extra as growth slack. So at
-//!   most about `2 × 4/3 × (64 × log2(max/min) + 16)` bytes per sign while counts fit 16
-//!   bits: about 2 KB for values in `[0.1, 240]` hours, 6 KB for `[1e-6, 1e5]`, 11 KB for
-//!   `[1e-6, 1e13]`, and an absolute bound of about 0.9 MB (both signs over the whole
-//!   accepted range, 64-bit counts). A summary made with [`Summary::with_window`]`(w)`
-//!   instead holds exactly `w` buckets per sign in use (`2w` bytes each), allocated with
-//!   its first value of that sign, so its memory does not grow with the number of values
-//!   at all; see the accuracy note above. [`Summary::size_bytes`] reports the actual
-//!   figure.
-//! * `Moments`: 56 bytes, plus the two sum buffers once a non-zero value was added.
+//!   value, one boxed part of 336 bytes (its exact sums held in place), two small
+//!   buffers for values outside the sums' fixed-point window (none in practice: at most
+//!   8–16 `f64` each), and 1 byte per bucket between the smallest and largest magnitude
+//!   seen, for each sign (2 bytes once one bucket passes 255 values, 4 past 65,535, 8
+//!   past 2^32): 64 buckets per octave (factor of 2), with some growth slack. So about
+//!   `4/3 × (64 × log2(max/min) + 16)` bytes per sign while counts fit 8 bits: about 1 KB
+//!   for values in `[0.1, 240]` hours, 3 KB for `[1e-6, 1e5]`, 5.5 KB for `[1e-6, 1e13]`,
+//!   and an absolute bound of about 0.9 MB (both signs over the whole accepted range,
+//!   64-bit counts). A summary made with [`Summary::with_window`]`(w)` holds at most `w`
+//!   buckets per sign (the range of keys it has seen within its window, laid out with
+//!   its first value of that sign), so its memory does not grow with the number of
+//!   values beyond `w` buckets at the widest count any bucket needs; see the accuracy
+//!   note above. [`Summary::size_bytes`] reports the actual figure.
+//! * `Moments`: 248 bytes, both exact sums' fixed-point parts held in place, plus a
+//!   buffer for values outside their window. `Total`: 16 bytes, and its exact sum (120
+//!   bytes) boxed with the first non-zero value.
+//! * [`Histogram`]: one byte per bin until a bin passes 255 (the per-service share bins
+//!   of `run`).
 //!
 //! # Speed
 //!

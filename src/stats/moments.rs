@@ -3,8 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::exact::{n_s2_minus_s1_squared, ExactSum};
-use super::total::Total;
-use super::ExactF64;
+use super::{admit, ExactF64};
 
 /// Count, mean, variance, standard deviation and standard error of a stream of values, in
 /// bounded memory, mergeable.
@@ -13,14 +12,15 @@ use super::ExactF64;
 /// a function of the multiset of values added alone: any order of [`add`](Self::add)s and
 /// any tree of [`merge`](Self::merge)s gives bit-identical results.
 ///
-/// Size: 248 bytes, the fixed-point parts of both sums held in place; for values outside
-/// their window, a small buffer (at most 8–16 `f64`) per sum besides.
+/// Size: 248 bytes, the fixed-point parts of both sums held in place (a moment's sums are
+/// read together with the rest of its summary); for values outside their window, a small
+/// buffer (at most 8–16 `f64`) per sum besides.
 /// Zeros only count.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(into = "MomentsWire", from = "MomentsWire")]
 pub struct Moments {
-    /// The count and `Σx`.
-    total: Total,
+    count: u64,
+    sum: ExactSum,
     sum_sq: ExactSum,
 }
 
@@ -35,45 +35,53 @@ impl Moments {
     /// magnitudes below [`MIN_MAGNITUDE`](super::MIN_MAGNITUDE) count as 0.
     #[inline]
     pub fn add(&mut self, x: f64) {
-        if let Some(x) = self.total.add_value(x) {
-            if x != 0.0 {
-                self.sum_sq.add_square(x);
-            }
+        if x == 0.0 {
+            self.count += 1;
+            return;
+        }
+        let Some(x) = admit(x) else { return };
+        self.count += 1;
+        if x != 0.0 {
+            self.sum.add(x);
+            self.sum_sq.add_square(x);
         }
     }
 
     /// Adds `x`, already admitted and not 0.
     #[inline]
     pub(crate) fn add_admitted_nonzero(&mut self, x: f64) {
-        self.total.add_admitted_nonzero(x);
+        self.count += 1;
+        self.sum.add(x);
         self.sum_sq.add_square(x);
     }
 
     /// Adds `n` values `x`, already admitted and not 0.
     pub(crate) fn add_admitted_nonzero_times(&mut self, x: f64, n: u64) {
-        self.total.add_admitted_nonzero_times(x, n);
+        self.count += n;
+        self.sum.add_times(x, n);
         self.sum_sq.add_square_times(x, n);
     }
 
     /// Adds `n` zeros: the same as `n` calls of `add(0.0)`.
     pub fn add_zeros(&mut self, n: u64) {
-        self.total.add_zeros(n);
+        self.count += n;
     }
 
     /// Adds every value of `other`.
     pub fn merge(&mut self, other: &Moments) {
-        self.total.merge(&other.total);
+        self.count += other.count;
+        self.sum.merge(&other.sum);
         self.sum_sq.merge(&other.sum_sq);
     }
 
     /// Number of values added.
     pub fn count(&self) -> u64 {
-        self.total.count()
+        self.count
     }
 
     /// Sum of the values, correctly rounded (0 when empty).
     pub fn sum(&self) -> f64 {
-        self.total.sum()
+        self.sum.value()
     }
 
     /// Arithmetic mean; `None` when empty.
@@ -98,7 +106,7 @@ impl Moments {
 
     /// Mean of `n` values whose non-zero ones are in the sums.
     pub(crate) fn mean_of(&self, n: u64) -> Option<f64> {
-        (n > 0).then(|| self.total.sum() / n as f64)
+        (n > 0).then(|| self.sum.value() / n as f64)
     }
 
     /// Sample variance of `n` values whose non-zero ones are in the sums.
@@ -107,7 +115,7 @@ impl Moments {
             return None;
         }
         let nf = n as f64;
-        Some(n_s2_minus_s1_squared(n, self.total.exact_sum(), &self.sum_sq) / nf / (nf - 1.0))
+        Some(n_s2_minus_s1_squared(n, &self.sum, &self.sum_sq) / nf / (nf - 1.0))
     }
 
     pub(crate) fn std_err_of(&self, n: u64) -> Option<f64> {
@@ -115,19 +123,20 @@ impl Moments {
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.total.exact_sum().heap_bytes() + self.sum_sq.heap_bytes()
+        self.sum.heap_bytes() + self.sum_sq.heap_bytes()
     }
 
     pub(crate) fn to_wire_sums(&self) -> (Vec<ExactF64>, Vec<ExactF64>) {
         let wire = |s: &ExactSum| s.canonical_partials().into_iter().map(ExactF64).collect();
-        (wire(self.total.exact_sum()), wire(&self.sum_sq))
+        (wire(&self.sum), wire(&self.sum_sq))
     }
 
     pub(crate) fn from_wire_sums(count: u64, sum: &[ExactF64], sum_sq: &[ExactF64]) -> Self {
         let exact =
             |w: &[ExactF64]| ExactSum::from_partials(&w.iter().map(|p| p.0).collect::<Vec<_>>());
         Moments {
-            total: Total::from_parts(count, exact(sum)),
+            count,
+            sum: exact(sum),
             sum_sq: exact(sum_sq),
         }
     }

@@ -14,8 +14,8 @@
 //! `(hi − lo) / (hi + lo) ≤ 1 / (2^(MANTISSA_BITS+1) + 1)` relative of every value in it.
 //!
 //! Counts are kept in a dense array over the keys seen so far (plus some slack), with the
-//! key of the first element as offset, 16 bits per count until a count needs more (see
-//! [`Counts`]). Merging adds counts, so it is exact,
+//! key of the first element as offset, 8 bits per count until a count needs more (see
+//! [`Counts`]); a windowed store's array never holds more than its window. Merging adds counts, so it is exact,
 //! commutative and associative; the layout (offset, slack) may depend on the order of
 //! operations, but nothing observable does: quantiles read only the counts per key, and
 //! the serialised form is trimmed to the first and last non-empty bucket.
@@ -105,11 +105,12 @@ impl Counts {
         }
     }
 
-    // `u64::from` is the identity for the 64-bit store, which the macro covers too.
-    #[allow(clippy::useless_conversion)]
     #[inline]
     pub(super) fn get(&self, i: usize) -> u64 {
-        with_counts!(self, v => u64::from(v[i]))
+        fn at<T: Copy + Into<u64>>(v: &[T], i: usize) -> u64 {
+            v[i].into()
+        }
+        with_counts!(self, v => at(v, i))
     }
 
     /// Adds `n` to count `i`, widening the store first if the sum would not fit.
@@ -173,14 +174,14 @@ impl Counts {
     }
 
     /// Sets the first `n` counts to 0 and returns their sum.
-    #[allow(clippy::useless_conversion)]
     fn take_first(&mut self, n: usize) -> u64 {
-        with_counts!(self, v => {
+        fn take<T: Copy + Default + Into<u64>>(v: &mut [T], n: usize) -> u64 {
             let n = n.min(v.len());
-            let sum = v[..n].iter().map(|&c| u64::from(c)).sum();
-            v[..n].fill(0);
+            let sum = v[..n].iter().map(|&c| c.into()).sum();
+            v[..n].fill(T::default());
             sum
-        })
+        }
+        with_counts!(self, v => take(v, n))
     }
 
     /// Indices of the first and last non-zero count.
@@ -273,7 +274,7 @@ impl Default for Buckets {
 }
 
 /// Buckets a windowed store lays out around its first key.
-const FIRST_SPAN: u32 = 64;
+const FIRST_SPAN: u32 = 32;
 
 impl Buckets {
     /// An empty store of `window` buckets (0: unbounded).
@@ -350,10 +351,10 @@ impl Buckets {
         (self.first + self.counts.len() as u32).wrapping_sub(1)
     }
 
-    /// How far beyond the keys it needs a windowed dense range grows: a quarter of its
+    /// How far beyond the keys it needs a windowed dense range grows: an eighth of its
     /// length, at least 16 buckets, so that it is laid out again a few times only.
     fn slack(&self) -> u32 {
-        16.max(self.counts.len() as u32 / 4)
+        16.max(self.counts.len() as u32 / 8)
     }
 
     /// Lays a windowed dense range out again over `[lo, hi]`, cut to the window's length
@@ -514,7 +515,9 @@ impl Buckets {
         self.total += other.total;
     }
 
-    /// The key of the value with 0-based `rank` in increasing order; `rank < total`.
+    /// The key of the value with 0-based `rank` in increasing order; `rank < total`. (The
+    /// summaries use [`keys_at_ranks`](Self::keys_at_ranks); this is its reference.)
+    #[cfg(test)]
     pub(crate) fn key_at_rank(&self, rank: u64) -> u32 {
         self.key_of_rank(rank, false)
     }
@@ -837,7 +840,7 @@ mod tests {
         for k in [5000, 5003, 4990] {
             b.add(k);
         }
-        // A first span of 64 buckets around the first key, not the window's 1,024.
+        // A first span of 32 buckets around the first key, not the window's 1,024.
         assert!(
             b.heap_bytes() <= FIRST_SPAN as usize + 1,
             "{}",

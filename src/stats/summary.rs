@@ -16,8 +16,23 @@ struct Nonzero {
     max: f64,
     /// Buckets of `x` for `x > 0`.
     positive: Buckets,
-    /// Buckets of `|x|` for `x < 0`.
-    negative: Buckets,
+    /// Buckets of `|x|` for `x < 0`, made with the first negative value (most summaries
+    /// see none).
+    negative: Option<Box<Buckets>>,
+}
+
+impl Nonzero {
+    /// The buckets of negative values, made if need be.
+    fn negative_mut(&mut self) -> &mut Buckets {
+        let window = self.positive.window();
+        self.negative
+            .get_or_insert_with(|| Box::new(Buckets::with_window(window)))
+    }
+
+    /// How many values are negative.
+    fn negative_total(&self) -> u64 {
+        self.negative.as_ref().map_or(0, |b| b.total())
+    }
 }
 
 /// Count, mean, standard deviation, standard error, min, max and quantiles of a stream of
@@ -84,7 +99,7 @@ impl Summary {
         if x > 0.0 {
             nz.positive.add(key_of(x));
         } else {
-            nz.negative.add(key_of(-x));
+            nz.negative_mut().add(key_of(-x));
         }
     }
 
@@ -105,7 +120,7 @@ impl Summary {
         if x > 0.0 {
             nz.positive.add_n(key_of(x), n);
         } else {
-            nz.negative.add_n(key_of(-x), n);
+            nz.negative_mut().add_n(key_of(-x), n);
         }
     }
 
@@ -118,7 +133,6 @@ impl Summary {
                 min: x,
                 max: x,
                 positive: Buckets::with_window(window),
-                negative: Buckets::with_window(window),
                 ..Nonzero::default()
             })
         })
@@ -151,11 +165,13 @@ impl Summary {
             None => {
                 let mut mine = Nonzero {
                     positive: Buckets::with_window(window),
-                    negative: Buckets::with_window(window),
+                    negative: None,
                     ..theirs.clone()
                 };
                 mine.positive.merge(&theirs.positive);
-                mine.negative.merge(&theirs.negative);
+                if let Some(n) = &theirs.negative {
+                    mine.negative_mut().merge(n);
+                }
                 self.nonzero = Some(Box::new(mine));
             }
             Some(mine) => {
@@ -163,7 +179,9 @@ impl Summary {
                 mine.min = mine.min.min(theirs.min);
                 mine.max = mine.max.max(theirs.max);
                 mine.positive.merge(&theirs.positive);
-                mine.negative.merge(&theirs.negative);
+                if let Some(n) = &theirs.negative {
+                    mine.negative_mut().merge(n);
+                }
             }
         }
     }
@@ -239,39 +257,14 @@ impl Summary {
     /// relative of it (exact for 0, for `q = 0` (the min) and for `q = 1` (the max)).
     /// `None` when empty or when `q` is not in `[0, 1]`.
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        if self.count == 0 || !(0.0..=1.0).contains(&q) {
-            return None;
-        }
-        let n = self.count;
-        let rank = ((q * (n - 1) as f64).floor() as u64).min(n - 1);
-        let (min, max) = (self.min()?, self.max()?);
-        if rank == 0 {
-            return Some(min);
-        }
-        if rank == n - 1 {
-            return Some(max);
-        }
-        let Some(nz) = self.nonzero.as_deref() else {
-            return Some(0.0);
-        };
-        let below_zero = nz.negative.total();
-        let estimate = if rank < below_zero {
-            -representative(nz.negative.key_at_rank_from_top(rank))
-        } else if rank - below_zero < self.zeros() {
-            0.0
-        } else {
-            representative(nz.positive.key_at_rank(rank - below_zero - self.zeros()))
-        };
-        // The true value at `rank` lies in [min, max], so clamping only brings the
-        // estimate closer to it.
-        Some(estimate.clamp(min, max))
+        self.quantiles([q])[0]
     }
 
-    /// [`quantile`](Self::quantile) of each of `qs`, bit for bit, in one pass over the
-    /// sketch when the `qs` increase (and one pass each otherwise).
+    /// [`quantile`](Self::quantile) of each of `qs`, in one pass over the sketch when the
+    /// `qs` increase (and one pass each otherwise).
     pub fn quantiles<const N: usize>(&self, qs: [f64; N]) -> [Option<f64>; N] {
         if N > MAX_RANKS || !qs.windows(2).all(|w| w[0] <= w[1]) {
-            return qs.map(|q| self.quantile(q));
+            return qs.map(|q| self.quantiles([q])[0]);
         }
         let mut out = [None; N];
         let (Some(min), Some(max)) = (self.min(), self.max()) else {
@@ -296,17 +289,20 @@ impl Summary {
                     out[j] = Some(0.0);
                     continue;
                 };
-                let below_zero = nz.negative.total();
-                let estimate = if rank < below_zero {
-                    -representative(nz.negative.key_at_rank_from_top(rank))
-                } else if rank - below_zero < self.zeros() {
-                    0.0
-                } else {
-                    ranks[m] = rank - below_zero - self.zeros();
-                    which[m] = j;
-                    m += 1;
-                    continue;
-                };
+                let below_zero = nz.negative_total();
+                let estimate =
+                    if let Some(neg) = nz.negative.as_deref().filter(|_| rank < below_zero) {
+                        -representative(neg.key_at_rank_from_top(rank))
+                    } else if rank - below_zero < self.zeros() {
+                        0.0
+                    } else {
+                        ranks[m] = rank - below_zero - self.zeros();
+                        which[m] = j;
+                        m += 1;
+                        continue;
+                    };
+                // The true value at `rank` lies in [min, max], so clamping only brings the
+                // estimate closer to it.
                 Some(estimate.clamp(min, max))
             };
         }
@@ -326,7 +322,9 @@ impl Summary {
             + self.nonzero.as_ref().map_or(0, |nz| {
                 std::mem::size_of::<Nonzero>()
                     + nz.positive.heap_bytes()
-                    + nz.negative.heap_bytes()
+                    + nz.negative
+                        .as_ref()
+                        .map_or(0, |b| std::mem::size_of::<Buckets>() + b.heap_bytes())
                     + nz.moments.heap_bytes()
             })
     }
@@ -371,7 +369,11 @@ impl From<Summary> for SummaryWire {
                     min: ExactF64(nz.min),
                     max: ExactF64(nz.max),
                     positive: BucketsWire::from(&nz.positive),
-                    negative: BucketsWire::from(&nz.negative),
+                    negative: BucketsWire::from(
+                        nz.negative
+                            .as_deref()
+                            .unwrap_or(&Buckets::with_window(s.window)),
+                    ),
                 }
             }),
         }
@@ -417,7 +419,7 @@ impl TryFrom<SummaryWire> for Summary {
                 min: nz.min.0,
                 max: nz.max.0,
                 positive,
-                negative,
+                negative: (negative.total() > 0).then(|| Box::new(negative)),
             })),
         })
     }
@@ -540,6 +542,10 @@ mod tests {
     fn empty_summary_is_tiny_and_answers_none() {
         let s = Summary::new();
         assert_eq!(std::mem::size_of::<Summary>(), 24);
+        // The sizes the module docs state.
+        assert_eq!(std::mem::size_of::<Nonzero>(), 336);
+        assert_eq!(std::mem::size_of::<Moments>(), 248);
+        assert_eq!(std::mem::size_of::<super::super::Total>(), 16);
         assert_eq!(s.size_bytes(), 24);
         assert_eq!((s.count(), s.count_positive()), (0, 0));
         assert_eq!((s.mean(), s.std_dev(), s.std_err()), (None, None, None));

@@ -9,13 +9,15 @@ use super::{admit, ExactF64};
 /// [`Moments`](super::Moments) without the sum of squares, so each non-zero value costs
 /// one exact add instead of two. Every getter is a function of the multiset of values.
 ///
-/// Size: 128 bytes, the exact sum's fixed-point part held in place; for values outside
-/// its window, a small buffer besides.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// Size: 16 bytes; once a non-zero value has been added, the exact sum (120 bytes, its
+/// fixed-point part in place) and, for values outside its window, a small buffer.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(into = "TotalWire", from = "TotalWire")]
 pub struct Total {
     count: u64,
-    sum: ExactSum,
+    /// Boxed, and made with the first non-zero value: most of the totals kept per service
+    /// (degraded hours, hours by cause) stay 0 in most runs.
+    sum: Option<Box<ExactSum>>,
 }
 
 impl Total {
@@ -42,30 +44,16 @@ impl Total {
         let x = admit(x)?;
         self.count += 1;
         if x != 0.0 {
-            self.sum.add(x);
+            self.sum.get_or_insert_default().add(x);
         }
         Some(x)
     }
 
-    /// Adds `x`, already admitted and not 0.
-    #[inline]
-    pub(crate) fn add_admitted_nonzero(&mut self, x: f64) {
-        self.count += 1;
-        self.sum.add(x);
-    }
-
-    /// Adds `n` values `x`, already admitted and not 0.
-    pub(crate) fn add_admitted_nonzero_times(&mut self, x: f64, n: u64) {
-        self.count += n;
-        self.sum.add_times(x, n);
-    }
-
     pub(crate) fn from_parts(count: u64, sum: ExactSum) -> Self {
-        Total { count, sum }
-    }
-
-    pub(crate) fn exact_sum(&self) -> &ExactSum {
-        &self.sum
+        Total {
+            count,
+            sum: (!sum.is_zero()).then(|| Box::new(sum)),
+        }
     }
 
     /// Adds `n` zeros: the same as `n` calls of `add(0.0)`.
@@ -76,7 +64,9 @@ impl Total {
     /// Adds every value of `other`.
     pub fn merge(&mut self, other: &Total) {
         self.count += other.count;
-        self.sum.merge(&other.sum);
+        if let Some(theirs) = &other.sum {
+            self.sum.get_or_insert_default().merge(theirs);
+        }
     }
 
     /// Number of values added.
@@ -86,12 +76,24 @@ impl Total {
 
     /// Sum of the values, correctly rounded (0 when empty).
     pub fn sum(&self) -> f64 {
-        self.sum.value()
+        self.sum.as_ref().map_or(0.0, |s| s.value())
     }
 
     /// Arithmetic mean; `None` when empty.
     pub fn mean(&self) -> Option<f64> {
-        (self.count > 0).then(|| self.sum.value() / self.count as f64)
+        (self.count > 0).then(|| self.sum() / self.count as f64)
+    }
+}
+
+/// Equal when the counts and the exact sums are.
+impl PartialEq for Total {
+    fn eq(&self, other: &Self) -> bool {
+        let partials = |t: &Total| {
+            t.sum
+                .as_ref()
+                .map_or_else(Vec::new, |s| s.canonical_partials())
+        };
+        self.count == other.count && partials(self) == partials(other)
     }
 }
 
@@ -108,7 +110,7 @@ impl From<Total> for TotalWire {
             count: t.count,
             sum: t
                 .sum
-                .canonical_partials()
+                .map_or_else(Vec::new, |s| s.canonical_partials())
                 .into_iter()
                 .map(ExactF64)
                 .collect(),
