@@ -119,6 +119,45 @@ const BYTES_PER_AFFECTED_SERVICE_SET: f64 = 5_000.0;
 /// and at worst a live restart task with its crew-queue entry and its completion event.
 const BYTES_PER_INSTANCE_THREAD: f64 = 150.0;
 
+/// An analysis that plays each of its trials several times, for its size
+/// ([`RunSize::analysis`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Analysis {
+    /// The base trial and the counterfactual of each service down in it
+    /// ([`PORTAL_PLAYS_PER_TRIAL`]).
+    Portal,
+    /// The base trial, and each site always down and never failing: an upper bound,
+    /// since sites that provably change nothing are skipped.
+    Importance,
+    /// Once per event with `per_year`, and once more with the hazards alone.
+    Risk,
+}
+
+impl Analysis {
+    /// How many times the analysis plays each trial of `m`, and what the plays are.
+    fn plays(self, m: &Model) -> (f64, &'static str) {
+        match self {
+            Analysis::Portal => (
+                PORTAL_PLAYS_PER_TRIAL,
+                "the base trial and each down service's counterfactual",
+            ),
+            Analysis::Importance => (
+                1.0 + 2.0 * m.sites.len() as f64,
+                "each site always down and never failing",
+            ),
+            Analysis::Risk => {
+                let hazards = m.sites.iter().any(|s| !s.hazards.is_empty())
+                    || m.services.iter().any(|s| !s.hazards.is_empty());
+                let events = m.events.iter().filter(|e| e.per_year.is_some()).count();
+                (
+                    (events + hazards as usize) as f64,
+                    "once per event with `per_year`, and once for the hazards alone",
+                )
+            }
+        }
+    }
+}
+
 /// How a run holds its accumulators, for the memory estimate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Accumulation {
@@ -143,7 +182,17 @@ pub struct RunSize {
     pub work: f64,
     pub seconds: f64,
     pub memory_bytes: f64,
+    /// How many times each trial is played, on average over the parts of an analysis
+    /// (1 for `run`; see [`played`](Self::played)), and what the plays are.
+    pub plays_per_trial: f64,
+    pub plays: &'static str,
 }
+
+/// About how many trials `portal` plays per trial of its own: the base trial, and each
+/// service down in it replayed over what it can change (`sim::replay`). Measured at 3.2–3.6×
+/// `run` on the generated 1,000- and 10,000-service graphs (README, Performance); a
+/// trial with many services down costs more, so this is an estimate, like the rest.
+pub const PORTAL_PLAYS_PER_TRIAL: f64 = 4.0;
 
 impl RunSize {
     /// The size of `trials` trials of `m` on `threads` worker threads, its accumulators
@@ -216,6 +265,55 @@ impl RunSize {
             work,
             seconds: work / (SERVICE_TRIALS_PER_SECOND * threads as f64),
             memory_bytes,
+            plays_per_trial: 1.0,
+            plays: "",
+        }
+    }
+
+    /// The size of `analysis` of `m` over `trials` trials on `threads` workers.
+    pub fn analysis(m: &Model, trials: u64, threads: usize, analysis: Analysis) -> RunSize {
+        let (plays, what) = analysis.plays(m);
+        let acc = accumulation(m.services.len(), threads);
+        RunSize::of(m, trials, threads, acc).played(plays, what)
+    }
+
+    /// This size with each trial played `plays` times, for an analysis that plays a trial
+    /// once per arm, counterfactual or forced event (`what`, for the message). The memory
+    /// stays that of one play: an analysis holds one trial's buffers per worker.
+    pub fn played(mut self, plays: f64, what: &'static str) -> RunSize {
+        self.work *= plays;
+        self.seconds *= plays;
+        self.plays_per_trial = plays;
+        self.plays = what;
+        self
+    }
+
+    /// The size of two analyses done one after the other, or of two arms played side by
+    /// side, whose accumulators are held together: their work and memory add up. The
+    /// larger trials and services stand for both, and the plays per trial are what makes
+    /// up the total work.
+    pub fn and(self, o: RunSize) -> RunSize {
+        let trials = self.trials.max(o.trials);
+        let services = self.services.max(o.services);
+        let work_per_trial = self.work_per_trial.max(o.work_per_trial);
+        let work = self.work + o.work;
+        let one_play = trials as f64 * work_per_trial;
+        RunSize {
+            trials,
+            threads: self.threads.max(o.threads),
+            services,
+            service_trials: trials as f64 * services as f64,
+            events_per_trial: self.events_per_trial.max(o.events_per_trial),
+            work_per_trial,
+            work,
+            seconds: self.seconds + o.seconds,
+            memory_bytes: self.memory_bytes + o.memory_bytes,
+            plays_per_trial: if one_play > 0.0 { work / one_play } else { 1.0 },
+            plays: if self.plays.is_empty() {
+                o.plays
+            } else {
+                self.plays
+            },
         }
     }
 
@@ -234,6 +332,13 @@ impl RunSize {
             group(self.services as f64),
             sci(self.service_trials),
         );
+        if self.plays_per_trial > 1.0 {
+            msg.push_str(&format!(
+                ", each trial played about {} times ({})",
+                sci(self.plays_per_trial),
+                self.plays
+            ));
+        }
         if self.events_per_trial >= 1.0 {
             msg.push_str(&format!(
                 ", with about {} site and hazard events per trial",
@@ -414,6 +519,43 @@ mod tests {
 
     fn model(text: &str) -> Model {
         crate::model::load_str("t.ron", text).unwrap().model
+    }
+
+    /// An analysis's size is its trials' work times its plays per trial, and two sizes
+    /// together add their work, time and memory, with plays per trial that make up the
+    /// total over the larger trials.
+    #[test]
+    fn analyses_multiply_and_add_the_work_of_a_run() {
+        let m = model(
+            r#"Scenario(name: "t", horizon: "1d", trials: 10,
+                sites: [(id: "a"), (id: "b")],
+                services: [(id: "x", replicas: ["a"]), (id: "y", replicas: ["b"])],
+                events: [(name: "f", site: "a", lasts: "2h", per_year: 0.5)])"#,
+        );
+        let one = RunSize::of(&m, 100, 1, Accumulation::Sets(1));
+        let imp = RunSize::analysis(&m, 100, 1, Analysis::Importance);
+        assert_eq!(imp.plays_per_trial, 5.0);
+        assert_eq!(imp.work, 5.0 * one.work);
+        assert_eq!(imp.memory_bytes, one.memory_bytes);
+        let risk = RunSize::analysis(&m, 100, 1, Analysis::Risk);
+        assert_eq!(
+            risk.plays_per_trial, 1.0,
+            "one event with per_year, no hazards"
+        );
+        let few = RunSize::of(&m, 50, 1, Accumulation::Sets(1));
+        let both = imp.clone().and(few.clone());
+        assert_eq!(both.trials, 100);
+        assert_eq!(both.work, imp.work + few.work);
+        assert_eq!(both.memory_bytes, imp.memory_bytes + few.memory_bytes);
+        assert!(
+            (both.plays_per_trial - 5.5).abs() < 1e-12,
+            "{}",
+            both.plays_per_trial
+        );
+        assert_eq!(
+            both.work,
+            both.trials as f64 * both.work_per_trial * both.plays_per_trial
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::analysis::calibrate::{self, Calibration};
 use crate::analysis::compare::Comparison;
 use crate::analysis::gateway::PortalMeasures;
 use crate::analysis::importance::ImportanceStats;
-use crate::analysis::plan::RunSize;
+use crate::analysis::plan::{Analysis, RunSize};
 use crate::analysis::policy::{self, PolicyAnalyses};
 use crate::analysis::portal::{PortalStats, Reach};
 use crate::analysis::run::RunStats;
@@ -25,6 +25,29 @@ use options::{Shard, Sim};
 
 /// What a run too big for the machine is told, after how big it is.
 const HOW_TO_SHRINK: &str = "Shrink it: fewer trials (--trials N), or --precision R to stop as soon as the mean total loss is known within ±R (e.g. 0.01), with a smaller scenario or horizon; or shard it over machines with `run --shard K/N` and combine the parts with `merge`.";
+
+/// What an analysis too big for the machine is told, after how big it is.
+const ANALYSIS_HOW_TO_SHRINK: &str =
+    "Shrink it: fewer trials (--trials N), or a smaller scenario or horizon.";
+
+/// What a report too big for the machine is told, after how big it is.
+const REPORT_HOW_TO_SHRINK: &str = "Shrink it: fewer trials (--trials N), or --precision R to stop the base run as soon as the mean total loss is known within ±R (e.g. 0.01), or a smaller scenario or horizon.";
+
+/// Refuses `trials` trials of `analysis` of `m` when they are far beyond the machine.
+fn check_analysis(m: &Model, trials: u64, sim: &Sim, analysis: Analysis) -> Result<(), Error> {
+    RunSize::analysis(m, trials, sim.threads.resolve(), analysis).check(ANALYSIS_HOW_TO_SHRINK)
+}
+
+/// The size of `compare`'s arms, `base` and each of `variants`, played side by side.
+fn compare_size(base: &Model, variants: &[&Model], trials: u64, threads: usize) -> RunSize {
+    let arm = |m: &Model| {
+        let acc = crate::analysis::plan::accumulation(m.services.len(), threads);
+        RunSize::of(m, trials, threads, acc)
+    };
+    let mut size = variants.iter().fold(arm(base), |size, v| size.and(arm(v)));
+    size.plays = "once per arm: the base design and each variant";
+    size
+}
 
 /// Trials per evaluation of the report's leave-one-out check of a replay.
 pub const REPORT_CALIBRATE_TRIALS: u64 = 500;
@@ -256,6 +279,7 @@ pub fn portal(
 ) -> Result<PortalResult, Error> {
     let m = chosen.model();
     let opts = sim.capped(m, "portal")?;
+    check_analysis(m, opts.trials, sim, Analysis::Portal)?;
     let stats = crate::analysis::portal::portal(m, &opts, &mut |done, total| {
         progress("portal", done, total)
     })?;
@@ -280,6 +304,7 @@ pub fn importance(
 ) -> Result<Played<ImportanceStats>, Error> {
     let m = chosen.model();
     let opts = sim.capped(m, "importance")?;
+    check_analysis(m, opts.trials, sim, Analysis::Importance)?;
     let stats = crate::analysis::importance::importance(m, &opts, &mut |done, total| {
         progress("importance", done, total)
     })?;
@@ -299,6 +324,7 @@ pub fn risk(
 ) -> Result<Played<crate::analysis::risk::Risk>, Error> {
     let m = chosen.model();
     let opts = sim.capped(m, "risk")?;
+    check_analysis(m, opts.trials, sim, Analysis::Risk)?;
     let stats =
         crate::analysis::risk::risk(m, &opts, &mut |done, total| progress("risk", done, total))?;
     Ok(Played {
@@ -326,6 +352,8 @@ pub fn compare<'a>(
     }
     let opts = sim.fixed(&loaded.model, "compare")?;
     let models: Vec<&Model> = variants.iter().map(|v| &v.model).collect();
+    compare_size(&loaded.model, &models, opts.trials, sim.threads.resolve())
+        .check(ANALYSIS_HOW_TO_SHRINK)?;
     let stats = crate::analysis::compare::compare(&loaded.model, &models, &opts, &mut |d, t| {
         progress("compare", d, t)
     })?;
@@ -355,6 +383,29 @@ pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Er
     let loaded = model::load(file)?;
     let m = &loaded.model;
     let opts = sim.options(m);
+    // The base run at its most trials, then the analyses on theirs.
+    let threads = sim.threads.resolve();
+    let analysis_trials = opts.trials.min(options::ANALYSIS_DEFAULT_TRIALS);
+    let acc = crate::analysis::plan::accumulation(m.services.len(), threads);
+    let mut size = RunSize::of(m, opts.trials, threads, acc)
+        .and(RunSize::analysis(
+            m,
+            analysis_trials,
+            threads,
+            Analysis::Portal,
+        ))
+        .and(RunSize::analysis(
+            m,
+            analysis_trials,
+            threads,
+            Analysis::Risk,
+        ));
+    if !loaded.variants.is_empty() {
+        let variants: Vec<&Model> = loaded.variants.iter().map(|v| &v.model).collect();
+        size = size.and(compare_size(m, &variants, opts.trials, threads));
+    }
+    size.plays = "the base run, then portal, risk and the design comparison on its trials";
+    size.check(REPORT_HOW_TO_SHRINK)?;
     let stats =
         crate::analysis::run::run(m, &opts, &mut |done, total| progress("base", done, total))?;
     let fixed = crate::analysis::plan::RunOptions {

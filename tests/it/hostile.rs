@@ -538,6 +538,38 @@ mod options {
         }
     }
 
+    /// The analyses that play each trial several times are sized before they start, like
+    /// `run`, and the message says what the plays are.
+    #[test]
+    fn absurd_trials_are_refused_by_every_analysis() {
+        for (command, plays) in [
+            ("portal", "counterfactual"),
+            ("importance", "each site always down"),
+            ("compare", "once per arm"),
+            ("risk", "per_year"),
+            ("report", "the base run, then portal"),
+        ] {
+            let r = run_in(
+                Path::new("."),
+                &[
+                    command,
+                    &example(),
+                    "--trials",
+                    "18446744073709551615",
+                    "-q",
+                ],
+            );
+            assert_eq!(r.code, Some(2), "{command}: {}", r.stderr);
+            for want in ["too big", "service-trials", "--trials", "years", plays] {
+                assert!(
+                    r.stderr.contains(want),
+                    "{command} lacks {want:?}: {}",
+                    r.stderr
+                );
+            }
+        }
+    }
+
     #[test]
     fn bad_numbers_on_the_command_line() {
         let f = example();
