@@ -81,9 +81,13 @@ impl Accounting {
         }
     }
 
-    pub(super) fn reset(&mut self) {
-        self.class.fill(Class::UP);
-        self.since.fill(0.0);
+    /// Back to every service up since 0; `changed` holds every service whose class
+    /// changed since the last reset.
+    pub(super) fn reset(&mut self, changed: &[u32]) {
+        for &s in changed {
+            self.class[s as usize] = Class::UP;
+            self.since[s as usize] = 0.0;
+        }
         self.lost_weight = 0.0;
         self.next_grid = 0;
         let j = &mut self.journeys;
@@ -109,13 +113,21 @@ impl Accounting {
         }
     }
 
-    /// Service `s` is in class `new` from `now` on. Always inlined: `Trial::settle` comes
-    /// in two versions (with and without fleets), and a call here costs 1 % (callgrind).
+    /// Service `s` is in class `new` from `now` on; returns whether that is a change.
+    /// Always inlined: `Trial::settle` comes in two versions (with and without fleets),
+    /// and a call here costs 1 % (callgrind).
     #[inline(always)]
-    pub(super) fn set(&mut self, c: &Compiled, s: usize, new: Class, now: f64, o: &mut Outcome) {
+    pub(super) fn set(
+        &mut self,
+        c: &Compiled,
+        s: usize,
+        new: Class,
+        now: f64,
+        o: &mut Outcome,
+    ) -> bool {
         let old = self.class[s];
         if new == old {
-            return;
+            return false;
         }
         self.close(c, s, now, o);
         self.lost_weight += c.weight[s] * (new.lost() - old.lost());
@@ -128,6 +140,7 @@ impl Accounting {
         if c.has_journeys {
             self.journeys.touched(c, s);
         }
+        true
     }
 
     /// Re-derives the state of every journey one of whose needs changed class at `now`
@@ -140,11 +153,21 @@ impl Accounting {
         }
     }
 
+    /// Whether every service is up since 0, as after [`Accounting::reset`] (debug builds).
+    #[cfg(debug_assertions)]
+    pub(super) fn check_reset(&self) {
+        assert!(self.class.iter().all(|&cl| cl == Class::UP));
+        assert!(self.since.iter().all(|&t| t == 0.0));
+    }
+
     /// The horizon: every class still open is closed there; a service still down is
-    /// restored no earlier than the horizon.
-    pub(super) fn finish(&mut self, c: &Compiled, o: &mut Outcome) {
+    /// restored no earlier than the horizon. `changed` holds every service whose class
+    /// changed in the trial: the others were up and whole throughout, with nothing to
+    /// close.
+    pub(super) fn finish(&mut self, c: &Compiled, changed: &[u32], o: &mut Outcome) {
         self.curve_before(c, f64::INFINITY, o);
-        for s in 0..c.n_services() {
+        for &s in changed {
+            let s = s as usize;
             self.close(c, s, c.horizon, o);
             if self.class[s].down {
                 o.restored_at[s] = c.horizon;
