@@ -44,8 +44,9 @@ pub(super) struct Accounting {
     since: Vec<f64>,
     /// Σ weight × lost share over services: what the curve subtracts from 1.
     lost_weight: f64,
-    /// The next point of the curve to record.
+    /// The next point of the curve to record, and its time (infinite once all are).
     next_grid: usize,
+    next_grid_t: f64,
     /// Journeys (all empty without them).
     journeys: Journeys,
 }
@@ -71,6 +72,7 @@ impl Accounting {
             since: vec![0.0; n],
             lost_weight: 0.0,
             next_grid: 0,
+            next_grid_t: 0.0,
             journeys: Journeys {
                 down: vec![false; c.n_journeys()],
                 lost: vec![0.0; c.n_journeys()],
@@ -90,6 +92,7 @@ impl Accounting {
         }
         self.lost_weight = 0.0;
         self.next_grid = 0;
+        self.next_grid_t = 0.0;
         let j = &mut self.journeys;
         j.down.fill(false);
         j.lost.fill(0.0);
@@ -99,11 +102,21 @@ impl Accounting {
     }
 
     /// Records every curve point before time `t` (all that remain for `t = ∞`) with the
-    /// availability that held until `t`.
+    /// availability that held until `t`. Called at every instant: when no point is due,
+    /// it costs one comparison.
+    #[inline(always)]
     pub(super) fn curve_before(&mut self, c: &Compiled, t: f64, o: &mut Outcome) {
+        if t <= self.next_grid_t {
+            return;
+        }
+        self.record_curve(c, t, o);
+    }
+
+    fn record_curve(&mut self, c: &Compiled, t: f64, o: &mut Outcome) {
         let h = c.horizon;
+        let at = |k: usize| h * k as f64 / (CURVE_POINTS - 1) as f64;
         while self.next_grid < CURVE_POINTS {
-            let g = h * self.next_grid as f64 / (CURVE_POINTS - 1) as f64;
+            let g = at(self.next_grid);
             if g >= t && t.is_finite() {
                 break;
             }
@@ -111,6 +124,11 @@ impl Accounting {
             o.curve[self.next_grid] = avail;
             self.next_grid += 1;
         }
+        self.next_grid_t = if self.next_grid < CURVE_POINTS {
+            at(self.next_grid)
+        } else {
+            f64::INFINITY
+        };
     }
 
     /// Service `s` is in class `new` from `now` on; returns whether that is a change.
