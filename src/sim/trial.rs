@@ -174,7 +174,7 @@ impl<'c> Trial<'c> {
             gen: 0,
             trial_key: 0,
             seen: vec![0; n.div_ceil(64)],
-            trial_svcs: Vec::new(),
+            trial_svcs: Vec::with_capacity(n),
             sites: Sites::new(c),
             rep: vec![Rep::Up; nr],
             rep_task: vec![NONE; nr],
