@@ -44,8 +44,9 @@ pub(super) struct Accounting {
     since: Vec<f64>,
     /// Σ weight × lost share over services: what the curve subtracts from 1.
     lost_weight: f64,
-    /// The next point of the curve to record.
+    /// The next point of the curve to record, and its time (infinite once all are).
     next_grid: usize,
+    next_grid_t: f64,
     /// Journeys (all empty without them).
     journeys: Journeys,
 }
@@ -71,6 +72,7 @@ impl Accounting {
             since: vec![0.0; n],
             lost_weight: 0.0,
             next_grid: 0,
+            next_grid_t: 0.0,
             journeys: Journeys {
                 down: vec![false; c.n_journeys()],
                 lost: vec![0.0; c.n_journeys()],
@@ -81,11 +83,16 @@ impl Accounting {
         }
     }
 
-    pub(super) fn reset(&mut self) {
-        self.class.fill(Class::UP);
-        self.since.fill(0.0);
+    /// Back to every service up since 0; `changed` holds every service whose class
+    /// changed since the last reset.
+    pub(super) fn reset(&mut self, changed: &[u32]) {
+        for &s in changed {
+            self.class[s as usize] = Class::UP;
+            self.since[s as usize] = 0.0;
+        }
         self.lost_weight = 0.0;
         self.next_grid = 0;
+        self.next_grid_t = 0.0;
         let j = &mut self.journeys;
         j.down.fill(false);
         j.lost.fill(0.0);
@@ -95,11 +102,21 @@ impl Accounting {
     }
 
     /// Records every curve point before time `t` (all that remain for `t = ∞`) with the
-    /// availability that held until `t`.
+    /// availability that held until `t`. Called at every instant: when no point is due,
+    /// it costs one comparison.
+    #[inline(always)]
     pub(super) fn curve_before(&mut self, c: &Compiled, t: f64, o: &mut Outcome) {
+        if t <= self.next_grid_t {
+            return;
+        }
+        self.record_curve(c, t, o);
+    }
+
+    fn record_curve(&mut self, c: &Compiled, t: f64, o: &mut Outcome) {
         let h = c.horizon;
+        let at = |k: usize| h * k as f64 / (CURVE_POINTS - 1) as f64;
         while self.next_grid < CURVE_POINTS {
-            let g = h * self.next_grid as f64 / (CURVE_POINTS - 1) as f64;
+            let g = at(self.next_grid);
             if g >= t && t.is_finite() {
                 break;
             }
@@ -107,15 +124,28 @@ impl Accounting {
             o.curve[self.next_grid] = avail;
             self.next_grid += 1;
         }
+        self.next_grid_t = if self.next_grid < CURVE_POINTS {
+            at(self.next_grid)
+        } else {
+            f64::INFINITY
+        };
     }
 
-    /// Service `s` is in class `new` from `now` on. Always inlined: `Trial::settle` comes
-    /// in two versions (with and without fleets), and a call here costs 1 % (callgrind).
+    /// Service `s` is in class `new` from `now` on; returns whether that is a change.
+    /// Always inlined: `Trial::settle` comes in two versions (with and without fleets),
+    /// and a call here costs 1 % (callgrind).
     #[inline(always)]
-    pub(super) fn set(&mut self, c: &Compiled, s: usize, new: Class, now: f64, o: &mut Outcome) {
+    pub(super) fn set(
+        &mut self,
+        c: &Compiled,
+        s: usize,
+        new: Class,
+        now: f64,
+        o: &mut Outcome,
+    ) -> bool {
         let old = self.class[s];
         if new == old {
-            return;
+            return false;
         }
         self.close(c, s, now, o);
         self.lost_weight += c.weight[s] * (new.lost() - old.lost());
@@ -128,6 +158,7 @@ impl Accounting {
         if c.has_journeys {
             self.journeys.touched(c, s);
         }
+        true
     }
 
     /// Re-derives the state of every journey one of whose needs changed class at `now`
@@ -140,11 +171,21 @@ impl Accounting {
         }
     }
 
+    /// Whether every service is up since 0, as after [`Accounting::reset`] (debug builds).
+    #[cfg(debug_assertions)]
+    pub(super) fn check_reset(&self) {
+        assert!(self.class.iter().all(|&cl| cl == Class::UP));
+        assert!(self.since.iter().all(|&t| t == 0.0));
+    }
+
     /// The horizon: every class still open is closed there; a service still down is
-    /// restored no earlier than the horizon.
-    pub(super) fn finish(&mut self, c: &Compiled, o: &mut Outcome) {
+    /// restored no earlier than the horizon. `changed` holds every service whose class
+    /// changed in the trial: the others were up and whole throughout, with nothing to
+    /// close.
+    pub(super) fn finish(&mut self, c: &Compiled, changed: &[u32], o: &mut Outcome) {
         self.curve_before(c, f64::INFINITY, o);
-        for s in 0..c.n_services() {
+        for &s in changed {
+            let s = s as usize;
             self.close(c, s, c.horizon, o);
             if self.class[s].down {
                 o.restored_at[s] = c.horizon;

@@ -68,15 +68,24 @@ impl Outcome {
         }
     }
 
-    pub(super) fn reset(&mut self) {
-        self.downtime.fill(0.0);
-        self.degraded.fill(0.0);
-        self.lost_share_hours.fill(0.0);
-        self.substituted_hours.fill(0.0);
-        self.peak_lost_share.fill(0.0);
-        self.user_hours_lost.fill(0.0);
-        self.restored_at.fill(f64::NAN);
-        self.cause_hours.fill(0.0);
+    /// Back to the outcome of a trial where nothing happened; `changed` holds every
+    /// service the last trial wrote a figure of.
+    pub(super) fn reset(&mut self, c: &Compiled, changed: &[u32]) {
+        let subs = !self.substituted_hours.is_empty();
+        for &s in changed {
+            let s = s as usize;
+            self.downtime[s] = 0.0;
+            self.degraded[s] = 0.0;
+            self.lost_share_hours[s] = 0.0;
+            if subs {
+                self.substituted_hours[s] = 0.0;
+            }
+            self.peak_lost_share[s] = 0.0;
+            self.user_hours_lost[s] = 0.0;
+            self.restored_at[s] = f64::NAN;
+            let causes = c.cause_offsets[s] as usize..c.cause_offsets[s + 1] as usize;
+            self.cause_hours[causes].fill(0.0);
+        }
         self.total_user_hours_lost = 0.0;
         self.services_affected = 0;
         self.peak_down = 0;
@@ -87,10 +96,26 @@ impl Outcome {
         self.journey_user_hours_lost.fill(0.0);
     }
 
-    pub(super) fn finish(&mut self, c: &Compiled) {
+    /// Whether every figure is that of a trial where nothing happened (debug builds).
+    #[cfg(debug_assertions)]
+    pub(super) fn check_reset(&self, c: &Compiled) {
+        let zero = |v: &[f64]| v.iter().all(|&x| x == 0.0 && x.is_sign_positive());
+        assert!(zero(&self.downtime) && zero(&self.degraded) && zero(&self.lost_share_hours));
+        assert!(zero(&self.substituted_hours) && zero(&self.peak_lost_share));
+        assert!(zero(&self.user_hours_lost) && zero(&self.cause_hours));
+        assert!(self.restored_at.iter().all(|x| x.is_nan()));
+        assert_eq!(self.cause_hours.len(), c.n_causes());
+    }
+
+    /// The per-service totals of the trial. `changed` holds, in increasing order, every
+    /// service the trial wrote a figure of: the others lost nothing (their user-hours stay
+    /// 0), and the total, summed in service order, adds the same numbers as a sum over
+    /// all of them would, but the zeros.
+    pub(super) fn finish(&mut self, c: &Compiled, changed: &[u32]) {
         let mut total = 0.0;
         let mut affected = 0;
-        for s in 0..self.downtime.len() {
+        for &s in changed {
+            let s = s as usize;
             let served = self.substituted_hours.get(s).copied().unwrap_or(0.0);
             let uh = c.users[s] * (self.downtime[s] - served + self.lost_share_hours[s]);
             self.user_hours_lost[s] = uh;

@@ -93,6 +93,11 @@ pub struct Trial<'c> {
     svc_rng_gen: Vec<u64>,
     gen: u64,
     trial_key: u64,
+    /// The services whose state the current trial may have changed, a bit each: what the
+    /// next trial resets, instead of every service. Listed in increasing order into
+    /// `trial_svcs` when the trial ends.
+    seen: Vec<u64>,
+    trial_svcs: Vec<u32>,
     sites: Sites,
     // Replicas.
     rep: Vec<Rep>,
@@ -168,12 +173,14 @@ impl<'c> Trial<'c> {
             svc_rng_gen: vec![0; n],
             gen: 0,
             trial_key: 0,
+            seen: vec![0; n.div_ceil(64)],
+            trial_svcs: Vec::with_capacity(n),
             sites: Sites::new(c),
             rep: vec![Rep::Up; nr],
             rep_task: vec![NONE; nr],
             own_down: vec![false; n],
             hazard_down: vec![0; n],
-            serving: vec![NONE; n],
+            serving: c.svc_replicas.offsets[..n].to_vec(),
             failover_task: vec![NONE; n],
             failover_failed: vec![false; n],
             rb_site: vec![NONE; n],
@@ -214,28 +221,48 @@ impl<'c> Trial<'c> {
         }
     }
 
+    /// Back to the state before any event. Only the services the last trial may have
+    /// changed (`trial_svcs`) are reset, so a trial that touches few of many services
+    /// costs little more than what it touches; in debug builds, every array is checked
+    /// against its state before any trial.
     fn reset(&mut self, seed: u64, index: u64) {
         let c = self.c;
         self.now = 0.0;
         self.queue.clear();
         self.chacha = ChaCha8Rng::seed_from_u64(seed);
         self.chacha.set_stream(index);
-        self.gen += 1;
         self.trial_key = splitmix(seed ^ splitmix(index.wrapping_add(0x9e37_79b9_7f4a_7c15)));
         self.sites.reset();
-        self.rep.fill(Rep::Up);
-        self.rep_task.fill(NONE);
-        self.own_down.fill(false);
-        self.hazard_down.fill(0);
-        for s in 0..c.n_services() {
+        let n = c.n_services();
+        for &s in &self.trial_svcs {
+            let s = s as usize;
+            for r in c.svc_replicas.range(s) {
+                self.rep[r] = Rep::Up;
+                self.rep_task[r] = NONE;
+            }
+            self.own_down[s] = false;
+            self.hazard_down[s] = 0;
             self.serving[s] = c.svc_replicas.offsets[s];
+            self.failover_task[s] = NONE;
+            self.failover_failed[s] = false;
+            self.rb_site[s] = NONE;
+            self.rb_rep[s] = Rep::NotBuilt;
+            self.rb_task[s] = NONE;
+            self.rebuild_task[s] = NONE;
+            self.eff_down[s] = false;
+            self.up_since[s] = f64::NAN;
+            self.svc_task[s] = NONE;
+            self.svc_waiting[s] = 0;
+            self.needs_down[s] = 0;
         }
-        self.failover_task.fill(NONE);
-        self.failover_failed.fill(false);
-        self.rb_site.fill(NONE);
-        self.rb_rep.fill(Rep::NotBuilt);
-        self.rb_task.fill(NONE);
-        self.rebuild_task.fill(NONE);
+        // Gates (none without alternatives) are reset whole.
+        self.eff_down[n..].fill(false);
+        self.up_since[n..].fill(f64::NAN);
+        self.acct.reset(&self.trial_svcs);
+        self.outcome.reset(c, &self.trial_svcs);
+        self.trial_svcs.clear();
+        self.gen += 1;
+        debug_assert!(self.seen.iter().all(|&w| w == 0));
         if c.has_fleet {
             self.fleet.reset(c);
         }
@@ -243,22 +270,62 @@ impl<'c> Trial<'c> {
             self.watched[s as usize] = false;
         }
         self.watch.clear();
-        self.eff_down.fill(false);
-        self.up_since.fill(f64::NAN);
         self.n_down = 0;
-        self.acct.reset();
         self.tasks.clear();
-        self.svc_task.fill(NONE);
-        self.svc_waiting.fill(0);
-        self.needs_down.fill(0);
         for &s in &self.blocked_svcs {
             self.blocked_pos[s as usize] = NONE;
         }
         self.blocked_svcs.clear();
         self.deadlocks.reset();
-        self.outcome.reset();
         if self.rec.on {
             self.rec.reset();
+        }
+        #[cfg(debug_assertions)]
+        self.check_reset();
+    }
+
+    /// Every per-service array as [`Trial::new`] left it (debug builds: the check that
+    /// `trial_svcs` holds every service a trial changes).
+    #[cfg(debug_assertions)]
+    fn check_reset(&self) {
+        let c = self.c;
+        let n = c.n_services();
+        assert!(self.rep.iter().all(|&r| r == Rep::Up));
+        assert!(self.rep_task.iter().all(|&t| t == NONE));
+        assert!(self.own_down.iter().all(|&d| !d));
+        assert!(self.hazard_down.iter().all(|&h| h == 0));
+        assert!((0..n).all(|s| self.serving[s] == c.svc_replicas.offsets[s]));
+        assert!(self.failover_task.iter().all(|&t| t == NONE));
+        assert!(self.failover_failed.iter().all(|&f| !f));
+        assert!(self.rb_site.iter().all(|&x| x == NONE));
+        assert!(self.rb_rep.iter().all(|&r| r == Rep::NotBuilt));
+        assert!(self.rb_task.iter().all(|&t| t == NONE));
+        assert!(self.rebuild_task.iter().all(|&t| t == NONE));
+        assert!(self.eff_down.iter().all(|&d| !d));
+        assert!(self.up_since.iter().all(|x| x.is_nan()));
+        assert!(self.svc_task.iter().all(|&t| t == NONE));
+        assert!(self.svc_waiting.iter().all(|&w| w == 0));
+        assert!(self.needs_down.iter().all(|&k| k == 0));
+        assert!(self.blocked_pos.iter().all(|&p| p == NONE));
+        self.acct.check_reset();
+        self.outcome.check_reset(c);
+    }
+
+    /// Service `s`'s state may change in this trial: the next trial resets it.
+    #[inline(always)]
+    fn see(&mut self, s: usize) {
+        self.seen[s >> 6] |= 1 << (s & 63);
+    }
+
+    /// Lists the services seen in this trial into `trial_svcs`, in increasing order, and
+    /// clears their bits.
+    fn list_seen(&mut self) {
+        for (w, bits) in self.seen.iter_mut().enumerate() {
+            let mut b = std::mem::take(bits);
+            while b != 0 {
+                self.trial_svcs.push((w * 64) as u32 + b.trailing_zeros());
+                b &= b - 1;
+            }
         }
     }
 
@@ -383,12 +450,15 @@ impl<'c> Trial<'c> {
             }
         }
         self.now = horizon;
-        self.acct.finish(c, &mut self.outcome);
-        self.outcome.finish(c);
+        // In service order: the total is summed in it.
+        self.list_seen();
+        self.acct.finish(c, &self.trial_svcs, &mut self.outcome);
+        self.outcome.finish(c, &self.trial_svcs);
     }
 
     fn mark_dirty(&mut self, s: u32) {
         if !self.is_dirty[s as usize] {
+            self.see(s as usize);
             self.is_dirty[s as usize] = true;
             self.dirty.push(s);
         }
@@ -416,6 +486,7 @@ impl<'c> Trial<'c> {
     // ----- tasks -------------------------------------------------------------------
 
     fn new_task(&mut self, service: u32, kind: Kind, work: f64) -> u32 {
+        self.see(service as usize);
         let next = self.svc_task[service as usize];
         let id = self.tasks.alloc(service, kind, work, self.now, next);
         let s = service as usize;
@@ -487,6 +558,7 @@ impl<'c> Trial<'c> {
         let c = self.c;
         for &s in c.needed_by.row(n) {
             let s = s as usize;
+            self.see(s);
             let before = self.needs_down[s];
             self.needs_down[s] = if down { before + 1 } else { before - 1 };
             let after = self.needs_down[s];
@@ -948,6 +1020,7 @@ impl<'c> Trial<'c> {
     fn set_own(&mut self, s: usize, own: bool) {
         let own = own && !self.overrides.never_down[s];
         if own != self.own_down[s] {
+            self.see(s);
             self.own_down[s] = own;
             if own {
                 if !self.eff_down[s] {
@@ -970,6 +1043,7 @@ impl<'c> Trial<'c> {
         if self.overrides.never_down[s] {
             return false;
         }
+        self.see(s);
         self.note_eff_change(s);
         self.eff_down[s] = true;
         // Down again at the very instant it came up: the outage is continuous.
@@ -1187,7 +1261,9 @@ impl<'c> Trial<'c> {
             let s = self.touched[i] as usize;
             self.is_touched[s] = false;
             let new = self.current_class::<FLEET>(s);
-            self.acct.set(c, s, new, self.now, &mut self.outcome);
+            if self.acct.set(c, s, new, self.now, &mut self.outcome) {
+                self.see(s);
+            }
             i += 1;
         }
         self.touched.clear();
