@@ -28,6 +28,7 @@ use super::batch::{batch_trials, for_each_batch};
 use super::plan::RunOptions;
 use crate::error::Error;
 use crate::model::{Model, SiteIdx};
+use crate::sim::replay::{deadlock_capable, hits, Hits, NeverDown};
 use crate::sim::{Compiled, Trial};
 use crate::stats::Moments;
 
@@ -118,31 +119,72 @@ fn read_by_nobody(c: &Compiled) -> Vec<bool> {
         .collect()
 }
 
-/// Plays batch `b`: each base trial, then each site always down and never failing, on
-/// one trial whose overrides change between them. A counterfactual that provably changes
-/// nothing is not played: its loss is the base's, as playing it would give to the bit (a
-/// site read by nobody, always down; a site with none of its own events or hazard
-/// failures due in the trial, never failing).
-pub fn importance_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> ImportanceStats {
+/// Plays batch `b`: each base trial, then each site always down and never failing. A
+/// counterfactual that provably changes nothing is not played: its loss is the base's, as
+/// playing it would give to the bit (a site read by nobody, always down; a site with none
+/// of its own events or hazard failures due in the trial, never failing). A site always
+/// down is replayed over the services it can change when that is exact
+/// (`sim::replay::NeverDown::always_down`); the rest are played in full on one trial whose
+/// overrides change between them. `capable` is `sim::replay::deadlock_capable` of `c`.
+pub fn importance_batch(
+    c: &Compiled,
+    capable: &[bool],
+    seed: u64,
+    b: u64,
+    total: u64,
+) -> ImportanceStats {
+    play_batch(c, capable, seed, b, total, true)
+}
+
+/// [`importance_batch`] with every always-down counterfactual played in full: the
+/// reference the replay is checked against.
+#[doc(hidden)]
+pub fn importance_batch_full(
+    c: &Compiled,
+    capable: &[bool],
+    seed: u64,
+    b: u64,
+    total: u64,
+) -> ImportanceStats {
+    play_batch(c, capable, seed, b, total, false)
+}
+
+fn play_batch(
+    c: &Compiled,
+    capable: &[bool],
+    seed: u64,
+    b: u64,
+    total: u64,
+    replay: bool,
+) -> ImportanceStats {
     let range = batch_trials(b, total);
     let mut stats = ImportanceStats::new(c.n_sites());
     stats.trials = range.end - range.start;
     let inert = read_by_nobody(c);
+    let hits: Vec<Hits> = (0..c.n_sites()).map(|site| hits(c, site)).collect();
+    let mut cf = NeverDown::new(c, capable);
+    cf.record_recovery();
     let mut t = Trial::new(c);
     let mut fails = vec![false; c.n_sites()];
     for i in range {
-        t.run(seed, i);
-        let base = t.outcome.total_user_hours_lost;
+        let base = cf.base(seed, i).total_user_hours_lost;
         stats.base.add(base);
         for (site, f) in fails.iter_mut().enumerate() {
-            *f = t.site_failed(site);
+            *f = cf.base_trial().site_failed(site);
         }
         for site in 0..c.n_sites() {
             let l = if inert[site] {
                 base
             } else {
-                play_arm(&mut t, seed, i, site, Arm::AlwaysDown);
-                t.outcome.total_user_hours_lost
+                let replayed = if replay {
+                    cf.always_down(site, &hits[site])
+                } else {
+                    None
+                };
+                replayed.unwrap_or_else(|| {
+                    play_arm(&mut t, seed, i, site, Arm::AlwaysDown);
+                    t.outcome.total_user_hours_lost
+                })
             };
             let si = &mut stats.sites[site];
             si.always_down.add(l);
@@ -168,11 +210,12 @@ pub fn importance(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportanceStats, Error> {
     let c = Compiled::new(model);
+    let capable = deadlock_capable(&c);
     let mut acc = ImportanceStats::new(c.n_sites());
     for_each_batch(
         opts.trials,
         opts.threads,
-        |b| importance_batch(&c, opts.seed, b, opts.trials),
+        |b| importance_batch(&c, &capable, opts.seed, b, opts.trials),
         &mut |p: ImportanceStats| {
             acc.merge(&p);
             progress(acc.trials, opts.trials);

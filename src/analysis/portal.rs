@@ -40,7 +40,7 @@ use super::plan::RunOptions;
 use crate::error::Error;
 use crate::model::{Model, ServiceIdx};
 use crate::sim::replay::{deadlock_capable, NeverDown};
-use crate::sim::{Compiled, Outcome, Trial};
+use crate::sim::{Compiled, Outcome};
 use crate::stats::{Moments, Summary};
 
 /// Structural reach of one service.
@@ -154,52 +154,8 @@ pub(crate) fn was_down(o: &Outcome, s: usize) -> bool {
 /// Plays batch `b`: each base trial, then the counterfactual of each service that was down
 /// in it, replayed over what it can change when that is exact (`sim::replay`), else
 /// played in full. `capable` is `sim::replay::deadlock_capable` of `c`.
-///
-/// A scenario with alternatives (`AnyOf`) plays every counterfactual in full: the replay's
-/// members are grown along service edges, and the gates of alternatives are nodes it does
-/// not follow yet.
 pub fn portal_batch(c: &Compiled, capable: &[bool], seed: u64, b: u64, total: u64) -> PortalStats {
-    if c.has_alt {
-        return play_batch_plain(c, seed, b, total);
-    }
     play_batch(c, capable, seed, b, total, Counterfactuals::Replayed)
-}
-
-/// Every counterfactual of the batch played in full on one trial, without the replay's
-/// records: for scenarios with alternatives.
-fn play_batch_plain(c: &Compiled, seed: u64, b: u64, total: u64) -> PortalStats {
-    let n = c.n_services();
-    let range = batch_trials(b, total);
-    let len = range.end - range.start;
-    let mut stats = PortalStats::new(n);
-    stats.trials = len;
-    let (mut base, mut t) = (Trial::new(c), Trial::new(c));
-    for i in range {
-        base.run(seed, i);
-        let o = &base.outcome;
-        let base_total = o.total_user_hours_lost;
-        stats.base_total.add(base_total);
-        for s in (0..n).filter(|&s| was_down(o, s)) {
-            t.overrides_mut().never_down[s] = true;
-            t.run(seed, i);
-            t.overrides_mut().never_down[s] = false;
-            let attributable = base_total - t.outcome.total_user_hours_lost;
-            let own = o.user_hours_lost[s] - t.outcome.user_hours_lost[s];
-            let sp = &mut stats.services[s];
-            sp.downtime_when_down.add(o.downtime[s]);
-            sp.trials_down += 1;
-            sp.attributable.add(attributable);
-            sp.own.add(own);
-            sp.spill.add(attributable - own);
-        }
-    }
-    for sp in &mut stats.services {
-        let zeros = len - sp.trials_down;
-        sp.attributable.add_zeros(zeros);
-        sp.own.add_zeros(zeros);
-        sp.spill.add_zeros(zeros);
-    }
-    stats
 }
 
 /// [`portal_batch`] with every counterfactual played in full: the reference the replay is

@@ -167,6 +167,11 @@ impl<'c> Tasks<'c> {
         }
     }
 
+    /// How many tasks are live.
+    pub(super) fn live(&self) -> usize {
+        self.tasks.len() - self.free.len()
+    }
+
     /// Frees the slot of a task already out of the crews' queues and off its service's
     /// list.
     pub(super) fn release(&mut self, id: u32) {
