@@ -19,8 +19,11 @@
 //! Unlike `portal`'s never-down counterfactuals (`sim::replay`), these change the recovery
 //! of every service with a replica in the site (its replicas never come back, or never go
 //! down), and with `recovery.crews` a recovery that starts or ends at another time can
-//! change every later crew assignment, of any service. No restriction smaller than the
-//! whole trial is exact then, so each is played in full.
+//! change every later crew assignment, of any service. A site never failing is played in
+//! full. A site always down is replayed over the services it can change
+//! (`sim::replay::NeverDown::always_down`) where its services' own states follow exactly
+//! from the base trial's record and the crews stay free enough; elsewhere it is played in
+//! full. Either way the numbers are the full re-simulation's to the bit.
 
 use std::ops::ControlFlow;
 

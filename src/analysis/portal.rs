@@ -18,7 +18,8 @@
 //! counterfactual is skipped. Each base trial is played once, recording where each
 //! service's own state and down state change; then the counterfactual of every service
 //! that was down in it is computed by `sim::replay`: only the services its outage can
-//! have reached (through services affected in the base trial) are played again, from the
+//! have reached (through services affected in the base trial, directly or through the
+//! gates of alternatives) are played again, from the
 //! recorded own states, and the total is summed again in the full trial's order, so every
 //! number is the full re-simulation's to the bit. The full trial is played again where
 //! that restriction would not be exact (the service, or one it reaches, is a recovery

@@ -53,11 +53,48 @@
 //! * the base trial had two instants at the same time (a zero-length state the replay
 //!   could not place at its own instant).
 //!
+//! # Alternatives
+//! A dependency on alternatives (`AnyOf`) is a gate, a node of the propagation down while
+//! enough of its members are. A member observes its gates' members: the services a
+//! change reaches include the dependents of the gates of a changed service, and the
+//! replayed trial holds the gates its members depend on, with those of their members
+//! that were ever down in the base (one never down counts for nothing in either trial).
+//! [`deadlock_capable`] counts a gate as waiting for its members.
+//!
+//! # Always-down sites
+//! `importance` asks what a trial loses with a site down for the whole horizon
+//! (`Overrides::site_always_down`). That changes the recovery of the services with a
+//! replica in the site, so [`NeverDown::always_down`] computes their own states from the
+//! base's record (with [`NeverDown::record_recovery`]: each service's count of original
+//! replicas up, the sites taken down, the live tasks, the active–standby services found
+//! with their serving replica down) where they follow from it exactly, and replays the
+//! services that observe a changed one, through any service (being down more can reach
+//! services never affected in the base). It holds when the site's replicas were up all
+//! along in the base (no site above, in or under it went down), and then, for each
+//! service with a replica there:
+//! * active–active (`min`): down when the base has it down or fewer than `min` of its
+//!   other replicas up; no task or draw of its changes;
+//! * active–standby serving from elsewhere, never found with its serving replica down in
+//!   the base: unchanged;
+//! * active–standby serving from the site, with nothing of its own changing in the base
+//!   (replicas up, no failure): it fails over at 0 to the next replica outside the site,
+//!   the work and outcome drawn first from its stream after its hazards' first failures,
+//!   as the engine draws them; the failover's needs must be up until it is done and
+//!   untouched by the change, and, with crews, the live tasks plus the failovers still
+//!   running must never outnumber the crews, so that every task runs as it did in the
+//!   base (ties are broken by creation order, which the failovers keep among the base's
+//!   tasks);
+//! * anything else (fleets, rebuilds, a rebuild into the site): the full trial.
+//!
+//! The checks on needs, deadlocks and instants are those above. Otherwise the full trial
+//! is played. `tests/it/replay.rs` checks every replayed one to the bit.
+//!
 //! # Complexity
 //! Per base trial: `O(V + changes)` to index the record. Per counterfactual: its members,
 //! their edges and their recorded changes (`· log` in the replay's event queue), plus
 //! `O(non-zero base losses)` for the exact total. A service whose change reaches nobody,
-//! with no partial dependency and not a fleet, costs only the total.
+//! with no partial dependency and not a fleet, costs only the total. An always-down
+//! counterfactual: its site's services and their recorded changes, then as above.
 
 use super::compiled::{CFleet, CMode, CSub, Compiled, Csr, Edge, Overrides, ReverseEdge, NONE};
 use super::outcome::Outcome;
