@@ -716,15 +716,17 @@ impl<'c> NeverDown<'c> {
     }
 
     /// Whether the failover tasks in `extra`, running from 0, never make the live tasks
-    /// outnumber the crews: then every runnable task holds a crew in the counterfactual as
-    /// in the base, and the base's tasks run as they did.
+    /// outnumber the crews, even for a moment within an instant: then every runnable task
+    /// holds a crew from when it becomes runnable, in the counterfactual as in the base,
+    /// none is ever stopped, and the base's tasks run as they did.
     fn crews_free(&mut self) -> bool {
         let Some(crews) = self.c.crews else {
             return true;
         };
         self.extra.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         let extra = &self.extra;
-        let alive = |t: f64| extra.len() - extra.partition_point(|x| x.0 <= t);
+        // Those done at an instant count in it.
+        let alive = |t: f64| extra.len() - extra.partition_point(|x| x.0 < t);
         let last = extra.last().map_or(0.0, |x| x.0);
         extra.len() <= crews
             && (self.base.trace().live_tasks.iter())

@@ -53,7 +53,8 @@ pub struct Trace {
     /// active–standby services that lost their serving replica.
     pub ups: Vec<UpChange>,
     pub sites_down: Vec<u32>,
-    /// And the changes of the number of live recovery tasks: (instant, count after it).
+    /// And the most recovery tasks live at once in each instant and until the next,
+    /// where it changes: (instant, count).
     pub live_tasks: Vec<(f64, u32)>,
     /// Active–standby services found with their serving replica down (repeated).
     pub unserved: Vec<u32>,
@@ -124,7 +125,8 @@ impl Recorder {
         }
     }
 
-    /// `live` recovery tasks after the instant at `at` (recovery record only).
+    /// At most `live` recovery tasks in the instant at `at` and until the next (recovery
+    /// record only).
     #[inline]
     pub(super) fn live_tasks(&mut self, at: f64, live: u32) {
         let last = self.trace.live_tasks.last().map_or(0, |x| x.1);

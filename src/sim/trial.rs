@@ -396,7 +396,7 @@ impl<'c> Trial<'c> {
                 self.settle::<false>();
             }
             if self.rec.on && self.rec.recovery {
-                self.rec.live_tasks(t, self.tasks.live() as u32);
+                self.rec.live_tasks(t, self.tasks.take_peak() as u32);
             }
         }
         self.now = horizon;
