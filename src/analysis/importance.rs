@@ -136,30 +136,6 @@ pub fn importance_batch(
     b: u64,
     total: u64,
 ) -> ImportanceStats {
-    play_batch(c, capable, seed, b, total, true)
-}
-
-/// [`importance_batch`] with every always-down counterfactual played in full: the
-/// reference the replay is checked against.
-#[doc(hidden)]
-pub fn importance_batch_full(
-    c: &Compiled,
-    capable: &[bool],
-    seed: u64,
-    b: u64,
-    total: u64,
-) -> ImportanceStats {
-    play_batch(c, capable, seed, b, total, false)
-}
-
-fn play_batch(
-    c: &Compiled,
-    capable: &[bool],
-    seed: u64,
-    b: u64,
-    total: u64,
-    replay: bool,
-) -> ImportanceStats {
     let range = batch_trials(b, total);
     let mut stats = ImportanceStats::new(c.n_sites());
     stats.trials = range.end - range.start;
@@ -179,12 +155,7 @@ fn play_batch(
             let l = if inert[site] {
                 base
             } else {
-                let replayed = if replay {
-                    cf.always_down(site, &hits[site])
-                } else {
-                    None
-                };
-                replayed.unwrap_or_else(|| {
+                cf.always_down(site, &hits[site]).unwrap_or_else(|| {
                     play_arm(&mut t, seed, i, site, Arm::AlwaysDown);
                     t.outcome.total_user_hours_lost
                 })

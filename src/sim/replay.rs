@@ -626,19 +626,7 @@ impl<'c> NeverDown<'c> {
             return None;
         }
         self.sets.sort_unstable();
-        for i in 0..mid {
-            let x = self.sets[i] as usize;
-            for e in c.deps.row(x) {
-                self.observe_node(e.on, g);
-            }
-            for sub in c.subs.row(x) {
-                if sub.to != NONE {
-                    self.observe(sub.to, g);
-                }
-            }
-        }
-        let end = self.sets.len();
-        self.sets[mid..end].sort_unstable();
+        let end = self.boundary(0, mid, g);
         self.plans.push(Plan {
             s: NONE,
             path: Path::Replayed,
@@ -846,19 +834,7 @@ impl<'c> NeverDown<'c> {
             self.losses.push((s as u32, 0.0));
             return plan;
         }
-        for i in start..mid {
-            let x = self.sets[i] as usize;
-            for e in c.deps.row(x) {
-                self.observe_node(e.on, g);
-            }
-            for sub in c.subs.row(x) {
-                if sub.to != NONE {
-                    self.observe(sub.to, g);
-                }
-            }
-        }
-        let end = self.sets.len();
-        self.sets[mid..end].sort_unstable();
+        let end = self.boundary(start, mid, g);
         plan.boundary = (mid as u32, end as u32);
         // The first layer where none of its members is used and none of what it observes
         // is a member.
@@ -891,6 +867,26 @@ impl<'c> NeverDown<'c> {
             plan.layer = LAYERS + self.plans.len() as u32;
         }
         plan
+    }
+
+    /// Adds to `sets`, after the members `sets[start..mid]` (marked `g`), the services they
+    /// observe that were ever down in the base, in service order; returns where they end.
+    fn boundary(&mut self, start: usize, mid: usize, g: u32) -> usize {
+        let c = self.c;
+        for i in start..mid {
+            let x = self.sets[i] as usize;
+            for e in c.deps.row(x) {
+                self.observe_node(e.on, g);
+            }
+            for sub in c.subs.row(x) {
+                if sub.to != NONE {
+                    self.observe(sub.to, g);
+                }
+            }
+        }
+        let end = self.sets.len();
+        self.sets[mid..end].sort_unstable();
+        end
     }
 
     /// Adds node `x` (a service, or a gate's members), observed by a member, to the set

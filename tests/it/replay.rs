@@ -67,37 +67,52 @@ fn check(m: &Model, trials: u64, what: &str) -> Paths {
     paths
 }
 
-#[test]
-fn bundled_scenarios_and_variants_replay_to_the_bit() {
-    let mut total = Paths::default();
-    for f in bundled_scenarios() {
-        let text = std::fs::read_to_string(&f).unwrap();
+/// Calls `f` with every bundled scenario and each of its variants, and their names.
+fn each_bundled_model(mut f: impl FnMut(&Model, &str)) {
+    for file in bundled_scenarios() {
+        let text = std::fs::read_to_string(&file).unwrap();
         let loaded = load_str("s.ron", &text).unwrap_or_else(|e| panic!("{e}"));
         let models = std::iter::once((String::new(), &loaded.model))
             .chain(loaded.variants.iter().map(|v| (v.name.clone(), &v.model)));
         for (name, m) in models {
-            let p = check(m, 200, &format!("{} {name}", f.display()));
-            eprintln!("{} {name}: {p:?}", f.display());
-            total.alone += p.alone;
-            total.replayed += p.replayed;
-            total.full += p.full;
+            f(m, &format!("{} {name}", file.display()));
         }
     }
+}
+
+#[test]
+fn bundled_scenarios_and_variants_replay_to_the_bit() {
+    let mut total = Paths::default();
+    each_bundled_model(|m, what| {
+        let p = check(m, 200, what);
+        eprintln!("{what}: {p:?}");
+        total.alone += p.alone;
+        total.replayed += p.replayed;
+        total.full += p.full;
+    });
     eprintln!("{total:?}");
     assert!(total.replayed > 1000, "{total:?}");
 }
 
+/// Two generated graphs (crews, a fire, active–standby services), by their size.
+fn generated_graphs() -> impl Iterator<Item = (usize, Model)> {
+    [(300, 4, 7), (400, 8, 11)]
+        .map(|(services, sites, seed)| {
+            let text = to_ron(&generate(GenerateOptions {
+                services,
+                sites,
+                seed,
+            }));
+            (services, load_str("g.ron", &text).unwrap().model)
+        })
+        .into_iter()
+}
+
 #[test]
 fn generated_graphs_with_crews_replay_to_the_bit() {
-    for (services, sites, seed) in [(300, 4, 7), (400, 8, 11)] {
-        let text = to_ron(&generate(GenerateOptions {
-            services,
-            sites,
-            seed,
-        }));
-        let loaded = load_str("g.ron", &text).unwrap();
-        assert!(loaded.model.recovery.crews.is_some());
-        let p = check(&loaded.model, 24, &format!("generated {services}"));
+    for (services, m) in generated_graphs() {
+        assert!(m.recovery.crews.is_some());
+        let p = check(&m, 24, &format!("generated {services}"));
         eprintln!("{services}: {p:?}");
         assert!(p.replayed > 100 && p.full > 0, "{p:?}");
     }
@@ -163,26 +178,14 @@ fn check_always_down(m: &Model, trials: u64, what: &str) -> (u64, u64) {
 #[test]
 fn always_down_sites_replay_to_the_bit() {
     let (mut replayed, mut played) = (0, 0);
-    for f in bundled_scenarios() {
-        let text = std::fs::read_to_string(&f).unwrap();
-        let loaded = load_str("s.ron", &text).unwrap_or_else(|e| panic!("{e}"));
-        let models = std::iter::once((String::new(), &loaded.model))
-            .chain(loaded.variants.iter().map(|v| (v.name.clone(), &v.model)));
-        for (name, m) in models {
-            let p = check_always_down(m, 100, &format!("{} {name}", f.display()));
-            eprintln!("{} {name}: {p:?}", f.display());
-            replayed += p.0;
-            played += p.1;
-        }
-    }
-    for (services, sites, seed) in [(300, 4, 7), (400, 8, 11)] {
-        let text = to_ron(&generate(GenerateOptions {
-            services,
-            sites,
-            seed,
-        }));
-        let loaded = load_str("g.ron", &text).unwrap();
-        let p = check_always_down(&loaded.model, 24, &format!("generated {services}"));
+    each_bundled_model(|m, what| {
+        let p = check_always_down(m, 100, what);
+        eprintln!("{what}: {p:?}");
+        replayed += p.0;
+        played += p.1;
+    });
+    for (services, m) in generated_graphs() {
+        let p = check_always_down(&m, 24, &format!("generated {services}"));
         eprintln!("generated {services}: {p:?}");
         replayed += p.0;
         played += p.1;
