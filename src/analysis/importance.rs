@@ -19,8 +19,11 @@
 //! Unlike `portal`'s never-down counterfactuals (`sim::replay`), these change the recovery
 //! of every service with a replica in the site (its replicas never come back, or never go
 //! down), and with `recovery.crews` a recovery that starts or ends at another time can
-//! change every later crew assignment, of any service. No restriction smaller than the
-//! whole trial is exact then, so each is played in full.
+//! change every later crew assignment, of any service. A site never failing is played in
+//! full. A site always down is replayed over the services it can change
+//! (`sim::replay::NeverDown::always_down`) where its services' own states follow exactly
+//! from the base trial's record and the crews stay free enough; elsewhere it is played in
+//! full. Either way the numbers are the full re-simulation's to the bit.
 
 use std::ops::ControlFlow;
 
@@ -28,6 +31,7 @@ use super::batch::{batch_trials, for_each_batch};
 use super::plan::RunOptions;
 use crate::error::Error;
 use crate::model::{Model, SiteIdx};
+use crate::sim::replay::{deadlock_capable, hits, Hits, NeverDown};
 use crate::sim::{Compiled, Trial};
 use crate::stats::Moments;
 
@@ -118,31 +122,43 @@ fn read_by_nobody(c: &Compiled) -> Vec<bool> {
         .collect()
 }
 
-/// Plays batch `b`: each base trial, then each site always down and never failing, on
-/// one trial whose overrides change between them. A counterfactual that provably changes
-/// nothing is not played: its loss is the base's, as playing it would give to the bit (a
-/// site read by nobody, always down; a site with none of its own events or hazard
-/// failures due in the trial, never failing).
-pub fn importance_batch(c: &Compiled, seed: u64, b: u64, total: u64) -> ImportanceStats {
+/// Plays batch `b`: each base trial, then each site always down and never failing. A
+/// counterfactual that provably changes nothing is not played: its loss is the base's, as
+/// playing it would give to the bit (a site read by nobody, always down; a site with none
+/// of its own events or hazard failures due in the trial, never failing). A site always
+/// down is replayed over the services it can change when that is exact
+/// (`sim::replay::NeverDown::always_down`); the rest are played in full on one trial whose
+/// overrides change between them. `capable` is `sim::replay::deadlock_capable` of `c`.
+pub fn importance_batch(
+    c: &Compiled,
+    capable: &[bool],
+    seed: u64,
+    b: u64,
+    total: u64,
+) -> ImportanceStats {
     let range = batch_trials(b, total);
     let mut stats = ImportanceStats::new(c.n_sites());
     stats.trials = range.end - range.start;
     let inert = read_by_nobody(c);
+    let hits: Vec<Hits> = (0..c.n_sites()).map(|site| hits(c, site)).collect();
+    let mut cf = NeverDown::new(c, capable);
+    cf.record_recovery();
     let mut t = Trial::new(c);
     let mut fails = vec![false; c.n_sites()];
     for i in range {
-        t.run(seed, i);
-        let base = t.outcome.total_user_hours_lost;
+        let base = cf.base(seed, i).total_user_hours_lost;
         stats.base.add(base);
         for (site, f) in fails.iter_mut().enumerate() {
-            *f = t.site_failed(site);
+            *f = cf.base_trial().site_failed(site);
         }
         for site in 0..c.n_sites() {
             let l = if inert[site] {
                 base
             } else {
-                play_arm(&mut t, seed, i, site, Arm::AlwaysDown);
-                t.outcome.total_user_hours_lost
+                cf.always_down(site, &hits[site]).unwrap_or_else(|| {
+                    play_arm(&mut t, seed, i, site, Arm::AlwaysDown);
+                    t.outcome.total_user_hours_lost
+                })
             };
             let si = &mut stats.sites[site];
             si.always_down.add(l);
@@ -168,11 +184,12 @@ pub fn importance(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportanceStats, Error> {
     let c = Compiled::new(model);
+    let capable = deadlock_capable(&c);
     let mut acc = ImportanceStats::new(c.n_sites());
     for_each_batch(
         opts.trials,
         opts.threads,
-        |b| importance_batch(&c, opts.seed, b, opts.trials),
+        |b| importance_batch(&c, &capable, opts.seed, b, opts.trials),
         &mut |p: ImportanceStats| {
             acc.merge(&p);
             progress(acc.trials, opts.trials);

@@ -18,7 +18,8 @@
 //! counterfactual is skipped. Each base trial is played once, recording where each
 //! service's own state and down state change; then the counterfactual of every service
 //! that was down in it is computed by `sim::replay`: only the services its outage can
-//! have reached (through services affected in the base trial) are played again, from the
+//! have reached (through services affected in the base trial, directly or through the
+//! gates of alternatives) are played again, from the
 //! recorded own states, and the total is summed again in the full trial's order, so every
 //! number is the full re-simulation's to the bit. The full trial is played again where
 //! that restriction would not be exact (the service, or one it reaches, is a recovery
@@ -39,7 +40,7 @@ use super::run::{gather, Chunks, Sink, SERVICE_SKETCH_BUCKETS};
 use crate::error::Error;
 use crate::model::{Model, ServiceIdx};
 use crate::sim::replay::{deadlock_capable, Counterfactual, NeverDown};
-use crate::sim::{Compiled, Outcome, Trial};
+use crate::sim::{Compiled, Outcome};
 use crate::stats::{Moments, Summary};
 
 /// Structural reach of one service.
@@ -181,10 +182,6 @@ pub(crate) fn was_down(o: &Outcome, s: usize) -> bool {
 /// Plays batch `b`: each base trial, then the counterfactual of each service that was down
 /// in it, replayed over what it can change when that is exact (`sim::replay`), else
 /// played in full. `capable` is `sim::replay::deadlock_capable` of `c`.
-///
-/// A scenario with alternatives (`AnyOf`) plays every counterfactual in full: the replay's
-/// members are grown along service edges, and the gates of alternatives are nodes it does
-/// not follow yet.
 pub fn portal_batch(c: &Compiled, capable: &[bool], seed: u64, b: u64, total: u64) -> PortalStats {
     batch_stats(c, capable, seed, b, total, Counterfactuals::Replayed)
 }
@@ -239,17 +236,11 @@ fn batch_stats(
     stats
 }
 
-/// What plays a worker's trials: the replay, or, for a scenario with alternatives, the
-/// base trial and every counterfactual in full on one trial, without the replay's records.
-enum Player<'c> {
-    Replay(Box<NeverDown<'c>>, Counterfactuals),
-    Plain(Box<(Trial<'c>, Trial<'c>)>),
-}
-
-/// A worker of [`portal`]: what plays its trials, its totals, scratch space, and where it
-/// adds each service's values.
+/// A worker of [`portal`]: its replay (kept from batch to batch), how it plays the
+/// counterfactuals, its totals, scratch space, and where it adds each service's values.
 struct Worker<'c> {
-    player: Player<'c>,
+    cf: Box<NeverDown<'c>>,
+    how: Counterfactuals,
     trials: u64,
     base_total: Moments,
     sink: Sink<'c, ServicePortal>,
@@ -268,11 +259,8 @@ impl<'c> Worker<'c> {
         sink: Sink<'c, ServicePortal>,
     ) -> Self {
         Worker {
-            player: if c.has_alt {
-                Player::Plain(Box::new((Trial::new(c), Trial::new(c))))
-            } else {
-                Player::Replay(Box::new(NeverDown::new(c, capable)), how)
-            },
+            cf: Box::new(NeverDown::new(c, capable)),
+            how,
             trials: 0,
             base_total: Moments::new(),
             sink,
@@ -288,59 +276,39 @@ impl<'c> Worker<'c> {
     fn play(&mut self, seed: u64, range: std::ops::Range<u64>) {
         for i in range {
             self.trials += 1;
-            match &mut self.player {
-                Player::Replay(cf, how) => {
-                    let o = cf.base(seed, i);
-                    let base_total = o.total_user_hours_lost;
-                    self.base_total.add(base_total);
-                    self.down.clear();
-                    self.down
-                        .extend((0..o.downtime.len() as u32).filter(|&s| was_down(o, s as usize)));
-                    self.own_base.clear();
-                    self.own_base
-                        .extend(self.down.iter().map(|&s| o.user_hours_lost[s as usize]));
-                    self.downtimes.clear();
-                    self.downtimes
-                        .extend(self.down.iter().map(|&s| o.downtime[s as usize]));
-                    let xs = match how {
-                        Counterfactuals::Replayed => cf.never_down(&self.down, seed, i),
-                        Counterfactuals::Full => {
-                            self.full.clear();
-                            for &s in &self.down {
-                                self.full.push(cf.full(s as usize, seed, i));
-                            }
-                            &self.full[..]
-                        }
-                    };
-                    for (((&s, x), &own_base), &downtime) in self
-                        .down
-                        .iter()
-                        .zip(xs)
-                        .zip(&self.own_base)
-                        .zip(&self.downtimes)
-                    {
-                        let attributable = base_total - x.total;
-                        self.sink.one(s as usize, |sp| {
-                            sp.add(downtime, attributable, own_base - x.own)
-                        });
+            let o = self.cf.base(seed, i);
+            let base_total = o.total_user_hours_lost;
+            self.base_total.add(base_total);
+            self.down.clear();
+            self.down
+                .extend((0..o.downtime.len() as u32).filter(|&s| was_down(o, s as usize)));
+            self.own_base.clear();
+            self.own_base
+                .extend(self.down.iter().map(|&s| o.user_hours_lost[s as usize]));
+            self.downtimes.clear();
+            self.downtimes
+                .extend(self.down.iter().map(|&s| o.downtime[s as usize]));
+            let xs = match self.how {
+                Counterfactuals::Replayed => self.cf.never_down(&self.down, seed, i),
+                Counterfactuals::Full => {
+                    self.full.clear();
+                    for &s in &self.down {
+                        self.full.push(self.cf.full(s as usize, seed, i));
                     }
+                    &self.full[..]
                 }
-                Player::Plain(trials) => {
-                    let (base, t) = &mut **trials;
-                    base.run(seed, i);
-                    let o = &base.outcome;
-                    let base_total = o.total_user_hours_lost;
-                    self.base_total.add(base_total);
-                    for s in (0..o.downtime.len()).filter(|&s| was_down(o, s)) {
-                        t.overrides_mut().never_down[s] = true;
-                        t.run(seed, i);
-                        t.overrides_mut().never_down[s] = false;
-                        let attributable = base_total - t.outcome.total_user_hours_lost;
-                        let own = o.user_hours_lost[s] - t.outcome.user_hours_lost[s];
-                        self.sink
-                            .one(s, |sp| sp.add(o.downtime[s], attributable, own));
-                    }
-                }
+            };
+            for (((&s, x), &own_base), &downtime) in self
+                .down
+                .iter()
+                .zip(xs)
+                .zip(&self.own_base)
+                .zip(&self.downtimes)
+            {
+                let attributable = base_total - x.total;
+                self.sink.one(s as usize, |sp| {
+                    sp.add(downtime, attributable, own_base - x.own)
+                });
             }
         }
     }

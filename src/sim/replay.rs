@@ -53,15 +53,52 @@
 //! * the base trial had two instants at the same time (a zero-length state the replay
 //!   could not place at its own instant).
 //!
+//! # Alternatives
+//! A dependency on alternatives (`AnyOf`) is a gate, a node of the propagation down while
+//! enough of its members are. A member observes its gates' members: the services a
+//! change reaches include the dependents of the gates of a changed service, and the
+//! replayed trial holds the gates its members depend on, with those of their members
+//! that were ever down in the base (one never down counts for nothing in either trial).
+//! [`deadlock_capable`] counts a gate as waiting for its members.
+//!
+//! # Always-down sites
+//! `importance` asks what a trial loses with a site down for the whole horizon
+//! (`Overrides::site_always_down`). That changes the recovery of the services with a
+//! replica in the site, so [`NeverDown::always_down`] computes their own states from the
+//! base's record (with [`NeverDown::record_recovery`]: each service's count of original
+//! replicas up, the sites taken down, the live tasks, the active–standby services found
+//! with their serving replica down) where they follow from it exactly, and replays the
+//! services that observe a changed one, through any service (being down more can reach
+//! services never affected in the base). It holds when the site's replicas were up all
+//! along in the base (no site above, in or under it went down), and then, for each
+//! service with a replica there:
+//! * active–active (`min`): down when the base has it down or fewer than `min` of its
+//!   other replicas up; no task or draw of its changes;
+//! * active–standby serving from elsewhere, never found with its serving replica down in
+//!   the base: unchanged;
+//! * active–standby serving from the site, with nothing of its own changing in the base
+//!   (replicas up, no failure): it fails over at 0 to the next replica outside the site,
+//!   the work and outcome drawn first from its stream after its hazards' first failures,
+//!   as the engine draws them; the failover's needs must be up until it is done and
+//!   untouched by the change, and, with crews, the live tasks plus the failovers still
+//!   running must never outnumber the crews, so that every task runs as it did in the
+//!   base (ties are broken by creation order, which the failovers keep among the base's
+//!   tasks);
+//! * anything else (fleets, rebuilds, a rebuild into the site): the full trial.
+//!
+//! The checks on needs, deadlocks and instants are those above. Otherwise the full trial
+//! is played. `tests/it/replay.rs` checks every replayed one to the bit.
+//!
 //! # Complexity
 //! Per base trial: `O(V + changes)` to index the record. Per counterfactual: its members,
 //! their edges and their recorded changes (`· log` in the replay's event queue), plus
 //! `O(non-zero base losses)` for the exact total. A service whose change reaches nobody,
-//! with no partial dependency and not a fleet, costs only the total.
+//! with no partial dependency and not a fleet, costs only the total. An always-down
+//! counterfactual: its site's services and their recorded changes, then as above.
 
 use super::compiled::{CFleet, CMode, CSub, Compiled, Csr, Edge, Overrides, ReverseEdge, NONE};
 use super::outcome::Outcome;
-use super::trace::{DownChange, OwnChange};
+use super::trace::{DownChange, OwnChange, UpChange};
 use super::trial::Trial;
 
 /// Which services can take part in a recovery deadlock: those on a cycle of "waits for"
@@ -69,8 +106,9 @@ use super::trial::Trial;
 pub fn deadlock_capable(c: &Compiled) -> Vec<bool> {
     use petgraph::graph::DiGraph;
     let n = c.n_services();
-    let mut g = DiGraph::<(), ()>::with_capacity(n, c.deps.items.len() + c.needs.items.len());
-    for _ in 0..n {
+    let nn = c.n_nodes();
+    let mut g = DiGraph::<(), ()>::with_capacity(nn, c.deps.items.len() + c.needs.items.len());
+    for _ in 0..nn {
         g.add_node(());
     }
     let mut capable = vec![false; n];
@@ -80,23 +118,89 @@ pub fn deadlock_capable(c: &Compiled) -> Vec<bool> {
             .deps
             .row(s)
             .iter()
-            // Gates of alternatives (nodes past the services) are left out: scenarios
-            // with alternatives are not replayed.
-            .filter(|e| e.share >= 1.0 && (e.on as usize) < n)
+            .filter(|e| e.share >= 1.0)
             .map(|e| e.on);
         for x in hard.chain(c.needs.row(s).iter().copied()) {
             g.add_edge(node(s), node(x as usize), ());
             *itself |= x as usize == s;
         }
     }
+    // A gate waits for its members.
+    for k in 0..nn - n {
+        for &y in c.gate_members.row(k) {
+            g.add_edge(node(n + k), node(y as usize), ());
+        }
+    }
     for scc in petgraph::algo::tarjan_scc(&g) {
         if scc.len() > 1 {
-            for v in scc {
+            for v in scc.into_iter().filter(|v| v.index() < n) {
                 capable[v.index()] = true;
             }
         }
     }
     capable
+}
+
+/// A service with original replicas in a site, as the site's always-down counterfactual
+/// ([`NeverDown::always_down`]) sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Hit {
+    pub service: u32,
+    /// How many of its original replicas lie in the site.
+    pub replicas: u32,
+    /// Whether its first replica (the one an active–standby service serves from at the
+    /// start) lies in the site.
+    pub first: bool,
+}
+
+/// What a site's always-down counterfactual changes first.
+#[derive(Debug, Clone)]
+pub struct Hits {
+    /// The services with an original replica in the site or inside it, in service order.
+    pub services: Vec<Hit>,
+    /// Whether some service may rebuild its replica into the site or inside it.
+    pub rebuilds_into: bool,
+}
+
+/// What the always-down counterfactual of `site` changes first.
+pub fn hits(c: &Compiled, site: usize) -> Hits {
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut reps: Vec<u32> = c.subtree_replicas(site).to_vec();
+    reps.sort_unstable();
+    for r in reps {
+        let s = c.replica_service[r as usize];
+        let first = c.svc_replicas.offsets[s as usize] == r;
+        match hits.last_mut() {
+            Some(h) if h.service == s => {
+                h.replicas += 1;
+                h.first |= first;
+            }
+            _ => hits.push(Hit {
+                service: s,
+                replicas: 1,
+                first,
+            }),
+        }
+    }
+    Hits {
+        services: hits,
+        rebuilds_into: (c.rebuild_to.items.iter()).any(|&x| c.within(x, site as u32)),
+    }
+}
+
+/// The services that observe service `x`: its dependents, directly or through the gates
+/// of alternatives it is a member of (a service may come twice), and the users of it as
+/// a substitute.
+fn observers(c: &Compiled, x: usize) -> impl Iterator<Item = u32> + '_ {
+    let through_gates = c
+        .gates_of
+        .row(x)
+        .iter()
+        .flat_map(|&gt| c.dependents.row(gt as usize));
+    let dependents = c.dependents.row(x).iter().chain(through_gates);
+    dependents
+        .map(|re| re.from)
+        .chain(c.subbed_by.row(x).iter().copied())
 }
 
 /// How a counterfactual was computed.
@@ -220,6 +324,25 @@ pub struct NeverDown<'c> {
     changes: Vec<OwnChange>,
     /// The replayed plans, by layer: (layer, plan).
     order: Vec<(u32, u32)>,
+    /// With the recovery record on: each service's count of original replicas up.
+    ups: ByService<UpChange>,
+    /// An always-down counterfactual's own states of the services it changes (those
+    /// marked `swap_gen` in `swap_mark`, at `swap_range` in `swapped`), replayed in place
+    /// of the base's.
+    swapped: Vec<OwnChange>,
+    swap_mark: Vec<u32>,
+    swap_range: Vec<(u32, u32)>,
+    swap_gen: u32,
+    /// Per service, whether the base found it (active–standby) with its serving replica
+    /// down; the services marked.
+    unserved: Vec<bool>,
+    unserved_list: Vec<u32>,
+    /// Scratch for a replayed trial's gates: the gates (as nodes), and each gate's node
+    /// there (`NONE` when not in it).
+    gates: Vec<u32>,
+    gate_local: Vec<u32>,
+    /// An always-down counterfactual's failover tasks: (work, service).
+    extra: Vec<(f64, u32)>,
 }
 
 impl<'c> NeverDown<'c> {
@@ -254,7 +377,27 @@ impl<'c> NeverDown<'c> {
             nodes: Vec::new(),
             changes: Vec::new(),
             order: Vec::new(),
+            ups: ByService::default(),
+            swapped: Vec::new(),
+            swap_mark: vec![0; n],
+            swap_range: vec![(0, 0); n],
+            swap_gen: 0,
+            extra: Vec::new(),
+            gates: Vec::new(),
+            gate_local: vec![NONE; c.n_nodes() - n],
+            unserved: vec![false; n],
+            unserved_list: Vec::new(),
         }
+    }
+
+    /// Records what [`NeverDown::always_down`] reads in every base trial from now on.
+    pub fn record_recovery(&mut self) {
+        self.base.record_recovery(true);
+    }
+
+    /// The base trial last played.
+    pub fn base_trial(&self) -> &Trial<'c> {
+        &self.base
     }
 
     /// Plays base trial `index` of seed `seed` and records what its counterfactuals need.
@@ -278,6 +421,16 @@ impl<'c> NeverDown<'c> {
         let trace = self.base.trace();
         self.own.build(n, &trace.own, |ch| ch.service);
         self.down.build(n, &trace.down, |ch| ch.service);
+        self.ups.build(n, &trace.ups, |ch| ch.service);
+        for s in self.unserved_list.drain(..) {
+            self.unserved[s as usize] = false;
+        }
+        for &s in &trace.unserved {
+            if !self.unserved[s as usize] {
+                self.unserved[s as usize] = true;
+                self.unserved_list.push(s);
+            }
+        }
         let c = self.c;
         let o = &self.base.outcome;
         for (x, a) in self.affected.iter_mut().enumerate() {
@@ -287,8 +440,7 @@ impl<'c> NeverDown<'c> {
         let mut pairs = std::mem::take(&mut self.pairs);
         pairs.clear();
         for x in (0..n).filter(|&x| affected[x]) {
-            let dependents = c.dependents.row(x).iter().map(|re| re.from);
-            for f in dependents.chain(c.subbed_by.row(x).iter().copied()) {
+            for f in observers(c, x) {
                 if affected[f as usize] {
                     pairs.push((x as u32, f));
                 }
@@ -308,6 +460,7 @@ impl<'c> NeverDown<'c> {
     /// The counterfactuals of the base trial (`seed`, `index`: the base's) with each of
     /// `services` never down, one at a time, in that order.
     pub fn never_down(&mut self, services: &[u32], seed: u64, index: u64) -> &[Counterfactual] {
+        self.next_swap();
         self.sets.clear();
         self.losses.clear();
         self.plans.clear();
@@ -390,6 +543,242 @@ impl<'c> NeverDown<'c> {
         })
     }
 
+    /// The total of the base trial's always-down counterfactual of `site` (`hits`: [`hits`]
+    /// of the site), replayed over the services it can change, or `None` where that would
+    /// not be exact (see the module docs): the caller plays it in full. Needs the
+    /// recovery record ([`NeverDown::record_recovery`]).
+    pub fn always_down(&mut self, site: usize, hits: &Hits) -> Option<f64> {
+        let c = self.c;
+        let trace = self.base.trace();
+        let site = site as u32;
+        // The site's replicas must be up all along in the base.
+        if hits.rebuilds_into
+            || trace.repeated_instant
+            || (trace.sites_down.iter()).any(|&y| c.within(y, site) || c.within(site, y))
+        {
+            return None;
+        }
+        self.next_swap();
+        self.swapped.clear();
+        self.extra.clear();
+        self.sets.clear();
+        self.losses.clear();
+        self.plans.clear();
+        let g = self.next_gen();
+        self.stack.clear();
+        for h in &hits.services {
+            let s = h.service as usize;
+            if c.fleet_of[s] != NONE || c.rebuild_takes[s] != NONE {
+                return None;
+            }
+            match c.mode[s] {
+                CMode::ActiveStandby { failover, success } => {
+                    // Serving all along from a replica outside the site: unchanged.
+                    if !h.first {
+                        if self.unserved[s] {
+                            return None;
+                        }
+                    } else {
+                        let until = self.fail_over(s, site, failover, success)?;
+                        if until > 0.0 {
+                            self.swap_down(s, until);
+                            self.mark[s] = g;
+                            self.stack.push(s as u32);
+                        }
+                    }
+                }
+                CMode::ActiveActive { min } => {
+                    if self.swap_own(s, min, h.replicas) {
+                        self.mark[s] = g;
+                        self.stack.push(s as u32);
+                    }
+                }
+            }
+        }
+        if !self.extra.is_empty() && !self.crews_free() {
+            return None;
+        }
+        if self.stack.is_empty() {
+            // No own state changes, so nothing does.
+            return Some(*self.sums.last().unwrap_or(&0.0));
+        }
+        // Members: everything that observes a changed service, through any service.
+        while let Some(x) = self.stack.pop() {
+            let x = x as usize;
+            if self.capable[x] {
+                return None;
+            }
+            self.sets.push(x as u32);
+            for f in observers(c, x) {
+                if self.mark[f as usize] != g {
+                    self.mark[f as usize] = g;
+                    self.stack.push(f);
+                }
+            }
+        }
+        let mid = self.sets.len();
+        // The failovers' needs must be the base's.
+        let needs = self
+            .extra
+            .iter()
+            .flat_map(|&(_, s)| c.needs.row(s as usize));
+        if needs.clone().any(|&y| self.mark[y as usize] == g) {
+            return None;
+        }
+        self.sets.sort_unstable();
+        let end = self.boundary(0, mid, g);
+        self.plans.push(Plan {
+            s: NONE,
+            path: Path::Replayed,
+            members: (0, mid as u32),
+            boundary: (mid as u32, end as u32),
+            losses: (0, 0),
+            layer: 0,
+        });
+        self.replay_layer(&[0]);
+        let p = self.plans[0];
+        (p.path == Path::Replayed).then(|| self.total(p.losses))
+    }
+
+    /// An active–standby service `s` whose serving replica lies in `site`, always down, and
+    /// whose other replicas were up all along in the base: it fails over at 0 to the next
+    /// replica outside the site, drawing the failover first from its stream (after its
+    /// hazards' first failures, drawn when the trial starts). Returns until when it is
+    /// down (infinity: for good; 0: never), or `None` where its failover could wait for a
+    /// need, or where the base changed it otherwise (its stream would differ). A failover
+    /// task is kept in `extra` for [`NeverDown::crews_free`].
+    fn fail_over(&mut self, s: usize, site: u32, failover: u32, success: f64) -> Option<f64> {
+        let c = self.c;
+        if !self.own.row(s).is_empty() || !self.ups.row(s).is_empty() {
+            return None;
+        }
+        let reps = c.svc_replicas.range(s);
+        let first = reps.start;
+        let target = (1..reps.len())
+            .map(|k| first + k)
+            .find(|&r| !c.within(c.replica_site[r], site));
+        if target.is_none() {
+            return Some(f64::INFINITY);
+        }
+        let mut rng = self.base.stream(s);
+        for hz in c.svc_hazards.row(s) {
+            c.dists[hz.mtbf as usize].sample(&mut rng);
+        }
+        let work = c.dists[failover as usize].sample(&mut rng);
+        let ok = rand::Rng::random::<f64>(&mut rng) < success;
+        if work > 0.0 {
+            // Never blocked: every need up until it is done.
+            let blocked = |y: &u32| {
+                self.down
+                    .row(*y as usize)
+                    .first()
+                    .is_some_and(|d| d.at <= work)
+            };
+            if c.needs.row(s).iter().any(blocked) {
+                return None;
+            }
+            self.extra.push((work, s as u32));
+        }
+        Some(match (ok, work > 0.0) {
+            (true, true) => work,
+            (true, false) => 0.0,
+            (false, _) => f64::INFINITY,
+        })
+    }
+
+    /// Service `s` down from 0 until `until` (infinity: for good), into `swapped`.
+    fn swap_down(&mut self, s: usize, until: f64) {
+        let from = self.swapped.len() as u32;
+        let change = |at: f64, down: bool| OwnChange {
+            at,
+            service: s as u32,
+            down,
+            share: 0.0,
+        };
+        self.swapped.push(change(0.0, true));
+        if until < self.c.horizon {
+            self.swapped.push(change(until, false));
+        }
+        self.swap_mark[s] = self.swap_gen;
+        self.swap_range[s] = (from, self.swapped.len() as u32);
+    }
+
+    /// Whether the failover tasks in `extra`, running from 0, never make the live tasks
+    /// outnumber the crews, even for a moment within an instant: then every runnable task
+    /// holds a crew from when it becomes runnable, in the counterfactual as in the base,
+    /// none is ever stopped, and the base's tasks run as they did.
+    fn crews_free(&mut self) -> bool {
+        let Some(crews) = self.c.crews else {
+            return true;
+        };
+        self.extra.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let extra = &self.extra;
+        // Those done at an instant count in it.
+        let alive = |t: f64| extra.len() - extra.partition_point(|x| x.0 < t);
+        let last = extra.last().map_or(0.0, |x| x.0);
+        extra.len() <= crews
+            && (self.base.trace().live_tasks.iter())
+                .take_while(|x| x.0 < last)
+                .all(|&(t, live)| live as usize + alive(t) <= crews)
+    }
+
+    /// Service `s`'s own states with `k` more of its replicas down all along (active–active
+    /// with `min`), into `swapped`: its base own state, or fewer than `min` of the others
+    /// up. Returns whether they differ from the base's (else nothing is kept).
+    fn swap_own(&mut self, s: usize, min: u32, k: u32) -> bool {
+        let own = self.own.row(s);
+        let ups = self.ups.row(s);
+        let from = self.swapped.len();
+        let (mut i, mut j) = (0, 0);
+        let (mut base, mut up) = (false, self.c.svc_replicas.row(s).len() as u32);
+        let (mut cf, mut differs) = (false, false);
+        // The counterfactual's site goes down at 0, an instant of its own.
+        let mut t = 0.0;
+        loop {
+            while i < own.len() && own[i].at == t {
+                base = own[i].down;
+                i += 1;
+            }
+            while j < ups.len() && ups[j].at == t {
+                up = ups[j].up;
+                j += 1;
+            }
+            let now = base || up < min + k;
+            differs |= now != base;
+            if now != cf {
+                cf = now;
+                self.swapped.push(OwnChange {
+                    at: t,
+                    service: s as u32,
+                    down: now,
+                    share: 0.0,
+                });
+            }
+            t = match (own.get(i), ups.get(j)) {
+                (Some(a), Some(b)) => a.at.min(b.at),
+                (Some(a), None) => a.at,
+                (None, Some(b)) => b.at,
+                (None, None) => break,
+            };
+        }
+        if differs {
+            self.swap_mark[s] = self.swap_gen;
+            self.swap_range[s] = (from as u32, self.swapped.len() as u32);
+        } else {
+            self.swapped.truncate(from);
+        }
+        differs
+    }
+
+    /// A fresh generation for `swap_mark`.
+    fn next_swap(&mut self) {
+        self.swap_gen = self.swap_gen.wrapping_add(1);
+        if self.swap_gen == 0 {
+            self.swap_mark.fill(0);
+            self.swap_gen = 1;
+        }
+    }
+
     /// A fresh generation `g` for the marks: `g` marks members, `g + 1` observed services.
     fn next_gen(&mut self) -> u32 {
         self.gen = self.gen.wrapping_add(2);
@@ -445,19 +834,7 @@ impl<'c> NeverDown<'c> {
             self.losses.push((s as u32, 0.0));
             return plan;
         }
-        for i in start..mid {
-            let x = self.sets[i] as usize;
-            for e in c.deps.row(x) {
-                self.observe(e.on, g);
-            }
-            for sub in c.subs.row(x) {
-                if sub.to != NONE {
-                    self.observe(sub.to, g);
-                }
-            }
-        }
-        let end = self.sets.len();
-        self.sets[mid..end].sort_unstable();
+        let end = self.boundary(start, mid, g);
         plan.boundary = (mid as u32, end as u32);
         // The first layer where none of its members is used and none of what it observes
         // is a member.
@@ -490,6 +867,41 @@ impl<'c> NeverDown<'c> {
             plan.layer = LAYERS + self.plans.len() as u32;
         }
         plan
+    }
+
+    /// Adds to `sets`, after the members `sets[start..mid]` (marked `g`), the services they
+    /// observe that were ever down in the base, in service order; returns where they end.
+    fn boundary(&mut self, start: usize, mid: usize, g: u32) -> usize {
+        let c = self.c;
+        for i in start..mid {
+            let x = self.sets[i] as usize;
+            for e in c.deps.row(x) {
+                self.observe_node(e.on, g);
+            }
+            for sub in c.subs.row(x) {
+                if sub.to != NONE {
+                    self.observe(sub.to, g);
+                }
+            }
+        }
+        let end = self.sets.len();
+        self.sets[mid..end].sort_unstable();
+        end
+    }
+
+    /// Adds node `x` (a service, or a gate's members), observed by a member, to the set
+    /// being planned, as [`NeverDown::observe`] does.
+    fn observe_node(&mut self, x: u32, g: u32) {
+        let c = self.c;
+        let n = c.n_services();
+        if (x as usize) < n {
+            self.observe(x, g);
+        } else {
+            // A gate: its members, each once.
+            for &y in c.gate_members.row(x as usize - n) {
+                self.observe(y, g);
+            }
+        }
     }
 
     /// Adds service `x`, observed by a member, to the set being planned (once), if it was
@@ -614,6 +1026,21 @@ impl<'c> NeverDown<'c> {
             self.local[x as usize] = l as u32;
         }
         let m = self.nodes.len();
+        let n = c.n_services();
+        // Gates the members depend on, numbered after the services.
+        let mut gates = std::mem::take(&mut self.gates);
+        gates.clear();
+        for &x in &self.nodes {
+            if self.mark[x as usize] == g {
+                for e in c.deps.row(x as usize) {
+                    let k = e.on as usize;
+                    if k >= n && self.gate_local[k - n] == NONE {
+                        self.gate_local[k - n] = (m + gates.len()) as u32;
+                        gates.push(e.on);
+                    }
+                }
+            }
+        }
         let member = |x: u32| self.mark[x as usize] == g;
         let node = |x: u32| self.mark[x as usize] == g || self.mark[x as usize] == g + 1;
         // Dependencies and substitutes: the members' own, none for observed services.
@@ -638,13 +1065,15 @@ impl<'c> NeverDown<'c> {
                 // with the ranks of the others kept.
                 for ei in c.deps.range(xi) {
                     let e = c.deps.items[ei];
-                    if node(e.on) {
-                        deps.items.push(Edge {
-                            on: self.local[e.on as usize],
-                            ..e
-                        });
-                        hard_rank.push(c.hard_rank[ei]);
-                    }
+                    let on = if e.on as usize >= n {
+                        self.gate_local[e.on as usize - n]
+                    } else if node(e.on) {
+                        self.local[e.on as usize]
+                    } else {
+                        continue;
+                    };
+                    deps.items.push(Edge { on, ..e });
+                    hard_rank.push(c.hard_rank[ei]);
                 }
                 // A substitute that is never down serves like one outside the scenario.
                 subs.items.extend(c.subs.row(xi).iter().map(|sub| CSub {
@@ -667,7 +1096,13 @@ impl<'c> NeverDown<'c> {
                         hz_base: 0,
                     });
                 }
-                changes.extend(self.own.row(xi).iter().map(|ch| OwnChange {
+                let own = if self.swap_mark[xi] == self.swap_gen {
+                    let (a, b) = self.swap_range[xi];
+                    &self.swapped[a as usize..b as usize]
+                } else {
+                    self.own.row(xi)
+                };
+                changes.extend(own.iter().map(|ch| OwnChange {
                     service: l as u32,
                     ..*ch
                 }));
@@ -687,14 +1122,44 @@ impl<'c> NeverDown<'c> {
             cause_offsets.push(last + causes);
         }
         self.changes = changes;
-        let dependents = reverse(m, &deps, |l, ei, e: &Edge| {
+        let nn = m + gates.len();
+        let dependents = reverse(m, nn, &deps, |l, ei, e: &Edge| {
             (e.on, ReverseEdge { from: l, edge: ei })
         });
-        let subbed_by = reverse(m, &subs, |l, _, sub: &CSub| (sub.to, l));
+        let subbed_by = reverse(m, m, &subs, |l, _, sub: &CSub| (sub.to, l));
+        // A gate's members that are not here were never down in the base, nor are they
+        // in the counterfactual: they count for nothing.
+        let gate_members = Csr {
+            offsets: std::iter::once(0)
+                .chain(gates.iter().scan(0u32, |len, &k| {
+                    let row = c.gate_members.row(k as usize - n);
+                    *len += row.iter().filter(|&&y| node(y)).count() as u32;
+                    Some(*len)
+                }))
+                .collect(),
+            items: (gates.iter())
+                .flat_map(|&k| c.gate_members.row(k as usize - n))
+                .filter(|&&y| node(y))
+                .map(|&y| self.local[y as usize])
+                .collect::<Vec<u32>>(),
+        };
+        let gate_fails_at = (gates.iter())
+            .map(|&k| c.gate_fails_at[k as usize - n])
+            .collect::<Vec<u32>>();
+        let gates_of = reverse(gates.len(), m, &gate_members, |k, _, &y| {
+            (y, (m as u32) + k)
+        });
+        for &k in &gates {
+            self.gate_local[k as usize - n] = NONE;
+        }
+        let has_alt = !gates.is_empty();
+        self.gates = gates;
         let mut overrides = Overrides::none(m, 0);
         for &k in layer {
-            let s = self.plans[k as usize].s as usize;
-            overrides.never_down[self.local[s] as usize] = true;
+            let s = self.plans[k as usize].s;
+            if s != NONE {
+                overrides.never_down[self.local[s as usize] as usize] = true;
+            }
         }
         let empty = || Csr {
             offsets: vec![0u32; m + 1],
@@ -747,16 +1212,12 @@ impl<'c> NeverDown<'c> {
             subs,
             subbed_by,
             has_subs: c.has_subs,
-            // Scenarios with alternatives are not replayed (`portal_batch` plays them in
-            // full), and journeys do not enter the totals the replay computes.
-            gate_members: Csr {
-                offsets: vec![0],
-                items: Vec::new(),
-            },
-            gate_fails_at: Vec::new(),
-            gates_of: empty(),
-            has_alt: false,
-            general: c.has_fleet,
+            // Journeys do not enter the totals the replay computes.
+            gate_members,
+            gate_fails_at,
+            gates_of,
+            has_alt,
+            general: c.has_fleet || has_alt,
             picks: Vec::new(),
             max_pick: 0,
             common: Vec::new(),
@@ -772,10 +1233,16 @@ impl<'c> NeverDown<'c> {
     }
 }
 
-/// The reverse of `rows` (`m` rows): for each item `e` of row `l` (at index `ei`), the
-/// entry `to(l, ei, e) = (row, item)` in the result, rows in order, then items in order.
-fn reverse<T, U: Copy>(m: usize, rows: &Csr<T>, to: impl Fn(u32, u32, &T) -> (u32, U)) -> Csr<U> {
-    let mut offsets = vec![0u32; m + 2];
+/// The reverse of `rows` (`m` rows) into `out` rows: for each item `e` of row `l` (at
+/// index `ei`), the entry `to(l, ei, e) = (row, item)` in the result, rows in order, then
+/// items in order.
+fn reverse<T, U: Copy>(
+    m: usize,
+    out: usize,
+    rows: &Csr<T>,
+    to: impl Fn(u32, u32, &T) -> (u32, U),
+) -> Csr<U> {
+    let mut offsets = vec![0u32; out + 2];
     let mut any = None;
     for l in 0..m {
         for ei in rows.range(l) {
@@ -787,7 +1254,7 @@ fn reverse<T, U: Copy>(m: usize, rows: &Csr<T>, to: impl Fn(u32, u32, &T) -> (u3
         }
     }
     let Some(fill) = any else {
-        offsets.truncate(m + 1);
+        offsets.truncate(out + 1);
         return Csr {
             offsets,
             items: Vec::new(),
@@ -796,7 +1263,7 @@ fn reverse<T, U: Copy>(m: usize, rows: &Csr<T>, to: impl Fn(u32, u32, &T) -> (u3
     for i in 2..offsets.len() {
         offsets[i] += offsets[i - 1];
     }
-    let mut items = vec![fill; offsets[m + 1] as usize];
+    let mut items = vec![fill; offsets[out + 1] as usize];
     for l in 0..m {
         for ei in rows.range(l) {
             let (r, u) = to(l as u32, ei as u32, &rows.items[ei]);
@@ -807,6 +1274,6 @@ fn reverse<T, U: Copy>(m: usize, rows: &Csr<T>, to: impl Fn(u32, u32, &T) -> (u3
             }
         }
     }
-    offsets.truncate(m + 1);
+    offsets.truncate(out + 1);
     Csr { offsets, items }
 }

@@ -83,6 +83,8 @@ pub(super) struct Tasks<'c> {
     /// Tasks holding a crew, worst first (the one to preempt).
     running_heap: BinaryHeap<QEntry>,
     n_running: usize,
+    /// The most tasks live at once since [`Tasks::take_peak`].
+    peak: usize,
 }
 
 impl std::ops::Index<usize> for Tasks<'_> {
@@ -110,6 +112,7 @@ impl<'c> Tasks<'c> {
             waiting: BinaryHeap::new(),
             running_heap: BinaryHeap::new(),
             n_running: 0,
+            peak: 0,
         }
     }
 
@@ -120,6 +123,7 @@ impl<'c> Tasks<'c> {
         self.waiting.clear();
         self.running_heap.clear();
         self.n_running = 0;
+        self.peak = 0;
     }
 
     /// A new live task, out of the crews' queues, at the head of its service's list
@@ -133,6 +137,7 @@ impl<'c> Tasks<'c> {
         next: u32,
     ) -> u32 {
         self.task_seq += 1;
+        self.peak = self.peak.max(self.tasks.len() - self.free.len() + 1);
         let task = Task {
             service,
             kind,
@@ -165,6 +170,13 @@ impl<'c> Tasks<'c> {
                 (self.tasks.len() - 1) as u32
             }
         }
+    }
+
+    /// The most tasks live at once since the last call (or since the trial started),
+    /// and from now on the count of those live.
+    pub(super) fn take_peak(&mut self) -> usize {
+        let live = self.tasks.len() - self.free.len();
+        std::mem::replace(&mut self.peak, live).max(live)
     }
 
     /// Frees the slot of a task already out of the crews' queues and off its service's

@@ -31,6 +31,15 @@ pub struct DownChange {
     pub down: bool,
 }
 
+/// A change of how many of a service's original replicas are up (services of one
+/// instance; recorded with [`Recorder::recovery`] on).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UpChange {
+    pub at: f64,
+    pub service: u32,
+    pub up: u32,
+}
+
 /// The record of one trial: changes in the order they settled.
 #[derive(Debug, Clone, Default)]
 pub struct Trace {
@@ -38,17 +47,33 @@ pub struct Trace {
     pub down: Vec<DownChange>,
     /// Two instants at the same time happened.
     pub repeated_instant: bool,
+    /// With the recovery record on (`importance`'s always-down counterfactuals): the
+    /// changes of each service's count of original replicas up, every site that one of
+    /// its own failures took down (repeated for each failure), the live tasks, and the
+    /// active–standby services that lost their serving replica.
+    pub ups: Vec<UpChange>,
+    pub sites_down: Vec<u32>,
+    /// And the most recovery tasks live at once in each instant and until the next,
+    /// where it changes: (instant, count).
+    pub live_tasks: Vec<(f64, u32)>,
+    /// Active–standby services found with their serving replica down (repeated).
+    pub unserved: Vec<u32>,
 }
 
 /// The recorder a trial carries: off in a plain run.
 #[derive(Debug, Default)]
 pub(super) struct Recorder {
     pub(super) on: bool,
+    /// Whether the recovery record (`Trace::ups`, `Trace::sites_down`) is kept too.
+    pub(super) recovery: bool,
     pub(super) trace: Trace,
     last_instant: f64,
     /// The last own state recorded per service (down, share), to record changes only;
     /// reset through the changes themselves.
     last: Vec<(bool, f64)>,
+    /// The last count of replicas up recorded per service; `u32::MAX`: none recorded yet
+    /// in this trial (all of them up).
+    last_up: Vec<u32>,
 }
 
 impl Recorder {
@@ -57,6 +82,7 @@ impl Recorder {
         self.on = on;
         if on && self.last.len() != n_services {
             self.last = vec![(false, 0.0); n_services];
+            self.last_up = vec![u32::MAX; n_services];
         }
     }
 
@@ -67,6 +93,13 @@ impl Recorder {
         }
         self.trace.own.clear();
         self.trace.down.clear();
+        for ch in &self.trace.ups {
+            self.last_up[ch.service as usize] = u32::MAX;
+        }
+        self.trace.ups.clear();
+        self.trace.sites_down.clear();
+        self.trace.live_tasks.clear();
+        self.trace.unserved.clear();
         self.trace.repeated_instant = false;
         self.last_instant = f64::NEG_INFINITY;
     }
@@ -88,6 +121,33 @@ impl Recorder {
                 service: s as u32,
                 down,
                 share,
+            });
+        }
+    }
+
+    /// At most `live` recovery tasks in the instant at `at` and until the next (recovery
+    /// record only).
+    #[inline]
+    pub(super) fn live_tasks(&mut self, at: f64, live: u32) {
+        let last = self.trace.live_tasks.last().map_or(0, |x| x.1);
+        if live != last {
+            self.trace.live_tasks.push((at, live));
+        }
+    }
+
+    /// Service `s` has `up` of its `all` original replicas up (recovery record only).
+    #[inline]
+    pub(super) fn up(&mut self, at: f64, s: usize, up: u32, all: u32) {
+        let last = match self.last_up[s] {
+            u32::MAX => all,
+            x => x,
+        };
+        if up != last {
+            self.last_up[s] = up;
+            self.trace.ups.push(UpChange {
+                at,
+                service: s as u32,
+                up,
             });
         }
     }

@@ -339,6 +339,13 @@ impl<'c> Trial<'c> {
         self.rec.enable(on, self.c.n_services());
     }
 
+    /// Whether the next trials recorded with [`Trial::record`] also record their
+    /// replicas up per service and the sites taken down ([`Trace::ups`],
+    /// [`Trace::sites_down`]).
+    pub fn record_recovery(&mut self, on: bool) {
+        self.rec.recovery = on;
+    }
+
     /// What the last trial played with [`Trial::record`] on recorded.
     pub fn trace(&self) -> &Trace {
         &self.rec.trace
@@ -361,12 +368,19 @@ impl<'c> Trial<'c> {
     fn rng(&mut self, s: usize) -> &mut Pcg64Mcg {
         if self.svc_rng_gen[s] != self.gen {
             self.svc_rng_gen[s] = self.gen;
-            let k = splitmix(self.trial_key ^ self.c.svc_key[s]);
-            let k2 = splitmix(k ^ 0xd1b5_4a32_d192_ed03);
-            // `Pcg64Mcg::new` makes the state odd itself, as an MCG needs.
-            self.svc_rng[s] = Pcg64Mcg::new(((k as u128) << 64) | k2 as u128);
+            self.svc_rng[s] = self.stream(s);
         }
         &mut self.svc_rng[s]
+    }
+
+    /// Service `s`'s random stream as it starts in the trial last played (or being
+    /// played).
+    #[inline]
+    pub(super) fn stream(&self, s: usize) -> Pcg64Mcg {
+        let k = splitmix(self.trial_key ^ self.c.svc_key[s]);
+        let k2 = splitmix(k ^ 0xd1b5_4a32_d192_ed03);
+        // `Pcg64Mcg::new` makes the state odd itself, as an MCG needs.
+        Pcg64Mcg::new(((k as u128) << 64) | k2 as u128)
     }
 
     fn draw(&mut self, s: usize, dist: u32) -> f64 {
@@ -447,6 +461,9 @@ impl<'c> Trial<'c> {
                 self.settle_fleet();
             } else {
                 self.settle::<false>();
+            }
+            if self.rec.on && self.rec.recovery {
+                self.rec.live_tasks(t, self.tasks.take_peak() as u32);
             }
         }
         self.now = horizon;
@@ -652,6 +669,9 @@ impl<'c> Trial<'c> {
                 destroy,
             } => {
                 self.sites.change(c, site, delta, destroy);
+                if self.rec.on && self.rec.recovery && delta > 0 {
+                    self.rec.trace.sites_down.push(site);
+                }
                 // The replicas follow, by a loop in two versions: without fleets, it checks
                 // for them once per event, not per replica.
                 if c.has_fleet {
@@ -950,6 +970,9 @@ impl<'c> Trial<'c> {
                     self.failover_failed[s] = false;
                     true
                 } else {
+                    if self.rec.on && self.rec.recovery {
+                        self.rec.trace.unserved.push(s as u32);
+                    }
                     let ft = self.failover_task[s];
                     if ft != NONE {
                         if let Kind::Failover { target, .. } = self.tasks[ft as usize].kind {
@@ -1011,6 +1034,10 @@ impl<'c> Trial<'c> {
                 0.0
             };
             self.rec.own(self.now, s, self.own_down[s], share);
+            if self.rec.recovery && !(FLEET && c.fleet_of[s] != NONE) {
+                let up = reps.clone().filter(|&r| self.rep[r] == Rep::Up).count();
+                self.rec.up(self.now, s, up as u32, reps.len() as u32);
+            }
         }
     }
 
