@@ -252,6 +252,26 @@ mod tests {
             )"#
             .into(),
         );
+        // Sites failed only by an event's picks or a common cause's shocks (beta 1: the
+        // members have no failures of their own).
+        texts.push(
+            r#"Scenario(name: "picks", horizon: "2d",
+                sites: [(id: "cluster"), (id: "c1", parent: "cluster"),
+                        (id: "c2", parent: "cluster"), (id: "c3", parent: "cluster"),
+                        (id: "d1", hazards: [(mtbf: "1d", repair: "3h")]),
+                        (id: "d2", hazards: [(mtbf: "2d", repair: "3h")])],
+                services: [
+                    (id: "x", users: 10, replicas: ["c1"]),
+                    (id: "y", users: 5, replicas: ["c2"]),
+                    (id: "z", users: 3, replicas: ["c3"]),
+                    (id: "p", users: 7, replicas: ["d1"]),
+                    (id: "q", users: 2, replicas: ["d2"]),
+                ],
+                events: [(name: "e", site: "cluster", count: 1, at: "1h", lasts: "5h")],
+                common_cause: [(members: ["d1", "d2"], beta: 1.0)],
+            )"#
+            .into(),
+        );
         let (mut never, mut always) = (0, 0);
         for text in &texts {
             let m = crate::model::load_str("s.ron", text).unwrap().model;

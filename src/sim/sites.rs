@@ -15,7 +15,8 @@ pub(super) struct Sites {
     cover: Vec<u32>,
     /// Lost to a destroying event (of the site or an ancestor) for the rest of the horizon.
     destroyed: Vec<bool>,
-    /// Whether one of the site's own events or hazard failures is due in this trial.
+    /// Whether one of the site's own events (or an event's pick of it, or a common cause's
+    /// shock) or hazard failures is due in this trial.
     fails: Vec<bool>,
     /// When each event of the scenario started in this trial; NaN if it did not happen.
     event_start: Vec<f64>,
@@ -128,6 +129,7 @@ impl Sites {
                 self.pick_sites(c, e.pick, rng);
                 for &site in &self.pick {
                     if start < horizon && !overrides.site_never_fails[site as usize] {
+                        self.fails[site as usize] = true;
                         queue.push(start, site_ev(site, 1, e.destroys));
                         queue.push(start + lasts, site_ev(site, -1, false));
                     }
@@ -174,6 +176,7 @@ impl Sites {
                 for &(site, repair) in &cc.members {
                     let r = c.dists[repair as usize].sample(rng);
                     if !overrides.site_never_fails[site as usize] && !overrides.no_hazards {
+                        self.fails[site as usize] = true;
                         queue.push(t, site_ev(site, 1, false));
                         queue.push(t + r, site_ev(site, -1, false));
                     }

@@ -351,8 +351,8 @@ impl<'c> Trial<'c> {
         &self.rec.trace
     }
 
-    /// Whether one of site `site`'s own events or hazard failures was due in the last
-    /// trial (before the horizon).
+    /// Whether one of site `site`'s own events (an event's pick of it and a common cause's
+    /// shock included) or hazard failures was due in the last trial (before the horizon).
     pub fn site_failed(&self, site: usize) -> bool {
         self.sites.fails(site)
     }
