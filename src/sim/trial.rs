@@ -1116,9 +1116,8 @@ impl<'c> Trial<'c> {
                 } else {
                     let mut down = self.own_down[s];
                     if !down {
-                        for e in c.deps.row(s) {
-                            if e.share >= 1.0
-                                && self.mark[e.on as usize] != g
+                        for e in c.dep_kinds.hard.row(s) {
+                            if self.mark[e.on as usize] != g
                                 && self.edge_active(e.on as usize, e.grace)
                             {
                                 down = true;
@@ -1185,10 +1184,11 @@ impl<'c> Trial<'c> {
                 continue;
             }
             let cause = self.own_down[s]
-                || c.deps
+                || c.dep_kinds
+                    .hard
                     .row(s)
                     .iter()
-                    .any(|e| e.share >= 1.0 && self.edge_active(e.on as usize, e.grace));
+                    .any(|e| self.edge_active(e.on as usize, e.grace));
             if cause && self.set_down(s) {
                 self.stack.push(s as u32);
             }
@@ -1278,10 +1278,9 @@ impl<'c> Trial<'c> {
         if self.eff_down[s] {
             let mut cause = 0;
             if !self.own_down[s] {
-                for ei in c.deps.range(s) {
-                    let e = c.deps.items[ei];
-                    if e.share >= 1.0 && self.edge_active(e.on as usize, e.grace) {
-                        cause = c.hard_rank[ei] + 1;
+                for e in c.dep_kinds.hard.row(s) {
+                    if self.edge_active(e.on as usize, e.grace) {
+                        cause = e.cause;
                         break;
                     }
                 }
@@ -1308,8 +1307,8 @@ impl<'c> Trial<'c> {
             keep = 1.0 - self.fleet.share(c, s);
         }
         if c.has_partial {
-            for e in c.deps.row(s) {
-                if e.share < 1.0 && self.edge_active(e.on as usize, e.grace) {
+            for e in c.dep_kinds.partial.row(s) {
+                if self.edge_active(e.on as usize, e.grace) {
                     keep *= 1.0 - e.share;
                 }
             }
