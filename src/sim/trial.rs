@@ -431,7 +431,12 @@ impl<'c> Trial<'c> {
     fn play(&mut self) {
         let c = self.c;
         let horizon = c.horizon;
-        while let Some(t) = self.queue.peek_time() {
+        loop {
+            // Completions of the tasks started at the last instant join the queue.
+            self.tasks.flush_started(&mut self.queue);
+            let Some(t) = self.queue.peek_time() else {
+                break;
+            };
             if t >= horizon {
                 break;
             }
