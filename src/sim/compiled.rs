@@ -43,6 +43,51 @@ pub struct Edge {
     pub grace: f64,
 }
 
+/// A hard dependency (share 1) as [`DepKinds`] keeps it: its cause number among its
+/// service's causes (`hard_rank + 1`) in place of the share.
+#[derive(Debug, Clone, Copy)]
+pub struct HardEdge {
+    pub on: u32,
+    pub cause: u32,
+    pub grace: f64,
+}
+
+/// Each service's dependencies split by kind, each row in the order of `deps.row(s)`:
+/// the hard ones and the partial ones. Where only one kind matters, a trial scans that
+/// kind alone instead of every dependency (about 30 % of a generated graph's
+/// dependencies are partial).
+#[derive(Debug, Clone)]
+pub struct DepKinds {
+    pub hard: Csr<HardEdge>,
+    pub partial: Csr<Edge>,
+}
+
+impl DepKinds {
+    /// The split of `deps`, row by row; `hard_rank` is parallel to `deps.items`.
+    pub fn of(deps: &Csr<Edge>, hard_rank: &[u32]) -> Self {
+        let rows = 0..deps.offsets.len().saturating_sub(1);
+        DepKinds {
+            hard: Csr::from_rows(rows.clone().map(|s| {
+                deps.range(s)
+                    .filter(|&ei| deps.items[ei].share >= 1.0)
+                    .map(|ei| HardEdge {
+                        on: deps.items[ei].on,
+                        cause: hard_rank[ei] + 1,
+                        grace: deps.items[ei].grace,
+                    })
+                    .collect::<Vec<_>>()
+            })),
+            partial: Csr::from_rows(rows.map(|s| {
+                deps.row(s)
+                    .iter()
+                    .filter(|e| e.share < 1.0)
+                    .copied()
+                    .collect::<Vec<_>>()
+            })),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct ReverseEdge {
     /// The dependent service.
@@ -128,6 +173,8 @@ pub struct Compiled {
     pub rebuild_takes: Vec<u32>,
     pub rebuild_to: Csr<u32>,
     pub deps: Csr<Edge>,
+    /// `deps` split into hard and partial dependencies.
+    pub dep_kinds: DepKinds,
     /// For each node (services, then gates), the edges that point at it.
     pub dependents: Csr<ReverseEdge>,
     /// Gates: node `n_services() + g` is the alternatives of the `AnyOf` dependency `g`
@@ -586,6 +633,7 @@ impl Compiled {
             restart,
             rebuild_takes,
             rebuild_to,
+            dep_kinds: DepKinds::of(&deps, &hard_rank),
             deps,
             dependents,
             gate_members,

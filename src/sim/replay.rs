@@ -1187,6 +1187,7 @@ impl<'c> NeverDown<'c> {
             restart: vec![NONE; m],
             rebuild_takes: vec![NONE; m],
             rebuild_to: empty(),
+            dep_kinds: super::compiled::DepKinds::of(&deps, &hard_rank),
             deps,
             dependents,
             hard_rank,

@@ -1,7 +1,10 @@
 //! Recovery tasks and the crews that work on them.
 //!
 //! Tasks live in an arena whose slots are reused (`free`); a slot's `version` tells a
-//! stale `TaskDone` event from a live one. With crews, runnable tasks sit in two heaps
+//! stale `TaskDone` event from a live one. A task started at an instant has its
+//! completion numbered at once but queued only when the instant ends, if it still runs
+//! then (`started`): crews preempt and hand over within an instant, and those
+//! completions would otherwise only be popped stale. With crews, runnable tasks sit in two heaps
 //! (running, worst first; waiting, best first) whose entries are invalidated lazily by a
 //! `stamp`. The per-service lists of tasks, and what a task's service needs, stay with
 //! the [`Trial`](super::trial::Trial) that orchestrates them.
@@ -85,6 +88,12 @@ pub(super) struct Tasks<'c> {
     n_running: usize,
     /// The most tasks live at once since [`Tasks::take_peak`].
     peak: usize,
+    /// Completions of tasks started at this instant, due later: time, push number,
+    /// task, version. They enter the event queue when the instant ends
+    /// ([`Tasks::flush_started`]), those of tasks still running then; a task that a
+    /// higher-priority one preempted, or that blocked or was dropped, within the same
+    /// instant never puts its completion into the queue only to have it popped stale.
+    started: Vec<(f64, u64, u32, u32)>,
 }
 
 impl std::ops::Index<usize> for Tasks<'_> {
@@ -113,6 +122,7 @@ impl<'c> Tasks<'c> {
             running_heap: BinaryHeap::new(),
             n_running: 0,
             peak: 0,
+            started: Vec::new(),
         }
     }
 
@@ -124,6 +134,7 @@ impl<'c> Tasks<'c> {
         self.running_heap.clear();
         self.n_running = 0;
         self.peak = 0;
+        self.started.clear();
     }
 
     /// A new live task, out of the crews' queues, at the head of its service's list
@@ -296,7 +307,36 @@ impl<'c> Tasks<'c> {
         t.version = t.version.wrapping_add(1);
         if want {
             let (done, version) = (now + t.remaining, t.version);
-            q.push(done, Ev::TaskDone { task: id, version });
+            if done > now {
+                // Numbered now, queued when the instant ends (see `started`).
+                if let Some(seq) = q.number(done) {
+                    self.started.push((done, seq, id, version));
+                }
+            } else {
+                // Due at this very instant: applied before it settles.
+                q.push(done, Ev::TaskDone { task: id, version });
+            }
         }
+    }
+
+    /// Queues the completions of the tasks started at the instant that ends, with the
+    /// numbers they were given when they started, unless the task has stopped since (its
+    /// version moved on, so the event would be stale). Each is due after this instant,
+    /// so the queue gives every event in the same order as if each had been pushed when
+    /// its task started and the stale ones skipped when popped.
+    #[inline]
+    pub(super) fn flush_started(&mut self, q: &mut EventQueue) {
+        if !self.started.is_empty() {
+            self.queue_started(q);
+        }
+    }
+
+    fn queue_started(&mut self, q: &mut EventQueue) {
+        for &(done, seq, task, version) in &self.started {
+            if self.tasks[task as usize].version == version {
+                q.push_numbered(done, seq, Ev::TaskDone { task, version });
+            }
+        }
+        self.started.clear();
     }
 }

@@ -445,7 +445,12 @@ impl<'c> Trial<'c> {
     fn play(&mut self) {
         let c = self.c;
         let horizon = c.horizon;
-        while let Some(t) = self.queue.peek_time() {
+        loop {
+            // Completions of the tasks started at the last instant join the queue.
+            self.tasks.flush_started(&mut self.queue);
+            let Some(t) = self.queue.peek_time() else {
+                break;
+            };
             if t >= horizon {
                 break;
             }
@@ -1143,9 +1148,8 @@ impl<'c> Trial<'c> {
                 } else {
                     let mut down = self.own_down[s];
                     if !down {
-                        for e in c.deps.row(s) {
-                            if e.share >= 1.0
-                                && self.mark[e.on as usize] != g
+                        for e in c.dep_kinds.hard.row(s) {
+                            if self.mark[e.on as usize] != g
                                 && self.edge_active(e.on as usize, e.grace)
                             {
                                 down = true;
@@ -1212,10 +1216,11 @@ impl<'c> Trial<'c> {
                 continue;
             }
             let cause = self.own_down[s]
-                || c.deps
+                || c.dep_kinds
+                    .hard
                     .row(s)
                     .iter()
-                    .any(|e| e.share >= 1.0 && self.edge_active(e.on as usize, e.grace));
+                    .any(|e| self.edge_active(e.on as usize, e.grace));
             if cause && self.set_down(s) {
                 self.stack.push(s as u32);
             }
@@ -1305,10 +1310,9 @@ impl<'c> Trial<'c> {
         if self.eff_down[s] {
             let mut cause = 0;
             if !self.own_down[s] {
-                for ei in c.deps.range(s) {
-                    let e = c.deps.items[ei];
-                    if e.share >= 1.0 && self.edge_active(e.on as usize, e.grace) {
-                        cause = c.hard_rank[ei] + 1;
+                for e in c.dep_kinds.hard.row(s) {
+                    if self.edge_active(e.on as usize, e.grace) {
+                        cause = e.cause;
                         break;
                     }
                 }
@@ -1335,8 +1339,8 @@ impl<'c> Trial<'c> {
             keep = 1.0 - self.fleet.share(c, s);
         }
         if c.has_partial {
-            for e in c.deps.row(s) {
-                if e.share < 1.0 && self.edge_active(e.on as usize, e.grace) {
+            for e in c.dep_kinds.partial.row(s) {
+                if self.edge_active(e.on as usize, e.grace) {
                     keep *= 1.0 - e.share;
                 }
             }
