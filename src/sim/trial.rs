@@ -746,9 +746,14 @@ impl<'c> Trial<'c> {
             } => {
                 let d = c.deps.items[edge as usize].on as usize;
                 if self.eff_down[d] && self.down_since[d] == since {
-                    if c.deps.items[edge as usize].share >= 1.0 && !self.eff_down[service as usize]
-                    {
-                        self.seeds_down.push(service);
+                    if c.deps.items[edge as usize].share >= 1.0 {
+                        if !self.eff_down[service as usize] {
+                            self.seeds_down.push(service);
+                        } else if !self.blocked_svcs.is_empty() {
+                            // The service was down already: its new wait-for edge to `d`
+                            // may close a cycle (going down, it would be searched from).
+                            self.deadlocks.candidate(service);
+                        }
                     }
                     self.touch(service);
                 }
@@ -1057,6 +1062,12 @@ impl<'c> Trial<'c> {
             if own {
                 if !self.eff_down[s] {
                     self.seeds_down.push(s as u32);
+                }
+                // A blocked service whose own state goes down now waits for its down
+                // needs: a new wait-for edge, which may close a cycle even when the
+                // service was already down through a dependency.
+                if self.blocked_pos[s] != NONE {
+                    self.deadlocks.candidate(s as u32);
                 }
             } else if self.eff_down[s] {
                 self.seeds_up.push(s as u32);

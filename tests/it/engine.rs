@@ -262,6 +262,73 @@ mod deterministic {
         assert!(close(dns, 33.0) && close(tools, 33.0), "{dns} {tools}");
     }
 
+    /// Plays one trial of `text` and gives whether it found a deadlock and when each of
+    /// `ids` was restored.
+    fn restored(text: &str, ids: &[&str]) -> (bool, Vec<f64>) {
+        let c = compile(text);
+        let mut t = Trial::new(&c);
+        t.run(1, 0);
+        let at = ids
+            .iter()
+            .map(|id| t.outcome.restored_at[idx(text, id)])
+            .collect();
+        (t.outcome.deadlock, at)
+    }
+
+    /// `x` (two active-active replicas) is down through `z` all along. Its replica in
+    /// `a1` returns at 1 h to a restart blocked on `y`, whose own restart is blocked on
+    /// `x`; `x`'s own state is still up, so `x` waits for nobody yet. At 2 h its other
+    /// replica goes down for good: `x`'s own state goes down while it is already down,
+    /// and the cycle x → y → x closes then. Bootstrap at 2.5 h, `y` restarts by 3 h (a
+    /// cycle found only when something else changed would leave it down to the horizon).
+    #[test]
+    fn a_cycle_closed_by_an_own_state_going_down_under_a_dependency_is_found() {
+        let text = r#"Scenario(name: "own", horizon: "10h",
+            sites: [(id: "a1"), (id: "a2"), (id: "b"), (id: "zs")],
+            services: [
+                (id: "x", users: 10, replicas: ["a1", "a2"], mode: ActiveActive(min: 1),
+                 restart: "30m", recovery_needs: ["y"], depends_on: ["z"]),
+                (id: "y", users: 10, replicas: ["b"], restart: "30m", recovery_needs: ["x"]),
+                (id: "z", users: 1, replicas: ["zs"]),
+            ],
+            events: [
+                (name: "z out", site: "zs", at: "0h", lasts: "100h"),
+                (name: "b out", site: "b", at: "0h", lasts: "1h"),
+                (name: "a1 out", site: "a1", at: "0h", lasts: "1h"),
+                (name: "a2 out", site: "a2", at: "2h", lasts: "100h"),
+            ],
+            recovery: (bootstrap: "30m"))"#;
+        let (deadlock, at) = restored(text, &["y", "x"]);
+        assert!(deadlock);
+        assert!(close(at[0], 3.0), "y restored at {}", at[0]);
+        assert!(close(at[1], 10.0), "x stays down with z: {}", at[1]);
+    }
+
+    /// `x` is down and blocked on `w` (down to the horizon, waiting for nobody) from 1 h;
+    /// `d`'s restart is blocked on `x`. `x`'s dependency on `d` has a 2 h grace, so its
+    /// wait-for edge to `d` appears at 2 h, while `x` is already down: the cycle
+    /// x → d → x closes then. Bootstrap at 2.5 h, both restart by 3 h.
+    #[test]
+    fn a_cycle_closed_by_a_grace_running_out_on_a_down_service_is_found() {
+        let text = r#"Scenario(name: "grace", horizon: "10h",
+            sites: [(id: "a"), (id: "ds"), (id: "ws")],
+            services: [
+                (id: "x", users: 10, replicas: ["a"], restart: "30m", recovery_needs: ["w"],
+                 depends_on: [(on: "d", grace: "2h")]),
+                (id: "d", users: 10, replicas: ["ds"], restart: "30m", recovery_needs: ["x"]),
+                (id: "w", users: 1, replicas: ["ws"]),
+            ],
+            events: [
+                (name: "w out", site: "ws", at: "0h", lasts: "100h"),
+                (name: "a out", site: "a", at: "0h", lasts: "1h"),
+                (name: "d out", site: "ds", at: "0h", lasts: "1h"),
+            ],
+            recovery: (bootstrap: "30m"))"#;
+        let (deadlock, at) = restored(text, &["x", "d"]);
+        assert!(deadlock);
+        assert!(close(at[0], 3.0) && close(at[1], 3.0), "{at:?}");
+    }
+
     #[test]
     fn dependency_cycle_of_running_services_stays_up() {
         let text = r#"Scenario(name: "cycle", horizon: "100h",
