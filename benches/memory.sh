@@ -8,9 +8,9 @@
 #
 # Each command's peak is read from `/usr/bin/time -v` ("Maximum resident set size").
 # Environment: BIN (default target/release/blastradius, built if missing), TRIALS
-# (default 10000, for run), FEW (default 2, trials of portal, compare and importance,
+# (default 10000, for run), FEW (default 2, trials of portal, compare, importance and risk,
 # whose cost per trial is many trials), THREADS (default 2), COMMANDS (default "run"; any
-# of run, adaptive, portal, compare, importance), WORK (default a temporary directory).
+# of run, adaptive, portal, compare, importance, risk), WORK (default a temporary directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-target/release/blastradius}
@@ -37,6 +37,7 @@ for c in $COMMANDS; do
     adaptive) peak adaptive "$BIN" run "$graph" --trials "$TRIALS" --precision 1e-9 --threads "$THREADS" -q --format json --out "$WORK/adaptive.json" ;;
     portal) peak portal "$BIN" portal "$graph" --trials "$FEW" --threads "$THREADS" -q --format json --out "$WORK/portal.json" ;;
     importance) peak importance "$BIN" importance "$graph" --trials "$FEW" --threads "$THREADS" -q --format json --out "$WORK/importance.json" ;;
+    risk) peak risk "$BIN" risk "$graph" --trials "$FEW" --threads "$THREADS" -q --format json --out "$WORK/risk.json" ;;
     compare)
       # The generated scenario has no variant: one is added that moves the first service
       # to a room of its own, with defaults for the rest (the file ends with `)`).

@@ -20,9 +20,8 @@
 //! trials) alone.
 
 use std::collections::BTreeMap;
-use std::ops::ControlFlow;
 
-use super::batch::{batch_trials, for_each_batch};
+use super::batch::{Order, BATCH};
 use super::plan::RunOptions;
 use super::whatif::{BlastRow, Lost};
 use crate::error::Error;
@@ -191,16 +190,23 @@ pub fn breaches(m: &Model, t: &crate::model::Threshold, o: &Outcome, total_users
             .is_none_or(|x| total_users > 0.0 && users / total_users >= x)
 }
 
-fn risk_batch(c: &Compiled, m: &Model, p: &Plan, seed: u64, b: u64, total: u64) -> RiskAcc {
-    let range = batch_trials(b, total);
-    let mut acc = RiskAcc::new(p, m);
-    acc.trials = range.end - range.start;
-    let mut cf = c.clone();
+/// Adds the trials `range` to `acc`: each annualised event forced on its own, then, when
+/// the model has hazards, the hazards alone. `cf` is the worker's copy of the compiled
+/// model, whose overrides are set here for each.
+fn add_trials(
+    acc: &mut RiskAcc,
+    cf: &mut Compiled,
+    m: &Model,
+    p: &Plan,
+    seed: u64,
+    range: std::ops::Range<u64>,
+) {
+    acc.trials += range.end - range.start;
     cf.overrides.no_hazards = true;
     for (k, &ci) in p.compiled.iter().enumerate() {
         cf.overrides.events = EventFilter::Only(ci);
         let e = &mut acc.events[k];
-        let mut t = Trial::new(&cf);
+        let mut t = Trial::new(cf);
         for i in range.clone() {
             t.run(seed, i);
             let o = &t.outcome;
@@ -223,13 +229,12 @@ fn risk_batch(c: &Compiled, m: &Model, p: &Plan, seed: u64, b: u64, total: u64) 
     if p.hazards {
         cf.overrides.events = EventFilter::Off;
         cf.overrides.no_hazards = false;
-        let mut t = Trial::new(&cf);
+        let mut t = Trial::new(cf);
         for i in range {
             t.run(seed, i);
             acc.hazards.add(t.outcome.total_user_hours_lost);
         }
     }
-    acc
 }
 
 /// A mean with its standard error.
@@ -499,17 +504,29 @@ pub fn risk(
     };
     let mut acc = RiskAcc::new(&plan, m);
     if !chosen.is_empty() {
+        // Each worker adds its trials into one accumulator of its own, with its own copy
+        // of the compiled model; the accumulators' results depend only on the multiset of
+        // values added (exact sums, counts), so which worker played which trial does not
+        // show in the output.
         let c = Compiled::new(m);
-        for_each_batch(
+        let batches = 0..opts.trials.div_ceil(BATCH);
+        let workers = super::batch::workers(opts.trials, opts.threads, &batches)?;
+        let init = |_: usize| (RiskAcc::new(&plan, m), c.clone());
+        let play = |w: &mut (RiskAcc, Compiled), trials: std::ops::Range<u64>| {
+            add_trials(&mut w.0, &mut w.1, m, &plan, opts.seed, trials)
+        };
+        let states = super::batch::play(
+            batches,
             opts.trials,
-            opts.threads,
-            |b| risk_batch(&c, m, &plan, opts.seed, b, opts.trials),
-            &mut |p: RiskAcc| {
-                acc.merge(&p);
-                progress(acc.trials, opts.trials);
-                ControlFlow::Continue(())
-            },
-        )?;
+            workers,
+            Order::Any,
+            &init,
+            &play,
+            &mut |done| progress(done, opts.trials),
+        );
+        for (w, _) in &states {
+            acc.merge(w);
+        }
     }
     let weights: Vec<f64> = chosen
         .iter()
