@@ -270,11 +270,16 @@ impl RunSize {
         }
     }
 
+    /// [`RunSize::of`] with the accumulators a run of `m` on `threads` workers holds
+    /// ([`accumulation`]).
+    pub fn run(m: &Model, trials: u64, threads: usize) -> RunSize {
+        RunSize::of(m, trials, threads, accumulation(m.services.len(), threads))
+    }
+
     /// The size of `analysis` of `m` over `trials` trials on `threads` workers.
     pub fn analysis(m: &Model, trials: u64, threads: usize, analysis: Analysis) -> RunSize {
         let (plays, what) = analysis.plays(m);
-        let acc = accumulation(m.services.len(), threads);
-        RunSize::of(m, trials, threads, acc).played(plays, what)
+        RunSize::run(m, trials, threads).played(plays, what)
     }
 
     /// This size with each trial played `plays` times, for an analysis that plays a trial

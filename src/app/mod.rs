@@ -40,10 +40,7 @@ fn check_analysis(m: &Model, trials: u64, sim: &Sim, analysis: Analysis) -> Resu
 
 /// The size of `compare`'s arms, `base` and each of `variants`, played side by side.
 fn compare_size(base: &Model, variants: &[&Model], trials: u64, threads: usize) -> RunSize {
-    let arm = |m: &Model| {
-        let acc = crate::analysis::plan::accumulation(m.services.len(), threads);
-        RunSize::of(m, trials, threads, acc)
-    };
+    let arm = |m: &Model| RunSize::run(m, trials, threads);
     let mut size = variants.iter().fold(arm(base), |size, v| size.and(arm(v)));
     size.plays = "once per arm: the base design and each variant";
     size
@@ -144,8 +141,7 @@ pub fn run(req: RunRequest, progress: Progress) -> Result<RunResult, Error> {
     opts.shard = req.shard.map(|s| (s.k(), s.n()));
     let threads = req.sim.threads.resolve();
     // A shard is sized by its own trials.
-    let acc = crate::analysis::plan::accumulation(m.services.len(), threads);
-    RunSize::of(&m, opts.trials_played(), threads, acc).check(HOW_TO_SHRINK)?;
+    RunSize::run(&m, opts.trials_played(), threads).check(HOW_TO_SHRINK)?;
     let stats =
         crate::analysis::run::run(&m, &opts, &mut |done, total| progress("run", done, total))?;
     if let Some(shard) = req.shard {
@@ -386,8 +382,7 @@ pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Er
     // The base run at its most trials, then the analyses on theirs.
     let threads = sim.threads.resolve();
     let analysis_trials = opts.trials.min(options::ANALYSIS_DEFAULT_TRIALS);
-    let acc = crate::analysis::plan::accumulation(m.services.len(), threads);
-    let mut size = RunSize::of(m, opts.trials, threads, acc)
+    let mut size = RunSize::run(m, opts.trials, threads)
         .and(RunSize::analysis(
             m,
             analysis_trials,
