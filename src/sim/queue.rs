@@ -337,6 +337,16 @@ mod tests {
         }
     }
 
+    /// A xorshift64 stream from `x` (not 0): the tests' source of shapes and times.
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
     fn drain(q: &mut EventQueue) -> Vec<(f64, u32)> {
         let mut out = Vec::new();
         while let Some(t) = q.peek_time() {
@@ -351,19 +361,13 @@ mod tests {
     /// order of a plain queue given the same pushes: by time, then push order.
     #[test]
     fn runs_pop_as_if_pushed_one_by_one() {
-        let mut x: u64 = 99;
-        let mut rnd = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rnd = xorshift(99);
         for round in 0..200 {
             let (mut with_runs, mut plain) = (EventQueue::new(40.0), EventQueue::new(40.0));
             let mut n = 0;
             for _ in 0..(rnd() % 12) {
-                let as_run = rnd() % 2 == 0;
-                let in_order = rnd() % 4 != 0;
+                let as_run = rnd().is_multiple_of(2);
+                let in_order = !rnd().is_multiple_of(4);
                 if as_run {
                     with_runs.begin_run();
                 }
@@ -387,13 +391,7 @@ mod tests {
     /// push order, as from a sorted list of everything pushed.
     #[test]
     fn heap_pops_in_time_then_push_order() {
-        let mut x: u64 = 7;
-        let mut rnd = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rnd = xorshift(7);
         for round in 0..100 {
             let mut q = EventQueue::new(1e9);
             let mut pending: Vec<(f64, u32)> = Vec::new();
@@ -431,13 +429,7 @@ mod tests {
     /// dropped ones; past the horizon, numbering takes no number, as a push does.
     #[test]
     fn numbered_events_pop_as_if_pushed_when_numbered() {
-        let mut x: u64 = 31;
-        let mut rnd = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rnd = xorshift(31);
         for round in 0..100 {
             let (mut late, mut plain) = (EventQueue::new(30.0), EventQueue::new(30.0));
             let mut dropped = Vec::new();
@@ -447,7 +439,7 @@ mod tests {
                 let mut held = Vec::new();
                 for _ in 0..(rnd() % 8) {
                     let t = now + 1.0 + (rnd() % 4) as f64 * 5.0;
-                    if rnd() % 2 == 0 {
+                    if rnd().is_multiple_of(2) {
                         late.push(t, ev(n));
                     } else if let Some(seq) = late.number(t) {
                         held.push((t, seq, n));
@@ -456,7 +448,7 @@ mod tests {
                     n += 1;
                 }
                 for (t, seq, k) in held {
-                    if rnd() % 3 == 0 {
+                    if rnd().is_multiple_of(3) {
                         dropped.push(k);
                     } else {
                         late.push_numbered(t, seq, ev(k));
