@@ -63,28 +63,37 @@ pub struct DepKinds {
 }
 
 impl DepKinds {
-    /// The split of `deps`, row by row; `hard_rank` is parallel to `deps.items`.
+    /// The split of `deps`, row by row; `hard_rank` is parallel to `deps.items`. One
+    /// pass, no allocation per row: the replay builds one for each restricted model.
     pub fn of(deps: &Csr<Edge>, hard_rank: &[u32]) -> Self {
-        let rows = 0..deps.offsets.len().saturating_sub(1);
-        DepKinds {
-            hard: Csr::from_rows(rows.clone().map(|s| {
-                deps.range(s)
-                    .filter(|&ei| deps.items[ei].share >= 1.0)
-                    .map(|ei| HardEdge {
-                        on: deps.items[ei].on,
+        let rows = deps.offsets.len().saturating_sub(1);
+        let mut hard = Csr {
+            offsets: Vec::with_capacity(rows + 1),
+            items: Vec::new(),
+        };
+        let mut partial = Csr {
+            offsets: Vec::with_capacity(rows + 1),
+            items: Vec::new(),
+        };
+        hard.offsets.push(0);
+        partial.offsets.push(0);
+        for s in 0..rows {
+            for ei in deps.range(s) {
+                let e = deps.items[ei];
+                if e.share >= 1.0 {
+                    hard.items.push(HardEdge {
+                        on: e.on,
                         cause: hard_rank[ei] + 1,
-                        grace: deps.items[ei].grace,
-                    })
-                    .collect::<Vec<_>>()
-            })),
-            partial: Csr::from_rows(rows.map(|s| {
-                deps.row(s)
-                    .iter()
-                    .filter(|e| e.share < 1.0)
-                    .copied()
-                    .collect::<Vec<_>>()
-            })),
+                        grace: e.grace,
+                    });
+                } else {
+                    partial.items.push(e);
+                }
+            }
+            hard.offsets.push(hard.items.len() as u32);
+            partial.offsets.push(partial.items.len() as u32);
         }
+        DepKinds { hard, partial }
     }
 }
 
