@@ -152,6 +152,9 @@ pub struct Trial<'c> {
     /// Services whose down state changed at this instant, with their state before it.
     eff_changed: Vec<u32>,
     eff_was: Vec<u8>,
+    /// Whether down-state changes are tracked for [`Trial::apply_need_changes`]: only
+    /// when something reads them (recovery needs, substitutes, or the recorder).
+    track_eff: bool,
     /// The results of the last trial run.
     pub outcome: Outcome,
 }
@@ -217,6 +220,7 @@ impl<'c> Trial<'c> {
             bypass_now: Vec::new(),
             eff_changed: Vec::new(),
             eff_was: vec![0; n],
+            track_eff: Self::tracks_eff(c, false),
             outcome: Outcome::new(c),
         }
     }
@@ -337,6 +341,15 @@ impl<'c> Trial<'c> {
     /// Whether the next trials record their [`Trace`].
     pub fn record(&mut self, on: bool) {
         self.rec.enable(on, self.c.n_services());
+        self.track_eff = Self::tracks_eff(self.c, on);
+    }
+
+    /// Whether anything reads the down-state changes of an instant: a recovery need
+    /// (its tasks block and unblock, and deadlocks are searched from it), a substitute
+    /// (its users switch) or the recorder. Without any, [`Trial::apply_need_changes`]
+    /// has nothing to do, and the changes are not kept.
+    fn tracks_eff(c: &Compiled, recording: bool) -> bool {
+        recording || c.has_subs || !c.needed_by.items.is_empty()
     }
 
     /// Whether the next trials recorded with [`Trial::record`] also record their
@@ -611,8 +624,9 @@ impl<'c> Trial<'c> {
         }
     }
 
+    #[inline]
     fn note_eff_change(&mut self, s: usize) {
-        if self.eff_was[s] == 0 {
+        if self.track_eff && self.eff_was[s] == 0 {
             self.eff_was[s] = 1 + self.eff_down[s] as u8;
             self.eff_changed.push(s as u32);
         }
@@ -1072,8 +1086,12 @@ impl<'c> Trial<'c> {
             } else if self.eff_down[s] {
                 self.seeds_up.push(s as u32);
             }
+            self.touch(s as u32);
+        } else if self.c.has_fleet && self.c.fleet_of[s] != NONE {
+            // A fleet's lost share may change with its own state unchanged. Any other
+            // service keeps its class: what it is read from did not change.
+            self.touch(s as u32);
         }
-        self.touch(s as u32);
     }
 
     /// Whether an edge to `d` with this grace is active now (see [`edge_active`]).
