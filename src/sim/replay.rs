@@ -95,6 +95,13 @@
 //! `O(non-zero base losses)` for the exact total. A service whose change reaches nobody,
 //! with no partial dependency and not a fleet, costs only the total. An always-down
 //! counterfactual: its site's services and their recorded changes, then as above.
+//!
+//! The totals are the one part that grows as counterfactuals × losses: each is a chain of
+//! additions from its first changed service to the last loss. A base trial's never-down
+//! totals are re-summed together ([`Sweep`]): one pass over the base's losses adds each to
+//! every chain running there, independent sums the compiler turns into vector additions,
+//! with the same additions per total in the same order (on the 10,000-service generated
+//! graph, the totals took 11 % of `portal`'s time one at a time, 7 % together).
 
 use super::compiled::{CFleet, CMode, CSub, Compiled, Csr, Edge, Overrides, ReverseEdge, NONE};
 use super::outcome::Outcome;
@@ -312,6 +319,12 @@ pub struct NeverDown<'c> {
     /// The members' losses, per plan in service order.
     losses: Vec<(u32, f64)>,
     results: Vec<Counterfactual>,
+    /// Scratch for the totals of [`NeverDown::never_down`]: every plan's (service, plan,
+    /// loss), the totals by plan, and the sweep that re-sums them.
+    events: Vec<(u32, u32, f64)>,
+    bucket: Vec<u32>,
+    totals: Vec<f64>,
+    sweep: Sweep,
     /// Scratch, by service: the generation that last marked it, its index in a replayed
     /// trial, and the layers where it is a member and where it is observed.
     mark: Vec<u32>,
@@ -368,6 +381,10 @@ impl<'c> NeverDown<'c> {
             sets: Vec::new(),
             losses: Vec::new(),
             results: Vec::new(),
+            events: Vec::new(),
+            bucket: Vec::new(),
+            totals: Vec::new(),
+            sweep: Sweep::default(),
             mark: vec![0; n],
             gen: 0,
             local: vec![NONE; n],
@@ -488,8 +505,42 @@ impl<'c> NeverDown<'c> {
             self.replay_layer(&layer);
         }
         self.order = order;
+        // Every total re-summed at once: the replayed and alone plans' losses by service
+        // (a counting sort; within a service, by plan).
+        let mut events = std::mem::take(&mut self.events);
+        let at = &mut self.bucket;
+        at.clear();
+        at.resize(self.c.n_services() + 1, 0);
+        let replaced = || {
+            (self.plans.iter().enumerate())
+                .filter(|(_, p)| p.path != Path::Full)
+                .flat_map(|(k, p)| {
+                    let losses = &self.losses[p.losses.0 as usize..p.losses.1 as usize];
+                    losses.iter().map(move |&(x, uh)| (x, k as u32, uh))
+                })
+        };
+        for (x, _, _) in replaced() {
+            at[x as usize + 1] += 1;
+        }
+        for i in 1..at.len() {
+            at[i] += at[i - 1];
+        }
+        events.clear();
+        events.resize(at[at.len() - 1] as usize, (0, 0, 0.0));
+        for e in replaced() {
+            let slot = &mut at[e.0 as usize];
+            events[*slot as usize] = e;
+            *slot += 1;
+        }
+        let mut totals = std::mem::take(&mut self.totals);
+        totals.clear();
+        totals.resize(self.plans.len(), *self.sums.last().unwrap_or(&0.0));
+        let (nonzero, values, sums) = (&self.nonzero, &self.values, &self.sums);
+        self.sweep
+            .totals(nonzero, values, sums, &events, &mut totals);
+        self.events = events;
         self.results.clear();
-        for k in 0..self.plans.len() {
+        for (k, &total) in totals.iter().enumerate() {
             let p = self.plans[k];
             let cf = match p.path {
                 Path::Full => self.full(p.s as usize, seed, index),
@@ -499,7 +550,7 @@ impl<'c> NeverDown<'c> {
                         .find(|l| l.0 == p.s)
                         .map_or(0.0, |l| l.1);
                     Counterfactual {
-                        total: self.total(p.losses),
+                        total,
                         own,
                         path: p.path,
                     }
@@ -507,6 +558,7 @@ impl<'c> NeverDown<'c> {
             };
             self.results.push(cf);
         }
+        self.totals = totals;
         &self.results
     }
 
@@ -970,29 +1022,10 @@ impl<'c> NeverDown<'c> {
     }
 
     /// The total with the members' losses (`losses`, in service order) in place of the
-    /// base's: the same additions in the same order as `Outcome::finish`, zeros left out
-    /// (adding a zero to a sum of losses changes no bit of it).
+    /// base's ([`total_of`]).
     fn total(&self, losses: (u32, u32)) -> f64 {
         let losses = &self.losses[losses.0 as usize..losses.1 as usize];
-        let Some(&(first, _)) = losses.first() else {
-            return *self.sums.last().unwrap_or(&0.0);
-        };
-        let mut j = self.nonzero.partition_point(|&x| x < first);
-        let mut total = self.sums[j];
-        for &(x, uh) in losses {
-            let next = j + self.nonzero[j..].partition_point(|&y| y < x);
-            for &v in &self.values[j..next] {
-                total += v;
-            }
-            j = next + (self.nonzero.get(next) == Some(&x)) as usize;
-            if uh != 0.0 {
-                total += uh;
-            }
-        }
-        for &v in &self.values[j..] {
-            total += v;
-        }
-        total
+        total_of(&self.nonzero, &self.values, &self.sums, losses)
     }
 
     /// The restricted model of `layer` (indices of plans): their members and the services
@@ -1234,6 +1267,109 @@ impl<'c> NeverDown<'c> {
     }
 }
 
+/// A base trial's total with some services' losses replaced: the base's non-zero losses
+/// `values` of the services `nonzero` (in service order, `sums[j]` the first `j` added in
+/// order), with `losses` (service, loss; in service order) in place of those services'.
+/// The same additions in the same order as `Outcome::finish`, zeros left out (adding a
+/// zero to a sum of losses changes no bit of it).
+fn total_of(nonzero: &[u32], values: &[f64], sums: &[f64], losses: &[(u32, f64)]) -> f64 {
+    let Some(&(first, _)) = losses.first() else {
+        return *sums.last().unwrap_or(&0.0);
+    };
+    let mut j = nonzero.partition_point(|&x| x < first);
+    let mut total = sums[j];
+    for &(x, uh) in losses {
+        let next = j + nonzero[j..].partition_point(|&y| y < x);
+        for &v in &values[j..next] {
+            total += v;
+        }
+        j = next + (nonzero.get(next) == Some(&x)) as usize;
+        if uh != 0.0 {
+            total += uh;
+        }
+    }
+    for &v in &values[j..] {
+        total += v;
+    }
+    total
+}
+
+/// Many [`total_of`]s of one base trial in one sweep of its losses.
+///
+/// Each total is a chain of additions in service order, from its first replaced service
+/// on; one after another, the chains cost the sum of their lengths, and each addition
+/// waits for the one before. The sweep walks the base's losses once and adds each to
+/// every chain running there (a loop over independent sums, which the compiler turns
+/// into vector additions), the replaced services handled where they fall. Every chain
+/// makes exactly the additions of its [`total_of`], in the same order, so each total is
+/// the same to the bit.
+#[derive(Default)]
+struct Sweep {
+    /// The running totals, and which slot each counterfactual has (`NONE`: not started).
+    acc: Vec<f64>,
+    slot: Vec<u32>,
+    /// At one service: (slot, its total before the service, its loss there).
+    here: Vec<(u32, f64, f64)>,
+}
+
+impl Sweep {
+    /// Into `out[k]`, the total of counterfactual `k` for every `k` in `events` (service,
+    /// counterfactual, loss; sorted by service, in any order within one): [`total_of`]
+    /// with its losses. The others are left as they are.
+    fn totals(
+        &mut self,
+        nonzero: &[u32],
+        values: &[f64],
+        sums: &[f64],
+        events: &[(u32, u32, f64)],
+        out: &mut [f64],
+    ) {
+        self.acc.clear();
+        self.slot.clear();
+        self.slot.resize(out.len(), NONE);
+        let add_all = |acc: &mut [f64], vs: &[f64]| {
+            for &v in vs {
+                for a in acc.iter_mut() {
+                    *a += v;
+                }
+            }
+        };
+        let mut j = 0;
+        for group in events.chunk_by(|a, b| a.0 == b.0) {
+            let x = group[0].0;
+            // The base's losses before `x`, to every chain started.
+            let next = j + nonzero[j..].partition_point(|&y| y < x);
+            add_all(&mut self.acc, &values[j..next]);
+            j = next;
+            // Chains replacing `x`: each starts here if it has not (from the base's sum
+            // before `x`), and takes its own loss at `x` in place of the base's.
+            self.here.clear();
+            for &(_, k, uh) in group {
+                let k = k as usize;
+                if self.slot[k] == NONE {
+                    self.slot[k] = self.acc.len() as u32;
+                    self.acc.push(sums[j]);
+                }
+                let slot = self.slot[k];
+                self.here.push((slot, self.acc[slot as usize], uh));
+            }
+            if nonzero.get(j) == Some(&x) {
+                add_all(&mut self.acc, &values[j..j + 1]);
+                j += 1;
+            }
+            for &(slot, before, uh) in &self.here {
+                self.acc[slot as usize] = if uh != 0.0 { before + uh } else { before };
+            }
+        }
+        add_all(&mut self.acc, &values[j..]);
+        for (k, &slot) in self.slot.iter().enumerate() {
+            if slot != NONE {
+                out[k] = self.acc[slot as usize];
+            }
+        }
+    }
+}
+
 /// The reverse of `rows` (`m` rows) into `out` rows: for each item `e` of row `l` (at
 /// index `ei`), the entry `to(l, ei, e) = (row, item)` in the result, rows in order, then
 /// items in order.
@@ -1277,4 +1413,69 @@ fn reverse<T, U: Copy>(
     }
     offsets.truncate(out + 1);
     Csr { offsets, items }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sweep gives every total of `total_of` to the bit, on random base losses (some
+    /// zero, of mixed magnitudes, so that the order of additions matters) and random
+    /// replacements (zeros, services the base did not lose, shared services).
+    #[test]
+    fn sweep_matches_one_total_at_a_time() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut sweep = Sweep::default();
+        let mut differing = 0;
+        for round in 0..300 {
+            let n = 1 + (next() % 60) as u32;
+            let value = |next: &mut dyn FnMut() -> u64| {
+                if next().is_multiple_of(4) {
+                    0.0
+                } else {
+                    (next() % 1_000_000) as f64 / 7.0 * 10f64.powi((next() % 9) as i32 - 4)
+                }
+            };
+            let (mut nonzero, mut values, mut sums) = (Vec::new(), Vec::new(), vec![0.0]);
+            for x in 0..n {
+                let v = value(&mut next);
+                if v != 0.0 {
+                    nonzero.push(x);
+                    values.push(v);
+                    sums.push(sums.last().unwrap() + v);
+                }
+            }
+            let k = (next() % 12) as usize;
+            let mut plans = Vec::new();
+            let mut events = Vec::new();
+            for p in 0..k {
+                let mut losses = Vec::new();
+                for x in 0..n {
+                    if next().is_multiple_of(5) {
+                        losses.push((x, value(&mut next)));
+                    }
+                }
+                events.extend(losses.iter().map(|&(x, uh)| (x, p as u32, uh)));
+                plans.push(losses);
+            }
+            // Within a service, in any order.
+            events.sort_unstable_by_key(|e| (e.0, u32::MAX - e.1));
+            let base = *sums.last().unwrap();
+            let mut out = vec![base; k];
+            sweep.totals(&nonzero, &values, &sums, &events, &mut out);
+            for (p, losses) in plans.iter().enumerate() {
+                let one = total_of(&nonzero, &values, &sums, losses);
+                assert_eq!(out[p].to_bits(), one.to_bits(), "round {round}, plan {p}");
+                differing += (one != base) as u32;
+            }
+        }
+        // The replacements did change totals (the comparison was not of base totals).
+        assert!(differing > 500, "{differing}");
+    }
 }
