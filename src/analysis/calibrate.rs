@@ -23,9 +23,8 @@
 //! service depends on cannot be fitted without `i`: it keeps its value from `params`
 //! (factor 1).
 
-use std::ops::ControlFlow;
 
-use crate::analysis::batch::for_each_batch;
+use crate::analysis::batch;
 use crate::error::Error;
 use crate::model::{self, Loaded, Model, ServiceIdx};
 use crate::sim::{Compiled, Trial};
@@ -269,33 +268,42 @@ impl Problem<'_> {
 
 /// Plays `opts.trials` trials of `m` and collects each observed service's restored-at
 /// over the trials in which it was down, sorted.
+///
+/// Each worker keeps one trial and its own lists for the whole run (the whole-run
+/// driver, [`batch::play`]), not one of each per batch of trials: sorted at the end, the
+/// lists do not show which worker played which trial.
 fn play(m: &Model, obs: &[(ServiceIdx, f64)], opts: &CalibrateOptions) -> Result<Eval, Error> {
     let c = Compiled::new(m);
-    let mut restored: Vec<Vec<f64>> = vec![Vec::new(); obs.len()];
-    for_each_batch(
-        opts.trials,
-        opts.threads,
-        |b| {
-            let mut t = Trial::new(&c);
-            let mut out: Vec<Vec<f64>> = vec![Vec::new(); obs.len()];
-            for i in crate::analysis::batch::batch_trials(b, opts.trials) {
-                t.run(opts.seed, i);
-                for (k, &(s, _)) in obs.iter().enumerate() {
-                    let r = t.outcome.restored_at[s];
-                    if !r.is_nan() {
-                        out[k].push(r);
-                    }
+    let batches = 0..opts.trials.div_ceil(batch::BATCH);
+    let workers = batch::workers(opts.trials, opts.threads, &batches)?;
+    let init = |_: usize| (Trial::new(&c), vec![Vec::new(); obs.len()]);
+    let play = |w: &mut (Trial, Vec<Vec<f64>>), trials: std::ops::Range<u64>| {
+        let (t, out) = w;
+        for i in trials {
+            t.run(opts.seed, i);
+            for (k, &(s, _)) in obs.iter().enumerate() {
+                let r = t.outcome.restored_at[s];
+                if !r.is_nan() {
+                    out[k].push(r);
                 }
             }
-            out
-        },
-        &mut |part: Vec<Vec<f64>>| {
-            for (k, v) in part.into_iter().enumerate() {
-                restored[k].extend(v);
-            }
-            ControlFlow::Continue(())
-        },
-    )?;
+        }
+    };
+    let states = batch::play(
+        batches,
+        opts.trials,
+        workers,
+        batch::Order::Any,
+        &init,
+        &play,
+        &mut |_| {},
+    );
+    let mut restored: Vec<Vec<f64>> = vec![Vec::new(); obs.len()];
+    for (_, out) in states {
+        for (k, v) in out.into_iter().enumerate() {
+            restored[k].extend(v);
+        }
+    }
     for v in &mut restored {
         v.sort_by(f64::total_cmp);
     }
