@@ -23,7 +23,6 @@
 //! service depends on cannot be fitted without `i`: it keeps its value from `params`
 //! (factor 1).
 
-
 use crate::analysis::batch;
 use crate::error::Error;
 use crate::model::{self, Loaded, Model, ServiceIdx};

@@ -768,9 +768,13 @@ impl<'c> NeverDown<'c> {
         // Those done at an instant count in it.
         let alive = |t: f64| extra.len() - extra.partition_point(|x| x.0 < t);
         let last = extra.last().map_or(0.0, |x| x.0);
+        // Up to the instant the last failover ends, that one included: events of the base
+        // due then come out of the queue before the failover's completion (pushed when
+        // the trial started, they are numbered before it), and may start tasks while it
+        // still holds its crew.
         extra.len() <= crews
             && (self.base.trace().live_tasks.iter())
-                .take_while(|x| x.0 < last)
+                .take_while(|x| x.0 <= last)
                 .all(|&(t, live)| live as usize + alive(t) <= crews)
     }
 
