@@ -107,9 +107,14 @@ impl MinHeap {
     }
 
     fn push(&mut self, item: QItem) {
-        let v = &mut self.v;
-        let mut pos = v.len();
-        v.push(item);
+        let pos = self.v.len();
+        self.v.push(item);
+        Self::rise(&mut self.v, pos, item);
+    }
+
+    /// Puts `item` at `pos` or above, moving down the parents that come after it.
+    #[inline(always)]
+    fn rise(v: &mut [QItem], mut pos: usize, item: QItem) {
         while pos > 0 {
             let parent = (pos - 1) / 2;
             if !item.before(&v[parent]) {
@@ -143,15 +148,7 @@ impl MinHeap {
             v[pos] = v[child];
             pos = child;
         }
-        while pos > 0 {
-            let parent = (pos - 1) / 2;
-            if !last.before(&v[parent]) {
-                break;
-            }
-            v[pos] = v[parent];
-            pos = parent;
-        }
-        v[pos] = last;
+        Self::rise(v, pos, last);
     }
 
     /// Replaces the top with `item`, which sinks to its place.
