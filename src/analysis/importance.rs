@@ -52,15 +52,20 @@ pub struct SiteImportance {
 pub struct ImportanceStats {
     pub trials: u64,
     pub base: Moments,
+    /// By site index; only those in `played` hold values.
     pub sites: Vec<SiteImportance>,
+    /// The sites whose counterfactuals were played, in file order: every site, or those
+    /// asked for (`importance --site`).
+    pub played: Vec<SiteIdx>,
 }
 
 impl ImportanceStats {
-    fn new(n_sites: usize) -> Self {
+    fn new(n_sites: usize, played: &[SiteIdx]) -> Self {
         ImportanceStats {
             trials: 0,
             base: Moments::new(),
             sites: vec![SiteImportance::default(); n_sites],
+            played: played.to_vec(),
         }
     }
     fn merge(&mut self, o: &ImportanceStats) {
@@ -122,7 +127,8 @@ fn read_by_nobody(c: &Compiled) -> Vec<bool> {
         .collect()
 }
 
-/// Plays batch `b`: each base trial, then each site always down and never failing. A
+/// Plays batch `b`: each base trial, then each site of `played` (site indices) always
+/// down and never failing; a site's values do not depend on which others are played. A
 /// counterfactual that provably changes nothing is not played: its loss is the base's, as
 /// playing it would give to the bit (a site read by nobody, always down; a site with none
 /// of its own events or hazard failures due in the trial, never failing). A site always
@@ -132,30 +138,31 @@ fn read_by_nobody(c: &Compiled) -> Vec<bool> {
 pub fn importance_batch(
     c: &Compiled,
     capable: &[bool],
+    played: &[SiteIdx],
     seed: u64,
     b: u64,
     total: u64,
 ) -> ImportanceStats {
     let range = batch_trials(b, total);
-    let mut stats = ImportanceStats::new(c.n_sites());
+    let mut stats = ImportanceStats::new(c.n_sites(), played);
     stats.trials = range.end - range.start;
     let inert = read_by_nobody(c);
-    let hits: Vec<Hits> = (0..c.n_sites()).map(|site| hits(c, site)).collect();
+    let hits: Vec<Hits> = played.iter().map(|&site| hits(c, site)).collect();
     let mut cf = NeverDown::new(c, capable);
     cf.record_recovery();
     let mut t = Trial::new(c);
-    let mut fails = vec![false; c.n_sites()];
+    let mut fails = vec![false; played.len()];
     for i in range {
         let base = cf.base(seed, i).total_user_hours_lost;
         stats.base.add(base);
-        for (site, f) in fails.iter_mut().enumerate() {
+        for (f, &site) in fails.iter_mut().zip(played) {
             *f = cf.base_trial().site_failed(site);
         }
-        for site in 0..c.n_sites() {
+        for ((&site, hits), &fails) in played.iter().zip(&hits).zip(&fails) {
             let l = if inert[site] {
                 base
             } else {
-                cf.always_down(site, &hits[site]).unwrap_or_else(|| {
+                cf.always_down(site, hits).unwrap_or_else(|| {
                     play_arm(&mut t, seed, i, site, Arm::AlwaysDown);
                     t.outcome.total_user_hours_lost
                 })
@@ -163,7 +170,7 @@ pub fn importance_batch(
             let si = &mut stats.sites[site];
             si.always_down.add(l);
             si.achievement.add(l - base);
-            let l = if fails[site] {
+            let l = if fails {
                 play_arm(&mut t, seed, i, site, Arm::NeverFails);
                 t.outcome.total_user_hours_lost
             } else {
@@ -177,19 +184,24 @@ pub fn importance_batch(
     stats
 }
 
-/// Runs the site importance analysis of `model`.
+/// Runs the site importance analysis of `model` on the sites `played` (indices, in file
+/// order, none twice; every site when `None`).
 pub fn importance(
     model: &Model,
     opts: &RunOptions,
+    played: Option<&[SiteIdx]>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportanceStats, Error> {
     let c = Compiled::new(model);
     let capable = deadlock_capable(&c);
-    let mut acc = ImportanceStats::new(c.n_sites());
+    let all: Vec<SiteIdx> = (0..c.n_sites()).collect();
+    let played = played.unwrap_or(&all);
+    debug_assert!(played.windows(2).all(|w| w[0] < w[1]));
+    let mut acc = ImportanceStats::new(c.n_sites(), played);
     for_each_batch(
         opts.trials,
         opts.threads,
-        |b| importance_batch(&c, &capable, opts.seed, b, opts.trials),
+        |b| importance_batch(&c, &capable, played, opts.seed, b, opts.trials),
         &mut |p: ImportanceStats| {
             acc.merge(&p);
             progress(acc.trials, opts.trials);
@@ -199,10 +211,10 @@ pub fn importance(
     Ok(acc)
 }
 
-/// Site indices sorted by mean reduction (the loss that disappears if the site never
-/// fails), largest first, then by mean achievement; ties in file order.
+/// The played sites' indices sorted by mean reduction (the loss that disappears if the
+/// site never fails), largest first, then by mean achievement; ties in file order.
 pub fn ranking(stats: &ImportanceStats) -> Vec<SiteIdx> {
-    let mut order: Vec<SiteIdx> = (0..stats.sites.len()).collect();
+    let mut order = stats.played.clone();
     let key = |s: usize| {
         let x = &stats.sites[s];
         (

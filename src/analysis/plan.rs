@@ -126,9 +126,10 @@ pub enum Analysis {
     /// The base trial and the counterfactual of each service down in it
     /// ([`PORTAL_PLAYS_PER_TRIAL`]).
     Portal,
-    /// The base trial, and each site always down and never failing: an upper bound,
-    /// since sites that provably change nothing are skipped.
-    Importance,
+    /// The base trial, and each of this many sites (`None`: every site) always down and
+    /// never failing: an upper bound, since sites that provably change nothing are
+    /// skipped.
+    Importance(Option<usize>),
     /// Once per event with `per_year`, and once more with the hazards alone.
     Risk,
 }
@@ -141,8 +142,8 @@ impl Analysis {
                 PORTAL_PLAYS_PER_TRIAL,
                 "the base trial and each down service's counterfactual",
             ),
-            Analysis::Importance => (
-                1.0 + 2.0 * m.sites.len() as f64,
+            Analysis::Importance(sites) => (
+                1.0 + 2.0 * sites.unwrap_or(m.sites.len()) as f64,
                 "each site always down and never failing",
             ),
             Analysis::Risk => {
@@ -538,10 +539,13 @@ mod tests {
                 events: [(name: "f", site: "a", lasts: "2h", per_year: 0.5)])"#,
         );
         let one = RunSize::of(&m, 100, 1, Accumulation::Sets(1));
-        let imp = RunSize::analysis(&m, 100, 1, Analysis::Importance);
+        let imp = RunSize::analysis(&m, 100, 1, Analysis::Importance(None));
         assert_eq!(imp.plays_per_trial, 5.0);
         assert_eq!(imp.work, 5.0 * one.work);
         assert_eq!(imp.memory_bytes, one.memory_bytes);
+        let one_site = RunSize::analysis(&m, 100, 1, Analysis::Importance(Some(1)));
+        assert_eq!(one_site.plays_per_trial, 3.0);
+        assert_eq!(one_site.work, 3.0 * one.work);
         let risk = RunSize::analysis(&m, 100, 1, Analysis::Risk);
         assert_eq!(
             risk.plays_per_trial, 1.0,

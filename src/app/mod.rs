@@ -291,23 +291,57 @@ pub fn portal(
     })
 }
 
-/// `importance`: achievement and reduction worth of each site, `--trials` capped by
-/// default.
+/// `importance`: achievement and reduction worth of each site, or of the sites with the
+/// ids `sites` when any are given (`--site`), `--trials` capped by default.
 pub fn importance(
     chosen: &Chosen,
     sim: &Sim,
+    sites: &[String],
     progress: Progress,
 ) -> Result<Played<ImportanceStats>, Error> {
     let m = chosen.model();
+    let played = site_indices(m, sites)?;
     let opts = sim.capped(m, "importance")?;
-    check_analysis(m, opts.trials, sim, Analysis::Importance)?;
-    let stats = crate::analysis::importance::importance(m, &opts, &mut |done, total| {
-        progress("importance", done, total)
-    })?;
+    let size = Analysis::Importance(played.as_ref().map(Vec::len));
+    check_analysis(m, opts.trials, sim, size)?;
+    let stats = crate::analysis::importance::importance(
+        m,
+        &opts,
+        played.as_deref(),
+        &mut |done, total| progress("importance", done, total),
+    )?;
     Ok(Played {
         seed: opts.seed,
         stats,
     })
+}
+
+/// The indices of the sites with the ids `ids`, in file order, each once; `None` for no
+/// ids. An id the scenario does not have is an error that names the nearest one.
+fn site_indices(m: &Model, ids: &[String]) -> Result<Option<Vec<usize>>, Error> {
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(k) = m.sites.iter().position(|s| &s.id == id) else {
+            let names = m.sites.iter().map(|s| s.id.as_str());
+            let mut msg = format!("--site: the scenario has no site \"{id}\"");
+            if let Some(s) = crate::error::suggest(id, names) {
+                msg.push_str(&format!("; did you mean \"{s}\"?"));
+            } else if m.sites.len() <= 12 {
+                let ids: Vec<&str> = m.sites.iter().map(|s| s.id.as_str()).collect();
+                msg.push_str(&format!("; its sites: {}", ids.join(", ")));
+            } else {
+                msg.push_str(&format!("; it has {} sites", m.sites.len()));
+            }
+            return Err(Error::usage(msg));
+        };
+        found.push(k);
+    }
+    found.sort_unstable();
+    found.dedup();
+    Ok(Some(found))
 }
 
 /// `risk`: each event with `per_year` forced on its own, and the hazards on their own,

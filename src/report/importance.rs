@@ -82,9 +82,18 @@ impl Export for ImportanceReport<'_> {
 
     fn lines(&self) -> Vec<String> {
         let st = self.stats;
+        let n = self.model.sites.len();
+        let which = if st.played.len() == n {
+            "each site".to_string()
+        } else {
+            let ids: Vec<&str> = (st.played.iter())
+                .map(|&k| self.model.sites[k].id.as_str())
+                .collect();
+            format!("{} of the {n} sites ({})", ids.len(), ids.join(", "))
+        };
         vec![
             format!(
-                "{} trials, seed {}, horizon {}; each site always down and never failing, on the same random numbers",
+                "{} trials, seed {}, horizon {}; {which} always down and never failing, on the same random numbers",
                 st.trials,
                 self.seed,
                 format_hours(self.model.horizon)

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::util::{bin, example, scenario, scenario_file, stdout};
+use crate::util::{bin, bundled_scenarios, example, scenario, scenario_file, stdout};
 
 fn json(args: &[&str]) -> Value {
     let mut a = args.to_vec();
@@ -555,6 +555,58 @@ mod importance {
         assert!(close(&s[1]["achievement_worth"], 5.5));
         assert!(close(&s[1]["never_fails_user_hours"]["mean"], 100.0));
         assert_eq!(s[1]["kind"], "DataCenter");
+    }
+
+    /// `--site` plays only the sites given, and each one's figures are those of the run
+    /// over every site, to the bit (the same paired trials; a site's counterfactuals do
+    /// not depend on which others are played): every bundled scenario, three of its sites
+    /// given out of order and one twice, against the full run's rows in its ranking order.
+    #[test]
+    fn chosen_sites_are_the_full_runs_rows() {
+        let mut checked = 0;
+        for path in bundled_scenarios() {
+            let f = path.to_str().unwrap();
+            let full = json(&["importance", f, "--trials", "60", "--seed", "5"]);
+            let rows = full["sites"].as_array().unwrap();
+            if rows.len() < 3 {
+                continue;
+            }
+            let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+            let chosen = [ids[ids.len() - 1], ids[0], ids[ids.len() / 2]];
+            let mut args = vec!["importance", f, "--trials", "60", "--seed", "5"];
+            for id in chosen.iter().chain([&chosen[1]]) {
+                args.extend(["--site", id]);
+            }
+            let some = json(&args);
+            assert_eq!(some["base"], full["base"], "{f}");
+            assert_eq!(some["run"], full["run"], "{f}");
+            let expected: Vec<&serde_json::Value> = (rows.iter())
+                .filter(|r| chosen.contains(&r["id"].as_str().unwrap()))
+                .collect();
+            let got: Vec<&serde_json::Value> = some["sites"].as_array().unwrap().iter().collect();
+            assert_eq!(got, expected, "{f}");
+            checked += 1;
+        }
+        assert!(checked >= 5, "{checked} scenarios with three sites or more");
+    }
+
+    #[test]
+    fn an_unknown_site_is_a_usage_error_with_a_suggestion() {
+        let (_d, f) = scenario_file(TWO);
+        let error = |site: &str| {
+            let out = bin()
+                .args(["importance", &f, "--site", site, "--trials", "5"])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2));
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        };
+        let err = error("xx");
+        assert!(err.contains("no site \"xx\"; did you mean \"x\"?"), "{err}");
+        let err = error("nowhere");
+        assert!(err.contains("its sites: x, y"), "{err}");
+        let text = stdout(&["importance", &f, "--site", "y", "--trials", "5", "-q"]);
+        assert!(text.contains("1 of the 2 sites (y)"), "{text}");
     }
 
     /// With a single outage site, removing its failures leaves no loss: the reduction
