@@ -20,7 +20,7 @@
 //! 1,000-service graph; every site always down is played in full), and, on the
 //! 1,000-service graph, the attribution with every counterfactual played in full
 //! (`portal_batch_full`, 32 trials), the cost the replay saves. The ratio portal / run is
-//! what the README reports: `cargo bench --bench engine -- counterfactual`.
+//! what README.md and docs/performance.md report: `cargo bench --bench engine -- counterfactual`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -49,7 +49,7 @@ fn synthetic(n: usize) -> String {
     }))
 }
 
-/// The large graph of the README's scale figures: `generate --services 100000 --sites 40
+/// The large graph of docs/performance.md's scale figures: `generate --services 100000 --sites 40
 /// --seed 3`.
 fn synthetic_100k() -> String {
     to_ron(&generate(GenerateOptions {

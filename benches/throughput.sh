@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Whole-command throughput of `blastradius run` on the README's 1,000-service graph
-# (`generate --services 1000 --sites 8 --seed 7`): service-trials per second on 1 and 2
-# threads, and the 2-thread speed-up, each the fastest of several alternating runs (the
-# fastest is the least disturbed by whatever else the machine does).
+# Whole-command throughput of `blastradius run` on the 1,000-service graph of
+# docs/performance.md (`generate --services 1000 --sites 8 --seed 7`): service-trials
+# per second on 1 and 2 threads, and the 2-thread speed-up, each the fastest of several
+# alternating runs (the fastest is the least disturbed by whatever else the machine
+# does).
 #
 #   benches/throughput.sh                     # 20,480 trials, 5 rounds
 #   BASE=/path/to/older/blastradius benches/throughput.sh   # and an older build beside it

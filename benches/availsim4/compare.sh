@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# blastradius beside CERN's AvailSim4 on one case (see compare.py and README.md,
-# "Performance"): makes a virtual environment with AvailSim4 from PyPI under
+# blastradius beside CERN's AvailSim4 on one case (see compare.py and
+# docs/performance.md): makes a virtual environment with AvailSim4 from PyPI under
 # target/availsim4/venv, builds blastradius in release, and runs compare.py, which passes
 # on any other argument (--availsim4-timelines N, --blastradius-timelines N, --repeats N).
 #

@@ -108,7 +108,7 @@ const MIN_GAP_HOURS: f64 = 1e-9;
 /// `analysis::run::SERVICE_SKETCH_BUCKETS`) and the boxed parts of its sums; an adaptive
 /// run holds what a fixed one does. Checked
 /// against `/usr/bin/time -v` on `generate --services 100000 --sites 40 --seed 3`, 2
-/// threads, one shared set (README, Performance).
+/// threads, one shared set (docs/performance.md).
 const BYTES_PER_SERVICE: f64 = 1_200.0;
 const BYTES_PER_REPLICA_LEVEL: f64 = 8.0;
 const BYTES_PER_EDGE: f64 = 200.0;
@@ -191,7 +191,7 @@ pub struct RunSize {
 
 /// About how many trials `portal` plays per trial of its own: the base trial, and each
 /// service down in it replayed over what it can change (`sim::replay`). Measured at 3.2–3.6×
-/// `run` on the generated 1,000- and 10,000-service graphs (README, Performance); a
+/// `run` on the generated 1,000- and 10,000-service graphs (docs/performance.md); a
 /// trial with many services down costs more, so this is an estimate, like the rest.
 pub const PORTAL_PLAYS_PER_TRIAL: f64 = 4.0;
 

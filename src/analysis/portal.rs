@@ -29,7 +29,7 @@
 //!
 //! On the generated 10,000-service graph with a data-center outage (about 860 services
 //! down per trial), the attribution costs about 4× a `run` of the same trials, where the
-//! full re-simulation cost 330× (README, Performance).
+//! full re-simulation cost 330× (docs/performance.md).
 
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
