@@ -395,9 +395,11 @@ pub fn ranking_by(
         PortalSort::Gateway => [gate(s), iso(s), marg(s)],
         PortalSort::Marginal => [marg(s), iso(s), gate(s)],
     };
+    // Each key once: a mean is an exact sum rounded, too dear to redo per comparison.
+    let keys: Vec<[f64; 3]> = (0..stats.services.len()).map(key).collect();
     let mut order: Vec<ServiceIdx> = (0..stats.services.len()).collect();
     order.sort_by(|&a, &b| {
-        let (ka, kb) = (key(a), key(b));
+        let (ka, kb) = (keys[a], keys[b]);
         kb[0]
             .total_cmp(&ka[0])
             .then(kb[1].total_cmp(&ka[1]))
@@ -410,8 +412,10 @@ pub fn ranking_by(
 /// Service indices sorted by mean attributable loss, largest first; ties in file order.
 pub fn ranking(stats: &PortalStats) -> Vec<ServiceIdx> {
     let mut order: Vec<ServiceIdx> = (0..stats.services.len()).collect();
-    let key = |s: usize| stats.services[s].attributable.mean().unwrap_or(0.0);
-    order.sort_by(|&a, &b| key(b).total_cmp(&key(a)));
+    let keys: Vec<f64> = (stats.services.iter())
+        .map(|s| s.attributable.mean().unwrap_or(0.0))
+        .collect();
+    order.sort_by(|&a, &b| keys[b].total_cmp(&keys[a]));
     order
 }
 

@@ -79,9 +79,11 @@ impl PolicyReport<'_> {
                 s.downtime.mean().unwrap_or(0.0),
             )
         };
+        // Each key once: a mean is an exact sum rounded, too dear to redo per comparison.
+        let keys: Vec<(f64, f64)> = order.iter().map(|&i| key(i)).collect();
         order.sort_by(|&a, &b| {
-            let (la, da) = key(a);
-            let (lb, db) = key(b);
+            let (la, da) = keys[a];
+            let (lb, db) = keys[b];
             lb.total_cmp(&la).then(db.total_cmp(&da)).then(a.cmp(&b))
         });
         order
@@ -655,14 +657,13 @@ impl PolicyReport<'_> {
         let st = self.stats;
         let mut blocks = Vec::new();
 
-        let mut by_downtime: Vec<usize> = (0..m.services.len())
-            .filter(|&i| st.services[i].downtime.mean().unwrap_or(0.0) > 0.0)
+        let downtime: Vec<f64> = (st.services.iter())
+            .map(|s| s.downtime.mean().unwrap_or(0.0))
             .collect();
-        by_downtime.sort_by(|&a, &b| {
-            let da = st.services[a].downtime.mean().unwrap_or(0.0);
-            let db = st.services[b].downtime.mean().unwrap_or(0.0);
-            db.total_cmp(&da).then(a.cmp(&b))
-        });
+        let mut by_downtime: Vec<usize> = (0..m.services.len())
+            .filter(|&i| downtime[i] > 0.0)
+            .collect();
+        by_downtime.sort_by(|&a, &b| downtime[b].total_cmp(&downtime[a]).then(a.cmp(&b)));
         let shown = by_downtime.len().min(CHART_SERVICES);
         let bars: Vec<charts::Bar> = by_downtime[..shown]
             .iter()
