@@ -17,10 +17,11 @@
 //! with the same 128 trials on one thread, on `generate --services 1000 --sites 8 --seed
 //! 7` and `--services 10000 --sites 40 --seed 7`: `run`, `portal`'s attribution
 //! (never-down counterfactuals, replayed by `sim::replay`) and `importance` (on the
-//! 1,000-service graph; every site always down is played in full), and, on the
-//! 1,000-service graph, the attribution with every counterfactual played in full
-//! (`portal_batch_full`, 32 trials), the cost the replay saves. The ratio portal / run is
-//! what README.md and docs/performance.md report: `cargo bench --bench engine -- counterfactual`.
+//! 1,000-service graph; sites always down replayed where that is exact, else played in
+//! full), and, on the 1,000-service graph, the attribution with every counterfactual
+//! played in full (`portal_batch_full`, 32 trials), the cost the replay saves. The ratio
+//! portal / run is what README.md and docs/performance.md report:
+//! `cargo bench --bench engine -- counterfactual`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 

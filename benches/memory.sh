@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Peak memory (resident set size) of `blastradius` on the large generated graph of the
-# docs/performance.md: `generate --services 100000 --sites 40 --seed 3`.
+# Peak memory (resident set size) of `blastradius` on the large generated graph
+# (docs/performance.md): `generate --services 100000 --sites 40 --seed 3`.
 #
 #   benches/memory.sh                 # run, 10,000 trials, 2 threads
 #   TRIALS=1024 benches/memory.sh     # fewer trials (the peak hardly depends on them)

@@ -240,6 +240,36 @@ mod tests {
         v
     }
 
+    /// A batch over some sites plays only those: the others hold no value at all, and
+    /// each played site's accumulators are the full batch's to the bit.
+    #[test]
+    fn a_batch_over_some_sites_plays_only_those() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/design-example.ron");
+        let m = crate::model::load(path).unwrap().model;
+        let c = Compiled::new(&m);
+        let capable = deadlock_capable(&c);
+        let all: Vec<SiteIdx> = (0..c.n_sites()).collect();
+        assert!(all.len() >= 3);
+        let full = importance_batch(&c, &capable, &all, m.seed, 0, 60);
+        let some = [0, all.len() - 1];
+        let part = importance_batch(&c, &capable, &some, m.seed, 0, 60);
+        assert_eq!(part.trials, 60);
+        assert_eq!(part.base.sum().to_bits(), full.base.sum().to_bits());
+        for site in all {
+            let (p, f) = (&part.sites[site], &full.sites[site]);
+            let arms = |x: &SiteImportance| {
+                [&x.always_down, &x.never_fails, &x.achievement, &x.reduction]
+                    .map(|m| (m.count(), m.sum().to_bits(), m.variance().map(f64::to_bits)))
+            };
+            if some.contains(&site) {
+                assert_eq!(arms(p), arms(f), "site {site}");
+                assert_eq!(p.always_down.count(), 60);
+            } else {
+                assert!(arms(p).iter().all(|a| a.0 == 0), "site {site} was played");
+            }
+        }
+    }
+
     /// The counterfactuals `importance_batch` does not play change nothing: played, they
     /// give the base trial's losses to the bit. Every bundled scenario, and one with a
     /// site nobody reads.

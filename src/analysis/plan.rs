@@ -190,8 +190,9 @@ pub struct RunSize {
 }
 
 /// About how many trials `portal` plays per trial of its own: the base trial, and each
-/// service down in it replayed over what it can change (`sim::replay`). Measured at 3.2–3.6×
-/// `run` on the generated 1,000- and 10,000-service graphs (docs/performance.md); a
+/// service down in it replayed over what it can change (`sim::replay`). Measured at 3.2–5.1×
+/// `run` on the generated 1,000- and 10,000-service graphs over the releases, 4.1× at both
+/// on 2026-12-01 (docs/performance.md); a
 /// trial with many services down costs more, so this is an estimate, like the rest.
 pub const PORTAL_PLAYS_PER_TRIAL: f64 = 4.0;
 

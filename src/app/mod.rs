@@ -303,7 +303,10 @@ pub fn importance(
     let played = site_indices(m, sites)?;
     let opts = sim.capped(m, "importance")?;
     let size = Analysis::Importance(played.as_ref().map(Vec::len));
-    check_analysis(m, opts.trials, sim, size)?;
+    RunSize::analysis(m, opts.trials, sim.threads.resolve(), size).check(
+        "Shrink it: fewer trials (--trials N), only the sites you need (--site ID), or a \
+         smaller scenario or horizon.",
+    )?;
     let stats = crate::analysis::importance::importance(
         m,
         &opts,

@@ -80,7 +80,7 @@ impl PolicyReport<'_> {
             )
         };
         // Each key once: a mean is an exact sum rounded, too dear to redo per comparison.
-        let keys: Vec<(f64, f64)> = order.iter().map(|&i| key(i)).collect();
+        let keys: Vec<(f64, f64)> = (0..order.len()).map(key).collect();
         order.sort_by(|&a, &b| {
             let (la, da) = keys[a];
             let (lb, db) = keys[b];
