@@ -11,6 +11,18 @@ use crate::format::format_hours;
 use crate::format::thousands;
 use crate::model::SiteKind;
 
+/// A count that may be a mean, as people read it: one decimal below 100 (3.4 of 6
+/// services), whole above, with thousands separators from 1,000 on (12,368 of 100,000).
+fn count(x: f64) -> String {
+    if x >= 1000.0 {
+        thousands(x.round() as u64)
+    } else if x >= 100.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
     /// English.
@@ -48,6 +60,10 @@ pub trait Words: Sync + RiskWords {
         percent(share)
     }
     fn multiplier(&self, x: f64) -> String {
+        if x >= 1000.0 {
+            // Past a thousand a decimal says nothing: 4,678,332×, not 4678331.8×.
+            return format!("{}×", count(x));
+        }
         let digits = if x < 10.0 { 2 } else { 1 };
         format!("{}×", trim_zeros(&format!("{x:.digits$}")))
     }
@@ -400,9 +416,12 @@ impl Words for En {
         format!(
             "Across {} simulated runs of “{scenario}”, {mean} user-hours of service are lost \
              on average (95% interval {low} to {high}); in the worst 5% of runs, more than \
-             {p95}. A run affects {affected_mean:.1} of the {services} services on average, \
-             and {affected_p95:.0} or more in the worst 5%.",
-            thousands(trials)
+             {p95}. A run affects {} of the {} services on average, and {} or more in \
+             the worst 5%.",
+            thousands(trials),
+            count(affected_mean),
+            thousands(services as u64),
+            thousands(affected_p95.round() as u64),
         )
     }
     fn severity_definition(&self, pct: usize) -> String {
@@ -452,12 +471,13 @@ impl Words for En {
         forever_users: &str,
         forever_share: &str,
     ) -> String {
+        let down_n = thousands(down as u64);
         let mult = multiplier
             .map(|m| format!(": in all, {m} the loss of its own users"))
             .unwrap_or_default();
         let alone = if down > 0 {
             format!(
-                "If {name} alone is down for {duration}, {down} other service{} and \
+                "If {name} alone is down for {duration}, {down_n} other service{} and \
                  {users_down} of their users go down with it{mult}.",
                 if down == 1 { "" } else { "s" }
             )
@@ -470,7 +490,7 @@ impl Words for En {
         let forever = match forever_down {
             0 => String::new(),
             1 => " (1 service down)".into(),
-            k => format!(" ({k} services down)"),
+            k => format!(" ({} services down)", thousands(k as u64)),
         };
         format!(
             "{alone} Lost for good, it would cost {forever_users} users of other services \
@@ -519,7 +539,7 @@ impl Words for En {
         let forever = match forever_down {
             0 => String::new(),
             1 => " (1 service down)".into(),
-            k => format!(" ({k} services down)"),
+            k => format!(" ({} services down)", thousands(k as u64)),
         };
         format!(
             "No user sees it, but lost for good it would cost {forever_users} users of other \
@@ -531,8 +551,11 @@ impl Words for En {
         "users of other services lost with it (lost for good)".into()
     }
     fn gateway_caption(&self, shown: usize, total: usize) -> String {
+        let total_n = thousands(total as u64);
         let which = if shown < total {
-            format!("The {shown} services with users of their own that reach the most (of {total})")
+            format!(
+                "The {shown} services with users of their own that reach the most (of {total_n})"
+            )
         } else {
             "Every service with users of its own that takes others with it".into()
         };
@@ -550,12 +573,13 @@ impl Words for En {
         names: &[String],
         more: bool,
     ) -> String {
+        let count_n = thousands(count as u64);
         let m = multiplier.map_or(String::new(), |m| {
             format!(" Portal multiplier {m}: the loss through it is {m} its own users' loss.")
         });
         let reach = if count > 0 {
             format!(
-                " Lost for good, it takes down {count} other service{} ({}).",
+                " Lost for good, it takes down {count_n} other service{} ({}).",
                 if count == 1 { "" } else { "s" },
                 list(names, more, " and more")
             )
@@ -568,9 +592,10 @@ impl Words for En {
         )
     }
     fn portal_no_users(&self, spill: &str, count: usize, names: &[String], more: bool) -> String {
+        let count_n = thousands(count as u64);
         let reach = if count > 0 {
             format!(
-                " Lost for good, it takes down {count} service{} ({}).",
+                " Lost for good, it takes down {count_n} service{} ({}).",
                 if count == 1 { "" } else { "s" },
                 list(names, more, " and more")
             )
@@ -599,11 +624,12 @@ impl Words for En {
         names: &[String],
         more: bool,
     ) -> String {
+        let count_n = thousands(count as u64);
         let m = multiplier.map_or(String::new(), |m| {
             format!(" Everything reached through it has {m} the users it has itself.")
         });
         format!(
-            "Losing it takes down {count} other service{s} with {reach_users} users in all \
+            "Losing it takes down {count_n} other service{s} with {reach_users} users in all \
              ({}); it has {own_users} users of its own.{m}",
             list(names, more, " and more"),
             s = if count == 1 { "" } else { "s" }
@@ -621,21 +647,24 @@ impl Words for En {
         names: &[String],
         more: bool,
     ) -> String {
+        let down_n = thousands(down as u64);
+        let degraded_n = thousands(degraded as u64);
+        let unrecoverable_n = thousands(unrecoverable as u64);
         let d = if degraded > 0 {
-            format!(" and degrades {degraded} more")
+            format!(" and degrades {degraded_n} more")
         } else {
             String::new()
         };
         let r = if unrecoverable > 0 {
             format!(
-                " It leaves {unrecoverable} service{} unable to recover.",
+                " It leaves {unrecoverable_n} service{} unable to recover.",
                 if unrecoverable == 1 { "" } else { "s" }
             )
         } else {
             String::new()
         };
         format!(
-            "Lost for good, it takes down {down} service{s} with {users} users ({}){d}.{r}",
+            "Lost for good, it takes down {down_n} service{s} with {users} users ({}){d}.{r}",
             list(names, more, " and more"),
             s = if down == 1 { "" } else { "s" }
         )
@@ -844,8 +873,9 @@ impl Words for En {
         "hours down per run".into()
     }
     fn downtime_caption(&self, shown: usize, total: usize) -> String {
+        let total_n = thousands(total as u64);
         let which = if shown < total {
-            format!("The {shown} services down longest (of {total} ever down)")
+            format!("The {shown} services down longest (of {total_n} ever down)")
         } else {
             "Every service that was ever down".into()
         };
@@ -878,8 +908,9 @@ impl Words for En {
         "share of runs (%)".into()
     }
     fn radius_caption(&self, services: usize) -> String {
+        let services_n = thousands(services as u64);
         format!(
-            "Blast radius: how many of the {services} services a run affects (down or \
+            "Blast radius: how many of the {services_n} services a run affects (down or \
              degraded at some time), as a share of runs."
         )
     }
@@ -928,9 +959,10 @@ impl Words for En {
         "Dependency graph".into()
     }
     fn graph_caption(&self, max_downtime: &str, shown: usize, total: usize) -> String {
+        let total_n = thousands(total as u64);
         let which = if shown < total {
             format!(
-                " Only the {shown} services with the most user-hours lost (of {total}) are drawn."
+                " Only the {shown} services with the most user-hours lost (of {total_n}) are drawn."
             )
         } else {
             String::new()
@@ -1135,10 +1167,12 @@ impl Words for Ko {
         format!(
             "「{scenario}」을(를) {}회 모의실험한 결과, 한 번에 평균 {mean} 사용자·시간의 \
              서비스가 중단되었습니다(95% 구간 {low}~{high}). 가장 나쁜 5%의 경우에는 {p95} \
-             사용자·시간을 넘습니다. 한 번의 사고로 서비스 {services}개 중 평균 \
-             {affected_mean:.1}개가 영향을 받고, 가장 나쁜 5%의 경우 {affected_p95:.0}개 \
-             이상이 영향을 받습니다.",
-            thousands(trials)
+             사용자·시간을 넘습니다. 한 번의 사고로 서비스 {}개 중 평균 {}개가 영향을 \
+             받고, 가장 나쁜 5%의 경우 {}개 이상이 영향을 받습니다.",
+            thousands(trials),
+            thousands(services as u64),
+            count(affected_mean),
+            thousands(affected_p95.round() as u64),
         )
     }
     fn severity_definition(&self, pct: usize) -> String {
@@ -1188,12 +1222,14 @@ impl Words for Ko {
         forever_users: &str,
         forever_share: &str,
     ) -> String {
+        let down_n = thousands(down as u64);
+        let forever_down_n = thousands(forever_down as u64);
         let mult = multiplier
             .map(|m| format!(" 모두 합친 손실은 자기 이용자 손실의 {m}입니다."))
             .unwrap_or_default();
         let alone = if down > 0 {
             format!(
-                "{name}만 {duration} 멈추면 다른 서비스 {down}개와 그 이용자 {users_down}명이 \
+                "{name}만 {duration} 멈추면 다른 서비스 {down_n}개와 그 이용자 {users_down}명이 \
                  함께 멈춥니다.{mult}"
             )
         } else {
@@ -1203,7 +1239,7 @@ impl Words for Ko {
             )
         };
         let forever = if forever_down > 0 {
-            format!(" (서비스 {forever_down}개 중단)")
+            format!(" (서비스 {forever_down_n}개 중단)")
         } else {
             String::new()
         };
@@ -1251,8 +1287,9 @@ impl Words for Ko {
         isolated: &str,
         duration: &str,
     ) -> String {
+        let forever_down_n = thousands(forever_down as u64);
         let forever = if forever_down > 0 {
-            format!(" (서비스 {forever_down}개 중단)")
+            format!(" (서비스 {forever_down_n}개 중단)")
         } else {
             String::new()
         };
@@ -1266,8 +1303,9 @@ impl Words for Ko {
         "함께 서비스를 잃는 다른 서비스 이용자 수 (아예 잃을 때)".into()
     }
     fn gateway_caption(&self, shown: usize, total: usize) -> String {
+        let total_n = thousands(total as u64);
         let which = if shown < total {
-            format!("자기 이용자가 있고 도달 범위가 가장 큰 서비스 {shown}개 ({total}개 중)")
+            format!("자기 이용자가 있고 도달 범위가 가장 큰 서비스 {shown}개 ({total_n}개 중)")
         } else {
             "자기 이용자가 있고 다른 서비스를 함께 멈추게 하는 모든 서비스".into()
         };
@@ -1285,12 +1323,13 @@ impl Words for Ko {
         names: &[String],
         more: bool,
     ) -> String {
+        let count_n = thousands(count as u64);
         let m = multiplier.map_or(String::new(), |m| {
             format!(" 관문 배수 {m}: 이 서비스를 통한 손실이 자체 사용자 손실의 {m}입니다.")
         });
         let reach = if count > 0 {
             format!(
-                " 완전히 잃으면 다른 서비스 {count}개가 함께 멈춥니다({}).",
+                " 완전히 잃으면 다른 서비스 {count_n}개가 함께 멈춥니다({}).",
                 list(names, more, " 등")
             )
         } else {
@@ -1302,9 +1341,10 @@ impl Words for Ko {
         )
     }
     fn portal_no_users(&self, spill: &str, count: usize, names: &[String], more: bool) -> String {
+        let count_n = thousands(count as u64);
         let reach = if count > 0 {
             format!(
-                " 완전히 잃으면 서비스 {count}개가 함께 멈춥니다({}).",
+                " 완전히 잃으면 서비스 {count_n}개가 함께 멈춥니다({}).",
                 list(names, more, " 등")
             )
         } else {
@@ -1332,11 +1372,12 @@ impl Words for Ko {
         names: &[String],
         more: bool,
     ) -> String {
+        let count_n = thousands(count as u64);
         let m = multiplier.map_or(String::new(), |m| {
             format!(" 함께 멈추는 서비스까지 합친 사용자는 자체 사용자의 {m}입니다.")
         });
         format!(
-            "이 서비스를 잃으면 다른 서비스 {count}개(사용자 합계 {reach_users}명)가 함께 \
+            "이 서비스를 잃으면 다른 서비스 {count_n}개(사용자 합계 {reach_users}명)가 함께 \
              멈춥니다({}). 자체 사용자는 {own_users}명입니다.{m}",
             list(names, more, " 등")
         )
@@ -1353,18 +1394,21 @@ impl Words for Ko {
         names: &[String],
         more: bool,
     ) -> String {
+        let down_n = thousands(down as u64);
+        let degraded_n = thousands(degraded as u64);
+        let unrecoverable_n = thousands(unrecoverable as u64);
         let d = if degraded > 0 {
-            format!(", 서비스 {degraded}개의 기능이 저하됩니다")
+            format!(", 서비스 {degraded_n}개의 기능이 저하됩니다")
         } else {
             String::new()
         };
         let r = if unrecoverable > 0 {
-            format!(" 서비스 {unrecoverable}개는 복구할 수단을 잃습니다.")
+            format!(" 서비스 {unrecoverable_n}개는 복구할 수단을 잃습니다.")
         } else {
             String::new()
         };
         format!(
-            "완전히 잃으면 서비스 {down}개(사용자 {users}명)가 멈추고({}){d}.{r}",
+            "완전히 잃으면 서비스 {down_n}개(사용자 {users}명)가 멈추고({}){d}.{r}",
             list(names, more, " 등")
         )
     }
@@ -1563,8 +1607,9 @@ impl Words for Ko {
         "한 번의 사고당 중단 시간 (시간)".into()
     }
     fn downtime_caption(&self, shown: usize, total: usize) -> String {
+        let total_n = thousands(total as u64);
         let which = if shown < total {
-            format!("가장 오래 멈춘 서비스 {shown}개 (한 번이라도 멈춘 {total}개 중)")
+            format!("가장 오래 멈춘 서비스 {shown}개 (한 번이라도 멈춘 {total_n}개 중)")
         } else {
             "한 번이라도 멈춘 모든 서비스".into()
         };
@@ -1594,8 +1639,9 @@ impl Words for Ko {
         "모의실험 비율 (%)".into()
     }
     fn radius_caption(&self, services: usize) -> String {
+        let services_n = thousands(services as u64);
         format!(
-            "파급 범위: 한 번의 사고로 서비스 {services}개 중 몇 개가 영향을 받는지(한때 \
+            "파급 범위: 한 번의 사고로 서비스 {services_n}개 중 몇 개가 영향을 받는지(한때 \
              멈추거나 기능이 저하됨)를 모의실험 비율로 나타냅니다."
         )
     }
@@ -1642,8 +1688,9 @@ impl Words for Ko {
         "의존 관계도".into()
     }
     fn graph_caption(&self, max_downtime: &str, shown: usize, total: usize) -> String {
+        let total_n = thousands(total as u64);
         let which = if shown < total {
-            format!(" 손실 사용자·시간이 가장 큰 서비스 {shown}개만 그렸습니다(전체 {total}개).")
+            format!(" 손실 사용자·시간이 가장 큰 서비스 {shown}개만 그렸습니다(전체 {total_n}개).")
         } else {
             String::new()
         };
@@ -1800,7 +1847,8 @@ impl RiskWords for En {
     fn risk_expected(&self, mean: &str, low: &str, high: &str, trials: u64) -> String {
         format!(
             "Expected loss: {mean} user-hours per year (95% interval {low} – {high}), \
-             from {trials} trials of each event with a yearly frequency, forced to happen."
+             from {} trials of each event with a yearly frequency, forced to happen.",
+            thousands(trials)
         )
     }
     fn risk_event(&self, per_year: &str, given: &str, per_year_loss: &str) -> String {
@@ -1919,7 +1967,8 @@ impl RiskWords for Ko {
     fn risk_expected(&self, mean: &str, low: &str, high: &str, trials: u64) -> String {
         format!(
             "기대 손실: 연간 {mean} 사용자·시간 (95% 구간 {low} – {high}). 연간 빈도가 있는 \
-             사건마다 그 사건이 일어난다고 두고 {trials}회 시행한 결과입니다."
+             사건마다 그 사건이 일어난다고 두고 {}회 시행한 결과입니다.",
+            thousands(trials)
         )
     }
     fn risk_event(&self, per_year: &str, given: &str, per_year_loss: &str) -> String {
@@ -2031,6 +2080,25 @@ impl RiskWords for Ko {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_and_multipliers_read_as_people_write_them() {
+        assert_eq!(count(3.44), "3.4");
+        assert_eq!(count(123.6), "124");
+        assert_eq!(count(12367.7), "12,368");
+        assert_eq!(En.multiplier(4.567), "4.57×");
+        assert_eq!(En.multiplier(144107.3), "144,107×");
+        let h = En.headline(1000, "s", "1", "0", "2", "3", 12367.7, 47359.0, 100000);
+        assert!(
+            h.contains("affects 12,368 of the 100,000 services on average, and 47,359 or more"),
+            "{h}"
+        );
+        let h = Ko.headline(1000, "s", "1", "0", "2", "3", 3.42, 5.0, 6);
+        assert!(
+            h.contains("서비스 6개 중 평균 3.4개") && h.contains("5개 이상"),
+            "{h}"
+        );
+    }
 
     #[test]
     fn the_subject_particle_follows_the_last_syllable() {

@@ -16,6 +16,7 @@ mod risk;
 
 use crate::analysis::policy::{Design, PolicyAnalyses, Portal, Severity, SingleLoss};
 use crate::analysis::run::{availability, RunStats};
+use crate::format::thousands;
 use crate::model::{Loaded, Model, SiteKind};
 use crate::stats::ci95_half_width;
 use doc::{Block, Doc, Figure, Item, Section, Table};
@@ -543,8 +544,8 @@ impl PolicyReport<'_> {
                     vec![
                         self.site_label(l.site),
                         w.site_kind(site.kind),
-                        l.down.len().to_string(),
-                        l.degraded.len().to_string(),
+                        thousands(l.down.len() as u64),
+                        thousands(l.degraded.len() as u64),
                         w.number(l.users_down as f64),
                         join_names(l.down.iter().map(|&s| m.services[s].id.as_str()), 8),
                     ]
@@ -579,7 +580,7 @@ impl PolicyReport<'_> {
                         Some(a) if attributed => vec![
                             self.service_label(p.service),
                             w.number(s.users as f64),
-                            p.reach.len().to_string(),
+                            thousands(p.reach.len() as u64),
                             w.number(a.own_user_hours),
                             w.number(a.spill_user_hours),
                             mult,
@@ -587,7 +588,7 @@ impl PolicyReport<'_> {
                         _ => vec![
                             self.service_label(p.service),
                             w.number(s.users as f64),
-                            p.reach.len().to_string(),
+                            thousands(p.reach.len() as u64),
                             w.number(p.reach_users as f64),
                             mult,
                         ],
