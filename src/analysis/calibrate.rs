@@ -383,7 +383,10 @@ pub fn calibrate(
             match m.params.iter().position(|p| &p.name == name) {
                 Some(k) if !v.contains(&k) => v.push(k),
                 Some(_) => {}
-                None => return Err(model::unknown_param(&loaded.scenario, name)),
+                None => {
+                    let declared: Vec<&str> = m.params.iter().map(|p| p.name.as_str()).collect();
+                    return Err(model::unknown_param(&declared, name));
+                }
             }
         }
         v

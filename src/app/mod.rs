@@ -408,15 +408,13 @@ pub struct PolicyRun {
 }
 
 /// The policy report's sequence of analyses, in one place: the base run (fixed or
-/// adaptive), then, on exactly the trials it played (so the report is a function of the
-/// command line it prints), the blast matrix, the portal attribution (capped like
-/// `portal`'s default: it replays each service's outage trials without it) and, when
-/// the scenario has variants, the design comparison.
+/// adaptive) and, on exactly the trials it plays (so the report is a function of the
+/// command line it prints), the analyses of [`policy_analyses`].
 pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Error> {
     let loaded = model::load(file)?;
     let m = &loaded.model;
     let opts = sim.options(m);
-    // The base run at its most trials, then the analyses on theirs.
+    // Sized as if everything were held at once: an upper bound (see below).
     let threads = sim.threads.resolve();
     let analysis_trials = opts.trials.min(options::ANALYSIS_DEFAULT_TRIALS);
     let mut size = RunSize::run(m, opts.trials, threads)
@@ -438,13 +436,51 @@ pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Er
     }
     size.plays = "the base run, then portal, risk and the design comparison on its trials";
     size.check(REPORT_HOW_TO_SHRINK)?;
-    let stats =
-        crate::analysis::run::run(m, &opts, &mut |done, total| progress("base", done, total))?;
-    let fixed = crate::analysis::plan::RunOptions {
-        trials: stats.trials,
-        precision: None,
-        ..opts.clone()
+    let base = |progress: Progress| {
+        crate::analysis::run::run(m, &opts, &mut |done, total| progress("base", done, total))
     };
+    // With a fixed number of trials the analyses' trials are known before the base run,
+    // so they come first, each reduced to what the report shows before the next starts:
+    // at most one set of per-service accumulators is alive at a time (on 100,000
+    // services each is hundreds of megabytes). An adaptive run decides its trials, so it
+    // comes first and its statistics stay beside each analysis. Either way every
+    // analysis plays the same trials, so the report is the same.
+    let (stats, analyses) = if opts.precision.is_none() {
+        let fixed = crate::analysis::plan::RunOptions {
+            precision: None,
+            ..opts.clone()
+        };
+        let analyses = policy_analyses(&loaded, &fixed, progress)?;
+        (base(progress)?, analyses)
+    } else {
+        let stats = base(progress)?;
+        let fixed = crate::analysis::plan::RunOptions {
+            trials: stats.trials,
+            precision: None,
+            ..opts.clone()
+        };
+        let analyses = policy_analyses(&loaded, &fixed, progress)?;
+        (stats, analyses)
+    };
+    Ok(PolicyRun {
+        seed: opts.seed,
+        stats,
+        analyses,
+        loaded,
+    })
+}
+
+/// The analyses of the policy report on `fixed` (the base run's trials and seed, fixed):
+/// the blast matrix, the portal attribution (capped like `portal`'s default: it replays
+/// each service's outage trials without it), the design comparison when the scenario
+/// has variants, a replay's leave-one-out check when it has observed times, and risk
+/// per year.
+fn policy_analyses(
+    loaded: &Loaded,
+    fixed: &crate::analysis::plan::RunOptions,
+    progress: Progress,
+) -> Result<PolicyAnalyses, Error> {
+    let m = &loaded.model;
     let rows = crate::analysis::whatif::whatif(m);
     let portal_opts = crate::analysis::plan::RunOptions {
         trials: fixed.trials.min(options::ANALYSIS_DEFAULT_TRIALS),
@@ -453,14 +489,19 @@ pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Er
     let portal_stats = crate::analysis::portal::portal(m, &portal_opts, &mut |done, total| {
         progress("portal", done, total)
     })?;
+    // What the report shows of it; its per-service accumulators go before the next.
+    let portals = policy::portals(m, &portal_stats, &rows);
+    let portal_trials = portal_stats.trials;
+    let medians = portal_stats.median_downtimes();
+    drop(portal_stats);
     let designs = if loaded.variants.is_empty() {
         None
     } else {
         let variants: Vec<&Model> = loaded.variants.iter().map(|v| &v.model).collect();
-        let c = crate::analysis::compare::compare(m, &variants, &fixed, &mut |done, total| {
+        let c = crate::analysis::compare::compare(m, &variants, fixed, &mut |done, total| {
             progress("compare", done, total)
         })?;
-        Some(policy::designs(&loaded, &c))
+        Some(policy::designs(loaded, &c))
     };
     // A replay's leave-one-out check, on fewer trials per evaluation than the run: a fit
     // takes tens of evaluations, and each observed service is fitted once more without it.
@@ -472,7 +513,7 @@ pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Er
             threads: fixed.threads,
         };
         Some(calibrate::calibrate(
-            &loaded,
+            loaded,
             None,
             &copts,
             &mut |l, d, t| progress(&format!("replay: {l}"), d, t),
@@ -480,28 +521,20 @@ pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Er
     } else {
         None
     };
-    let gateways = crate::analysis::gateway::gateways(
-        m,
-        crate::analysis::gateway::all(m, None, &portal_stats.median_downtimes()),
-    );
+    let gateways =
+        crate::analysis::gateway::gateways(m, crate::analysis::gateway::all(m, None, &medians));
     // Risk per year on the portal's bounded trials (one forced run per annualised event).
     let risk = crate::analysis::risk::risk(m, &portal_opts, &mut |done, total| {
         progress("risk", done, total)
     })?;
-    let analyses = PolicyAnalyses {
+    Ok(PolicyAnalyses {
         single_losses: Some(policy::single_losses(m, &rows)),
-        portals: Some(policy::portals(m, &portal_stats, &rows)),
-        portal_trials: Some(portal_stats.trials),
+        portals: Some(portals),
+        portal_trials: Some(portal_trials),
         designs,
         gateways: Some(gateways),
         replay,
         risk: Some(risk),
-    };
-    Ok(PolicyRun {
-        seed: opts.seed,
-        stats,
-        analyses,
-        loaded,
     })
 }
 
@@ -543,7 +576,8 @@ pub fn calibrated_text(chosen: &Chosen, cal: &Calibration) -> Result<String, Err
     let l = &chosen.loaded;
     let m = &l.model;
     // The fitted factors, and the factors the scenario already has for the others.
-    let mut factors: std::collections::BTreeMap<String, f64> = l.scenario.calibrated.clone();
+    let mut factors: std::collections::BTreeMap<String, f64> =
+        (l.scenario.as_ref()).map_or_else(Default::default, |s| s.calibrated.clone());
     for (&p, &k) in cal.params.iter().zip(&cal.scales) {
         factors.insert(m.params[p].name.clone(), k);
     }

@@ -498,7 +498,10 @@ pub struct Loaded {
     pub sha256: String,
     /// The text as read, for locating what warnings are about.
     pub text: String,
-    pub scenario: Scenario,
+    /// The parsed scenario, kept only when it declares `params`: calibration lowers it
+    /// again with scaled parameters ([`scaled`]). Nothing else reads it once the models
+    /// are built, and on 100,000 services it is about 120 MB.
+    pub scenario: Option<Scenario>,
     pub model: Model,
     pub variants: Vec<Variant>,
 }
@@ -711,7 +714,7 @@ pub fn load_str(file: &str, text: &str) -> Result<Loaded, Error> {
         file: file.to_string(),
         sha256,
         text: text.to_string(),
-        scenario,
+        scenario: (!scenario.params.is_empty()).then_some(scenario),
         model: model.expect("no diagnostics means the model was built"),
         variants,
     })
@@ -747,20 +750,28 @@ pub fn apply_variant(base: &Scenario, v: &scenario::VariantSpec) -> Scenario {
 /// `scales`: the scenario lowered again, so every use of a parameter takes the scaled
 /// distribution. A scale for a name the scenario does not declare is a usage error.
 pub fn scaled(loaded: &Loaded, variant: Option<&str>, scales: &Scales) -> Result<Model, Error> {
+    // Kept whenever the scenario declares parameters, the only case there is to scale.
+    let Some(scenario) = loaded.scenario.as_ref() else {
+        return Err(unknown_param(
+            &[],
+            scales.keys().next().map_or("", String::as_str),
+        ));
+    };
+    let declared: Vec<&str> = scenario.params.keys().map(String::as_str).collect();
     for name in scales.keys() {
-        if !loaded.scenario.params.contains_key(name) {
-            return Err(unknown_param(&loaded.scenario, name));
+        if !scenario.params.contains_key(name) {
+            return Err(unknown_param(&declared, name));
         }
     }
     let spec = match variant {
         Some(v) => {
             loaded.variant(v)?;
-            loaded.scenario.variants.iter().find(|x| x.name == v)
+            scenario.variants.iter().find(|x| x.name == v)
         }
         None => None,
     };
-    let applied = spec.map(|v| apply_variant(&loaded.scenario, v));
-    let s = applied.as_ref().unwrap_or(&loaded.scenario);
+    let applied = spec.map(|v| apply_variant(scenario, v));
+    let s = applied.as_ref().unwrap_or(scenario);
     let locator = scenario::Locator::new(&loaded.text);
     let mut diags = Vec::new();
     let mut suppressed = 0;
@@ -776,16 +787,13 @@ pub fn scaled(loaded: &Loaded, variant: Option<&str>, scales: &Scales) -> Result
     .ok_or_else(|| Error::invalid(diags))
 }
 
-/// "unknown parameter", with a suggestion among the scenario's `params`.
-pub fn unknown_param(s: &Scenario, name: &str) -> Error {
+/// "unknown parameter", with a suggestion among the scenario's `declared` parameters.
+pub fn unknown_param(declared: &[&str], name: &str) -> Error {
     let mut msg = format!("unknown parameter \"{name}\"");
-    match crate::error::suggest(name, s.params.keys().map(String::as_str)) {
+    match crate::error::suggest(name, declared.iter().copied()) {
         Some(x) => msg.push_str(&format!("; did you mean \"{x}\"?")),
-        None if s.params.is_empty() => msg.push_str("; the scenario declares no `params`"),
-        None => msg.push_str(&format!(
-            "; parameters: {}",
-            s.params.keys().cloned().collect::<Vec<_>>().join(", ")
-        )),
+        None if declared.is_empty() => msg.push_str("; the scenario declares no `params`"),
+        None => msg.push_str(&format!("; parameters: {}", declared.join(", "))),
     }
     Error::usage(msg)
 }

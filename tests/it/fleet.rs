@@ -278,9 +278,10 @@ mod single_instance {
     /// `text` with `instances: Some(1)` written into every service, base and variants,
     /// and the same scenario without it, both written by the same RON serializer.
     fn with_and_without(text: &str) -> (String, String) {
-        let loaded = load_str("s.ron", text).unwrap_or_else(|e| panic!("{e}"));
-        let without = ron::to_string(&loaded.scenario).unwrap();
-        let mut with = loaded.scenario.clone();
+        let scenario =
+            blastradius::scenario::parse("s.ron", text).unwrap_or_else(|e| panic!("{e}"));
+        let without = ron::to_string(&scenario).unwrap();
+        let mut with = scenario.clone();
         for s in with.services.iter_mut() {
             s.instances = Some(1);
         }

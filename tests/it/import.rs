@@ -86,7 +86,8 @@ fn full_path(sources: &[(&str, &str)], extra: &[&str]) -> Scenario {
         Some(loaded.model.sites.len() + loaded.model.services.len()),
         "{stdout}"
     );
-    loaded.scenario
+    // The parsed scenario itself (`Loaded` keeps it only when it declares `params`).
+    blastradius::scenario::parse("imported.ron", &text).expect("it loaded above")
 }
 
 fn service<'a>(s: &'a Scenario, id: &str) -> &'a ServiceSpec {
