@@ -434,7 +434,7 @@ pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Er
         let variants: Vec<&Model> = loaded.variants.iter().map(|v| &v.model).collect();
         size = size.and(compare_size(m, &variants, opts.trials, threads));
     }
-    size.plays = "the base run, then portal, risk and the design comparison on its trials";
+    size.plays = "the base run, and portal, risk and the design comparison on its trials";
     size.check(REPORT_HOW_TO_SHRINK)?;
     let base = |progress: Progress| {
         crate::analysis::run::run(m, &opts, &mut |done, total| progress("base", done, total))

@@ -750,12 +750,15 @@ pub fn apply_variant(base: &Scenario, v: &scenario::VariantSpec) -> Scenario {
 /// `scales`: the scenario lowered again, so every use of a parameter takes the scaled
 /// distribution. A scale for a name the scenario does not declare is a usage error.
 pub fn scaled(loaded: &Loaded, variant: Option<&str>, scales: &Scales) -> Result<Model, Error> {
-    // Kept whenever the scenario declares parameters, the only case there is to scale.
-    let Some(scenario) = loaded.scenario.as_ref() else {
-        return Err(unknown_param(
-            &[],
-            scales.keys().next().map_or("", String::as_str),
-        ));
+    // Kept whenever the scenario declares parameters; otherwise parsed again (only a
+    // caller with nothing to scale gets here, and the parse gives the same scenario).
+    let parsed;
+    let scenario = match loaded.scenario.as_ref() {
+        Some(s) => s,
+        None => {
+            parsed = scenario::parse(&loaded.file, &loaded.text)?;
+            &parsed
+        }
     };
     let declared: Vec<&str> = scenario.params.keys().map(String::as_str).collect();
     for name in scales.keys() {
@@ -796,4 +799,26 @@ pub fn unknown_param(declared: &[&str], name: &str) -> Error {
         None => msg.push_str(&format!("; parameters: {}", declared.join(", "))),
     }
     Error::usage(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scenario without `params` is not kept once lowered; `scaled` parses it again,
+    /// so it lowers the same services, and a name to scale is an unknown parameter.
+    #[test]
+    fn scaled_without_params_parses_the_text_again() {
+        let text = r#"Scenario(name: "t", horizon: "1d", sites: [(id: "a")],
+            services: [(id: "x", users: 3, replicas: ["a"]), (id: "y", replicas: ["a"])])"#;
+        let loaded = load_str("t.ron", text).unwrap();
+        assert!(loaded.scenario.is_none());
+        let m = scaled(&loaded, None, &Scales::new()).unwrap();
+        let ids = |m: &Model| m.services.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&m), ids(&loaded.model));
+        let err = scaled(&loaded, None, &Scales::from([("k".to_string(), 2.0)])).unwrap_err();
+        assert!(err.to_string().contains("declares no `params`"), "{err}");
+        let with = text.replace("sites:", r#"params: {"r": "1h"}, sites:"#);
+        assert!(load_str("t.ron", &with).unwrap().scenario.is_some());
+    }
 }

@@ -14,10 +14,12 @@ use crate::model::SiteKind;
 /// A count that may be a mean, as people read it: one decimal below 100 (3.4 of 6
 /// services), whole above, with thousands separators from 1,000 on (12,368 of 100,000).
 fn count(x: f64) -> String {
-    if x >= 1000.0 {
-        thousands(x.round() as u64)
-    } else if x >= 100.0 {
-        format!("{x:.0}")
+    // Chosen on the figure as printed: 99.96 is "100", 999.6 is "1,000".
+    let whole = x.round();
+    if whole >= 1000.0 {
+        thousands(whole as u64)
+    } else if (x * 10.0).round() >= 1000.0 {
+        format!("{whole:.0}")
     } else {
         format!("{x:.1}")
     }
@@ -60,8 +62,9 @@ pub trait Words: Sync + RiskWords {
         percent(share)
     }
     fn multiplier(&self, x: f64) -> String {
-        if x >= 1000.0 {
-            // Past a thousand a decimal says nothing: 4,678,332×, not 4678331.8×.
+        if (x * 10.0).round() >= 10_000.0 {
+            // Past a thousand (as printed) a decimal says nothing: 4,678,332×, not
+            // 4678331.8×.
             return format!("{}×", count(x));
         }
         let digits = if x < 10.0 { 2 } else { 1 };
@@ -2086,6 +2089,11 @@ mod tests {
         assert_eq!(count(3.44), "3.4");
         assert_eq!(count(123.6), "124");
         assert_eq!(count(12367.7), "12,368");
+        assert_eq!(count(99.96), "100");
+        assert_eq!(count(99.94), "99.9");
+        assert_eq!(count(999.6), "1,000");
+        assert_eq!(En.multiplier(999.96), "1,000×");
+        assert_eq!(En.multiplier(999.94), "999.9×");
         assert_eq!(En.multiplier(4.567), "4.57×");
         assert_eq!(En.multiplier(144107.3), "144,107×");
         let h = En.headline(1000, "s", "1", "0", "2", "3", 12367.7, 47359.0, 100000);
