@@ -323,8 +323,9 @@ impl Deadlocks {
     /// are stuck: a cycle among them is a deadlock.
     ///
     /// # Complexity
-    /// O(R × (R + E)) at worst for the R nodes reached and the E waits among them, one
-    /// pass per node that comes back; only when a cycle was found, with alternatives.
+    /// O(R + E) for the R nodes reached and the E waits among them: each node counts the
+    /// waits it still needs to come back, and a node that comes back counts down the
+    /// nodes waiting for it (a worklist). Only when a cycle was found, with alternatives.
     fn settle_stuck(&mut self, w: &WaitFor) {
         let c = w.c;
         let n = c.n_services();
@@ -338,19 +339,92 @@ impl Deadlocks {
                 self.stack.push(s);
             }
         }
+        // The nodes reached, and each one's waits (`waits[offsets[k]..offsets[k + 1]]`
+        // for `reach[k]`), with duplicates as `push_waits` gives them.
         let mut waits = Vec::new();
+        let mut offsets = vec![0u32];
         while let Some(x) = self.stack.pop() {
             self.reach.push(x);
             self.live[x as usize] = false;
-            waits.clear();
+            let from = waits.len();
             w.push_waits(x as usize, &mut waits);
-            for &y in &waits {
+            for &y in &waits[from..] {
                 if self.mark[y as usize] != g {
                     self.mark[y as usize] = g;
                     self.stack.push(y);
                 }
             }
+            offsets.push(waits.len() as u32);
         }
+        // Each node's place in `reach`, and who waits for it (by place).
+        let r = self.reach.len();
+        let mut place = std::collections::HashMap::with_capacity(r);
+        for (k, &x) in self.reach.iter().enumerate() {
+            place.insert(x, k as u32);
+        }
+        let mut waiting_start = vec![0u32; r + 1];
+        for &y in &waits {
+            waiting_start[place[&y] as usize + 1] += 1;
+        }
+        for k in 0..r {
+            waiting_start[k + 1] += waiting_start[k];
+        }
+        let mut fill = waiting_start.clone();
+        let mut waiting = vec![0u32; waits.len()];
+        for k in 0..r {
+            for &y in &waits[offsets[k] as usize..offsets[k + 1] as usize] {
+                let slot = &mut fill[place[&y] as usize];
+                waiting[*slot as usize] = k as u32;
+                *slot += 1;
+            }
+        }
+        // How many more of its waits must come back before each node does: all of them
+        // for a service, enough that fewer than `fails_at` stay down for a gate.
+        let mut need: Vec<i64> = (0..r)
+            .map(|k| {
+                let len = i64::from(offsets[k + 1] - offsets[k]);
+                let x = self.reach[k] as usize;
+                if x >= n {
+                    len - i64::from(c.gate_fails_at[x - n]) + 1
+                } else {
+                    len
+                }
+            })
+            .collect();
+        let mut work: Vec<u32> = (0..r as u32).filter(|&k| need[k as usize] <= 0).collect();
+        while let Some(k) = work.pop() {
+            let x = self.reach[k as usize] as usize;
+            self.live[x] = true;
+            let (a, b) = (waiting_start[k as usize], waiting_start[k as usize + 1]);
+            for &p in &waiting[a as usize..b as usize] {
+                let p = p as usize;
+                need[p] -= 1;
+                if need[p] == 0 {
+                    work.push(p as u32);
+                }
+            }
+        }
+        #[cfg(debug_assertions)]
+        {
+            let fast: Vec<bool> = self.reach.iter().map(|&x| self.live[x as usize]).collect();
+            self.settle_stuck_by_passes(w);
+            let reference: Vec<bool> = self.reach.iter().map(|&x| self.live[x as usize]).collect();
+            assert_eq!(fast, reference, "stuck nodes: worklist against passes");
+        }
+    }
+
+    /// [`Deadlocks::settle_stuck`] by its definition over the nodes it reached (`reach`),
+    /// a pass over them per node that comes back (O(R × (R + E))): the reference debug
+    /// builds check it against.
+    #[cfg(debug_assertions)]
+    fn settle_stuck_by_passes(&mut self, w: &WaitFor) {
+        let c = w.c;
+        let n = c.n_services();
+        // The nodes reached are those `settle_stuck` reached (`reach`).
+        for &x in &self.reach {
+            self.live[x as usize] = false;
+        }
+        let mut waits = Vec::new();
         let mut changed = true;
         while changed {
             changed = false;

@@ -310,6 +310,49 @@ mod deterministic {
         }
     }
 
+    /// A cycle `x ↔ y` of recovery needs, `x` also needing the head of a chain of 2,000
+    /// services each down through the next, the last down with its site for the whole
+    /// horizon, and an `AnyOf` elsewhere (so the engine keeps to nodes that will not come
+    /// back on their own). The chain will come back (its end waits for its site, nobody
+    /// else), one link after the other: the engine settles that in one pass over the
+    /// waits, where a pass per node that comes back was quadratic (debug builds check
+    /// the two against each other). `x` and `y` deadlock when `a` returns at 2 h,
+    /// bypass at 2 + 6 = 8 h and restart by 9 h.
+    #[test]
+    fn a_long_chain_that_will_come_back_beside_a_cycle() {
+        let n = 2000;
+        let mut t = String::from(
+            r#"Scenario(name: "stuck chain", horizon: "3d",
+            sites: [(id: "a"), (id: "b"), (id: "c")], services: ["#,
+        );
+        for i in 0..n {
+            let (site, dep) = if i + 1 < n {
+                ("c", format!(r#", depends_on: ["c{}"]"#, i + 1))
+            } else {
+                ("b", String::new())
+            };
+            t.push_str(&format!(
+                r#"(id: "c{i}", users: 1, replicas: ["{site}"]{dep}),"#
+            ));
+        }
+        t.push_str(
+            r#"(id: "x", users: 1, replicas: ["a"], restart: "1h", recovery_needs: ["y", "c0"]),
+            (id: "y", users: 1, replicas: ["a"], restart: "1h", recovery_needs: ["x"]),
+            (id: "p", users: 1, replicas: ["c"]), (id: "q", users: 1, replicas: ["c"]),
+            (id: "z", users: 1, replicas: ["c"], depends_on: [AnyOf(["p", "q"])])],
+            events: [(name: "cut", site: "a", at: "1h", lasts: "1h"),
+                     (name: "long", site: "b", at: "0h", lasts: "100h")],
+            recovery: (bootstrap: "6h"))"#,
+        );
+        let (deadlock, at) = restored(&t, &["x", "y", "c0"]);
+        assert!(deadlock);
+        assert!(close(at[0], 9.0) && close(at[1], 9.0), "{at:?}");
+        assert!(
+            close(at[2], 72.0),
+            "the chain stays down with its end: {at:?}"
+        );
+    }
+
     /// Random recovery-need graphs over 12 services in one site, some with hard
     /// dependencies and some with alternatives: every service is blocked when the site
     /// returns, so the engine finds cycles by components, and debug builds (the tests')
