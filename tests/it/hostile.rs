@@ -549,7 +549,7 @@ mod options {
             ("importance", "each site always down"),
             ("compare", "once per arm"),
             ("risk", "per_year"),
-            ("report", "the base run, then portal"),
+            ("report", "the base run, and portal"),
         ] {
             let r = run_in(
                 Path::new("."),
@@ -562,7 +562,19 @@ mod options {
                 ],
             );
             assert_eq!(r.code, Some(2), "{command}: {}", r.stderr);
-            for want in ["too big", "service-trials", "--trials", "years", plays] {
+            let site = if command == "importance" {
+                "--site"
+            } else {
+                ""
+            };
+            for want in [
+                "too big",
+                "service-trials",
+                "--trials",
+                "years",
+                plays,
+                site,
+            ] {
                 assert!(
                     r.stderr.contains(want),
                     "{command} lacks {want:?}: {}",
