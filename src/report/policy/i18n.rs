@@ -329,6 +329,11 @@ fn trim_zeros(s: &str) -> String {
 /// Three significant digits, trailing zeros trimmed: 1.234 → 1.23, 47.0 → 47, 123.4 → 123.
 fn sig3(v: f64) -> String {
     let a = v.abs();
+    if a.round() >= 1000.0 {
+        // A whole number of four digits or more, with separators: "1,050억".
+        let sign = if v < 0.0 { "-" } else { "" };
+        return format!("{sign}{}", thousands(a.round() as u64));
+    }
     let s = if a < 10.0 {
         format!("{v:.2}")
     } else if a < 100.0 {
@@ -2094,6 +2099,9 @@ mod tests {
         assert_eq!(count(999.6), "1,000");
         assert_eq!(En.multiplier(999.96), "1,000×");
         assert_eq!(En.multiplier(999.94), "999.9×");
+        assert_eq!(Ko.number(1.0498e11), "1,050억");
+        assert_eq!(Ko.number(9.99e10), "999억");
+        assert_eq!(En.number(1.2e12), "1,200 billion");
         assert_eq!(En.multiplier(4.567), "4.57×");
         assert_eq!(En.multiplier(144107.3), "144,107×");
         let h = En.headline(1000, "s", "1", "0", "2", "3", 12367.7, 47359.0, 100000);
