@@ -158,7 +158,10 @@ impl Deadlocks {
             return &self.members;
         }
         let candidates = std::mem::take(&mut self.candidates);
-        let found = self.any_in_cycle(w, &candidates, false);
+        let mut members = std::mem::take(&mut self.members);
+        self.on_cycles(w, &candidates, false, true, &mut members);
+        let found = !members.is_empty();
+        members.clear();
         self.candidates = candidates;
         self.candidates.clear();
         if found {
@@ -168,48 +171,47 @@ impl Deadlocks {
             if stuck_only {
                 self.settle_stuck(w);
             }
-            if w.blocked.len() <= FEW_ROOTS {
-                for &s in w.blocked {
-                    if self.in_cycle(w, s as usize, stuck_only) {
-                        self.members.push(s);
-                    }
-                }
-            } else {
-                let g = self.mark_cycles(w, w.blocked, stuck_only);
-                for &s in w.blocked {
-                    if self.cyclic[s as usize] == g {
-                        self.members.push(s);
-                    }
-                }
-                #[cfg(debug_assertions)]
-                {
-                    let members = std::mem::take(&mut self.members);
-                    let reference: Vec<u32> = (w.blocked.iter().copied())
-                        .filter(|&s| self.in_cycle(w, s as usize, stuck_only))
-                        .collect();
-                    assert_eq!(members, reference, "deadlock members: components, searches");
-                    self.members = members;
-                }
-            }
+            self.on_cycles(w, w.blocked, stuck_only, false, &mut members);
         }
+        self.members = members;
         &self.members
     }
 
-    /// Whether any of `roots` lies on a cycle of waits: one search from each while they
-    /// are few (a search stops at the first way back), one pass over the components of
-    /// what they reach ([`Deadlocks::mark_cycles`]) when they are many.
-    fn any_in_cycle(&mut self, w: &WaitFor, roots: &[u32], stuck_only: bool) -> bool {
+    /// Pushes to `out`, in their order, those of `roots` that lie on a cycle of waits
+    /// (with `first`, only the first such): one search from each while they are few (a
+    /// search stops at the first way back, [`Deadlocks::in_cycle`]), one pass over the
+    /// strongly connected components of what they reach ([`Deadlocks::mark_cycles`])
+    /// when they are many. Debug builds check the components against the searches.
+    fn on_cycles(
+        &mut self,
+        w: &WaitFor,
+        roots: &[u32],
+        stuck_only: bool,
+        first: bool,
+        out: &mut Vec<u32>,
+    ) {
         if roots.len() <= FEW_ROOTS {
-            return (roots.iter()).any(|&u| self.in_cycle(w, u as usize, stuck_only));
+            keep(roots, first, out, |u| {
+                self.in_cycle(w, u as usize, stuck_only)
+            });
+            return;
         }
         let g = self.mark_cycles(w, roots, stuck_only);
-        let found = roots.iter().any(|&u| self.cyclic[u as usize] == g);
+        #[cfg(debug_assertions)]
+        let from = out.len();
+        keep(roots, first, out, |u| self.cyclic[u as usize] == g);
         #[cfg(debug_assertions)]
         {
-            let reference = (roots.iter()).any(|&u| self.in_cycle(w, u as usize, stuck_only));
-            assert_eq!(found, reference, "deadlock search: components, searches");
+            let mut reference = Vec::new();
+            keep(roots, first, &mut reference, |u| {
+                self.in_cycle(w, u as usize, stuck_only)
+            });
+            assert_eq!(
+                out[from..],
+                reference[..],
+                "on cycles: components, searches"
+            );
         }
-        found
     }
 
     /// Finds the strongly connected components of the wait-for graph among the nodes
@@ -476,5 +478,18 @@ impl Deadlocks {
             w.push_waits(x, &mut self.stack);
         }
         false
+    }
+}
+
+/// Pushes to `out`, in their order, the `roots` for which `on` holds; with `first`, only
+/// the first of them (`on` is not asked about the rest).
+fn keep(roots: &[u32], first: bool, out: &mut Vec<u32>, mut on: impl FnMut(u32) -> bool) {
+    for &u in roots {
+        if on(u) {
+            out.push(u);
+            if first {
+                return;
+            }
+        }
     }
 }
