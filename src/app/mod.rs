@@ -30,12 +30,19 @@ const HOW_TO_SHRINK: &str = "Shrink it: fewer trials (--trials N), or --precisio
 const ANALYSIS_HOW_TO_SHRINK: &str =
     "Shrink it: fewer trials (--trials N), or a smaller scenario or horizon.";
 
+/// The same for `importance`, which can also play fewer sites.
+const IMPORTANCE_HOW_TO_SHRINK: &str = "Shrink it: fewer trials (--trials N), only the sites you need (--site ID), or a smaller scenario or horizon.";
+
 /// What a report too big for the machine is told, after how big it is.
 const REPORT_HOW_TO_SHRINK: &str = "Shrink it: fewer trials (--trials N), or --precision R to stop the base run as soon as the mean total loss is known within ±R (e.g. 0.01), or a smaller scenario or horizon.";
 
 /// Refuses `trials` trials of `analysis` of `m` when they are far beyond the machine.
 fn check_analysis(m: &Model, trials: u64, sim: &Sim, analysis: Analysis) -> Result<(), Error> {
-    RunSize::analysis(m, trials, sim.threads.resolve(), analysis).check(ANALYSIS_HOW_TO_SHRINK)
+    let how = match analysis {
+        Analysis::Importance(_) => IMPORTANCE_HOW_TO_SHRINK,
+        _ => ANALYSIS_HOW_TO_SHRINK,
+    };
+    RunSize::analysis(m, trials, sim.threads.resolve(), analysis).check(how)
 }
 
 /// The size of `compare`'s arms, `base` and each of `variants`, played side by side.
@@ -303,10 +310,7 @@ pub fn importance(
     let played = site_indices(m, sites)?;
     let opts = sim.capped(m, "importance")?;
     let size = Analysis::Importance(played.as_ref().map(Vec::len));
-    RunSize::analysis(m, opts.trials, sim.threads.resolve(), size).check(
-        "Shrink it: fewer trials (--trials N), only the sites you need (--site ID), or a \
-         smaller scenario or horizon.",
-    )?;
+    check_analysis(m, opts.trials, sim, size)?;
     let stats = crate::analysis::importance::importance(
         m,
         &opts,
@@ -445,22 +449,19 @@ pub fn policy(file: &str, sim: &Sim, progress: Progress) -> Result<PolicyRun, Er
     // services each is hundreds of megabytes). An adaptive run decides its trials, so it
     // comes first and its statistics stay beside each analysis. Either way every
     // analysis plays the same trials, so the report is the same.
-    let (stats, analyses) = if opts.precision.is_none() {
-        let fixed = crate::analysis::plan::RunOptions {
-            precision: None,
-            ..opts.clone()
-        };
-        let analyses = policy_analyses(&loaded, &fixed, progress)?;
-        (base(progress)?, analyses)
-    } else {
-        let stats = base(progress)?;
-        let fixed = crate::analysis::plan::RunOptions {
-            trials: stats.trials,
-            precision: None,
-            ..opts.clone()
-        };
-        let analyses = policy_analyses(&loaded, &fixed, progress)?;
-        (stats, analyses)
+    let adaptive = match opts.precision {
+        Some(_) => Some(base(progress)?),
+        None => None,
+    };
+    let fixed = crate::analysis::plan::RunOptions {
+        trials: adaptive.as_ref().map_or(opts.trials, |s| s.trials),
+        precision: None,
+        ..opts.clone()
+    };
+    let analyses = policy_analyses(&loaded, &fixed, progress)?;
+    let stats = match adaptive {
+        Some(stats) => stats,
+        None => base(progress)?,
     };
     Ok(PolicyRun {
         seed: opts.seed,
