@@ -331,11 +331,11 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 impl Compiled {
     pub fn new(m: &Model) -> Compiled {
         let mut dists: Vec<Dist> = Vec::new();
-        // Identical distributions share one slot; the key is the exact Debug form (Rust
-        // prints floats so that they round-trip).
-        let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        // Identical distributions share one slot ([`Dist::key`]).
+        let mut seen: std::collections::HashMap<(u8, Vec<u64>), u32> =
+            std::collections::HashMap::new();
         let mut add = |d: &Dist| -> u32 {
-            *seen.entry(format!("{d:?}")).or_insert_with(|| {
+            *seen.entry(d.key()).or_insert_with(|| {
                 dists.push(d.clone());
                 (dists.len() - 1) as u32
             })

@@ -1158,6 +1158,9 @@ impl<'c> NeverDown<'c> {
             let last = *cause_offsets.last().unwrap_or(&0);
             cause_offsets.push(last + causes);
         }
+        // In time order (ties in service order, as listed), so that the replay queues
+        // them as one run ([`Trial::replay`]).
+        changes.sort_by(|a, b| a.at.total_cmp(&b.at));
         self.changes = changes;
         let nn = m + gates.len();
         let dependents = reverse(m, nn, &deps, |l, ei, e: &Edge| {

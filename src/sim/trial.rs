@@ -438,9 +438,13 @@ impl<'c> Trial<'c> {
     /// Plays a replayed counterfactual ([`super::replay`]): no site, hazard or recovery of
     /// its own, only the own states of its services set at the given times, and the
     /// propagation, substitutes and accounting that follow. The changes may come in any
-    /// order; those due at one instant are all applied before it settles.
+    /// order; those due at one instant are all applied before it settles, in the order
+    /// given. Given in time order, they enter the queue as one run (a heap entry at a
+    /// time instead of one each); in any other order, one by one, the same events in the
+    /// same order either way ([`EventQueue::end_run`]).
     pub(super) fn replay(&mut self, changes: &[OwnChange]) {
         self.reset(0, 0);
+        self.queue.begin_run();
         for ch in changes {
             self.push(
                 ch.at,
@@ -451,6 +455,7 @@ impl<'c> Trial<'c> {
                 },
             );
         }
+        self.queue.end_run();
         self.play();
     }
 
