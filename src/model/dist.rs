@@ -55,7 +55,13 @@ impl Dist {
     /// `NaN`): the kind, then each parameter's bits, every NaN as one. Lets the compiled
     /// model share a slot between identical distributions without formatting each.
     pub fn key(&self) -> (u8, Vec<u64>) {
-        let bits = |x: &f64| if x.is_nan() { f64::NAN.to_bits() } else { x.to_bits() };
+        let bits = |x: &f64| {
+            if x.is_nan() {
+                f64::NAN.to_bits()
+            } else {
+                x.to_bits()
+            }
+        };
         let (kind, params): (u8, &[f64]) = match self {
             Dist::Fixed(x) => (0, std::slice::from_ref(x)),
             Dist::Exp { mean } => (1, std::slice::from_ref(mean)),
@@ -200,9 +206,19 @@ mod tests {
             Dist::Exp { mean: 2.5 },
             Dist::Exp { mean: 2.5 },
             Dist::Uniform { min: 1.0, max: 2.5 },
-            Dist::LogNormal { mu: 1.0, sigma: 2.5 },
-            Dist::Weibull { shape: 1.0, scale: 2.5 },
-            Dist::Triangular { min: 1.0, mode: 2.5, max: 3.0 },
+            Dist::LogNormal {
+                mu: 1.0,
+                sigma: 2.5,
+            },
+            Dist::Weibull {
+                shape: 1.0,
+                scale: 2.5,
+            },
+            Dist::Triangular {
+                min: 1.0,
+                mode: 2.5,
+                max: 3.0,
+            },
             Dist::Empirical(vec![1.0, 2.5]),
             Dist::Empirical(vec![1.0]),
             Dist::Empirical(vec![1.0, 2.5]),
