@@ -1034,8 +1034,8 @@ impl<'c> NeverDown<'c> {
 
     /// The restricted model of `layer` (indices of plans): their members and the services
     /// they observe, in service order, each counterfactual's service never down. Fills
-    /// `self.local` and `self.changes` (the recorded changes to replay, service by
-    /// service).
+    /// `self.local` and `self.changes` (the recorded changes to replay, sorted by time,
+    /// ties service by service).
     fn restricted(&mut self, layer: &[u32]) -> Compiled {
         let c = self.c;
         // Nodes: members marked `g`, observed services `g + 1`.
