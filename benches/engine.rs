@@ -163,7 +163,7 @@ fn counterfactual(c: &mut Criterion) {
         if n == 1000 {
             g.bench_function(format!("importance_{n}"), |b| {
                 b.iter(|| {
-                    importance(m, &opts, None, &mut |_, _| {})
+                    importance(m, &opts, None, None, &mut |_, _| {})
                         .expect("importance")
                         .trials
                 })

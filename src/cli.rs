@@ -316,6 +316,12 @@ pub struct ImportanceArgs {
     /// each given site's figures are the ones a run over every site gives.
     #[arg(long = "site", value_name = "ID")]
     pub sites: Vec<String>,
+    /// Play the sites always down in only the first N trials (all trials by default):
+    /// nearly all of the cost is that arm, which usually needs fewer trials than the
+    /// never-failing one. The loss if always down, the achievement and its worth are
+    /// then those of a run of N trials; the base and the reduction use every trial.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub achievement_trials: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -729,9 +735,13 @@ fn importance(i: ImportanceArgs) -> Result<(), Error> {
     let sim = sim(&a.sim)?;
     let chosen = app::Chosen::load(&a.file, a.variant)?;
     let mut progress = Progress::new(a.sim.quiet);
-    let played = app::importance(&chosen, &sim, &i.sites, &mut |l, d, t| {
-        progress.update(l, d, t)
-    })?;
+    let played = app::importance(
+        &chosen,
+        &sim,
+        &i.sites,
+        i.achievement_trials,
+        &mut |l, d, t| progress.update(l, d, t),
+    )?;
     progress.finish();
     let rep = report::importance::ImportanceReport {
         loaded: &chosen.loaded,

@@ -24,6 +24,13 @@
 //! (`sim::replay::NeverDown::always_down`) where its services' own states follow exactly
 //! from the base trial's record and the crews stay free enough; elsewhere it is played in
 //! full. Either way the numbers are the full re-simulation's to the bit.
+//!
+//! The always-down arm is nearly all of the cost and usually the better-determined one: a
+//! site lost for the whole horizon loses much the same in every trial, while a site never
+//! failing changes something only in the trials where it fails. So it can be played in
+//! the first `N` trials only (`importance --achievement-trials N`): its figures (loss if
+//! always down, achievement, achievement worth over the base of those trials) are then
+//! exactly those of a run of `N` trials, and the reduction arm keeps every trial.
 
 use std::ops::ControlFlow;
 
@@ -52,6 +59,13 @@ pub struct SiteImportance {
 pub struct ImportanceStats {
     pub trials: u64,
     pub base: Moments,
+    /// The first trials that play each site always down: every trial, or fewer with
+    /// `importance --achievement-trials` (the others play the base and the sites never
+    /// failing only).
+    pub achievement_trials: u64,
+    /// The base over those trials: what the achievement worth divides by, so that the
+    /// achievement figures are those of a run of only those trials.
+    pub achievement_base: Moments,
     /// By site index; only those in `played` hold values.
     pub sites: Vec<SiteImportance>,
     /// The sites whose counterfactuals were played, in file order: every site, or those
@@ -60,10 +74,12 @@ pub struct ImportanceStats {
 }
 
 impl ImportanceStats {
-    fn new(n_sites: usize, played: &[SiteIdx]) -> Self {
+    fn new(n_sites: usize, played: &[SiteIdx], achievement_trials: u64) -> Self {
         ImportanceStats {
             trials: 0,
             base: Moments::new(),
+            achievement_trials,
+            achievement_base: Moments::new(),
             sites: vec![SiteImportance::default(); n_sites],
             played: played.to_vec(),
         }
@@ -71,6 +87,7 @@ impl ImportanceStats {
     fn merge(&mut self, o: &ImportanceStats) {
         self.trials += o.trials;
         self.base.merge(&o.base);
+        self.achievement_base.merge(&o.achievement_base);
         for (a, b) in self.sites.iter_mut().zip(&o.sites) {
             a.always_down.merge(&b.always_down);
             a.never_fails.merge(&b.never_fails);
@@ -78,9 +95,19 @@ impl ImportanceStats {
             a.reduction.merge(&b.reduction);
         }
     }
-    /// `mean(always down) / mean(base)`; `None` when the base loses nothing.
+    /// `mean(always down) / mean(base)` over the trials that played the site always
+    /// down; `None` when the base loses nothing there.
     pub fn achievement_worth(&self, site: SiteIdx) -> Option<f64> {
-        ratio(self.sites[site].always_down.mean()?, self.base.mean()?)
+        ratio(
+            self.sites[site].always_down.mean()?,
+            self.achievement_base.mean()?,
+        )
+    }
+
+    /// Whether only the first [`ImportanceStats::achievement_trials`] trials played the
+    /// sites always down.
+    pub fn achievement_sampled(&self) -> bool {
+        self.achievement_trials < self.trials
     }
     /// `mean(base) / mean(never fails)`; `None` when the site never failing leaves no
     /// loss at all (the worth is unbounded, or 0/0 when the base loses nothing either).
@@ -135,6 +162,7 @@ fn read_by_nobody(c: &Compiled) -> Vec<bool> {
 /// down is replayed over the services it can change when that is exact
 /// (`sim::replay::NeverDown::always_down`); the rest are played in full on one trial whose
 /// overrides change between them. `capable` is `sim::replay::deadlock_capable` of `c`.
+/// Only trials below `achievement_trials` play the sites always down.
 pub fn importance_batch(
     c: &Compiled,
     capable: &[bool],
@@ -142,9 +170,10 @@ pub fn importance_batch(
     seed: u64,
     b: u64,
     total: u64,
+    achievement_trials: u64,
 ) -> ImportanceStats {
     let range = batch_trials(b, total);
-    let mut stats = ImportanceStats::new(c.n_sites(), played);
+    let mut stats = ImportanceStats::new(c.n_sites(), played, achievement_trials);
     stats.trials = range.end - range.start;
     let inert = read_by_nobody(c);
     let hits: Vec<Hits> = played.iter().map(|&site| hits(c, site)).collect();
@@ -155,21 +184,27 @@ pub fn importance_batch(
     for i in range {
         let base = cf.base(seed, i).total_user_hours_lost;
         stats.base.add(base);
+        let achievement = i < achievement_trials;
+        if achievement {
+            stats.achievement_base.add(base);
+        }
         for (f, &site) in fails.iter_mut().zip(played) {
             *f = cf.base_trial().site_failed(site);
         }
         for ((&site, hits), &fails) in played.iter().zip(&hits).zip(&fails) {
-            let l = if inert[site] {
-                base
-            } else {
-                cf.always_down(site, hits).unwrap_or_else(|| {
-                    play_arm(&mut t, seed, i, site, Arm::AlwaysDown);
-                    t.outcome.total_user_hours_lost
-                })
-            };
-            let si = &mut stats.sites[site];
-            si.always_down.add(l);
-            si.achievement.add(l - base);
+            if achievement {
+                let l = if inert[site] {
+                    base
+                } else {
+                    cf.always_down(site, hits).unwrap_or_else(|| {
+                        play_arm(&mut t, seed, i, site, Arm::AlwaysDown);
+                        t.outcome.total_user_hours_lost
+                    })
+                };
+                let si = &mut stats.sites[site];
+                si.always_down.add(l);
+                si.achievement.add(l - base);
+            }
             let l = if fails {
                 play_arm(&mut t, seed, i, site, Arm::NeverFails);
                 t.outcome.total_user_hours_lost
@@ -185,11 +220,13 @@ pub fn importance_batch(
 }
 
 /// Runs the site importance analysis of `model` on the sites `played` (indices, in file
-/// order, none twice; every site when `None`).
+/// order, none twice; every site when `None`), each site played always down in the first
+/// `achievement_trials` trials only (all of them when `None` or more than there are).
 pub fn importance(
     model: &Model,
     opts: &RunOptions,
     played: Option<&[SiteIdx]>,
+    achievement_trials: Option<u64>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportanceStats, Error> {
     let c = Compiled::new(model);
@@ -197,11 +234,12 @@ pub fn importance(
     let all: Vec<SiteIdx> = (0..c.n_sites()).collect();
     let played = played.unwrap_or(&all);
     debug_assert!(played.windows(2).all(|w| w[0] < w[1]));
-    let mut acc = ImportanceStats::new(c.n_sites(), played);
+    let ach = achievement_trials.map_or(opts.trials, |n| n.min(opts.trials));
+    let mut acc = ImportanceStats::new(c.n_sites(), played, ach);
     for_each_batch(
         opts.trials,
         opts.threads,
-        |b| importance_batch(&c, &capable, played, opts.seed, b, opts.trials),
+        |b| importance_batch(&c, &capable, played, opts.seed, b, opts.trials, ach),
         &mut |p: ImportanceStats| {
             acc.merge(&p);
             progress(acc.trials, opts.trials);
@@ -250,9 +288,9 @@ mod tests {
         let capable = deadlock_capable(&c);
         let all: Vec<SiteIdx> = (0..c.n_sites()).collect();
         assert!(all.len() >= 3);
-        let full = importance_batch(&c, &capable, &all, m.seed, 0, 60);
+        let full = importance_batch(&c, &capable, &all, m.seed, 0, 60, 60);
         let some = [0, all.len() - 1];
-        let part = importance_batch(&c, &capable, &some, m.seed, 0, 60);
+        let part = importance_batch(&c, &capable, &some, m.seed, 0, 60, 60);
         assert_eq!(part.trials, 60);
         assert_eq!(part.base.sum().to_bits(), full.base.sum().to_bits());
         for site in all {

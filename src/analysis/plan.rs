@@ -126,26 +126,33 @@ pub enum Analysis {
     /// The base trial and the counterfactual of each service down in it
     /// ([`PORTAL_PLAYS_PER_TRIAL`]).
     Portal,
-    /// The base trial, and each of this many sites (`None`: every site) always down and
-    /// never failing: an upper bound, since sites that provably change nothing are
-    /// skipped.
-    Importance(Option<usize>),
+    /// The base trial, and each of this many sites (`None`: every site) never failing
+    /// and always down, the last in only the first this many trials (`None`: all): an
+    /// upper bound, since sites that provably change nothing are skipped.
+    Importance(Option<usize>, Option<u64>),
     /// Once per event with `per_year`, and once more with the hazards alone.
     Risk,
 }
 
 impl Analysis {
-    /// How many times the analysis plays each trial of `m`, and what the plays are.
-    fn plays(self, m: &Model) -> (f64, &'static str) {
+    /// How many times the analysis plays each of `trials` trials of `m`, on average, and
+    /// what the plays are.
+    fn plays(self, m: &Model, trials: u64) -> (f64, &'static str) {
         match self {
             Analysis::Portal => (
                 PORTAL_PLAYS_PER_TRIAL,
                 "the base trial and each down service's counterfactual",
             ),
-            Analysis::Importance(sites) => (
-                1.0 + 2.0 * sites.unwrap_or(m.sites.len()) as f64,
-                "each site always down and never failing",
-            ),
+            Analysis::Importance(sites, achievement) => {
+                let sites = sites.unwrap_or(m.sites.len()) as f64;
+                match achievement.filter(|&n| n < trials) {
+                    None => (1.0 + 2.0 * sites, "each site always down and never failing"),
+                    Some(n) => (
+                        1.0 + sites * (1.0 + n as f64 / trials.max(1) as f64),
+                        "each site never failing, and always down in the first trials",
+                    ),
+                }
+            }
             Analysis::Risk => {
                 let hazards = m.sites.iter().any(|s| !s.hazards.is_empty())
                     || m.services.iter().any(|s| !s.hazards.is_empty());
@@ -280,7 +287,7 @@ impl RunSize {
 
     /// The size of `analysis` of `m` over `trials` trials on `threads` workers.
     pub fn analysis(m: &Model, trials: u64, threads: usize, analysis: Analysis) -> RunSize {
-        let (plays, what) = analysis.plays(m);
+        let (plays, what) = analysis.plays(m, trials);
         RunSize::run(m, trials, threads).played(plays, what)
     }
 
@@ -540,13 +547,20 @@ mod tests {
                 events: [(name: "f", site: "a", lasts: "2h", per_year: 0.5)])"#,
         );
         let one = RunSize::of(&m, 100, 1, Accumulation::Sets(1));
-        let imp = RunSize::analysis(&m, 100, 1, Analysis::Importance(None));
+        let imp = RunSize::analysis(&m, 100, 1, Analysis::Importance(None, None));
         assert_eq!(imp.plays_per_trial, 5.0);
         assert_eq!(imp.work, 5.0 * one.work);
         assert_eq!(imp.memory_bytes, one.memory_bytes);
-        let one_site = RunSize::analysis(&m, 100, 1, Analysis::Importance(Some(1)));
+        let one_site = RunSize::analysis(&m, 100, 1, Analysis::Importance(Some(1), None));
         assert_eq!(one_site.plays_per_trial, 3.0);
         assert_eq!(one_site.work, 3.0 * one.work);
+        // Always down in a quarter of the trials: 1 + 2 × (1 + 0.25); at or above the
+        // trials, as without.
+        let sampled = RunSize::analysis(&m, 100, 1, Analysis::Importance(None, Some(25)));
+        assert_eq!(sampled.plays_per_trial, 3.5);
+        assert_eq!(sampled.work, 3.5 * one.work);
+        let all = RunSize::analysis(&m, 100, 1, Analysis::Importance(None, Some(100)));
+        assert_eq!(all.plays_per_trial, 5.0);
         let risk = RunSize::analysis(&m, 100, 1, Analysis::Risk);
         assert_eq!(
             risk.plays_per_trial, 1.0,

@@ -31,7 +31,7 @@ const ANALYSIS_HOW_TO_SHRINK: &str =
     "Shrink it: fewer trials (--trials N), or a smaller scenario or horizon.";
 
 /// The same for `importance`, which can also play fewer sites.
-const IMPORTANCE_HOW_TO_SHRINK: &str = "Shrink it: fewer trials (--trials N), only the sites you need (--site ID), or a smaller scenario or horizon.";
+const IMPORTANCE_HOW_TO_SHRINK: &str = "Shrink it: fewer trials (--trials N), the sites always down in fewer of them (--achievement-trials N), only the sites you need (--site ID), or a smaller scenario or horizon.";
 
 /// What a report too big for the machine is told, after how big it is.
 const REPORT_HOW_TO_SHRINK: &str = "Shrink it: fewer trials (--trials N), or --precision R to stop the base run as soon as the mean total loss is known within ±R (e.g. 0.01), or a smaller scenario or horizon.";
@@ -39,7 +39,7 @@ const REPORT_HOW_TO_SHRINK: &str = "Shrink it: fewer trials (--trials N), or --p
 /// Refuses `trials` trials of `analysis` of `m` when they are far beyond the machine.
 fn check_analysis(m: &Model, trials: u64, sim: &Sim, analysis: Analysis) -> Result<(), Error> {
     let how = match analysis {
-        Analysis::Importance(_) => IMPORTANCE_HOW_TO_SHRINK,
+        Analysis::Importance(..) => IMPORTANCE_HOW_TO_SHRINK,
         _ => ANALYSIS_HOW_TO_SHRINK,
     };
     RunSize::analysis(m, trials, sim.threads.resolve(), analysis).check(how)
@@ -304,17 +304,19 @@ pub fn importance(
     chosen: &Chosen,
     sim: &Sim,
     sites: &[String],
+    achievement_trials: Option<u64>,
     progress: Progress,
 ) -> Result<Played<ImportanceStats>, Error> {
     let m = chosen.model();
     let played = site_indices(m, sites)?;
     let opts = sim.capped(m, "importance")?;
-    let size = Analysis::Importance(played.as_ref().map(Vec::len));
+    let size = Analysis::Importance(played.as_ref().map(Vec::len), achievement_trials);
     check_analysis(m, opts.trials, sim, size)?;
     let stats = crate::analysis::importance::importance(
         m,
         &opts,
         played.as_deref(),
+        achievement_trials,
         &mut |done, total| progress("importance", done, total),
     )?;
     Ok(Played {

@@ -22,6 +22,10 @@ pub struct ImportanceReport<'a> {
 pub struct ImportanceJson {
     #[serde(flatten)]
     pub header: Header,
+    /// The first trials that played the sites always down, when fewer than all
+    /// (`--achievement-trials`); absent when every trial did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub achievement_trials: Option<u64>,
     pub base: BaseJson,
     pub sites: Vec<SiteJson>,
 }
@@ -50,6 +54,7 @@ impl ImportanceReport<'_> {
         let st = self.stats;
         ImportanceJson {
             header: Header::played(m, &self.loaded.sha256, self.variant, st.trials, self.seed),
+            achievement_trials: st.achievement_sampled().then_some(st.achievement_trials),
             base: BaseJson {
                 user_hours_lost: MeanErr::of(&st.base),
             },
@@ -91,9 +96,17 @@ impl Export for ImportanceReport<'_> {
                 .collect();
             format!("{} of the {n} sites ({})", ids.len(), ids.join(", "))
         };
+        let arms = if st.achievement_sampled() {
+            format!(
+                "{which} never failing in every trial and always down in the first {}",
+                st.achievement_trials
+            )
+        } else {
+            format!("{which} always down and never failing")
+        };
         vec![
             format!(
-                "{} trials, seed {}, horizon {}; {which} always down and never failing, on the same random numbers",
+                "{} trials, seed {}, horizon {}; {arms}, on the same random numbers",
                 st.trials,
                 self.seed,
                 format_hours(self.model.horizon)

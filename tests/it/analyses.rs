@@ -590,6 +590,66 @@ mod importance {
         assert!(checked >= 5, "{checked} scenarios with three sites or more");
     }
 
+    /// `--achievement-trials N` plays the sites always down in the first N trials only:
+    /// each site's loss if always down, achievement and achievement worth are, to the
+    /// bit, those of a run of N trials, and its never-failing arm, reduction and the base
+    /// those of the run of every trial. Every bundled scenario, N not a multiple of the
+    /// batch (128) and more trials than one batch, on 2 threads; N at or above the trials
+    /// changes nothing, to the byte; 0 is a usage error.
+    #[test]
+    fn fewer_achievement_trials_give_that_runs_achievement() {
+        let by_id = |v: &serde_json::Value| -> Vec<(String, serde_json::Value)> {
+            let mut rows: Vec<(String, serde_json::Value)> = (v["sites"].as_array().unwrap())
+                .iter()
+                .map(|r| (r["id"].as_str().unwrap().to_string(), r.clone()))
+                .collect();
+            rows.sort_by(|a, b| a.0.cmp(&b.0));
+            rows
+        };
+        let mut checked = 0;
+        for path in bundled_scenarios() {
+            let f = path.to_str().unwrap();
+            let run = |extra: &[&str]| {
+                let mut args = vec!["importance", f, "--seed", "3", "--threads", "2"];
+                args.extend(extra);
+                json(&args)
+            };
+            let all = run(&["--trials", "150"]);
+            let few = run(&["--trials", "70"]);
+            let mixed = run(&["--trials", "150", "--achievement-trials", "70"]);
+            assert_eq!(mixed["achievement_trials"], 70, "{f}");
+            assert!(all.get("achievement_trials").is_none(), "{f}");
+            assert_eq!(mixed["base"], all["base"], "{f}");
+            assert_eq!(mixed["run"], all["run"], "{f}");
+            assert_eq!(mixed["run"]["trials"], 150, "{f}");
+            let (m, a, w) = (by_id(&mixed), by_id(&all), by_id(&few));
+            assert_eq!(m.len(), a.len(), "{f}");
+            for ((id, row), ((_, all_row), (_, few_row))) in m.iter().zip(a.iter().zip(&w)) {
+                for key in ["always_down_user_hours", "achievement", "achievement_worth"] {
+                    assert_eq!(row[key], few_row[key], "{f}: {id} {key}");
+                }
+                for key in ["never_fails_user_hours", "reduction", "reduction_worth"] {
+                    assert_eq!(row[key], all_row[key], "{f}: {id} {key}");
+                }
+            }
+            for n in ["150", "500"] {
+                assert_eq!(
+                    run(&["--trials", "150", "--achievement-trials", n]),
+                    all,
+                    "{f}"
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked >= 8, "{checked} scenarios");
+        let out = bin()
+            .args(["importance", &example(), "--achievement-trials", "0"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--achievement-trials"));
+    }
+
     #[test]
     fn an_unknown_site_is_a_usage_error_with_a_suggestion() {
         let (_d, f) = scenario_file(TWO);
