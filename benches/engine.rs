@@ -18,7 +18,8 @@
 //! 7` and `--services 10000 --sites 40 --seed 7`: `run`, `portal`'s attribution
 //! (never-down counterfactuals, replayed by `sim::replay`) and `importance` (on the
 //! 1,000-service graph; sites always down replayed where that is exact, else played in
-//! full), and, on the 1,000-service graph, the attribution with every counterfactual
+//! full), `importance` with each site always down in the first 16 trials only (both
+//! graphs), and, on the 1,000-service graph, the attribution with every counterfactual
 //! played in full (`portal_batch_full`, 32 trials), the cost the replay saves. The ratio
 //! portal / run is what README.md and docs/performance.md report:
 //! `cargo bench --bench engine -- counterfactual`.
@@ -159,6 +160,14 @@ fn counterfactual(c: &mut Criterion) {
         });
         g.bench_function(format!("portal_{n}"), |b| {
             b.iter(|| portal(m, &opts, &mut |_, _| {}).expect("portal").trials)
+        });
+        // Each site always down in the first 16 trials only (`--achievement-trials 16`).
+        g.bench_function(format!("importance_{n}_achievement_16"), |b| {
+            b.iter(|| {
+                importance(m, &opts, None, Some(16), &mut |_, _| {})
+                    .expect("importance")
+                    .trials
+            })
         });
         if n == 1000 {
             g.bench_function(format!("importance_{n}"), |b| {
