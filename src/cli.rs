@@ -58,8 +58,8 @@ pub enum Command {
     /// reduction worth (site never fails), on common random numbers.
     #[command(
         after_help = "Trials default to the scenario's `trials`, at most 2000 (each \
-        trial also plays two counterfactuals per site, or per site given with --site); give \
-        --trials for more. \
+        trial also plays two counterfactuals per site, or per site given with --site, the \
+        always-down one only in the first --achievement-trials); give --trials for more. \
         --precision is not supported."
     )]
     Importance(ImportanceArgs),

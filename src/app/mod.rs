@@ -31,7 +31,7 @@ const ANALYSIS_HOW_TO_SHRINK: &str =
     "Shrink it: fewer trials (--trials N), or a smaller scenario or horizon.";
 
 /// The same for `importance`, which can also play fewer sites.
-const IMPORTANCE_HOW_TO_SHRINK: &str = "Shrink it: fewer trials (--trials N), the sites always down in fewer of them (--achievement-trials N), only the sites you need (--site ID), or a smaller scenario or horizon.";
+const IMPORTANCE_HOW_TO_SHRINK: &str = "Shrink it: fewer trials (--trials N), only the sites you need (--site ID), or a smaller scenario or horizon.";
 
 /// What a report too big for the machine is told, after how big it is.
 const REPORT_HOW_TO_SHRINK: &str = "Shrink it: fewer trials (--trials N), or --precision R to stop the base run as soon as the mean total loss is known within ±R (e.g. 0.01), or a smaller scenario or horizon.";

@@ -33,6 +33,10 @@ pub struct ImportanceJson {
 #[derive(Serialize)]
 pub struct BaseJson {
     pub user_hours_lost: MeanErr,
+    /// The base over the trials that played the sites always down, when fewer than all
+    /// (`--achievement-trials`): what the achievement worth divides by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub achievement_user_hours_lost: Option<MeanErr>,
 }
 
 #[derive(Serialize)]
@@ -57,6 +61,8 @@ impl ImportanceReport<'_> {
             achievement_trials: st.achievement_sampled().then_some(st.achievement_trials),
             base: BaseJson {
                 user_hours_lost: MeanErr::of(&st.base),
+                achievement_user_hours_lost: (st.achievement_sampled())
+                    .then(|| MeanErr::of(&st.achievement_base)),
             },
             sites: ranking(st)
                 .into_iter()
@@ -112,20 +118,34 @@ impl Export for ImportanceReport<'_> {
                 format_hours(self.model.horizon)
             ),
             format!(
-                "user-hours lost per trial in the base design: mean {}",
-                st.base.mean().map_or("-".into(), crate::format::figure)
+                "user-hours lost per trial in the base design: mean {}{}",
+                st.base.mean().map_or("-".into(), crate::format::figure),
+                if st.achievement_sampled() {
+                    format!(
+                        "; over the first {}, which the achievement worth divides by: {}",
+                        st.achievement_trials,
+                        (st.achievement_base.mean()).map_or("-".into(), crate::format::figure)
+                    )
+                } else {
+                    String::new()
+                }
             ),
         ]
     }
 
     fn notes(&self) -> Vec<String> {
-        vec![
-            "Achievement worth = loss with the site down for the whole horizon / base loss \
-             (- when the base loses nothing). Reduction worth = base loss / loss with the \
-             site's own events and hazards removed (- when that leaves no loss at all: \
-             the site's failures cause all of it, so the worth is unbounded)."
-                .into(),
-        ]
+        let st = self.stats;
+        let over = if st.achievement_sampled() {
+            format!(" (both over the first {} trials)", st.achievement_trials)
+        } else {
+            String::new()
+        };
+        vec![format!(
+            "Achievement worth = loss with the site down for the whole horizon / base \
+             loss{over} (- when the base loses nothing). Reduction worth = base loss / loss \
+             with the site's own events and hazards removed (- when that leaves no loss at \
+             all: the site's failures cause all of it, so the worth is unbounded)."
+        )]
     }
 
     fn grid(&self) -> Grid {

@@ -592,10 +592,11 @@ mod importance {
 
     /// `--achievement-trials N` plays the sites always down in the first N trials only:
     /// each site's loss if always down, achievement and achievement worth are, to the
-    /// bit, those of a run of N trials, and its never-failing arm, reduction and the base
-    /// those of the run of every trial. Every bundled scenario, N not a multiple of the
-    /// batch (128) and more trials than one batch, on 2 threads; N at or above the trials
-    /// changes nothing, to the byte; 0 is a usage error.
+    /// bit, those of a run of N trials, the base it divides by is that run's base, and
+    /// the never-failing arm, reduction and the base are those of the run of every
+    /// trial. Every bundled scenario, N (140) splitting the second batch of 128, the
+    /// same bytes on 1 and 2 threads; N at or above the trials changes no byte of the
+    /// JSON or the table; 0 is a usage error.
     #[test]
     fn fewer_achievement_trials_give_that_runs_achievement() {
         let by_id = |v: &serde_json::Value| -> Vec<(String, serde_json::Value)> {
@@ -609,19 +610,36 @@ mod importance {
         let mut checked = 0;
         for path in bundled_scenarios() {
             let f = path.to_str().unwrap();
-            let run = |extra: &[&str]| {
-                let mut args = vec!["importance", f, "--seed", "3", "--threads", "2"];
+            let text = |extra: &[&str]| {
+                let mut args = vec!["importance", f, "--seed", "3", "-q"];
                 args.extend(extra);
-                json(&args)
+                stdout(&args)
             };
-            let all = run(&["--trials", "150"]);
-            let few = run(&["--trials", "70"]);
-            let mixed = run(&["--trials", "150", "--achievement-trials", "70"]);
-            assert_eq!(mixed["achievement_trials"], 70, "{f}");
+            let run = |extra: &[&str]| -> serde_json::Value {
+                let mut args = vec!["--format", "json", "--threads", "2"];
+                args.extend(extra);
+                serde_json::from_str(&text(&args)).unwrap()
+            };
+            let all = run(&["--trials", "300"]);
+            let few = run(&["--trials", "140"]);
+            let mixed = run(&["--trials", "300", "--achievement-trials", "140"]);
+            assert_eq!(mixed["achievement_trials"], 140, "{f}");
             assert!(all.get("achievement_trials").is_none(), "{f}");
-            assert_eq!(mixed["base"], all["base"], "{f}");
             assert_eq!(mixed["run"], all["run"], "{f}");
-            assert_eq!(mixed["run"]["trials"], 150, "{f}");
+            assert_eq!(mixed["run"]["trials"], 300, "{f}");
+            let base = &mixed["base"];
+            assert_eq!(
+                base["user_hours_lost"], all["base"]["user_hours_lost"],
+                "{f}"
+            );
+            assert_eq!(
+                base["achievement_user_hours_lost"], few["base"]["user_hours_lost"],
+                "{f}"
+            );
+            assert!(
+                all["base"].get("achievement_user_hours_lost").is_none(),
+                "{f}"
+            );
             let (m, a, w) = (by_id(&mixed), by_id(&all), by_id(&few));
             assert_eq!(m.len(), a.len(), "{f}");
             for ((id, row), ((_, all_row), (_, few_row))) in m.iter().zip(a.iter().zip(&w)) {
@@ -632,12 +650,30 @@ mod importance {
                     assert_eq!(row[key], all_row[key], "{f}: {id} {key}");
                 }
             }
-            for n in ["150", "500"] {
-                assert_eq!(
-                    run(&["--trials", "150", "--achievement-trials", n]),
-                    all,
-                    "{f}"
-                );
+            let sampled = [
+                "--trials",
+                "300",
+                "--achievement-trials",
+                "140",
+                "--format",
+                "json",
+            ];
+            let one = text(&[&sampled[..], &["--threads", "1"]].concat());
+            let two = text(&[&sampled[..], &["--threads", "2"]].concat());
+            assert_eq!(one, two, "{f}");
+            for format in ["json", "table"] {
+                let plain = text(&["--trials", "300", "--format", format]);
+                for n in ["300", "500"] {
+                    let given = [
+                        "--trials",
+                        "300",
+                        "--format",
+                        format,
+                        "--achievement-trials",
+                        n,
+                    ];
+                    assert_eq!(text(&given), plain, "{f}: {format}, {n}");
+                }
             }
             checked += 1;
         }
