@@ -148,7 +148,7 @@ impl Analysis {
                 match achievement.filter(|&n| n < trials) {
                     None => (1.0 + 2.0 * sites, "each site always down and never failing"),
                     Some(n) => (
-                        1.0 + sites * (1.0 + n as f64 / trials.max(1) as f64),
+                        1.0 + sites * (1.0 + n as f64 / trials as f64),
                         "each site never failing, and always down in the first trials",
                     ),
                 }

@@ -229,10 +229,11 @@ impl EventQueue {
         self.open_run = None;
     }
 
-    /// A slot of the slab holding `ev`.
+    /// Puts `ev` in a slot of the slab and its entry (time `t`, push number `seq`, from
+    /// run `run` or `NO_RUN`) into the heap.
     #[inline(always)]
-    fn store(&mut self, ev: Ev) -> u32 {
-        match self.free.pop() {
+    fn enter(&mut self, t: f64, seq: u64, ev: Ev, run: u32) {
+        let slot = match self.free.pop() {
             Some(slot) => {
                 self.slab[slot as usize] = ev;
                 slot
@@ -241,7 +242,8 @@ impl EventQueue {
                 self.slab.push(ev);
                 (self.slab.len() - 1) as u32
             }
-        }
+        };
+        self.heap.push(QItem::new(t, seq, slot, run));
     }
 
     /// Schedules `ev` at time `t`; an event at or past the horizon never happens and is
@@ -253,8 +255,7 @@ impl EventQueue {
             if self.open_run.is_some() {
                 self.run_events.push((t, self.seq, ev));
             } else {
-                let slot = self.store(ev);
-                self.heap.push(QItem::new(t, self.seq, slot, NO_RUN));
+                self.enter(t, self.seq, ev, NO_RUN);
             }
         }
     }
@@ -278,8 +279,7 @@ impl EventQueue {
     /// that no event due before it has been popped since.
     #[inline]
     pub(super) fn push_numbered(&mut self, t: f64, seq: u64, ev: Ev) {
-        let slot = self.store(ev);
-        self.heap.push(QItem::new(t, seq, slot, NO_RUN));
+        self.enter(t, seq, ev, NO_RUN);
     }
 
     /// Starts a run: the events pushed until [`EventQueue::end_run`] are due in the
@@ -304,13 +304,11 @@ impl EventQueue {
             let run = self.runs.len() as u32;
             self.runs.push((start + 1, end));
             let (t, seq, ev) = self.run_events[start];
-            let slot = self.store(ev);
-            self.heap.push(QItem::new(t, seq, slot, run));
+            self.enter(t, seq, ev, run);
         } else {
             for k in start..end {
                 let (t, seq, ev) = self.run_events[k];
-                let slot = self.store(ev);
-                self.heap.push(QItem::new(t, seq, slot, NO_RUN));
+                self.enter(t, seq, ev, NO_RUN);
             }
             self.run_events.truncate(start);
         }
